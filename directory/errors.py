@@ -1,0 +1,89 @@
+"""The project's one exception tree.
+
+Every error a user can cause derives from :class:`DirectoryError`, and each also
+subclasses the built-in a caller would expect (the geopy habit), so
+``except ValueError`` keeps working for code that does not know about us.
+Third-party errors (geopy, pandas, openpyxl, OS errors on input files) are
+translated into these at the boundary that calls the third party; the CLI turns
+any of them into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class DirectoryError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+
+class InputFileError(DirectoryError, ValueError):
+    """An input file is missing, unreadable or structurally wrong."""
+
+
+class MissingColumnsError(InputFileError):
+    """A source file lacks columns its adapter needs."""
+
+    def __init__(self, path: str, missing: Iterable[str], adapter: str | None = None) -> None:
+        self.path = path
+        self.missing = sorted(missing)
+        self.adapter = adapter
+        what = f" for the {adapter} adapter" if adapter else ""
+        super().__init__(f"{path}: missing required column(s){what}: {', '.join(self.missing)}")
+
+
+class MappingError(InputFileError):
+    """A mapping file (TOML) for the mapped-CSV adapter is invalid."""
+
+
+class ManifestError(InputFileError):
+    """The build manifest (data/sources/sources.toml) is invalid."""
+
+
+class UnknownNameError(DirectoryError, ValueError):
+    """A name (service group, code, adapter, geocoder …) is not known.
+
+    The message lists close names when there are any.
+    """
+
+    def __init__(self, kind: str, name: str, suggestions: Iterable[str] = ()) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown {kind} {name!r}{hint}")
+
+
+class ValidationError(DirectoryError, ValueError):
+    """A facilities file does not satisfy the schema."""
+
+
+class GeocodingError(DirectoryError):
+    """Base for geocoding failures."""
+
+
+class LocationNotFound(GeocodingError, LookupError):
+    """A place could not be resolved by any geocoder that was tried."""
+
+    def __init__(self, query: str, tried: Iterable[str] = (), suggestions: Iterable[str] = ()) -> None:
+        self.query = query
+        self.tried = list(tried)
+        self.suggestions = list(suggestions)
+        parts = [f"could not find a place for {query!r}"]
+        if self.tried:
+            parts.append(f"tried {', '.join(self.tried)}")
+        if self.suggestions:
+            parts.append(f"did you mean {', '.join(repr(s) for s in self.suggestions)}?")
+        super().__init__("; ".join(parts))
+
+
+class GeocoderServiceError(GeocodingError, ConnectionError):
+    """An online geocoder failed (network, quota, server error) after retries."""
+
+
+class GeocoderConfigError(GeocodingError, ValueError):
+    """An online geocoder is misconfigured (unknown provider, missing user agent …)."""
+
+
+class QueryError(DirectoryError, ValueError):
+    """A search query is invalid (radius out of range, unknown filter value …)."""

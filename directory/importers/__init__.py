@@ -1,0 +1,80 @@
+"""Importers: one adapter per source format, a registry, and :func:`import_file`.
+
+>>> sorted(ADAPTERS)
+['findtreatment', 'mapped', 'nssats']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..errors import InputFileError, UnknownNameError
+from ..tables import SourceTable, read_table
+from ..taxonomy import Taxonomy
+from .base import REJECT_REASONS, Adapter, Candidate, ImportResult, Locator, import_table
+from .findtreatment import FindTreatmentAdapter
+from .mapped import Mapping, MappedAdapter
+from .nssats import NssatsAdapter
+
+ADAPTERS: dict[str, type[Adapter]] = {
+    "findtreatment": FindTreatmentAdapter,
+    "nssats": NssatsAdapter,
+    "mapped": MappedAdapter,
+}
+
+__all__ = ["ADAPTERS", "REJECT_REASONS", "Adapter", "Candidate", "ImportResult", "Mapping",
+           "detect_adapter", "get_adapter", "import_file", "import_table"]
+
+
+def detect_adapter(table: SourceTable) -> str:
+    """The name of the adapter whose format the file's header matches."""
+    for name, cls in ADAPTERS.items():
+        if cls.matches(table.header):
+            return name
+    shown = ", ".join(table.header[:8]) + (" …" if len(table.header) > 8 else "")
+    raise InputFileError(
+        f"{table.path}: could not recognise the format from its header ({shown}); "
+        "pass --adapter findtreatment|nssats, or --adapter mapped --mapping FILE"
+    )
+
+
+def get_adapter(name: str, mapping: Mapping | str | Path | None = None) -> Adapter:
+    """An adapter instance by name; ``mapped`` needs a mapping (a :class:`Mapping` or a TOML path)."""
+    if name not in ADAPTERS:
+        from rapidfuzz import process
+
+        close = [c for c, s, _ in process.extract(name, list(ADAPTERS), limit=2) if s >= 60]
+        raise UnknownNameError("adapter", name, close)
+    if name == "mapped":
+        if mapping is None:
+            raise InputFileError("the mapped adapter needs a mapping file (--mapping FILE)")
+        return MappedAdapter(mapping if isinstance(mapping, Mapping) else Mapping.load(mapping))
+    return ADAPTERS[name]()
+
+
+def import_file(
+    path: str | Path,
+    *,
+    adapter: str | None = None,
+    mapping: Mapping | str | Path | None = None,
+    source_id: str | None = None,
+    source_date: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    locate: Locator | None = None,
+) -> ImportResult:
+    """Import one file into the facilities schema.
+
+    The adapter is recognised from the header when not given (a mapping implies
+    ``mapped``). ``source_id`` defaults to the file's stem, ``source_date`` to today.
+    """
+    table = read_table(path)
+    name = adapter or ("mapped" if mapping is not None else detect_adapter(table))
+    return import_table(
+        table,
+        get_adapter(name, mapping),
+        source_id=source_id or Path(path).stem,
+        source_date=source_date or dt.date.today().isoformat(),
+        taxonomy=taxonomy,
+        locate=locate,
+    )

@@ -1,0 +1,177 @@
+"""Reading source tables (CSV, XLSX) tolerantly and writing outputs atomically.
+
+This module is the boundary where file-format and encoding errors (``csv``,
+``openpyxl``, ``OSError``, ``UnicodeDecodeError``) become :class:`InputFileError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from .errors import InputFileError
+
+csv.field_size_limit(10_000_000)
+
+
+@dataclass
+class SourceTable:
+    """A source file read into a header and numbered rows of strings.
+
+    ``rows`` holds ``(line_number, cells)``; ``line_number`` is the physical line
+    (or spreadsheet row) where the record starts, the header being line 1.
+    ``problems`` holds ``(line_number, raw_text, reason)`` for lines that could
+    not be parsed into a record at all; they count as rows read and rejected.
+    """
+
+    path: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    encoding: str = "utf-8"
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def records(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """``(line_number, {column: value})`` for each row; short rows are padded with ``""``."""
+        width = len(self.header)
+        for line_no, cells in self.rows:
+            padded = list(cells) + [""] * (width - len(cells))
+            yield line_no, dict(zip(self.header, padded))
+
+
+def read_table(path: str | Path) -> SourceTable:
+    """Read a CSV or XLSX file; raise :class:`InputFileError` with one clear line when it cannot be read."""
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputFileError(f"{p}: is a folder, not a CSV or XLSX file")
+    try:
+        head = p.read_bytes()[:8]
+    except OSError as exc:
+        raise InputFileError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if head.startswith(b"PK\x03\x04"):
+        return _read_xlsx(p)
+    if p.suffix.lower() in (".xls", ".xlsm", ".xlsx", ".ods", ".parquet", ".json"):
+        raise InputFileError(f"{p}: not a CSV or XLSX file (save it as .csv or .xlsx)")
+    return _read_csv(p)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if b"\x00" in data[:4096]:
+        raise InputFileError("binary content (NUL bytes): not a CSV file")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # Spreadsheets exported on Windows: cp1252 is a superset of Latin-1's printable range.
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _read_csv(p: Path) -> SourceTable:
+    try:
+        text, encoding = _decode(p.read_bytes())
+    except InputFileError as exc:
+        raise InputFileError(f"{p}: {exc}") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InputFileError(f"{p}: empty file, expected a header row")
+    try:
+        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    header = [h.strip() for h in next(csv.reader([lines[0]], delimiter=delimiter))]
+    width = len(header)
+    table = SourceTable(str(p), header, [], encoding)
+    reader = csv.reader(io.StringIO("\n".join(lines[1:]) + "\n"), delimiter=delimiter)
+    start = 2
+    for cells in reader:
+        end = reader.line_num + 1  # physical line where this record ended (header is line 1)
+        if not any(c.strip() for c in cells):
+            start = end + 1
+            continue
+        if end > start and len(cells) != width:
+            # A stray quote swallowed the following lines: parse each line on its
+            # own, without quote handling, so every line is still accounted for.
+            for offset, raw in enumerate(lines[start - 1:end]):
+                if raw.strip():
+                    table.rows.append((start + offset, next(csv.reader([raw], delimiter=delimiter,
+                                                                        quoting=csv.QUOTE_NONE))))
+        else:
+            table.rows.append((start, cells))
+        start = end + 1
+    return table
+
+
+def _read_xlsx(p: Path) -> SourceTable:
+    try:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(p, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_cells = next(rows, None)
+        if header_cells is None:
+            raise InputFileError(f"{p}: empty workbook, expected a header row")
+        header = [_cell(c).strip() for c in header_cells]
+        while header and not header[-1]:
+            header.pop()
+        table = SourceTable(str(p), header, [], "xlsx")
+        for number, cells in enumerate(rows, start=2):
+            values = [_cell(c) for c in cells[: len(header)]]
+            if any(v.strip() for v in values):
+                table.rows.append((number, values))
+        workbook.close()
+        return table
+    except InputFileError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise InputFileError(f"{p}: not a readable XLSX workbook ({type(exc).__name__})") from None
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@contextmanager
+def atomic_writer(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
+    """Write to a temporary file beside ``path`` and move it into place only on success.
+
+    An interruption (Ctrl-C, crash, full disk) leaves the old file untouched and no
+    half-written output.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write a UTF-8 CSV (``\\n`` line endings, minimal quoting) atomically."""
+    with atomic_writer(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)

@@ -1,0 +1,288 @@
+"""The service vocabulary: SAMHSA codes, their labels and categories, and friendly groups.
+
+Vocabulary is data. Labels come, in order of precedence, from
+
+1. ``samhsa_locator_service_codes_2021.csv`` — SAMHSA's service-code book;
+2. ``supplement_codes.csv`` — codes the book lacks, with the label the current
+   FindTreatment.gov locator shows for them (or the 2017 legend, cleaned by hand),
+   each row naming its ``label_source``;
+3. ``nssats_directory_legend_2017.json`` — the 2017 directory legend, cleaned of
+   its PDF artefacts, only for codes neither of the above has;
+4. ``unlabelled_codes.csv`` — codes seen in a shipped source for which no public
+   label was found: kept, labelled as unknown, acknowledged one by one.
+
+Friendly groups (``groups.csv``) map a name such as ``detox`` or ``medicaid`` to
+codes; ``@name`` in a group's ``includes`` pulls in another group.
+
+>>> tax = Taxonomy.load()
+>>> tax.label("dt")
+'Detoxification'
+>>> "bu" in tax.group("mat").codes
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import process
+
+from . import paths
+from .errors import UnknownNameError
+
+#: Families of friendly groups, in display order.
+FAMILIES = ("service", "medication", "accreditation", "payment", "population")
+
+#: A token shaped like a service code (the 2015 directory's PDF text adds words such as "Methadone").
+_CODE_SHAPE = re.compile(r"^[a-z][a-z0-9]{0,9}$")
+_UPPER_CODE_SHAPE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+
+# PDF ligature and punctuation glyphs seen in the 2017 legend, and what they stood for.
+_GLYPHS = {"˝": "fi", "˙": "ff", "˜": "Th", "ˆ": "ft", "˚": "Q", "™": "'", "Š": "—"}
+# Two entries the PDF run together ("EdoF25, Farsi"): label, next code, next label.
+_MERGED = re.compile(r"^(?P<label>.+?)(?P<code>[FN]\d+), (?P<next>.+)$")
+# Legend keys that are line-wrap debris, not codes ("AIDS": "or, hepatitis").
+_LEGEND_DEBRIS = {"AIDS"}
+# Categories for legend-only codes, by what the legend's own sections say they are.
+_LEGEND_CATEGORIES = {
+    "SAF": ("FF", "Facility focus (2017 directory)"),
+    "MHF": ("FF", "Facility focus (2017 directory)"),
+    "MHSAF": ("FF", "Facility focus (2017 directory)"),
+    "GHF": ("FF", "Facility focus (2017 directory)"),
+    "PVT": ("FOP", "Facility Operation (e.g., Private, Public)"),
+    "BM": ("OT", "Type of Opioid Treatment"),
+}
+_LANGUAGE = re.compile(r"^(?P<kind>[FN])(?P<num>\d+)$")
+_LANGUAGE_CATEGORIES = {
+    "F": ("OL", "Other Languages"),
+    "N": ("AIL", "American Indian or Alaskan Native Languages"),
+}
+
+
+def clean_legend_label(label: str) -> str:
+    """Undo the 2017 legend's PDF artefacts.
+
+    >>> clean_legend_label("Buprenorphine, detoxi˝cation")
+    'Buprenorphine detoxification'
+    >>> clean_legend_label("Lesbian,, gay,, bisexual,, or, transgender, (LGBT)")
+    'Lesbian, gay, bisexual, or transgender (LGBT)'
+    >>> clean_legend_label("Local, county, or community government")
+    'Local, county, or community government'
+    """
+    for glyph, text in _GLYPHS.items():
+        label = label.replace(glyph, text)
+    parts = label.split(", ")
+    # The PDF extractor put ", " between every word of some labels; a real list
+    # has at least one multi-word item, so only all-single-word splits are undone.
+    if len(parts) > 1 and all(" " not in part for part in parts):
+        label = " ".join(parts)
+    return re.sub(r"\s+", " ", label).strip()
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service code with its label and category."""
+
+    code: str
+    label: str
+    category_code: str
+    category: str
+    description: str = ""
+    label_source: str = "codebook-2021"
+
+    @property
+    def known(self) -> bool:
+        """True when a public label exists for the code."""
+        return self.label_source not in ("unlabelled", "unknown")
+
+
+@dataclass(frozen=True)
+class Group:
+    """A friendly name for a set of codes (``detox`` → dt, hid, od …)."""
+
+    family: str
+    name: str
+    label: str
+    codes: frozenset[str]
+
+
+class Taxonomy:
+    """Codes, labels, categories and friendly groups, loaded from the code-book folder."""
+
+    def __init__(self, services: dict[str, Service], groups: dict[str, Group]) -> None:
+        self.services = services
+        self.groups = groups
+
+    # -- loading -----------------------------------------------------------------
+    @classmethod
+    def load(cls, folder: Path | None = None) -> "Taxonomy":
+        """Load the vocabulary from ``folder`` (default: ``data/codebook``); cached per folder."""
+        return _load(Path(folder) if folder else paths.CODEBOOK_DIR)
+
+    # -- lookups -------------------------------------------------------------------
+    def get(self, code: str) -> Service:
+        """The :class:`Service` for ``code``; an unknown code gets an explicit 'unknown' entry."""
+        code = code.lower()
+        found = self.services.get(code)
+        if found is not None:
+            return found
+        fallback = language_fallback(code)
+        if fallback is not None:
+            return fallback
+        return Service(code, f"Unknown code {code.upper()}", "UNK", "Unknown", "", "unknown")
+
+    def label(self, code: str) -> str:
+        return self.get(code).label
+
+    def is_known(self, code: str) -> bool:
+        """True when the code is in the vocabulary with a public label."""
+        service = self.services.get(code.lower())
+        return service is not None and service.known
+
+    def in_vocabulary(self, code: str) -> bool:
+        """True when the code is in the vocabulary at all: labelled, a language code, or acknowledged as unlabelled."""
+        return code.lower() in self.services or language_fallback(code) is not None
+
+    @staticmethod
+    def looks_like_code(token: str, *, upper: bool = False) -> bool:
+        """True for tokens shaped like a directory code (``SAF``, ``f48``), false for words (``Methadone``).
+
+        ``upper=True`` accepts only upper-case codes, as printed in the N-SSATS directory,
+        so that stray words such as ``and`` are not mistaken for codes.
+        """
+        if upper:
+            return bool(_UPPER_CODE_SHAPE.match(token))
+        return bool(_UPPER_CODE_SHAPE.match(token) or _CODE_SHAPE.match(token))
+
+    def group(self, name: str) -> Group:
+        """The group called ``name``; raises :class:`UnknownNameError` with close names."""
+        key = name.strip().lower().replace("_", "-").replace(" ", "-")
+        if key in self.groups:
+            return self.groups[key]
+        raise UnknownNameError("group", name, _close(key, self.groups))
+
+    def groups_in(self, family: str) -> list[Group]:
+        return [g for g in self.groups.values() if g.family == family]
+
+    def resolve(self, name: str, family: str | None = None) -> Group:
+        """Resolve a friendly group name, or a raw code, to a :class:`Group`.
+
+        ``family`` restricts group names to one family (``"payment"``); raw codes
+        are accepted in any family. Unknown names raise with suggestions.
+        """
+        key = name.strip().lower().replace("_", "-").replace(" ", "-")
+        group = self.groups.get(key)
+        if group is not None and (family is None or group.family == family):
+            return group
+        if key in self.services:
+            service = self.services[key]
+            return Group(family or "code", key, service.label, frozenset({key}))
+        choices = [g.name for g in self.groups.values() if family is None or g.family == family]
+        kind = f"{family} name" if family else "service name or code"
+        raise UnknownNameError(kind, name, _close(key, choices))
+
+    def categories(self) -> dict[str, str]:
+        """Category code → category name, in code-book order."""
+        return {s.category_code: s.category for s in self.services.values()}
+
+
+def _close(name: str, choices: Iterable[str]) -> list[str]:
+    return [c for c, score, _ in process.extract(name, list(choices), limit=3) if score >= 60]
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@lru_cache(maxsize=4)
+def _load(folder: Path) -> Taxonomy:
+    services: dict[str, Service] = {}
+    for row in _read_csv(folder / "samhsa_locator_service_codes_2021.csv"):
+        if not row["service_name"]:
+            continue  # four codes the book lists without a label: filled below
+        code = row["service_code"].lower()
+        services[code] = Service(
+            code, row["service_name"].strip(), row["category_code"], row["category_name"],
+            row["service_description"].strip(), "codebook-2021",
+        )
+    for row in _read_csv(folder / "supplement_codes.csv"):
+        code = row["service_code"].lower()
+        services.setdefault(code, Service(
+            code, row["service_name"], row["category_code"], row["category_name"], "", row["label_source"],
+        ))
+    legend = json.loads((folder / "nssats_directory_legend_2017.json").read_text(encoding="utf-8"))
+    for code, label in _legend_entries(legend):
+        if code.lower() in services:
+            continue
+        lang = _LANGUAGE.match(code)
+        if lang:
+            cat_code, cat = _LANGUAGE_CATEGORIES[lang["kind"]]
+        else:
+            cat_code, cat = _LEGEND_CATEGORIES.get(code, ("LEG", "Other (2017 directory legend)"))
+        services[code.lower()] = Service(code.lower(), label, cat_code, cat, "", "legend-2017")
+    for row in _read_csv(folder / "unlabelled_codes.csv"):
+        code = row["service_code"].lower()
+        services.setdefault(code, Service(
+            code, f"Unlabelled code {code.upper()}", row["category_code"], row["category_name"],
+            row["note"], "unlabelled",
+        ))
+    return Taxonomy(services, _load_groups(folder / "groups.csv", services))
+
+
+def _legend_entries(legend: dict[str, str]) -> list[tuple[str, str]]:
+    entries: list[tuple[str, str]] = []
+    for code, label in legend.items():
+        if code in _LEGEND_DEBRIS:
+            continue
+        merged = _MERGED.match(label)
+        if merged and _LANGUAGE.match(code):
+            entries.append((code, clean_legend_label(merged["label"])))
+            entries.append((merged["code"], clean_legend_label(merged["next"])))
+        else:
+            entries.append((code, clean_legend_label(label)))
+    return entries
+
+
+def language_fallback(code: str) -> Service | None:
+    """A language code (``F16``) missing from every legend gets a pattern label, not silence."""
+    lang = _LANGUAGE.match(code.upper())
+    if not lang:
+        return None
+    cat_code, cat = _LANGUAGE_CATEGORIES[lang["kind"]]
+    return Service(code.lower(), f"Language code {code.upper()} (name not in the 2017 legend)",
+                   cat_code, cat, "", "pattern")
+
+
+def _load_groups(path: Path, services: dict[str, Service]) -> dict[str, Group]:
+    rows = _read_csv(path)
+    raw = {r["group"]: r for r in rows}
+    resolved: dict[str, frozenset[str]] = {}
+
+    def expand(name: str, seen: tuple[str, ...] = ()) -> frozenset[str]:
+        if name in resolved:
+            return resolved[name]
+        if name in seen:
+            raise ValueError(f"{path}: group {name!r} includes itself")
+        codes: set[str] = set()
+        for item in raw[name]["includes"].split(";"):
+            item = item.strip().lower()
+            if item.startswith("@"):
+                codes |= expand(item[1:], seen + (name,))
+            elif item:
+                if item not in services:
+                    raise ValueError(f"{path}: group {name!r} names code {item!r}, which has no label")
+                codes.add(item)
+        resolved[name] = frozenset(codes)
+        return resolved[name]
+
+    return {
+        r["group"]: Group(r["family"], r["group"], r["label"], expand(r["group"]))
+        for r in rows
+    }

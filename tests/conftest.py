@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from directory.taxonomy import Taxonomy
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.load()
+
+
+def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]], *, encoding: str = "utf-8",
+               newline: str = "\n") -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        csv.writer(fh, lineterminator=newline).writerows([header, *rows])
+    return path

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from directory.cli import cli
+
+from .conftest import DATA, REPO
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_services_lists_codes_with_labels_and_categories():
+    result = run("services")
+    assert result.exit_code == 0
+    line = next(line for line in result.output.splitlines() if line.startswith("dt "))
+    assert "Detoxification" in line and "Type of Care" in line
+
+
+def test_services_groups_json():
+    result = run("services", "--groups", "--json")
+    groups = {g["group"]: g for g in json.loads(result.output)}
+    assert groups["medicaid"]["codes"] == ["md"] and groups["medicaid"]["family"] == "payment"
+
+
+def test_validate_shipped_file_exits_zero():
+    result = run("validate", str(REPO / "data/facilities.csv"))
+    assert result.exit_code == 0 and "valid" in result.output
+
+
+def test_import_writes_output_rejects_and_report(tmp_path):
+    out, rejects, report = tmp_path / "out.csv", tmp_path / "rejects.csv", tmp_path / "report.json"
+    result = run("import", str(DATA / "nssats_sample.csv"), "-o", str(out), "--rejects", str(rejects),
+                 "--report", str(report), "--no-geocode")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(report.read_text())
+    assert {"rows_read", "accepted", "merged", "rejected", "rejected_by_reason"} <= set(summary)
+    assert summary["rows_read"] == summary["accepted"] + summary["merged"] + summary["rejected"]
+    rejected_lines = rejects.read_text(encoding="utf-8").splitlines()
+    assert rejected_lines[0].startswith("source_row,reason,")
+    assert len(rejected_lines) - 1 == summary["rejected"]
+    assert run("validate", str(out)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", "missing.csv", "-o", "x.csv"], "no such file"),
+        (["import", str(DATA / "ca_dhcs.toml"), "-o", "x.csv", "--adapter", "nssats"], "missing required column"),
+        (["validate", str(DATA / "ca_dhcs_sample.csv")], "missing required column"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(tmp_path, args, message):
+    proc = subprocess.run([sys.executable, "-m", "directory", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr
