@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from . import paths
 from .errors import ManifestError
+from .geocode import fill_counties, outside_stated_state
 from .importers import ADAPTERS, ImportResult, Locator, import_file
 from .normalize import norm_name, norm_street
 from .schema import COLUMNS, write_facilities
@@ -143,6 +144,9 @@ def build(
                                    source_id=entry.id, source_date=entry.vintage,
                                    taxonomy=taxonomy, locate=locate))
     sites, superseded = supersede(results)
+    records = [sites[fid] for fid in sorted(sites)]
+    counties_filled = fill_counties(records)
+    flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
     extra = sorted({c for r in results for c in r.extra_columns if c not in COLUMNS})
     frame = pd.DataFrame(list(sites.values()), columns=list(COLUMNS) + extra).fillna("")
     frame = frame.assign(_city=frame["city"].str.lower(), _name=frame["name"].str.lower())
@@ -150,6 +154,8 @@ def build(
     frame = frame.drop(columns=["_city", "_name"]).reset_index(drop=True)
     write_facilities(frame, output or paths.FACILITIES_CSV)
     report = _report(entries, results, superseded, frame, taxonomy)
+    report["totals"]["counties_filled_from_outlines"] = counties_filled
+    report["outside_stated_state"] = flagged
     with atomic_writer(report_path or paths.BUILD_REPORT, "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=2, sort_keys=False)
         fh.write("\n")

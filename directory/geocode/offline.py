@@ -1,0 +1,271 @@
+"""The default geocoder: offline, from the shipped gazetteer, with geopy's interface.
+
+``OfflineGeocoder().geocode("Tampa, FL")`` returns a :class:`geopy.location.Location`
+whose ``raw`` carries ``precision`` (``coordinates``, ``zip``, ``city`` or ``state``),
+``state``, ``label`` and ``alternatives``, so it composes with geopy's ``RateLimiter``
+and can be swapped for an online provider.
+
+Rules: a state in the query is binding (``Washington, IN`` is the Indiana city, never
+DC); without one, the most populous place of that name wins and the others are listed
+as alternatives. A ZIP wins over the city unless its state contradicts the query's, or
+it lies far from the named city (a stale ZIP in a source). A bare state name means the
+state, unless a city of that name has 100,000 people or more (``New York``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from geopy.location import Location
+from geopy.point import Point
+from rapidfuzz import fuzz, process
+
+from ..errors import LocationNotFound
+from ..normalize import clean_text, norm_city
+from ..states import STATES, state_code
+from .boundaries import lies_in_another_state
+from .gazetteer import Gazetteer, Place
+
+#: A city of this size beats a state of the same name ("New York", "Washington").
+BIG_CITY = 100_000
+#: A ZIP point farther than this from the record's own city is taken to be a wrong or stale ZIP.
+ZIP_CITY_MAX_KM = 60.0
+#: ...but only a city this populous may overrule the ZIP: a village missing from GeoNames
+#: (population < 500) must not lose its good ZIP to a larger namesake elsewhere in the state.
+#: Measured on the national file (benchmarks/bench_geocode.py): errors > 150 km went
+#: 10 (never overrule) → 4 (any city) → 0 (5,000 and up), median and p90 unchanged.
+CITY_OVERRULES_ZIP_MIN_POPULATION = 5_000
+
+_COORDS = re.compile(r"^\(?\s*([+-]?\d{1,2}(?:\.\d+)?)\s*(?:,\s*|\s+)([+-]?\d{1,3}(?:\.\d+)?)\s*\)?$")
+_ZIP_ONLY = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+_TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:-\d{4})?$")
+
+
+@dataclass
+class Resolved:
+    """A resolved place; ``to_location`` turns it into a geopy Location."""
+
+    label: str
+    lat: float
+    lon: float
+    precision: str
+    state: str | None = None
+    alternatives: list["Resolved"] = field(default_factory=list)
+    query: str = ""
+
+    def to_location(self) -> Location:
+        raw = {
+            "query": self.query, "label": self.label, "latitude": self.lat, "longitude": self.lon,
+            "precision": self.precision, "state": self.state,
+            "alternatives": [{"label": a.label, "latitude": a.lat, "longitude": a.lon} for a in self.alternatives],
+        }
+        return Location(self.label, Point(self.lat, self.lon), raw)
+
+
+@dataclass
+class ParsedQuery:
+    street: str = ""
+    city: str = ""
+    state: str | None = None
+    zip: str = ""
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _split_state(text: str) -> tuple[str, str | None]:
+    """Peel a trailing state code or name off ``text``: ``"Tampa FL"`` → ``("Tampa", "FL")``."""
+    words = text.split()
+    for n in (4, 3, 2, 1):
+        if len(words) >= n:
+            code = state_code(" ".join(words[-n:]).strip(" .,"))
+            if code:
+                return " ".join(words[:-n]).strip(" ,"), code
+    return text, None
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split free text into street, city, state and ZIP.
+
+    >>> parse_query("401 N Ashley Dr, Tampa, FL 33602")
+    ParsedQuery(street='401 N Ashley Dr', city='Tampa', state='FL', zip='33602')
+    >>> parse_query("tampa florida")
+    ParsedQuery(street='', city='tampa', state='FL', zip='')
+    """
+    text = clean_text(query).strip(" ,")
+    parsed = ParsedQuery()
+    zip_match = _TRAILING_ZIP.search(text)
+    if zip_match:
+        parsed.zip = zip_match.group(1)
+        text = text[: zip_match.start()].strip(" ,")
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        return parsed
+    last, state = _split_state(parts[-1])
+    if state and (last or len(parts) > 1):
+        parsed.state = state
+        parts = parts[:-1] + ([last] if last else [])
+    if len(parts) >= 2:
+        parsed.city, parsed.street = parts[-1], ", ".join(parts[:-1])
+    elif parts:
+        parsed.city = parts[0]
+    return parsed
+
+
+class OfflineGeocoder:
+    """Geocoder over the shipped gazetteer. Keyword-only options, geopy-compatible ``geocode``.
+
+    >>> OfflineGeocoder().geocode("Washington, IN").raw["state"]
+    'IN'
+    """
+
+    name = "offline"
+
+    def __init__(self, *, gazetteer: Gazetteer | None = None, alternatives: int = 5) -> None:
+        self.gazetteer = gazetteer or Gazetteer.load()
+        self.max_alternatives = alternatives
+
+    # -- geopy interface -----------------------------------------------------------------------------
+    def geocode(self, query: str, exactly_one: bool = True, timeout: float | None = None,
+                **kwargs: object) -> Location | list[Location]:
+        """Resolve ``query``; raise :class:`LocationNotFound` (with suggestions) when nothing fits."""
+        resolved = self.resolve(query)
+        if exactly_one:
+            return resolved.to_location()
+        return [resolved.to_location(), *(a.to_location() for a in resolved.alternatives)]
+
+    # -- resolution ---------------------------------------------------------------------------------------
+    def resolve(self, query: str) -> Resolved:
+        text = clean_text(query)
+        if not text:
+            raise LocationNotFound(query, ["an empty query"])
+        found = self._coordinates(text) or self._zip_only(text) or self._structured(text)
+        found.query = query
+        return found
+
+    def _coordinates(self, text: str) -> Resolved | None:
+        match = _COORDS.match(text)
+        if not match:
+            return None
+        lat, lon = float(match.group(1)), float(match.group(2))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise LocationNotFound(text, ["latitude, longitude (out of range)"])
+        return Resolved(f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
+
+    def _zip_only(self, text: str) -> Resolved | None:
+        match = _ZIP_ONLY.match(text)
+        if not match:
+            return None
+        found = self._zip(match.group(1), None)
+        if found is None:
+            raise LocationNotFound(text, [f"ZIP {match.group(1)}"])
+        return found
+
+    def _zip(self, zip5: str, state: str | None) -> Resolved | None:
+        point = self.gazetteer.zips.get(zip5)
+        if point is not None and (state is None or point.state == state):
+            return Resolved(f"{zip5}, {point.state}", point.lat, point.lon, "zip", point.state)
+        area = self.gazetteer.zip3.get(zip5[:3])
+        if point is None and area is not None and (state is None or area[2] == state):
+            # A PO-box or unique ZIP has no ZCTA: use the centre of its 3-digit area.
+            return Resolved(f"{zip5} (ZIP area {zip5[:3]}xx), {area[2]}", area[0], area[1], "zip", area[2])
+        return None
+
+    def _city(self, city: str, state: str | None) -> Resolved | None:
+        places = self.gazetteer.find_places(city, state)
+        if not places:
+            return None
+        best, others = places[0], places[1: 1 + self.max_alternatives]
+        if norm_city(city) not in self.gazetteer.places:
+            others = []  # matched by an alternate name: GeoNames' other holders of it are mostly noise
+        return Resolved(best.label, best.lat, best.lon, "city", best.state, [_from_place(p) for p in others])
+
+    def _zip_contradicts_city(self, zip_hit: Resolved, city: str) -> bool:
+        """True when no place of that name in the ZIP's state lies near the ZIP (a wrong or stale ZIP).
+
+        Every same-named place counts, not only the most populous: a state may have two Lisbons.
+        """
+        places = self.gazetteer.find_places(city, zip_hit.state)
+        return bool(places) and places[0].population >= CITY_OVERRULES_ZIP_MIN_POPULATION and all(
+            haversine_km(zip_hit.lat, zip_hit.lon, p.lat, p.lon) > ZIP_CITY_MAX_KM for p in places)
+
+    def _state(self, code: str) -> Resolved:
+        lat, lon = self.gazetteer.state_points[code]
+        return Resolved(STATES[code], lat, lon, "state", code)
+
+    def _structured(self, text: str) -> Resolved:
+        parsed = parse_query(text)
+        tried = []
+        if parsed.zip:
+            tried.append(f"ZIP {parsed.zip}" + (f" in {parsed.state}" if parsed.state else ""))
+            zip_hit = self._zip(parsed.zip, parsed.state)
+            if zip_hit is not None:
+                city_hit = self._city(parsed.city, zip_hit.state) if parsed.city else None
+                if city_hit and self._zip_contradicts_city(zip_hit, parsed.city):
+                    return city_hit
+                if parsed.city and city_hit:
+                    zip_hit.label = f"{city_hit.label.split(',')[0]}, {zip_hit.state} {parsed.zip}"
+                return zip_hit
+        bare_state = state_code(parsed.city) if parsed.city and not (parsed.state or parsed.street) else None
+        if bare_state:
+            places = self.gazetteer.find_places(parsed.city)
+            if not places or places[0].population < BIG_CITY:
+                return self._state(bare_state)
+        if parsed.city:
+            city_hit = self._city(parsed.city, parsed.state)
+            tried.append(f"city {parsed.city!r}" + (f" in {parsed.state}" if parsed.state else ""))
+            if city_hit is not None:
+                return city_hit
+            if parsed.state is None:
+                code = state_code(parsed.city)
+                if code:
+                    return self._state(code)
+            elif parsed.street or not self.gazetteer.names_in(parsed.state):
+                # An address in a town the gazetteer lacks, or a territory it has no places for
+                # (GeoNames' US file has no Puerto Rico): the state is all we know.
+                return self._state(parsed.state)
+        elif parsed.state:
+            return self._state(parsed.state)
+        raise LocationNotFound(text, tried or ["ZIP, city and state"], self.suggest(parsed.city or text, parsed.state))
+
+    def suggest(self, text: str, state: str | None = None, limit: int = 3) -> list[str]:
+        """Close place names (rapidfuzz), within ``state`` when given."""
+        names = self.gazetteer.names_in(state)
+        key = norm_city(text)
+        if len(key) < 3:
+            return []
+        found = process.extract(key, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=80,
+                                processor=lambda s: norm_city(s.split(",")[0]))
+        return [name for name, _, _ in found]
+
+    # -- records (batch geocoding) ------------------------------------------------------------------
+    def locate_record(self, record: dict[str, str]) -> tuple[float, float, str] | None:
+        """Coordinates for a facility record from its ZIP, city and state (never another state)."""
+        state = state_code(record.get("state", "") or "")
+        city = record.get("city", "")
+        zip5 = (record.get("zip", "") or "")[:5]
+        if zip5 and state:
+            hit = self._zip(zip5, state)
+            if hit is not None and not (city and self._zip_contradicts_city(hit, city)) \
+                    and not lies_in_another_state(state, hit.lat, hit.lon):
+                return hit.lat, hit.lon, "zip"
+        if city:
+            hit = self._city(city, state) if state else None
+            if hit is not None:
+                return hit.lat, hit.lon, "city"
+        if state and state in self.gazetteer.state_points:
+            lat, lon = self.gazetteer.state_points[state]
+            return lat, lon, "state"
+        return None
+
+
+def _from_place(place: Place) -> Resolved:
+    return Resolved(place.label, place.lat, place.lon, "city", place.state)
+
+

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import pytest
+
+from directory.errors import LocationNotFound
+from directory.geocode import locate, offline, parse_query
+from directory.geocode.offline import haversine_km
+
+# (query, expected label, expected precision, expected state)
+CASES = [
+    ("33602", "33602, FL", "zip", "FL"),
+    ("33602-1234", "33602, FL", "zip", "FL"),
+    ("Tampa, FL", "Tampa, FL", "city", "FL"),
+    ("Tampa FL", "Tampa, FL", "city", "FL"),
+    ("tampa, florida", "Tampa, FL", "city", "FL"),
+    ("  TAMPA ,  fl ", "Tampa, FL", "city", "FL"),
+    ("St. Louis, MO", "St. Louis, MO", "city", "MO"),
+    ("Saint Louis, MO", "St. Louis, MO", "city", "MO"),
+    ("Ft. Myers", "Fort Myers, FL", "city", "FL"),
+    ("Fort Myers, FL", "Fort Myers, FL", "city", "FL"),
+    ("401 N Ashley Dr, Tampa, FL 33602", "Tampa, FL 33602", "zip", "FL"),
+    ("Washington, IN", "Washington, IN", "city", "IN"),
+    ("Washington IN", "Washington, IN", "city", "IN"),
+    ("Springfield, IL", "Springfield, IL", "city", "IL"),
+    ("Charleston, West Virginia", "Charleston, WV", "city", "WV"),
+    ("New York", "New York City, NY", "city", "NY"),  # a big city beats the state of the same name
+    ("Florida", "Florida", "state", "FL"),  # a bare state name is the state
+    ("San Juan, PR", "Puerto Rico", "state", "PR"),  # no PR places in the gazetteer: the territory
+    ("123 Nowhere Lane, Smallville, KS 67999", "67999 (ZIP area 679xx), KS", "zip", "KS"),  # no ZCTA: its area
+    ("123 Nowhere Lane, Smallville, KS", "Kansas", "state", "KS"),  # unknown town, no ZIP: the state
+    ("Pittsburg, PA", "Pittsburgh, PA", "city", "PA"),  # GeoNames alternate name
+]
+
+
+@pytest.mark.parametrize(("query", "label", "precision", "state"), CASES)
+def test_offline_queries(query, label, precision, state):
+    location = offline().geocode(query)
+    assert (location.address, location.raw["precision"], location.raw["state"]) == (label, precision, state)
+
+
+@pytest.mark.parametrize("query", ["27.95,-82.46", "27.95 -82.46", "(27.95, -82.46)", "27.95, -82.46"])
+def test_coordinates(query):
+    place = locate(query)
+    assert (place.latitude, place.longitude, place.precision) == (27.95, -82.46, "coordinates")
+
+
+def test_state_is_binding_never_another_washington():
+    place = locate("Washington, IN")
+    dc = locate("Washington, DC")
+    assert haversine_km(place.latitude, place.longitude, 38.659, -87.173) < 5
+    assert haversine_km(place.latitude, place.longitude, dc.latitude, dc.longitude) > 800
+    assert all(alt["label"].endswith(", IN") for alt in place.alternatives)
+
+
+def test_without_a_state_the_most_populous_wins_and_alternatives_are_listed():
+    place = locate("Springfield")
+    labels = [a["label"] for a in place.alternatives]
+    assert place.label == "Springfield, MO"
+    assert {"Springfield, MA", "Springfield, IL"} <= set(labels)
+    populations = [p.population for p in offline().gazetteer.find_places("Springfield")]
+    assert populations == sorted(populations, reverse=True)
+
+
+def test_zip_is_not_trusted_when_its_state_contradicts_the_query():
+    # 33602 is Tampa; the query says Springfield, IL: the state binds, the city answers.
+    place = locate("1 Main St, Springfield, IL 33602")
+    assert place.label == "Springfield, IL" and place.precision == "city"
+
+
+def test_zip_far_from_its_city_gives_way_to_the_city():
+    # A stale ZIP from another part of the state: 32801 is Orlando, the address says Tampa.
+    place = locate("401 N Ashley Dr, Tampa, FL 32801")
+    assert place.label == "Tampa, FL" and place.precision == "city"
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [("Springfeld, IL", "Springfield, IL"), ("Tampah", "Tampa, FL"), ("Pittsbrgh, PA", "Pittsburgh, PA")],
+)
+def test_unresolvable_input_says_what_was_tried_and_suggests(query, suggestion):
+    with pytest.raises(LocationNotFound) as err:
+        locate(query)
+    assert suggestion in err.value.suggestions
+    assert "tried" in str(err.value) and isinstance(err.value, LookupError)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "00000", "91.0, 10.0", "Narnia"])
+def test_nonsense_raises_our_error(query):
+    with pytest.raises(LocationNotFound):
+        locate(query)
+
+
+def test_parse_query_splits_an_address():
+    parsed = parse_query("401 N Ashley Dr, Tampa, FL 33602")
+    assert (parsed.street, parsed.city, parsed.state, parsed.zip) == ("401 N Ashley Dr", "Tampa", "FL", "33602")
+
+
+def test_geopy_compatible_interface_composes_with_rate_limiter():
+    from geopy.extra.rate_limiter import RateLimiter
+    from geopy.location import Location
+
+    limited = RateLimiter(offline().geocode, min_delay_seconds=0)
+    result = limited("Tampa, FL")
+    assert isinstance(result, Location) and result.point.latitude == pytest.approx(27.9475, abs=0.01)
+    many = offline().geocode("Springfield", exactly_one=False)
+    assert isinstance(many, list) and len(many) == 6 and all(isinstance(m, Location) for m in many)
+
+
+@pytest.mark.parametrize(
+    ("record", "precision"),
+    [
+        ({"street1": "1 Main", "city": "Tampa", "state": "FL", "zip": "33602"}, "zip"),
+        ({"street1": "1 Main", "city": "Tampa", "state": "FL", "zip": ""}, "city"),
+        ({"street1": "1 Main", "city": "Tampa", "state": "FL", "zip": "10001"}, "city"),  # NY ZIP, FL record
+        ({"street1": "1 Main", "city": "Nowheresville", "state": "FL", "zip": ""}, "state"),
+    ],
+)
+def test_record_locator_never_leaves_the_stated_state(record, precision):
+    lat, lon, got = offline().locate_record(record)
+    assert got == precision
+    from directory.geocode.boundaries import states
+
+    index = states()
+    found = index.locate([lat], [lon])[0]
+    assert index.regions[found].state == "FL"
