@@ -275,5 +275,94 @@ def geocode(input_path: Path, output: Path, cache: Path, force: bool, **geo: Any
         click.echo(f"  requests sent: {requests}; offline fallbacks: {geocoder.fallbacks}")
 
 
+@cli.command()
+@click.option("--near", help='Where: a ZIP, "City, ST", an address or "lat, lon".')
+@click.option("--radius", "radius", type=float, default=25.0, show_default=True, help="Miles (0 < r <= 500).")
+@click.option("--nearest", type=int, help="The K nearest instead of a radius.")
+@click.option("--service", "services", multiple=True, help="Treatment type (detox, mat, outpatient ...) or a code.")
+@click.option("--match", type=click.Choice(["any", "all"]), default="any", show_default=True,
+              help="Services: any of them, or all of them.")
+@click.option("--medication", "medications", multiple=True, help="buprenorphine, methadone, naltrexone.")
+@click.option("--accreditation", "accreditations", multiple=True, help="joint-commission, carf, ncqa, ...")
+@click.option("--payment", "payments", multiple=True, help="medicaid, medicare, private-insurance, ...")
+@click.option("--population", "populations", multiple=True, help="adolescents, veterans, pregnant-postpartum, ...")
+@click.option("--city")
+@click.option("--state")
+@click.option("--county")
+@click.option("--name", help="Facility name (fuzzy).")
+@click.option("--within", type=click.Path(dir_okay=False, path_type=Path), help="GeoJSON polygon to search inside.")
+@click.option("--sort", type=click.Choice(["distance", "name"]), default="distance", show_default=True)
+@click.option("--limit", type=int)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson", "xlsx"]), default="table",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (xlsx needs it; '-' for stdout).")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
+@friendly
+def search(near: str | None, radius: float, nearest: int | None, services: tuple[str, ...], match: str,
+           medications: tuple[str, ...], accreditations: tuple[str, ...], payments: tuple[str, ...],
+           populations: tuple[str, ...], city: str | None, state: str | None, county: str | None,
+           name: str | None, within: Path | None, sort: str, limit: int | None, fmt: str,
+           output: Path | None, data: Path | None) -> None:
+    """Search the directory by place, treatment type and other filters.
+
+    \b
+    Examples:
+      directory search --near "Tampa, FL" --service detox
+      directory search --near 02150 --service mat --payment medicaid --format csv -o list.csv
+      directory search --state VT --medication buprenorphine --format xlsx -o vt.xlsx
+    """
+    from . import exports
+    from .search import Directory, Query
+
+    query = Query(near=near, radius_miles=radius, nearest=nearest, services=services, match=match,
+                  medications=medications, accreditations=accreditations, payments=payments,
+                  populations=populations, city=city, state=state, county=county, name=name,
+                  within=str(within) if within else None, sort=sort, limit=limit)
+    result = Directory.load(data).search(query)
+    if fmt == "table":
+        click.echo(result.describe())
+        if result.center is not None and result.center.alternatives:
+            click.echo("  (also: " + "; ".join(a["label"] for a in result.center.alternatives) + ")")
+        _print_table(result.frame)
+        return
+    if fmt == "xlsx":
+        if output is None or str(output) == "-":
+            raise UsageFailure("--format xlsx needs --output FILE.xlsx")
+        payload: str | bytes = exports.to_xlsx(result.frame)
+    elif fmt == "csv":
+        payload = exports.to_csv(result.frame)
+    elif fmt == "geojson":
+        payload = exports.geojson_text(result.frame, area=result.area)
+    else:
+        payload = json.dumps({"query": result.describe(), "center": result.center.to_dict() if result.center else None,
+                              "total": result.total, "note": result.note, "facets": result.facets,
+                              "results": result.frame.to_dict("records")}, indent=2, default=str) + "\n"
+    if output is None or str(output) == "-":
+        click.echo(payload, nl=False)
+        return
+    from .tables import atomic_writer
+
+    mode, kwargs = ("wb", {}) if isinstance(payload, bytes) else ("w", {"encoding": "utf-8", "newline": ""})
+    with atomic_writer(output, mode, **kwargs) as fh:
+        fh.write(payload)
+    click.echo(f"{result.describe()} -> {output}", err=True)
+
+
+def _print_table(frame) -> None:
+    if frame.empty:
+        return
+    columns = [("distance_miles", "miles", 6), ("name", "name", 40), ("city", "city", 18), ("state", "st", 2),
+               ("phone", "phone", 18)]
+    columns = [c for c in columns if c[0] in frame.columns]
+    click.echo("  ".join(title.ljust(width) for _, title, width in columns))
+    for row in frame.to_dict("records"):
+        cells = []
+        for key, _, width in columns:
+            value = f"{row[key]:.1f}" if key == "distance_miles" else str(row[key])
+            cells.append(value[:width].ljust(width))
+        click.echo("  ".join(cells).rstrip())
+
+
 def main() -> None:
     cli(prog_name="directory")

@@ -62,3 +62,36 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, args, message):
     assert message in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_search_table_starts_with_the_sentence():
+    result = run("search", "--near", "Tampa, FL", "--service", "detox", "--limit", "3")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Detox within 25 miles of Tampa, FL: ")
+    assert lines[1].split()[:2] == ["miles", "name"] and len(lines) == 5
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "geojson", "xlsx"])
+def test_search_formats_write_files(tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    result = run("search", "--near", "02150", "--service", "mat", "--format", fmt, "-o", str(out))
+    assert result.exit_code == 0 and out.stat().st_size > 100
+    if fmt == "json":
+        body = json.loads(out.read_text())
+        assert body["total"] == len(body["results"]) > 0 and "facets" in body
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "--near", "Tampa, FL", "--service", "detx"], "did you mean 'detox'"),
+        (["search", "--near", "Tampa, FL", "--radius", "900"], "at most 500 miles"),
+        (["search", "--near", "Springfeld, IL"], "did you mean 'Springfield, IL'"),
+        (["locate", "Narnia"], "could not find a place"),
+    ],
+)
+def test_search_bad_input_is_one_line_exit_2(args, message):
+    proc = subprocess.run([sys.executable, "-m", "directory", *args], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -1,0 +1,174 @@
+"""Exports of a search result: CSV (Excel-safe), XLSX and GeoJSON, with a filename from the query.
+
+Reused by the CLI, the app and the API. Deterministic: fixed column order, UTF-8,
+``\\n`` line endings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from .schema import COLUMNS
+
+#: Columns of every export, in order; ``distance_miles`` follows ``facility_id`` when present.
+EXPORT_COLUMNS = list(COLUMNS)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise(value: object) -> str:
+    """A cell value safe to open in a spreadsheet (OWASP CSV injection guidance).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+    apostrophe, so a spreadsheet shows it as text instead of running it. Plain numbers
+    (``-82.46``) and phone numbers (``813-555-0100``) are left as they are.
+
+    >>> neutralise('=HYPERLINK("http://x","click")')
+    '\\'=HYPERLINK("http://x","click")'
+    >>> neutralise("-82.458")
+    '-82.458'
+    """
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def export_columns(frame: pd.DataFrame) -> list[str]:
+    columns = [c for c in EXPORT_COLUMNS if c in frame.columns]
+    if "distance_miles" in frame.columns:
+        columns.insert(1, "distance_miles")
+    columns += [c for c in frame.columns if c not in columns]
+    return columns
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """The result as Excel-safe CSV text."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = export_columns(frame)
+    writer.writerow(columns)
+    for row in frame[columns].itertuples(index=False, name=None):
+        # A bare CR inside a cell is not quoted by the csv module when rows end in LF, and
+        # would split the row in a reader: line breaks inside cells become LF (then quoted).
+        writer.writerow([neutralise(_fmt(v)).replace("\r\n", "\n").replace("\r", "\n") for v in row])
+    return buffer.getvalue()
+
+
+def to_xlsx(frame: pd.DataFrame, sheet: str = "Facilities") -> bytes:
+    """The result as an XLSX workbook: text written as text (never a formula), header frozen, widths set."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = sheet
+    columns = export_columns(frame)
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    numeric = {"distance_miles", "latitude", "longitude"}
+    for r, row in enumerate(frame[columns].itertuples(index=False, name=None), start=2):
+        for c, (column, value) in enumerate(zip(columns, row), start=1):
+            cell = ws.cell(row=r, column=c)
+            if column in numeric and _is_number(value):
+                cell.value = float(value)
+            else:
+                # Assigning a string that starts with "=" would make openpyxl write a formula:
+                # set the value, then force the type to a plain string.
+                cell.value = _fmt(value)
+                cell.data_type = "s"
+    ws.freeze_panes = "A2"
+    for c, column in enumerate(columns, start=1):
+        values = [len(column)] + [len(_fmt(v)) for v in frame[column].head(500)]
+        ws.column_dimensions[ws.cell(row=1, column=c).column_letter].width = min(60, max(values) + 2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_geojson(frame: pd.DataFrame, *, area: object | None = None) -> dict:
+    """An RFC 7946 FeatureCollection: Point geometries in lon/lat order, every column as a property.
+
+    ``area`` (a shapely polygon, e.g. the search circle) is added as a last feature
+    with ``"role": "search-area"``.
+    """
+    columns = export_columns(frame)
+    features = []
+    for row in frame[columns].to_dict("records"):
+        try:
+            lon, lat = round(float(row["longitude"]), 6), round(float(row["latitude"]), 6)
+            geometry = {"type": "Point", "coordinates": [lon, lat]}
+        except (TypeError, ValueError):
+            geometry = None
+        properties = {k: (v if k == "distance_miles" else _fmt(v)) for k, v in row.items()}
+        features.append({"type": "Feature", "id": row.get("facility_id"), "geometry": geometry,
+                         "properties": properties})
+    if area is not None:
+        from shapely.geometry import mapping
+
+        features.append({"type": "Feature", "geometry": json.loads(json.dumps(mapping(area))),
+                         "properties": {"role": "search-area"}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_text(frame: pd.DataFrame, *, area: object | None = None) -> str:
+    return json.dumps(to_geojson(frame, area=area), ensure_ascii=False, indent=None, separators=(",", ":")) + "\n"
+
+
+def filename(parts: Iterable[str], radius_miles: float | None, extension: str) -> str:
+    """A deterministic file name from the query: ``detox_tampa-fl_25mi.csv``.
+
+    >>> filename(["detox", "Tampa, FL"], 25, "csv")
+    'detox_tampa-fl_25mi.csv'
+    """
+    slugs = [_slug(p) for p in parts if p and _slug(p)]
+    if radius_miles:
+        slugs.append(f"{radius_miles:g}mi")
+    return ("_".join(slugs) or "facilities") + "." + extension.lstrip(".")
+
+
+def result_filename(result, extension: str) -> str:
+    """The file name for a :class:`~directory.search.SearchResult`."""
+    q = result.query
+    parts = ["-".join(q.services) or "facilities", *q.medications, *q.accreditations, *q.payments, *q.populations]
+    if q.city:
+        parts.append(q.city)
+    if q.state:
+        parts.append(q.state)
+    near = q.near if isinstance(q.near, str) else (result.center.label if result.center else "")
+    if near:
+        parts.append(near)
+    radius = q.radius_miles if result.center is not None and not q.nearest and not result.note else None
+    if q.nearest:
+        parts.append(f"nearest-{q.nearest}")
+    return filename(parts, radius, extension)
+
+
+def _slug(text: str) -> str:
+    from .normalize import ascii_fold
+
+    return re.sub(r"[^a-z0-9]+", "-", ascii_fold(str(text))).strip("-")[:40]
+
+
+def _fmt(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return str(float(value))
+    return str(value)
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return str(value).strip() != ""

@@ -1,0 +1,14 @@
+"""Geosearch: radius and nearest search with filters and facets.
+
+>>> directory = Directory.load()
+>>> result = directory.search(Query(near="Tampa, FL", services=("detox",)))
+>>> result.describe().startswith("Detox within 25 miles of Tampa, FL:")
+True
+"""
+
+from .engine import Directory, SearchResult, describe
+from .geometry import EARTH_RADIUS_MILES, bounding_boxes, circle, haversine_miles, load_polygon
+from .query import Query
+
+__all__ = ["EARTH_RADIUS_MILES", "Directory", "Query", "SearchResult", "bounding_boxes", "circle", "describe",
+           "haversine_miles", "load_polygon"]

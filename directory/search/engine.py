@@ -1,0 +1,313 @@
+"""The geosearch engine: :class:`Directory` loads once, then answers :class:`Query` objects.
+
+The spatial index (a shapely STRtree over the facilities' lon/lat points) and the
+filter structures (a boolean mask per code and per group, indexes by state, city and
+county) are built once in :meth:`Directory.load`, never per query. A radius search
+prefilters with lon/lat boxes in the tree and ranks with exact great-circle distance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from rapidfuzz import fuzz
+from shapely.strtree import STRtree
+
+from ..errors import QueryError
+from ..geocode import Place, locate
+from ..normalize import norm_city, norm_name
+from ..schema import read_facilities
+from ..states import state_code
+from ..taxonomy import FAMILIES, Taxonomy
+from .geometry import bounding_boxes, circle, haversine_miles, load_polygon
+from .query import FALLBACK_NEAREST, FAMILY_OF, Query
+
+#: Fuzzy name match threshold (rapidfuzz token-set ratio on normalised names).
+NAME_SCORE = 80
+_MAX_NEAREST_MILES = 12_500.0
+
+
+@dataclass
+class SearchResult:
+    """What :meth:`Directory.search` returns."""
+
+    query: Query
+    frame: pd.DataFrame
+    center: Place | None
+    facets: dict[str, dict[str, int]]
+    note: str = ""
+    total: int = 0
+    elapsed_ms: float = 0.0
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def area(self):
+        """The search circle as a shapely polygon (lon/lat), or None without a centre."""
+        if self.center is None or self.query.nearest or self.note:
+            return None
+        return circle(self.center.latitude, self.center.longitude, self.query.radius_miles)
+
+    def describe(self) -> str:
+        """A sentence: ``"Detox within 25 miles of Tampa, FL: 12 facilities"``."""
+        return describe(self)
+
+
+class Directory:
+    """The loaded directory: facilities, spatial index and filter structures."""
+
+    def __init__(self, frame: pd.DataFrame, taxonomy: Taxonomy | None = None, geocoder: object | None = None) -> None:
+        started = time.perf_counter()
+        self.taxonomy = taxonomy or Taxonomy.load()
+        self.geocoder = geocoder
+        frame = frame.reset_index(drop=True)
+        self.frame = frame
+        self.lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
+        self.lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
+        located = np.flatnonzero(~(np.isnan(self.lat) | np.isnan(self.lon)))
+        self._located = located
+        self.tree = STRtree(shapely.points(self.lon[located], self.lat[located]))
+        n = len(frame)
+        by_code: dict[str, list[int]] = defaultdict(list)
+        for i, codes in enumerate(frame["service_codes"]):
+            for code in codes.split(";"):
+                if code:
+                    by_code[code].append(i)
+        self._code_rows = {c: np.array(rows, dtype=np.int64) for c, rows in by_code.items()}
+        self._masks: dict[frozenset[str], np.ndarray] = {}
+        self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
+        self._by_state = _index(frame["state"].str.upper())
+        self._by_city = _index(frame["city"].map(norm_city))
+        self._by_county = _index(frame["county"].map(_norm_county))
+        self._names = [norm_name(f"{a} {b}") for a, b in zip(frame["name"], frame["name2"])]
+        self._sort_names = frame["name"].str.lower().to_numpy()
+        self._ids = {fid: i for i, fid in enumerate(frame["facility_id"])}
+        self.n = n
+        self.load_ms = (time.perf_counter() - started) * 1000
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, geocoder: object | None = None) -> "Directory":
+        """Load ``data/facilities.csv`` (or ``path``) and build the index once."""
+        return cls(read_facilities(path), geocoder=geocoder)
+
+    # -- structures ----------------------------------------------------------------------------------
+    def _mask(self, codes: frozenset[str]) -> np.ndarray:
+        mask = self._masks.get(codes)
+        if mask is None:
+            mask = np.zeros(len(self.frame), dtype=bool)
+            for code in codes:
+                rows = self._code_rows.get(code)
+                if rows is not None:
+                    mask[rows] = True
+            self._masks[codes] = mask
+        return mask
+
+    def facility(self, facility_id: str) -> dict[str, str] | None:
+        """One facility's record by id, or None."""
+        i = self._ids.get(facility_id)
+        return None if i is None else self.frame.iloc[i].to_dict()
+
+    # -- search --------------------------------------------------------------------------------------
+    def resolve(self, near: str | tuple[float, float]) -> Place:
+        if isinstance(near, tuple):
+            lat, lon = near
+            return Place(f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
+        return locate(near, self.geocoder)
+
+    def search(self, query: Query) -> SearchResult:
+        """Run ``query``; see :class:`Query` for the semantics."""
+        started = time.perf_counter()
+        groups = query.groups(self.taxonomy)
+        keep = self._filter_mask(query, groups)
+        center = self.resolve(query.near) if query.near is not None else None
+        note = ""
+        distances = None
+        if center is None:
+            rows = np.flatnonzero(keep) if keep is not None else np.arange(self.n)
+        elif query.nearest:
+            rows, distances = self._nearest(center, query.nearest, keep)
+        else:
+            rows, distances = self._within(center, query.radius_miles, keep)
+            if not len(rows):
+                rows, distances = self._nearest(center, FALLBACK_NEAREST, keep)
+                if len(rows):
+                    note = (f"none within {query.radius_miles:g} miles; the {len(rows)} nearest "
+                            f"{'is' if len(rows) == 1 else 'are'} shown")
+        if query.within is not None and len(rows):
+            polygon = load_polygon(query.within)
+            inside = shapely.contains_xy(polygon, self.lon[rows], self.lat[rows])
+            rows = rows[inside]
+            distances = distances[inside] if distances is not None else None
+        if query.name:
+            rows, distances = self._by_name(query.name, rows, distances)
+        order = self._order(query, rows, distances)
+        rows = rows[order]
+        distances = distances[order] if distances is not None else None
+        total = len(rows)
+        facets = self._facets(rows)
+        if query.limit:
+            rows = rows[: query.limit]
+            distances = distances[: query.limit] if distances is not None else None
+        frame = self.frame.iloc[rows].reset_index(drop=True)
+        if distances is not None:
+            frame = frame.assign(distance_miles=np.round(distances, 2))
+        labels = {name: ", ".join(g.label for g in gs) for name, gs in groups.items() if gs}
+        return SearchResult(query, frame, center, facets, note, total,
+                            (time.perf_counter() - started) * 1000, labels)
+
+    def _filter_mask(self, query: Query, groups: dict[str, list]) -> np.ndarray | None:
+        mask: np.ndarray | None = None
+
+        def both(other: np.ndarray) -> None:
+            nonlocal mask
+            mask = other.copy() if mask is None else mask & other
+
+        for name in FAMILY_OF:
+            chosen = groups[name]
+            if not chosen:
+                continue
+            masks = [self._mask(g.codes) for g in chosen]
+            if name == "services" and query.match == "all":
+                combined = np.logical_and.reduce(masks)
+            else:
+                combined = np.logical_or.reduce(masks)
+            both(combined)
+        for value, index, key in ((query.state, self._by_state, _state_key),
+                                  (query.city, self._by_city, norm_city),
+                                  (query.county, self._by_county, _norm_county)):
+            if value:
+                rows = index.get(key(value), np.empty(0, dtype=np.int64))
+                selected = np.zeros(self.n, dtype=bool)
+                selected[rows] = True
+                both(selected)
+        return mask
+
+    def _candidates(self, center: Place, radius: float) -> np.ndarray:
+        boxes = bounding_boxes(center.latitude, center.longitude, radius)
+        hits = [self.tree.query(shapely.box(*b)) for b in boxes]
+        found = np.concatenate(hits) if len(hits) > 1 else hits[0]
+        return self._located[np.unique(found) if len(hits) > 1 else found]
+
+    def _within(self, center: Place, radius: float, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._candidates(center, radius)
+        if keep is not None:
+            rows = rows[keep[rows]]
+        distances = haversine_miles(center.latitude, center.longitude, self.lat[rows], self.lon[rows])
+        inside = distances <= radius
+        return rows[inside], distances[inside]
+
+    def _nearest(self, center: Place, k: int, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest: grow the radius until k filtered facilities fall inside the exact circle."""
+        available = int(keep.sum()) if keep is not None else len(self._located)
+        radius = 10.0
+        while True:
+            rows, distances = self._within(center, radius, keep)
+            if len(rows) >= min(k, available) or radius >= _MAX_NEAREST_MILES:
+                break
+            radius *= 4
+        order = np.lexsort((rows, distances))[:k]
+        return rows[order], distances[order]
+
+    def _by_name(self, text: str, rows: np.ndarray, distances: np.ndarray | None):
+        words = norm_name(text).split()
+        if not words:
+            return rows, distances
+        keep = np.fromiter((name_matches(words, self._names[i]) for i in rows), dtype=bool, count=len(rows))
+        return rows[keep], (distances[keep] if distances is not None else None)
+
+    def _order(self, query: Query, rows: np.ndarray, distances: np.ndarray | None) -> np.ndarray:
+        if distances is not None and query.sort == "distance":
+            return np.lexsort((rows, distances))
+        return np.lexsort((rows, self._sort_names[rows]))
+
+    def _facets(self, rows: np.ndarray) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        for family in FAMILIES:
+            facets[family] = {g.name: int(self.group_masks[g.name][rows].sum())
+                              for g in self.taxonomy.groups_in(family)}
+        states = self.frame["state"].to_numpy()[rows]
+        values, counts = np.unique(states, return_counts=True)
+        facets["state"] = {str(v): int(c) for v, c in sorted(zip(values, counts), key=lambda x: (-x[1], x[0]))}
+        return facets
+
+
+def name_matches(words: list[str], name: str) -> bool:
+    """True when every query word is a prefix of, or close to (rapidfuzz ratio >= NAME_SCORE), a word of the name.
+
+    Token-set similarity scores a subset as 100 ("Community Services" would match every
+    "... Community Services"), so each word the person typed must be found.
+
+    >>> name_matches(norm_name("Gateway Comm Svcs").split(), norm_name("Gateway Community Services Inc"))
+    True
+    >>> name_matches(["gateway", "community"], "north suffolk community services")
+    False
+    """
+    tokens = name.split()
+    return all(any(t.startswith(w) or fuzz.ratio(w, t) >= NAME_SCORE for t in tokens) for w in words)
+
+
+def _index(values: pd.Series) -> dict[str, np.ndarray]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, value in enumerate(values):
+        if value:
+            groups[value].append(i)
+    return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+
+def _norm_county(text: str) -> str:
+    words = norm_city(text).split()
+    while words and words[-1] in ("county", "parish", "borough", "municipio", "census", "area"):
+        words.pop()
+    return " ".join(words)
+
+
+def _state_key(text: str) -> str:
+    code = state_code(text)
+    if code is None:
+        raise QueryError(f"unknown state {text!r}; use a USPS code such as FL or a name such as Florida")
+    return code
+
+
+def describe(result: SearchResult) -> str:
+    """Turn a result into a sentence (the datasette habit: the selection in words)."""
+    q = result.query
+    joiner = " and " if q.match == "all" else " or "
+    services = joiner.join(_group_labels(result, "services")) if q.services else ""
+    what = services or "Facilities"
+    extras = []
+    for name, word in (("medications", "offering"), ("accreditations", "accredited by"),
+                       ("payments", "accepting"), ("populations", "serving")):
+        if getattr(q, name):
+            extras.append(f"{word} {' or '.join(_group_labels(result, name))}")
+    if q.name:
+        extras.append(f"named like {q.name!r}")
+    place = []
+    if q.city:
+        place.append(f"in {q.city}")
+    if q.county:
+        place.append(f"in {q.county} county")
+    if q.state:
+        place.append(f"in {state_code(q.state) or q.state}")
+    where = ""
+    if result.center is not None:
+        if q.nearest:
+            where = f"nearest to {result.center.label}"
+        else:
+            where = f"within {q.radius_miles:g} miles of {result.center.label}"
+    text = " ".join(p for p in [what, *extras, *place, where] if p)
+    count = f"{result.total} {'facility' if result.total == 1 else 'facilities'}"
+    sentence = f"{text}: {count}"
+    if result.note:
+        sentence += f" ({result.note})"
+    return sentence
+
+
+def _group_labels(result: SearchResult, name: str) -> list[str]:
+    tax = Taxonomy.load()
+    family = None if name == "services" else FAMILY_OF[name]
+    return [tax.resolve(v, family).label for v in getattr(result.query, name)]
