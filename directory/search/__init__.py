@@ -7,8 +7,8 @@ True
 """
 
 from .engine import Directory, SearchResult, describe
-from .geometry import EARTH_RADIUS_MILES, bounding_boxes, circle, haversine_miles, load_polygon
+from .geometry import EARTH_RADIUS_MILES, PointIndex, bounding_boxes, circle, haversine_miles, load_polygon
 from .query import Query
 
-__all__ = ["EARTH_RADIUS_MILES", "Directory", "Query", "SearchResult", "bounding_boxes", "circle", "describe",
+__all__ = ["EARTH_RADIUS_MILES", "Directory", "PointIndex", "Query", "SearchResult", "bounding_boxes", "circle", "describe",
            "haversine_miles", "load_polygon"]

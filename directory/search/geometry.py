@@ -91,3 +91,60 @@ def load_polygon(source: str | Path | dict | BaseGeometry) -> BaseGeometry:
         raise InputFileError(f"within: expected a Polygon or MultiPolygon, got {geom.geom_type}")
     shapely.prepare(geom)
     return geom
+
+
+class PointIndex:
+    """A shapely STRtree over lon/lat points, built once; radius and k-nearest in great-circle miles.
+
+    Queries return positions into the caller's arrays (the shapely habit).
+
+    >>> index = PointIndex(np.array([27.95, 28.54]), np.array([-82.46, -81.38]))
+    >>> rows, miles = index.within(27.95, -82.46, 25)
+    >>> rows.tolist()
+    [0]
+    """
+
+    def __init__(self, lat: np.ndarray, lon: np.ndarray) -> None:
+        from shapely.strtree import STRtree
+
+        self.lat = np.asarray(lat, dtype=float)
+        self.lon = np.asarray(lon, dtype=float)
+        self.located = np.flatnonzero(~(np.isnan(self.lat) | np.isnan(self.lon)))
+        self.tree = STRtree(shapely.points(self.lon[self.located], self.lat[self.located]))
+
+    def candidates(self, lat: float, lon: float, radius_miles: float) -> np.ndarray:
+        """Rows inside the lon/lat boxes covering the circle (a superset of the answer)."""
+        hits = [self.tree.query(shapely.box(*b)) for b in bounding_boxes(lat, lon, radius_miles)]
+        found = np.unique(np.concatenate(hits)) if len(hits) > 1 else hits[0]
+        return self.located[found]
+
+    def within(self, lat: float, lon: float, radius_miles: float,
+               keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows within ``radius_miles`` (exact great-circle), with their distances; ``keep`` masks rows."""
+        rows = self.candidates(lat, lon, radius_miles)
+        if keep is not None:
+            rows = rows[keep[rows]]
+        distances = haversine_miles(lat, lon, self.lat[rows], self.lon[rows])
+        inside = distances <= radius_miles
+        return rows[inside], distances[inside]
+
+    def nearest(self, lat: float, lon: float, k: int,
+                keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest rows, nearest first: the radius grows until k rows fall inside the exact circle.
+
+        STRtree's own nearest is planar; points inside the exact circle are exactly the
+        points nearer than its radius, so the first radius holding k of them holds the k nearest.
+        """
+        available = int(keep[self.located].sum()) if keep is not None else len(self.located)
+        radius = 10.0
+        while True:
+            rows, distances = self.within(lat, lon, radius, keep)
+            if len(rows) >= min(k, available) or radius >= MAX_NEAREST_MILES:
+                break
+            radius *= 4
+        order = np.lexsort((rows, distances))[:k]
+        return rows[order], distances[order]
+
+
+#: Half the Earth's circumference, and a bit: a circle this big holds every point.
+MAX_NEAREST_MILES = 12_500.0
