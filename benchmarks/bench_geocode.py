@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 
+from _table import print_table
+
 from directory.geocode import offline
 from directory.geocode.boundaries import lies_in_another_state
 from directory.schema import read_facilities
@@ -63,13 +65,8 @@ def main() -> None:
     precision = {}
     for r in ours:
         precision[r[2]] = precision.get(r[2], 0) + 1
-    headers = list(rows[0])
-    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
-    print(" | ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths)))
-    print(f"\nprecision of the offline answers: {precision}")
+    print_table(rows)
+    print(f"precision of the offline answers: {precision}")
     print("targets: >= 20,000 rec/s; median <= 3 km; p90 <= 10 km; 0 in the wrong state")
 
 

@@ -17,6 +17,8 @@ import time
 
 import numpy as np
 
+from _table import print_table
+
 from directory.search import Directory, PointIndex, Query, haversine_miles
 
 RNG = np.random.default_rng(2026)
@@ -25,16 +27,6 @@ GROUPS = ["detox", "mat", "outpatient", "residential", "intensive-outpatient", "
 
 def pct(values, q):
     return float(np.percentile(values, q))
-
-
-def table(rows):
-    headers = list(rows[0])
-    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
-    print(" | ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths)))
-    print()
 
 
 def national() -> None:
@@ -89,7 +81,7 @@ def national() -> None:
          "x vs ours (p50)": f"{pct(loop, 50) / p50:,.0f}"},
     ]
     print(f"National file: {len(frame):,} facilities, 25-mile radius, 1-2 service groups")
-    table(rows)
+    print_table(rows)
     print(f"Cold start (read facilities.csv + build index and masks): {cold_ms:.0f} ms "
           f"(index/masks alone {directory.load_ms:.0f} ms); target <= 1000 ms")
     print("Targets: p50 <= 1 ms; >= 1000x faster than the geodesic loop\n")
@@ -136,7 +128,7 @@ def synthetic(n: int = 1_000_000) -> None:
         rows.append({"method": "sklearn BallTree (haversine)", "build ms": f"{ball_build:.0f}",
                      "radius p50 ms": f"{pct(b_radius, 50):.3f}", "k=10 p50 ms": f"{pct(b_knn, 50):.3f}"})
     print(f"{n:,} SYNTHETIC sites (random points), 300 queries")
-    table(rows)
+    print_table(rows)
     print("Targets: radius p50 <= 5 ms, k=10 p50 <= 2 ms, build <= 3 s")
 
 
