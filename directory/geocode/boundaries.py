@@ -38,6 +38,10 @@ class RegionIndex:
         self.regions = regions
         self.geometries = np.array(geometries, dtype=object)
         self.tree = STRtree(self.geometries)
+        #: USPS code → indices of its regions (one for states, many for counties), built once.
+        self.by_state: dict[str, list[int]] = {}
+        for i, region in enumerate(regions):
+            self.by_state.setdefault(region.state, []).append(i)
 
     @classmethod
     def from_geojson(cls, path: Path) -> "RegionIndex":
@@ -106,7 +110,7 @@ OWN_STATE_DEGREES = 0.1
 
 def _nearest_in_state(index: RegionIndex, record: dict[str, str], limit: float) -> int:
     point = shapely.points(float(record["longitude"]), float(record["latitude"]))
-    candidates = [i for i, r in enumerate(index.regions) if r.state == record["state"]]
+    candidates = index.by_state.get(record["state"], [])
     if not candidates:
         return -1
     distances = shapely.distance(index.geometries[candidates], point)
@@ -120,7 +124,7 @@ def outside_stated_state(records: list[dict[str, str]]) -> list[dict[str, str]]:
     They are listed (for the build report), never moved.
     """
     index = states()
-    by_code = {r.state: i for i, r in enumerate(index.regions)}
+    by_code = {code: rows[0] for code, rows in index.by_state.items()}
     candidates = [r for r in records if r.get("latitude") and r["state"] in by_code]
     if not candidates:
         return []
@@ -155,5 +159,5 @@ def lies_in_another_state(state: str, lat: float, lon: float) -> bool:
     found = index.locate([lat], [lon], near=0)[0]
     if found < 0 or index.regions[found].state == state:
         return False
-    own = next((i for i, r in enumerate(index.regions) if r.state == state), None)
+    own = index.by_state.get(state, [None])[0]
     return own is None or float(index.distance_to(np.array([own]), [lat], [lon])[0]) > NEAR_DEGREES

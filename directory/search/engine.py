@@ -42,7 +42,8 @@ class SearchResult:
     note: str = ""
     total: int = 0
     elapsed_ms: float = 0.0
-    labels: dict[str, str] = field(default_factory=dict)
+    #: Query field → labels of the groups it was resolved to (by the directory's own taxonomy).
+    labels: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def area(self):
@@ -155,7 +156,7 @@ class Directory:
         frame = self.frame.iloc[rows].reset_index(drop=True)
         if distances is not None:
             frame = frame.assign(distance_miles=np.round(distances, 2))
-        labels = {name: ", ".join(g.label for g in gs) for name, gs in groups.items() if gs}
+        labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
         return SearchResult(query, frame, center, facets, note, total,
                             (time.perf_counter() - started) * 1000, labels)
 
@@ -256,13 +257,13 @@ def describe(result: SearchResult) -> str:
     """Turn a result into a sentence (the datasette habit: the selection in words)."""
     q = result.query
     joiner = " and " if q.match == "all" else " or "
-    services = joiner.join(_group_labels(result, "services")) if q.services else ""
+    services = joiner.join(result.labels.get("services", []))
     what = services or "Facilities"
     extras = []
     for name, word in (("medications", "offering"), ("accreditations", "accredited by"),
                        ("payments", "accepting"), ("populations", "serving")):
         if getattr(q, name):
-            extras.append(f"{word} {' or '.join(_group_labels(result, name))}")
+            extras.append(f"{word} {' or '.join(result.labels[name])}")
     if q.name:
         extras.append(f"named like {q.name!r}")
     place = []
@@ -285,8 +286,3 @@ def describe(result: SearchResult) -> str:
         sentence += f" ({result.note})"
     return sentence
 
-
-def _group_labels(result: SearchResult, name: str) -> list[str]:
-    tax = Taxonomy.load()
-    family = None if name == "services" else FAMILY_OF[name]
-    return [tax.resolve(v, family).label for v in getattr(result.query, name)]
