@@ -349,6 +349,43 @@ def search(near: str | None, radius: float, nearest: int | None, services: tuple
     click.echo(f"{result.describe()} -> {output}", err=True)
 
 
+@cli.command()
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Reports folder (default: $DIRECTORY_REPORTS_DIR or ./reports).")
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True)
+@friendly
+def reports(folder: Path | None, fmt: str) -> None:
+    """List the problem reports people sent from the app, oldest first."""
+    import csv
+    from dataclasses import asdict
+
+    from .exports import neutralise
+    from .reports import ReportStore
+
+    store = ReportStore(folder)
+    found, problems = store.list()
+    if fmt == "jsonl":
+        for report in found:
+            click.echo(json.dumps(asdict(report), ensure_ascii=False, sort_keys=True))
+    elif fmt == "csv":
+        columns = ["created", "report_id", "facility_id", "facility_name", "problem", "message", "contact"]
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for report in found:
+            writer.writerow([neutralise(getattr(report, c)) for c in columns])
+    else:
+        click.echo(f"{len(found)} report{'s' if len(found) != 1 else ''} in {store.path}")
+        for report in found:
+            line = f"{report.created}  {report.facility_id}  {report.problem}: {report.facility_name}"
+            if report.message:
+                line += f" — {' '.join(report.message.split())}"
+            if report.contact:
+                line += f" (contact: {report.contact})"
+            click.echo(line)
+    for problem in problems:
+        click.echo(f"warning: {store.path} {problem}", err=True)
+
+
 def _print_table(frame) -> None:
     if frame.empty:
         return

@@ -172,3 +172,66 @@ def _is_number(value: object) -> bool:
     except (TypeError, ValueError):
         return False
     return str(value).strip() != ""
+
+
+_PRINT_CSS = """
+body { font: 11pt/1.35 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111; margin: 2em; }
+h1 { font-size: 16pt; margin: 0 0 .2em; } .sub { color: #444; margin: 0 0 1em; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; vertical-align: top; padding: .35em .5em; border-bottom: 1px solid #ccc; }
+th { font-size: 9pt; text-transform: uppercase; letter-spacing: .03em; color: #444; }
+td.num { white-space: nowrap; text-align: right; } .name { font-weight: 600; } .svc { font-size: 9pt; color: #333; }
+.crisis { margin-top: 1.5em; padding: .7em 1em; border: 2px solid #b00020; border-radius: 6px; }
+.crisis p { margin: .2em 0; } .foot { margin-top: 1em; font-size: 8.5pt; color: #555; }
+.noprint { margin-bottom: 1em; }
+@media print { body { margin: 0; } .noprint { display: none; } tr { page-break-inside: avoid; } a { color: inherit; text-decoration: none; } }
+@page { margin: 1.5cm; }
+"""
+
+
+def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: str = "",
+            attribution: str = "") -> str:
+    """A printable referral list: name, address, phone, distance and services, with the crisis
+    lines at the bottom. Every value from the data is HTML-escaped; ``services`` may be a
+    column of label lists.
+    """
+    from html import escape
+
+    from .crisis import CRISIS_LINES
+
+    has_distance = "distance_miles" in frame.columns
+    rows = []
+    for number, record in enumerate(frame.to_dict("records"), 1):
+        name = escape(_fmt(record.get("name")))
+        program = _fmt(record.get("name2"))
+        street = ", ".join(p for p in (_fmt(record.get("street1")), _fmt(record.get("street2"))) if p)
+        town = f"{_fmt(record.get('city'))}, {_fmt(record.get('state'))} {_fmt(record.get('zip'))}"
+        phones = [escape(p) for p in (_fmt(record.get("phone")),) if p]
+        intake = _fmt(record.get("intake_phone"))
+        if intake and intake != _fmt(record.get("phone")):
+            phones.append(f"Intake: {escape(intake)}")
+        services = record.get("services")
+        services_text = ", ".join(services) if isinstance(services, list) else ""
+        distance = record.get("distance_miles") if has_distance else None
+        rows.append(
+            "<tr>"
+            f'<td class="num">{number}</td>'
+            f'<td><div class="name">{name}</div>' + (f"<div>{escape(program)}</div>" if program else "") +
+            (f'<div class="svc">{escape(services_text)}</div>' if services_text else "") + "</td>"
+            f"<td>{escape(street)}<br>{escape(town)}</td>"
+            f"<td>{'<br>'.join(phones)}</td>"
+            + (f'<td class="num">{_fmt(distance) and f"{float(distance):.1f} mi"}</td>' if has_distance else "")
+            + "</tr>"
+        )
+    head = "<th>#</th><th>Facility and services</th><th>Address</th><th>Phone</th>" + (
+        '<th class="num">Distance</th>' if has_distance else "")
+    crisis = "".join(f"<p><strong>{escape(who)}:</strong> {escape(what)}</p>" for who, what, _ in CRISIS_LINES)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(title)}</title><style>{_PRINT_CSS}</style></head><body>\n"
+        '<p class="noprint"><button onclick="window.print()">Print this list</button></p>\n'
+        f"<h1>{escape(title)}</h1>\n" + (f'<p class="sub">{escape(subtitle)}</p>\n' if subtitle else "")
+        + f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n"
+        f'<div class="crisis">{crisis}</div>\n'
+        f'<p class="foot">Call ahead: services, hours and insurance change. {escape(generated)} '
+        f"{escape(attribution)}</p>\n</body></html>\n"
+    )

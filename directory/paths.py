@@ -19,3 +19,8 @@ MANIFEST = SOURCES_DIR / "sources.toml"
 CODEBOOK_DIR = DATA_DIR / "codebook"
 GAZETTEER_DIR = DATA_DIR / "gazetteer"
 BOUNDARIES_DIR = DATA_DIR / "boundaries"
+
+
+def facilities_file() -> Path:
+    """The facilities file the app and API serve: ``$DIRECTORY_FACILITIES`` or ``data/facilities.csv``."""
+    return Path(os.environ.get("DIRECTORY_FACILITIES") or FACILITIES_CSV)

@@ -143,7 +143,7 @@ def test_empty_radius_falls_back_to_the_ten_nearest_with_a_note(directory):
 
 def test_describe_sentence(directory):
     result = directory.search(Query(near="Tampa, FL", services=("detox",)))
-    assert result.describe() == f"Detox within 25 miles of Tampa, FL: {result.total} facilities"
+    assert result.describe() == f"Detox within 25 miles of Tampa, FL: {result.total:,} facilities"
 
 
 def test_within_polygon_filter(directory, tmp_path):

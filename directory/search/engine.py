@@ -112,6 +112,10 @@ class Directory:
         i = self._ids.get(facility_id)
         return None if i is None else self.frame.iloc[i].to_dict()
 
+    def rows_of(self, facility_ids) -> np.ndarray:
+        """Row positions of the given facility ids (unknown ids raise KeyError)."""
+        return np.fromiter((self._ids[f] for f in facility_ids), dtype=np.int64)
+
     # -- search --------------------------------------------------------------------------------------
     def resolve(self, near: str | tuple[float, float]) -> Place:
         if isinstance(near, tuple):
@@ -258,7 +262,8 @@ def describe(result: SearchResult) -> str:
     q = result.query
     joiner = " and " if q.match == "all" else " or "
     services = joiner.join(result.labels.get("services", []))
-    what = services or "Facilities"
+    what = services or ("Facilities" if any((q.medications, q.accreditations, q.payments, q.populations, q.name, q.city,
+                                             q.county, q.state, result.center)) else "All facilities")
     extras = []
     for name, word in (("medications", "offering"), ("accreditations", "accredited by"),
                        ("payments", "accepting"), ("populations", "serving")):
@@ -280,7 +285,7 @@ def describe(result: SearchResult) -> str:
         else:
             where = f"within {q.radius_miles:g} miles of {result.center.label}"
     text = " ".join(p for p in [what, *extras, *place, where] if p)
-    count = f"{result.total} {'facility' if result.total == 1 else 'facilities'}"
+    count = f"{result.total:,} {'facility' if result.total == 1 else 'facilities'}"
     sentence = f"{text}: {count}"
     if result.note:
         sentence += f" ({result.note})"

@@ -1,0 +1,247 @@
+"""The results map as a pydeck :class:`~pydeck.Deck`: points by treatment type, the search
+circle, the searched place, the selected facility and state outlines.
+
+Works with no internet: by default the base map is a blank local style (served by the
+app from ``static/``) and the land comes from the state outlines layer; set
+``DIRECTORY_MAP_TILES`` to a style URL (or ``carto``) to draw web tiles instead.
+Only what the map needs is sent to the browser: id, name, place, rounded coordinates.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
+import shapely
+from shapely.geometry import mapping, shape
+
+from . import paths
+from .search import Directory, SearchResult
+
+#: Served by Streamlit static serving from ``static/`` next to ``app.py``.
+BLANK_STYLE_URL = "/app/static/blank-style.json"
+#: Environment variable: a map style URL, or ``carto`` for pydeck's Carto light tiles.
+TILES_ENV = "DIRECTORY_MAP_TILES"
+COORD_DECIMALS = 5
+OUTLINE_TOLERANCE_DEG = 0.02
+WATER = "#dde6ee"
+
+
+@dataclass(frozen=True)
+class PointType:
+    """A colour class of points: the first group (in :data:`TYPES` order) a facility is in."""
+
+    group: str
+    label: str
+    rgb: tuple[int, int, int]
+
+    @property
+    def hex(self) -> str:
+        return "#%02x%02x%02x" % self.rgb
+
+    @property
+    def layer_id(self) -> str:
+        return f"facilities-{self.group}"
+
+
+#: Okabe–Ito colours (distinguishable with the common colour-vision deficiencies).
+TYPES = (
+    PointType("mat", "Medication for addiction (MAT)", (0, 114, 178)),
+    PointType("detox", "Detox", (213, 94, 0)),
+    PointType("residential", "Residential", (0, 158, 115)),
+    PointType("inpatient", "Hospital inpatient", (204, 121, 167)),
+    PointType("intensive-outpatient", "Intensive outpatient", (230, 159, 0)),
+    PointType("outpatient", "Outpatient", (86, 180, 233)),
+    PointType("other", "Other services", (110, 110, 110)),
+)
+LAYER_IDS = frozenset(t.layer_id for t in TYPES)
+
+
+def point_types(directory: Directory, rows: np.ndarray) -> np.ndarray:
+    """For each row, the index into :data:`TYPES` of its colour class."""
+    kind = np.full(len(rows), len(TYPES) - 1, dtype=np.int64)
+    for i in range(len(TYPES) - 2, -1, -1):  # later types first so earlier ones win
+        kind[directory.group_masks[TYPES[i].group][rows]] = i
+    return kind
+
+
+def map_points(directory: Directory, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns the map needs: ``id``, ``n`` (name), ``c`` (city, state), ``lon``, ``lat``, ``t`` (type)."""
+    rows = directory.rows_of(frame["facility_id"])
+    places = [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
+    return pd.DataFrame({
+        "id": np.array(frame["facility_id"].tolist(), dtype=object),
+        "n": np.array(frame["name"].tolist(), dtype=object),
+        "c": np.array(places, dtype=object),
+        "lon": np.round(directory.lon[rows], COORD_DECIMALS),
+        "lat": np.round(directory.lat[rows], COORD_DECIMALS),
+        "t": point_types(directory, rows),
+    })
+
+
+def _records(points: pd.DataFrame, columns: tuple[str, ...] = ("id", "n", "c", "lon", "lat")) -> list[dict]:
+    """Rows as plain dicts, built from column lists (pandas' to_dict was 60 ms for the national map)."""
+    lists = [points[c].tolist() for c in columns]
+    return [dict(zip(columns, values)) for values in zip(*lists)]
+
+
+def legend(points: pd.DataFrame) -> list[tuple[PointType, int]]:
+    """Each colour class with how many points of the map have it (classes with none omitted)."""
+    counts = np.bincount(points["t"].to_numpy(dtype=np.int64), minlength=len(TYPES)) if len(points) else [0] * len(TYPES)
+    return [(t, int(c)) for t, c in zip(TYPES, counts) if c]
+
+
+def legend_html(entries: list[tuple[PointType, int]]) -> str:
+    """The legend as a small HTML list (fixed labels only; no facility text)."""
+    items = "".join(
+        f'<span style="display:inline-block;margin-right:14px;white-space:nowrap">'
+        f'<span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
+        f'background:{t.hex};margin-right:5px;vertical-align:middle"></span>'
+        f"{html.escape(t.label)} ({count:,})</span>" for t, count in entries)
+    return f'<div style="font-size:0.85rem;line-height:1.8">{items}</div>'
+
+
+@lru_cache(maxsize=4)
+def state_outlines(tolerance: float = OUTLINE_TOLERANCE_DEG, folder: Path | None = None) -> dict:
+    """State outlines (Census 1:10m) simplified for drawing, coordinates rounded to 3 decimals."""
+    path = Path(folder or paths.BOUNDARIES_DIR) / "us_states_2017_10m.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    features = []
+    for feature in data["features"]:
+        geom = shapely.set_precision(shape(feature["geometry"]).simplify(tolerance, preserve_topology=True), 0.001)
+        if geom.is_empty:
+            continue
+        features.append({"type": "Feature", "properties": {"n": feature["properties"]["name"]},
+                         "geometry": mapping(geom)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 900, height: int = 520,
+             padding: int = 40, max_zoom: float = 13.0) -> dict[str, float]:
+    """Centre and zoom (Web Mercator) that fit the points; many points fit their 1st–99th percentiles.
+
+    >>> v = fit_view(np.array([27.9, 28.1]), np.array([-82.6, -82.4]))
+    >>> round(v["latitude"], 2), round(v["longitude"], 2), 9 < v["zoom"] < 12
+    (28.0, -82.5, True)
+    """
+    lats = np.asarray(lats, dtype=float)
+    lons = np.asarray(lons, dtype=float)
+    ok = np.isfinite(lats) & np.isfinite(lons)
+    lats, lons = lats[ok], lons[ok]
+    if not len(lats):
+        return {"latitude": 39.5, "longitude": -98.35, "zoom": 3.0}
+    if len(lats) > 200:
+        lo_lat, hi_lat = np.percentile(lats, [1, 99])
+        lo_lon, hi_lon = np.percentile(lons, [1, 99])
+    else:
+        lo_lat, hi_lat, lo_lon, hi_lon = lats.min(), lats.max(), lons.min(), lons.max()
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    y0, y1 = merc(lo_lat), merc(hi_lat)
+    span_x = max((hi_lon - lo_lon) / 360.0, 1e-9)
+    span_y = max((y1 - y0) / (2 * math.pi), 1e-9)
+    zoom = min(math.log2((width - 2 * padding) / (512 * span_x)),
+               math.log2((height - 2 * padding) / (512 * span_y)), max_zoom)
+    mid_y = (y0 + y1) / 2
+    return {"latitude": float(math.degrees(2 * math.atan(math.exp(mid_y)) - math.pi / 2)),
+            "longitude": float(lo_lon + hi_lon) / 2, "zoom": round(max(zoom, 1.0), 2)}
+
+
+def map_style() -> str:
+    """The base map style: the blank local style unless ``DIRECTORY_MAP_TILES`` says otherwise."""
+    setting = os.environ.get(TILES_ENV, "").strip()
+    if not setting:
+        return BLANK_STYLE_URL
+    if setting.lower() == "carto":
+        return pdk.map_styles.CARTO_LIGHT
+    return setting
+
+
+def build_deck(directory: Directory, result: SearchResult, *, selected: str | None = None,
+               style: str | None = None,
+               points: pd.DataFrame | None = None) -> pdk.Deck:
+    """The map for a result, its view fitted to the results and search circle; ``selected`` rings a facility."""
+    points = map_points(directory, result.frame) if points is None else points
+    layers: list[pdk.Layer] = [pdk.Layer(
+        "GeoJsonLayer", state_outlines(), id="states", stroked=True, filled=True,
+        get_fill_color=[250, 249, 245], get_line_color=[150, 150, 150], line_width_min_pixels=1,
+        pickable=False)]
+    area = result.area
+    if area is not None:
+        ring = [[round(x, 4), round(y, 4)] for x, y in np.asarray(area.exterior.coords)]
+        layers.append(pdk.Layer("PolygonLayer", [{"polygon": ring}], id="radius", get_polygon="polygon",
+                                get_fill_color=[0, 114, 178, 18], get_line_color=[0, 114, 178, 160],
+                                line_width_min_pixels=2, stroked=True, filled=True, pickable=False))
+    kinds = points["t"].to_numpy() if len(points) else np.zeros(0, dtype=np.int64)
+    for i, kind in enumerate(TYPES):
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", _records(points[kinds == i]), id=kind.layer_id, get_position=["lon", "lat"],
+            get_fill_color=list(kind.rgb) + [215], get_line_color=[255, 255, 255], stroked=True,
+            line_width_min_pixels=1, get_radius=250, radius_min_pixels=4, radius_max_pixels=12,
+            pickable=True, auto_highlight=True))
+    center = result.center
+    if center is not None:
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", [{"n": center.label, "c": "the place you searched", "lon": round(center.longitude, 5),
+                                  "lat": round(center.latitude, 5)}],
+            id="searched", get_position=["lon", "lat"], get_fill_color=[20, 20, 20], get_line_color=[255, 255, 255],
+            stroked=True, line_width_min_pixels=2, get_radius=1, radius_min_pixels=7, pickable=True))
+    if selected:
+        chosen = _records(points[points["id"] == selected], ("n", "c", "lon", "lat"))
+        if chosen:
+            layers.append(pdk.Layer(
+                "ScatterplotLayer", chosen, id="selected", get_position=["lon", "lat"], filled=False, stroked=True,
+                get_line_color=[20, 20, 20], line_width_min_pixels=3, get_radius=1, radius_min_pixels=13,
+                pickable=False))
+    lats = points["lat"].to_numpy(dtype=float)
+    lons = points["lon"].to_numpy(dtype=float)
+    if area is not None:
+        minx, miny, maxx, maxy = area.bounds
+        lats = np.concatenate([lats, [miny, maxy]])
+        lons = np.concatenate([lons, [minx, maxx]])
+    elif center is not None:
+        lats = np.concatenate([lats, [center.latitude]])
+        lons = np.concatenate([lons, [center.longitude]])
+    view = fit_view(lats, lons)
+    return CompactDeck(
+        layers=layers, initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),
+        map_style=style or map_style(), tooltip={"text": "{n}\n{c}"},
+    )
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation (pydeck indents by 2, which more than doubled the payload)."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+def payload_bytes(deck: pdk.Deck) -> int:
+    """How many bytes of JSON the map sends to the browser."""
+    return len(deck.to_json().encode("utf-8"))
+
+
+def selected_id(selection: object) -> str | None:
+    """The facility id from a ``st.pydeck_chart`` selection state (any facility layer), or None."""
+    try:
+        objects = selection["selection"]["objects"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    for layer_id, items in (objects or {}).items():
+        if layer_id in LAYER_IDS and items:
+            value = items[0].get("id") if isinstance(items[0], dict) else None
+            if value:
+                return str(value)
+    return None

@@ -1,0 +1,105 @@
+"""Problem reports from users ("this phone number is wrong"), kept in a local JSON Lines file.
+
+One JSON object per line in ``<folder>/reports.jsonl``. Each report is appended under an
+exclusive lock, flushed and fsync'ed before :meth:`ReportStore.add` returns, so a
+report is never lost or interleaved with another. The folder is ``$DIRECTORY_REPORTS_DIR``
+or ``./reports``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import InputFileError, ValidationError
+
+REPORTS_ENV = "DIRECTORY_REPORTS_DIR"
+FILENAME = "reports.jsonl"
+MAX_MESSAGE = 2000
+MAX_CONTACT = 200
+
+#: What a person can say is wrong.
+PROBLEMS = (
+    "Phone number is wrong",
+    "Address or location is wrong",
+    "Facility has closed",
+    "Services are wrong or out of date",
+    "Website is wrong",
+    "Something else",
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report about one facility."""
+
+    facility_id: str
+    facility_name: str
+    problem: str
+    message: str = ""
+    contact: str = ""
+    report_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def __post_init__(self) -> None:
+        if not self.facility_id.strip():
+            raise ValidationError("a report needs the facility it is about")
+        if self.problem not in PROBLEMS:
+            raise ValidationError(f"problem must be one of: {', '.join(PROBLEMS)}")
+        if len(self.message) > MAX_MESSAGE:
+            raise ValidationError(f"the message is longer than {MAX_MESSAGE} characters")
+        if len(self.contact) > MAX_CONTACT:
+            raise ValidationError(f"the contact is longer than {MAX_CONTACT} characters")
+        if self.problem == "Something else" and not self.message.strip():
+            raise ValidationError("say what is wrong in the message")
+
+
+def default_folder() -> Path:
+    return Path(os.environ.get(REPORTS_ENV) or "reports")
+
+
+class ReportStore:
+    """Append-only store of :class:`Report` objects in ``folder/reports.jsonl``."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = Path(folder) if folder else default_folder()
+        self.path = self.folder / FILENAME
+
+    def add(self, report: Report) -> Report:
+        """Append ``report`` durably; returns it."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            line = json.dumps(asdict(report), ensure_ascii=False, sort_keys=True) + "\n"
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    fh.write(line)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        except OSError as exc:
+            raise InputFileError(f"cannot save the report in {self.path}: {exc.strerror or exc}") from None
+        return report
+
+    def list(self) -> tuple[list[Report], list[str]]:
+        """All reports, oldest first, and a message for each line that could not be read."""
+        if not self.path.exists():
+            return [], []
+        reports: list[Report] = []
+        problems: list[str] = []
+        with open(self.path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                    reports.append(Report(**{k: str(v) for k, v in data.items()}))
+                except (ValueError, TypeError, ValidationError) as exc:
+                    problems.append(f"line {number}: {exc}")
+        return reports, problems

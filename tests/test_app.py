@@ -1,0 +1,173 @@
+"""The Streamlit app through streamlit.testing.v1.AppTest (no browser): wiring, state and URL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from directory.search import Directory, Query
+
+from .conftest import REPO
+
+APP = str(REPO / "app.py")
+
+
+@pytest.fixture(scope="module")
+def directory() -> Directory:
+    return Directory.load()
+
+
+def start(params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def sentence(at: AppTest) -> str:
+    texts = [m.value for m in at.markdown if re.search(r": [\d,]+ facilit", m.value)]
+    assert len(texts) == 1, [m.value for m in at.markdown]
+    return texts[0].replace("\\", "")
+
+
+def as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def listed_ids(at: AppTest) -> list[str]:
+    return list(at.dataframe[0].value["facility_id"])
+
+
+def test_search_changes_the_list(directory):
+    at = start()
+    everything = listed_ids(at)
+    assert len(everything) == directory.n
+    assert sentence(at).startswith("**All facilities: ")
+    at.text_input(key="w_near").set_value("Tampa, FL").run()
+    assert not at.exception
+    expected = directory.search(Query(near="Tampa, FL"))
+    assert listed_ids(at) == list(expected.frame["facility_id"])
+    assert at.subheader[0].value == "Showing results near Tampa, FL"
+    distances = list(at.dataframe[0].value["distance_miles"])
+    assert distances == sorted(distances) and distances[-1] <= 25
+    assert at.query_params["near"] == "Tampa, FL"
+
+
+def test_filters_narrow_and_counts_follow(directory):
+    at = start({"near": "Tampa, FL"})
+    before = listed_ids(at)
+    services = at.multiselect(key="w_services")
+    wide = directory.search(Query(near="Tampa, FL"))
+    # every option shows how many of the current results have it
+    labels = services.options
+    assert any(label == f"Detox ({wide.facets['service']['detox']:,})" for label in labels), labels
+    services.set_value(["detox"]).run()
+    narrow = directory.search(Query(near="Tampa, FL", services=("detox",)))
+    after = listed_ids(at)
+    assert after == list(narrow.frame["facility_id"]) and set(after) < set(before)
+    assert f": {narrow.total:,} facilities" in sentence(at)
+    # the counts now describe the narrowed list
+    payment = at.multiselect(key="w_payments")
+    assert f"Medicaid ({narrow.facets['payment']['medicaid']:,})" in payment.options
+    at.multiselect(key="w_payments").set_value(["medicaid"]).run()
+    both = directory.search(Query(near="Tampa, FL", services=("detox",), payments=("medicaid",)))
+    assert listed_ids(at) == list(both.frame["facility_id"])
+    assert as_list(at.query_params["service"]) == ["detox"] and as_list(at.query_params["payment"]) == ["medicaid"]
+    # "all" needs every selected type
+    at.multiselect(key="w_services").set_value(["detox", "residential"])
+    at.radio(key="w_match").set_value("all").run()
+    all_of = directory.search(Query(near="Tampa, FL", services=("detox", "residential"), match="all",
+                                    payments=("medicaid",)))
+    assert listed_ids(at) == list(all_of.frame["facility_id"])
+    at.button[0].click().run()  # Clear filters keeps the place
+    assert listed_ids(at) == before
+
+
+def test_query_parameters_restore_a_search(directory):
+    target = directory.search(Query(near="Washington, IN", radius_miles=50, services=("mat",))).frame.iloc[0]
+    at = start({"near": "Washington, IN", "radius": "50", "service": ["mat"], "state": "IN",
+                "facility": target["facility_id"]})
+    assert at.text_input(key="w_near").value == "Washington, IN"
+    assert at.select_slider(key="w_radius").value == 50
+    assert at.multiselect(key="w_services").value == ["mat"]
+    expected = directory.search(Query(near="Washington, IN", radius_miles=50, services=("mat",), state="IN"))
+    assert listed_ids(at) == list(expected.frame["facility_id"])
+    headings = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert headings and target["name"].split()[0] in headings[0]
+    # the page writes the same URL back
+    assert at.query_params["facility"] == target["facility_id"]
+    assert at.query_params["radius"] == "50"
+
+
+def test_bad_link_values_warn_and_are_dropped():
+    at = start({"near": "Tampa, FL", "service": ["detox", "detx"], "radius": "abc"})
+    warnings = [w.value for w in at.warning]
+    assert any("unknown treatment type 'detx'" in w for w in warnings), warnings
+    assert any("radius 'abc'" in w for w in warnings), warnings
+    assert at.multiselect(key="w_services").value == ["detox"]
+
+
+def test_unresolvable_place_shows_a_message_and_suggestions():
+    at = start({"near": "Tampa, FX"})
+    assert not at.exception
+    assert any("could not find 'Tampa, FX'" in w.value for w in at.warning)
+    assert len(at.dataframe) == 0
+    at = start({"near": "Tampe, FL"})
+    suggestions = [b.label for b in at.button if b.key and b.key.startswith("suggest-")]
+    assert "Tampa, FL" in suggestions
+    next(b for b in at.button if b.label == "Tampa, FL").click().run()
+    assert at.subheader[0].value == "Showing results near Tampa, FL"
+
+
+def test_ambiguous_place_offers_alternatives():
+    at = start({"near": "Washington"})
+    labels = [b.label for b in at.button if b.key and b.key.startswith("alt-")]
+    assert "Washington, IN" in labels
+    next(b for b in at.button if b.label == "Washington, IN").click().run()
+    assert at.subheader[0].value == "Showing results near Washington, IN"
+
+
+def test_no_results_in_radius_shows_nearest_with_a_note(directory):
+    at = start({"near": "Ely, NV", "radius": "5", "service": "inpatient"})
+    expected = directory.search(Query(near="Ely, NV", radius_miles=5, services=("inpatient",)))
+    assert expected.note and len(listed_ids(at)) == len(expected.frame) > 0
+    assert any("nearest" in i.value for i in at.info)
+
+
+def test_report_a_problem_is_saved(tmp_path, monkeypatch, directory):
+    from directory.reports import ReportStore
+
+    monkeypatch.setenv("DIRECTORY_REPORTS_DIR", str(tmp_path))
+    facility = directory.search(Query(near="Tampa, FL")).frame.iloc[0]
+    at = start({"near": "Tampa, FL", "facility": facility["facility_id"]})
+    form_select = [s for s in at.selectbox if s.label == "What is wrong?"][0]
+    form_select.set_value("Phone number is wrong")
+    [t for t in at.text_area if t.label.startswith("Details")][0].input("The number rings a fax machine")
+    [b for b in at.button if b.label == "Send report"][0].click().run()
+    assert not at.exception
+    assert any("saved" in s.value for s in at.success)
+    reports, problems = ReportStore(tmp_path).list()
+    assert problems == [] and len(reports) == 1
+    assert reports[0].facility_id == facility["facility_id"] and reports[0].message == "The number rings a fax machine"
+
+
+def test_facility_text_is_escaped(tmp_path, monkeypatch):
+    """A hostile name renders as text in the detail view, not as markup or a link."""
+    import csv
+
+    from directory.schema import read_facilities
+
+    frame = read_facilities()
+    row = frame.iloc[0].copy()
+    row["name"] = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) :red[x] $x$"
+    frame.iloc[0] = row
+    path = tmp_path / "facilities.csv"
+    frame.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
+    monkeypatch.setenv("DIRECTORY_FACILITIES", str(path))
+    at = start({"facility": row["facility_id"]})
+    heading = [m.value for m in at.markdown if m.value.startswith("### ")][0]
+    assert "\\<img" in heading and "\\[click\\]\\(javascript\\:alert" in heading and "\\:red\\[" in heading

@@ -1,0 +1,303 @@
+"""The app's library side: form ↔ URL, detail, list badges, map data, printable list, reports."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from directory import mapview, view
+from directory.cli import cli
+from directory.errors import ValidationError
+from directory.reports import PROBLEMS, Report, ReportStore
+from directory.search import Directory, Query
+from directory.states import STATES
+from directory.taxonomy import Taxonomy
+
+
+@pytest.fixture(scope="module")
+def directory() -> Directory:
+    return Directory.load()
+
+
+TAXONOMY = Taxonomy.load()
+
+
+def names(family: str) -> list[str]:
+    return [g.name for g in TAXONOMY.groups_in(family)]
+
+
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30).map(str.strip)
+forms = st.builds(
+    view.SearchForm,
+    near=text, radius=st.sampled_from(view.RADII),
+    services=st.lists(st.sampled_from(names("service")), unique=True, max_size=3).map(tuple),
+    match=st.sampled_from(["any", "all"]),
+    medications=st.lists(st.sampled_from(names("medication")), unique=True, max_size=2).map(tuple),
+    accreditations=st.lists(st.sampled_from(names("accreditation")), unique=True, max_size=2).map(tuple),
+    payments=st.lists(st.sampled_from(names("payment")), unique=True, max_size=2).map(tuple),
+    populations=st.lists(st.sampled_from(names("population")), unique=True, max_size=2).map(tuple),
+    city=text, state=st.sampled_from([""] + sorted(STATES)), name=text,
+    facility=st.from_regex(r"f[0-9a-f]{12}", fullmatch=True) | st.just(""),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(forms)
+def test_url_round_trip(form):
+    """Any form survives being written to a query string and read back."""
+    from urllib.parse import parse_qs
+
+    params = parse_qs(form.query_string(), keep_blank_values=True)
+    back, warnings = view.SearchForm.from_params(params, TAXONOMY)
+    expected = form if form.near else form.with_(radius=view.DEFAULT_RADIUS)
+    assert warnings == []
+    assert back == expected
+
+
+def test_from_params_repairs_and_warns():
+    form, warnings = view.SearchForm.from_params(
+        {"near": "33602", "radius": "30", "service": ["Detox", "MAT", "detox"], "state": "florida",
+         "payment": "medicaid", "accreditation": "xyzzy", "match": "both"}, TAXONOMY)
+    assert form.radius == 25 and form.services == ("detox", "mat") and form.state == "FL"
+    assert form.payments == ("medicaid",) and form.accreditations == () and form.match == "any"
+    assert warnings == ["radius 30 is not offered; using 25 miles", "match must be 'any' or 'all', not 'both'; using 'any'",
+                        "unknown accreditation 'xyzzy'"]
+
+
+def test_run_turns_errors_into_messages(directory):
+    bad_place = view.run(directory, view.SearchForm(near="Tampa, FX"))
+    assert not bad_place.ok and "could not find 'Tampa, FX'" in bad_place.message
+    bad_state = view.run(directory, view.SearchForm(state="Narnia"))
+    assert not bad_state.ok and "unknown state 'Narnia'" in bad_state.message
+    good = view.run(directory, view.SearchForm(near="Washington, IN", radius=50))
+    assert good.heading == "Showing results near Washington, IN"
+
+
+def test_result_table_matches_the_result(directory):
+    result = directory.search(Query(near="Tampa, FL", radius_miles=50))
+    table = view.result_table(directory, result)
+    assert list(table["facility_id"]) == list(result.frame["facility_id"])
+    assert list(table["distance_miles"]) == list(result.frame["distance_miles"].astype(float))
+    # badges against the reference: a label appears exactly when the record has one of the group's codes
+    for record, labels in zip(result.frame.to_dict("records"), table["services"]):
+        codes = set(record["service_codes"].split(";"))
+        expected = [TAXONOMY.group(g).label for g in view.BADGE_GROUPS if TAXONOMY.group(g).codes & codes]
+        assert labels == expected
+
+
+@pytest.mark.parametrize("raw, url", [
+    ("www.gatewayfoundation.org", "https://www.gatewayfoundation.org"),
+    ("http://example.org/a?b=1", "http://example.org/a?b=1"),
+    ("example.org:8080/x", "https://example.org:8080/x"),
+    ("javascript:alert(1)", None), ("data:text/html,hi", None), ("mailto:a@b.org", None), ("", None),
+])
+def test_website_url(raw, url):
+    assert view.website_url(raw) == url
+
+
+@pytest.mark.parametrize("raw, url", [
+    ("813-984-1818", "tel:+18139841818"), ("813-984-1818 x0", "tel:+18139841818"),
+    ("813-931-4669 x229", "tel:+18139314669;ext=229"), ("1 (800) 662-4357", "tel:+18006624357"),
+    ("555-0100", None), ("", None),
+])
+def test_tel_url(raw, url):
+    assert view.tel_url(raw) == url
+
+
+def test_detail_groups_every_labelled_code(directory):
+    result = directory.search(Query(near="Tampa, FL", services=("detox",)))
+    record = result.frame.iloc[0].to_dict()
+    detail = view.FacilityDetail.from_record(record, TAXONOMY, today=date(2026, 11, 26))
+    codes = [c for c in record["service_codes"].split(";") if TAXONOMY.is_known(c)]
+    shown = sorted(label for labels in detail.services.values() for label in labels)
+    assert shown == sorted({TAXONOMY.label(c) for c in codes})
+    for category, labels in detail.services.items():
+        assert all(TAXONOMY.get(c).category == category for c in codes if TAXONOMY.label(c) in labels)
+    assert "Detox" in detail.types
+    assert detail.sources == record["sources"].split(";") and detail.services_as_of == record["services_as_of"]
+    assert detail.stale_note == f"Services as listed in {record['services_as_of'][:4]} — call to confirm."
+    assert detail.directions.startswith("https://www.openstreetmap.org/directions?route=%3B")
+    assert detail.distance_miles == float(record["distance_miles"])
+
+
+def test_markdown_escape_makes_text_inert():
+    from markdown_it import MarkdownIt
+
+    hostile = "<script>alert(1)</script> [x](javascript:alert(1)) **b** `c` $x$ :red[r] &amp;"
+    rendered = MarkdownIt("commonmark").render(view.md_escape(hostile))
+    assert "<script" not in rendered and "<a " not in rendered and "<strong>" not in rendered
+    assert "<code>" not in rendered
+    assert view.md_link("a)b", "https://x.org/a b)c") == "[a\\)b](https://x.org/a%20b%29c)"
+
+
+# -- the map -----------------------------------------------------------------------------------
+
+
+def test_map_points_carry_only_what_the_map_needs(directory):
+    result = directory.search(Query(near="Tampa, FL", radius_miles=100))
+    points = mapview.map_points(directory, result.frame)
+    assert list(points.columns) == ["id", "n", "c", "lon", "lat", "t"]
+    assert list(points["id"]) == list(result.frame["facility_id"])
+    assert np.allclose(points["lat"], result.frame["latitude"].astype(float), atol=6e-6)
+    assert all(len(repr(v).split(".")[-1]) <= 5 for v in points["lon"])
+    # colour class: the first of TYPES whose group the record is in (brute force on the codes)
+    for record, kind in zip(result.frame.to_dict("records"), points["t"]):
+        codes = set(record["service_codes"].split(";"))
+        first = next((i for i, t in enumerate(mapview.TYPES[:-1]) if TAXONOMY.group(t.group).codes & codes),
+                     len(mapview.TYPES) - 1)
+        assert kind == first
+    spec = json.loads(mapview.build_deck(directory, result).to_json())
+    data_keys = {k for layer in spec["layers"] if layer["id"].startswith("facilities-") for row in layer["data"]
+                 for k in row}
+    assert data_keys == {"id", "n", "c", "lon", "lat"}
+    shown = sum(len(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("facilities-"))
+    assert shown == result.total
+    assert spec["mapStyle"] == mapview.BLANK_STYLE_URL
+    assert {"states", "radius", "searched"} <= {layer["id"] for layer in spec["layers"]}
+
+
+def test_map_style_setting(monkeypatch):
+    monkeypatch.setenv(mapview.TILES_ENV, "carto")
+    assert mapview.map_style().startswith("https://")
+    monkeypatch.delenv(mapview.TILES_ENV)
+    assert mapview.map_style() == mapview.BLANK_STYLE_URL
+
+
+def test_state_outlines_cover_every_state():
+    outlines = mapview.state_outlines()
+    assert len(outlines["features"]) >= 51
+    assert {f["properties"]["n"] for f in outlines["features"]} >= {"Florida", "Alaska", "Hawaii"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(18, 70), st.floats(-170, -65)), min_size=1, max_size=150))
+def test_fit_view_contains_every_point(points):
+    import math
+
+    lats = np.array([p[0] for p in points])
+    lons = np.array([p[1] for p in points])
+    v = mapview.fit_view(lats, lons, width=900, height=520, padding=40, max_zoom=13)
+    scale = 512 * 2 ** v["zoom"]
+
+    def project(la, lo):
+        y = math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
+        return (lo + 180) / 360 * scale, (1 - y / math.pi) / 2 * scale
+
+    cx, cy = project(v["latitude"], v["longitude"])
+    for la, lo in points:
+        x, y = project(la, lo)
+        assert abs(x - cx) <= 450 + 1e-6 and abs(y - cy) <= 260 + 1e-6
+
+
+def test_selected_id_reads_a_selection():
+    state = {"selection": {"indices": {"facilities-mat": [3]},
+                           "objects": {"facilities-mat": [{"id": "fabc", "n": "x"}]}}}
+    assert mapview.selected_id(state) == "fabc"
+    assert mapview.selected_id({"selection": {"indices": {}, "objects": {}}}) is None
+    assert mapview.selected_id({"selection": {"objects": {"searched": [{"n": "Tampa"}]}}}) is None
+
+
+# -- printable list -----------------------------------------------------------------------------
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.rows = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "tr":
+            self.rows += 1
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_printable_list_escapes_and_ends_with_crisis_lines(directory):
+    result = directory.search(Query(near="Tampa, FL", services=("detox",)))
+    result.frame.loc[0, "name"] = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    html = view.printable_list(directory, result, today=date(2026, 11, 26))
+    parsed = _Collect()
+    parsed.feed(html)
+    assert "script" not in parsed.tags[1:] or parsed.tags.count("script") == 0
+    assert "img" not in parsed.tags
+    assert parsed.rows == result.total + 1
+    body = "".join(parsed.text)
+    assert '<script>alert("x")</script>' in body
+    assert body.index("1-800-662-4357") > body.index(result.frame.iloc[-1]["name"])
+    assert "call 911" in body and "988" in body and "Printed 2026-11-26" in body
+    assert "@media print" in html
+
+
+def test_downloads_come_from_the_exports(directory):
+    from directory import exports
+
+    result = directory.search(Query(near="Tampa, FL", services=("detox",)))
+    items = {d.label: d for d in view.downloads(directory, result)}
+    assert items["CSV"].make() == exports.to_csv(result.frame)
+    assert items["CSV"].file_name == "detox_tampa-fl_25mi.csv"
+    assert items["Excel"].make()[:2] == b"PK"
+    assert json.loads(items["GeoJSON"].make())["type"] == "FeatureCollection"
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+
+def _add_many(folder: str, start: int) -> None:
+    store = ReportStore(folder)
+    for i in range(start, start + 50):
+        store.add(Report(f"f{i:012x}", f"Facility {i}", PROBLEMS[i % len(PROBLEMS) - 1], f"message {i}"))
+
+
+def test_reports_from_many_processes_are_all_kept(tmp_path):
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_add_many, args=(str(tmp_path), n * 50)) for n in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    reports, problems = ReportStore(tmp_path).list()
+    assert problems == []
+    assert sorted(r.facility_id for r in reports) == [f"f{i:012x}" for i in range(200)]
+
+
+def test_reports_survive_a_broken_line_and_validate(tmp_path):
+    store = ReportStore(tmp_path)
+    store.add(Report("f1", "One", "Facility has closed"))
+    with open(store.path, "a", encoding="utf-8") as fh:
+        fh.write('{"facility_id": "f2", "facility_na\n')
+    store.add(Report("f3", "Three", "Something else", "They moved to 5th St"))
+    reports, problems = store.list()
+    assert [r.facility_id for r in reports] == ["f1", "f3"]
+    assert len(problems) == 1 and problems[0].startswith("line 2:")
+    with pytest.raises(ValidationError, match="problem must be one of"):
+        Report("f1", "One", "Bad problem")
+    with pytest.raises(ValidationError, match="say what is wrong"):
+        Report("f1", "One", "Something else", "  ")
+
+
+def test_reports_command(tmp_path):
+    store = ReportStore(tmp_path)
+    store.add(Report("fabc", "=HYPERLINK(\"x\")", "Phone number is wrong", "rings a fax", "me@example.org"))
+    runner = CliRunner()
+    table = runner.invoke(cli, ["reports", "--folder", str(tmp_path)])
+    assert table.exit_code == 0
+    assert "1 report in" in table.output and "fabc  Phone number is wrong" in table.output
+    csv_out = runner.invoke(cli, ["reports", "--folder", str(tmp_path), "--format", "csv"])
+    assert "'=HYPERLINK" in csv_out.output
+    lines = runner.invoke(cli, ["reports", "--folder", str(tmp_path), "--format", "jsonl"]).output.splitlines()
+    assert json.loads(lines[0])["contact"] == "me@example.org"
+    empty = runner.invoke(cli, ["reports", "--folder", str(tmp_path / "none")])
+    assert empty.exit_code == 0 and empty.output.startswith("0 reports")
