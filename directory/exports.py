@@ -182,7 +182,7 @@ th { font-size: 9pt; text-transform: uppercase; letter-spacing: .03em; color: #4
 td.num { white-space: nowrap; text-align: right; } .name { font-weight: 600; } .svc { font-size: 9pt; color: #333; }
 .crisis { margin-top: 1.5em; padding: .7em 1em; border: 2px solid #b00020; border-radius: 6px; }
 .crisis p { margin: .2em 0; } .foot { margin-top: 1em; font-size: 8.5pt; color: #555; }
-.noprint { margin-bottom: 1em; }
+.noprint { margin-bottom: 1em; } .ph { white-space: nowrap; }
 @media print { body { margin: 0; } .noprint { display: none; } tr { page-break-inside: avoid; } a { color: inherit; text-decoration: none; } }
 @page { margin: 1.5cm; }
 """
@@ -205,10 +205,10 @@ def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: s
         program = _fmt(record.get("name2"))
         street = ", ".join(p for p in (_fmt(record.get("street1")), _fmt(record.get("street2"))) if p)
         town = f"{_fmt(record.get('city'))}, {_fmt(record.get('state'))} {_fmt(record.get('zip'))}"
-        phones = [escape(p) for p in (_fmt(record.get("phone")),) if p]
+        phones = [f'<span class="ph">{escape(p)}</span>' for p in (_fmt(record.get("phone")),) if p]
         intake = _fmt(record.get("intake_phone"))
         if intake and intake != _fmt(record.get("phone")):
-            phones.append(f"Intake: {escape(intake)}")
+            phones.append(f'Intake: <span class="ph">{escape(intake)}</span>')
         services = record.get("services")
         services_text = ", ".join(services) if isinstance(services, list) else ""
         distance = record.get("distance_miles") if has_distance else None

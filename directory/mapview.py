@@ -125,7 +125,7 @@ def state_outlines(tolerance: float = OUTLINE_TOLERANCE_DEG, folder: Path | None
     return {"type": "FeatureCollection", "features": features}
 
 
-def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 900, height: int = 520,
+def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 560, height: int = 520,
              padding: int = 40, max_zoom: float = 13.0) -> dict[str, float]:
     """Centre and zoom (Web Mercator) that fit the points; many points fit their 1st–99th percentiles.
 

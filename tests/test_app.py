@@ -116,6 +116,7 @@ def test_unresolvable_place_shows_a_message_and_suggestions():
     assert not at.exception
     assert any("could not find 'Tampa, FX'" in w.value for w in at.warning)
     assert len(at.dataframe) == 0
+    assert "Tampa, FL" in [b.label for b in at.button if b.key and b.key.startswith("suggest-")]
     at = start({"near": "Tampe, FL"})
     suggestions = [b.label for b in at.button if b.key and b.key.startswith("suggest-")]
     assert "Tampa, FL" in suggestions

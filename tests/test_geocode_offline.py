@@ -123,3 +123,12 @@ def test_record_locator_never_leaves_the_stated_state(record, precision):
     index = states()
     found = index.locate([lat], [lon])[0]
     assert index.regions[found].state == "FL"
+
+
+def test_mistyped_state_suggests_the_city_elsewhere():
+    from directory.errors import LocationNotFound
+    from directory.geocode import locate
+
+    with pytest.raises(LocationNotFound) as info:
+        locate("Tampa, FX")
+    assert info.value.suggestions[0] == "Tampa, FL"

@@ -232,7 +232,11 @@ class OfflineGeocoder:
                 return self._state(parsed.state)
         elif parsed.state:
             return self._state(parsed.state)
-        raise LocationNotFound(text, tried or ["ZIP, city and state"], self.suggest(parsed.city or text, parsed.state))
+        suggestions = self.suggest(parsed.city or text, parsed.state)
+        if not suggestions and parsed.street and not parsed.state:
+            # "Tampa, FX": the last part is a mistyped state, so the part before it is the city.
+            suggestions = self.suggest(parsed.street.split(",")[-1])
+        raise LocationNotFound(text, tried or ["ZIP, city and state"], suggestions)
 
     def suggest(self, text: str, state: str | None = None, limit: int = 3) -> list[str]:
         """Close place names (rapidfuzz), within ``state`` when given."""
