@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -335,9 +336,9 @@ def search(near: str | None, radius: float, nearest: int | None, services: tuple
     elif fmt == "geojson":
         payload = exports.geojson_text(result.frame, area=result.area)
     else:
-        payload = json.dumps({"query": result.describe(), "center": result.center.to_dict() if result.center else None,
-                              "total": result.total, "note": result.note, "facets": result.facets,
-                              "results": result.frame.to_dict("records")}, indent=2, default=str) + "\n"
+        body = exports.json_body(result, query={k: v for k, v in vars(query).items() if v not in (None, (), "")
+                                                and k != "within"})
+        payload = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     if output is None or str(output) == "-":
         click.echo(payload, nl=False)
         return
@@ -384,6 +385,30 @@ def reports(folder: Path | None, fmt: str) -> None:
             click.echo(line)
     for problem in problems:
         click.echo(f"warning: {store.path} {problem}", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
+@click.option("--cors-origin", "cors_origins", multiple=True,
+              help="Allow browser requests from this origin (repeatable; default: none, or $DIRECTORY_API_CORS_ORIGINS).")
+@click.option("--workers", default=min(2, os.cpu_count() or 1), show_default="2, or 1 on a 1-core machine",
+              type=click.IntRange(1, 64), help="uvicorn worker processes (each loads the directory once).")
+@friendly
+def serve(host: str, port: int, data: Path | None, cors_origins: tuple[str, ...], workers: int) -> None:
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+    import uvicorn
+
+    if data is not None:
+        if not data.is_file():
+            raise UsageFailure(f"{data}: no such file")
+        os.environ["DIRECTORY_FACILITIES"] = str(data.resolve())
+    if cors_origins:
+        os.environ["DIRECTORY_API_CORS_ORIGINS"] = ",".join(cors_origins)
+    click.echo(f"loading the directory; serving on http://{host}:{port} (docs at /docs)", err=True)
+    uvicorn.run("directory.api:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)
 
 
 def _print_table(frame) -> None:

@@ -235,3 +235,45 @@ def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: s
         f'<p class="foot">Call ahead: services, hours and insurance change. {escape(generated)} '
         f"{escape(attribution)}</p>\n</body></html>\n"
     )
+
+
+_NUMERIC = ("latitude", "longitude", "distance_miles")
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as JSON-ready dicts: every column in export order; coordinates and distance as
+    numbers, everything else as text ('' when empty)."""
+    columns = export_columns(frame)
+    out = []
+    for row in frame[columns].itertuples(index=False, name=None):
+        item: dict[str, object] = {}
+        for column, value in zip(columns, row):
+            if column in _NUMERIC:
+                text = _fmt(value)
+                item[column] = float(text) if text else None
+            else:
+                item[column] = _fmt(value)
+        out.append(item)
+    return out
+
+
+def json_body(result, *, page: int = 1, page_size: int | None = None, query: dict | None = None) -> dict:
+    """The locator-style JSON body shared by the CLI and the API:
+    ``{"query", "description", "center", "total", "page", "page_size", "note", "results", "facets"}``.
+
+    ``result.frame`` must already hold the rows of the page (or every row when ``page_size`` is None).
+    """
+    frame = result.frame
+    if page_size is not None:
+        frame = frame.iloc[(page - 1) * page_size: page * page_size]
+    return {
+        "query": query if query is not None else {},
+        "description": result.describe(),
+        "center": result.center.to_dict() if result.center is not None else None,
+        "total": result.total,
+        "page": page,
+        "page_size": page_size if page_size is not None else result.total,
+        "note": result.note,
+        "results": records(frame),
+        "facets": result.facets,
+    }

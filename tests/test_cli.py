@@ -95,3 +95,36 @@ def test_search_bad_input_is_one_line_exit_2(args, message):
     proc = subprocess.run([sys.executable, "-m", "directory", *args], capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_serve_answers_on_loopback(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "directory", "serve", "--port", str(port), "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        body = None
+        for _ in range(150):
+            try:
+                body = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read())
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert body is not None and body["status"] == "ok" and body["facilities"] > 10_000
+        page = json.loads(urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/v1/facilities?near=Tampa%2C+FL&service=detox&page_size=2", timeout=5).read())
+        assert page["total"] > 2 and len(page["results"]) == 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_with_a_missing_file_is_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "directory", "serve", "--data", str(tmp_path / "nope.csv")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.strip() == f"error: {tmp_path / 'nope.csv'}: no such file"

@@ -217,3 +217,23 @@ def test_index_is_built_once(directory, monkeypatch):
 
     monkeypatch.setattr(shapely.strtree.STRtree, "__init__", fail)
     directory.search(Query(near=(27.95, -82.46)))
+
+
+def test_postal_city_missing_from_the_gazetteer_resolves_to_its_facilities(directory):
+    """"Dorchester Center, MA" is a USPS city name GeoNames lacks; the directory's own records use it."""
+    import numpy as np
+
+    from directory.errors import LocationNotFound
+    from directory.geocode import locate
+
+    with pytest.raises(LocationNotFound):
+        locate("Dorchester Center, MA")
+    place = directory.resolve("Dorchester Center, MA")
+    rows = directory.frame[(directory.frame["city"] == "Dorchester Center") & (directory.frame["state"] == "MA")]
+    assert place.precision == "city" and len(rows) > 0
+    assert place.latitude == pytest.approx(np.mean(rows["latitude"].astype(float)))
+    assert place.longitude == pytest.approx(np.mean(rows["longitude"].astype(float)))
+    result = directory.search(Query(near="Dorchester Center, MA", radius_miles=5))
+    assert set(rows["facility_id"]) <= set(result.frame["facility_id"])
+    with pytest.raises(LocationNotFound):
+        directory.resolve("Dorchester Centre, ZZ")

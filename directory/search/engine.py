@@ -18,8 +18,9 @@ import pandas as pd
 import shapely
 from rapidfuzz import fuzz
 
-from ..errors import QueryError
+from ..errors import LocationNotFound, QueryError
 from ..geocode import Place, locate
+from ..geocode.offline import parse_query
 from ..normalize import norm_city, norm_name
 from ..schema import read_facilities
 from ..states import state_code
@@ -81,12 +82,14 @@ class Directory:
         self._masks: dict[frozenset[str], np.ndarray] = {}
         self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
         self._by_state = _index(frame["state"].map(str.upper))
-        self._by_city = _index(frame["city"].map(norm_city))
+        cities = [norm_city(c) for c in frame["city"]]
+        self._by_city = _index(pd.Series(cities, dtype=object))
         self._by_county = _index(frame["county"].map(_norm_county))
         self._names = [norm_name(f"{a} {b}") for a, b in zip(frame["name"], frame["name2"])]
         self._sort_names = np.array([n.lower() for n in frame["name"]], dtype=object)
         self._states = frame["state"].to_numpy(dtype=object)
         self._ids = {fid: i for i, fid in enumerate(frame["facility_id"])}
+        self._own_cities = _city_points(frame, cities, self.lat, self.lon)
         self.n = n
         self.load_ms = (time.perf_counter() - started) * 1000
 
@@ -118,10 +121,21 @@ class Directory:
 
     # -- search --------------------------------------------------------------------------------------
     def resolve(self, near: str | tuple[float, float]) -> Place:
+        """Where ``near`` is. A "City, ST" the gazetteer lacks but the directory's own records use
+        (postal names such as "Dorchester Center, MA") resolves to the middle of its facilities."""
         if isinstance(near, tuple):
             lat, lon = near
             return Place(f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
-        return locate(near, self.geocoder)
+        try:
+            return locate(near, self.geocoder)
+        except LocationNotFound:
+            parsed = parse_query(near)
+            own = self._own_cities.get((norm_city(parsed.city), parsed.state or "")) if parsed.city and \
+                not parsed.street and not parsed.zip else None
+            if own is None:
+                raise
+            label, lat, lon = own
+            return Place(near, label, lat, lon, "city")
 
     def search(self, query: Query) -> SearchResult:
         """Run ``query``; see :class:`Query` for the semantics."""
@@ -241,6 +255,27 @@ def _index(values: pd.Series) -> dict[str, np.ndarray]:
         if value:
             groups[value].append(i)
     return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+
+def _city_points(frame: pd.DataFrame, cities: list[str], lat: np.ndarray, lon: np.ndarray
+                 ) -> dict[tuple[str, str], tuple[str, float, float]]:
+    """(normalised city, state) → (label, mean latitude, mean longitude) of the directory's facilities."""
+    ids: dict[tuple[str, str], int] = {}
+    labels: list[str] = []
+    group = np.full(len(cities), -1, dtype=np.int64)
+    for i, (city, key_city, state) in enumerate(zip(frame["city"], cities, frame["state"])):
+        if not key_city or not np.isfinite(lat[i]):
+            continue
+        key = (key_city, str(state).upper())
+        if key not in ids:
+            ids[key] = len(ids)
+            labels.append(f"{city}, {state}")
+        group[i] = ids[key]
+    ok = group >= 0
+    counts = np.bincount(group[ok], minlength=len(ids))
+    mean_lat = np.bincount(group[ok], weights=lat[ok], minlength=len(ids)) / np.maximum(counts, 1)
+    mean_lon = np.bincount(group[ok], weights=lon[ok], minlength=len(ids)) / np.maximum(counts, 1)
+    return {k: (labels[g], float(mean_lat[g]), float(mean_lon[g])) for k, g in ids.items()}
 
 
 def _norm_county(text: str) -> str:

@@ -1,0 +1,340 @@
+"""The geosearch HTTP API (FastAPI): locator-style JSON, GeoJSON and CSV, with OpenAPI.
+
+``directory serve`` runs it with uvicorn. The directory is loaded once when the app is
+created; the service is read-only and keeps no state between requests, so it scales out
+as replicas behind a load balancer.
+
+Errors: a value the library rejects (unknown service, radius out of range, a place that
+cannot be found) is a 422 whose ``detail`` names the parameter and says what is wrong,
+with suggestions; an unknown facility id is a 404; anything unexpected is a 500 with one
+line — never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path as PathParam, Query as Q, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from . import exports, paths
+from .errors import DirectoryError, LocationNotFound, QueryError, UnknownNameError
+from .schema import COLUMNS
+from .search import Directory, Query
+from .search.query import MAX_RADIUS_MILES, MAX_TEXT
+
+log = logging.getLogger("directory.api")
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+MAX_VALUES = 20
+CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
+
+#: An error's kind (from the library) → the query parameter it is about.
+_PARAM_OF_KIND = {"service name or code": "service", "medication name": "medication",
+                  "accreditation name": "accreditation", "payment name": "payment",
+                  "population name": "population"}
+
+
+# -- response models (documentation and conformance) ------------------------------------------------
+
+def _field(name: str, description: str) -> tuple[Any, Any]:
+    if name in ("latitude", "longitude"):
+        return (float | None, Field(description=description))
+    return (str, Field(description=description))
+
+
+Facility = create_model(  # type: ignore[call-overload]
+    "Facility", __config__=ConfigDict(extra="forbid"),
+    **{name: _field(name, description) for name, description in COLUMNS.items()},
+)
+Facility.__doc__ = "One facility: every column of data/facilities.csv."
+SearchHit = create_model(  # type: ignore[call-overload]
+    "SearchHit", __base__=Facility,
+    distance_miles=(float | None, Field(None, description="great-circle miles from the searched place")),
+)
+SearchHit.__doc__ = "A facility in a search result, with its distance when the search had a place."
+
+
+class Alternative(BaseModel):
+    label: str
+    latitude: float
+    longitude: float
+
+
+class PlaceOut(BaseModel):
+    """A resolved place."""
+
+    query: str = Field(description="what was asked")
+    label: str = Field(description="the place found, e.g. 'Washington, IN'")
+    latitude: float
+    longitude: float
+    precision: str = Field(description="coordinates, address, zip, city or state")
+    alternatives: list[Alternative] = Field(description="other places the text could mean")
+
+
+class SearchOut(BaseModel):
+    """A page of search results."""
+
+    query: dict[str, Any] = Field(description="the search as understood (defaults filled in)")
+    description: str = Field(description="the search in words, with the total")
+    center: PlaceOut | None = Field(description="the resolved place, when the search had one")
+    total: int = Field(description="results in the whole result set (all pages)")
+    page: int
+    page_size: int
+    note: str = Field(description="set when nothing was within the radius and the nearest are shown")
+    results: list[SearchHit]  # type: ignore[valid-type]
+    facets: dict[str, dict[str, int]] = Field(
+        description="for each family (service, medication, accreditation, payment, population, state), "
+                    "how many of all results have each value")
+
+
+class ServiceOut(BaseModel):
+    code: str
+    label: str
+    category: str
+    category_code: str
+    label_source: str
+
+
+class GroupOut(BaseModel):
+    family: str
+    name: str
+    label: str
+    codes: list[str]
+
+
+class ServicesOut(BaseModel):
+    """The vocabulary: SAMHSA service codes and the friendly groups that filters accept."""
+
+    services: list[ServiceOut]
+    groups: list[GroupOut]
+
+
+class Health(BaseModel):
+    status: str
+    facilities: int
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+    suggestions: list[str] = []
+
+
+class ErrorOut(BaseModel):
+    detail: list[ErrorItem] | str
+
+
+class Match(str, Enum):
+    any = "any"
+    all = "all"
+
+
+class Sort(str, Enum):
+    distance = "distance"
+    name = "name"
+
+
+class Format(str, Enum):
+    json = "json"
+    geojson = "geojson"
+    csv = "csv"
+
+
+#: A repeatable filter parameter, and a bounded free-text one.
+Many = list[Annotated[str, Field(max_length=60)]]
+Text = Annotated[str | None, Q(max_length=MAX_TEXT)]
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+class ParameterError(Exception):
+    """A 422 about one parameter."""
+
+    def __init__(self, param: str, message: str, suggestions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.param, self.message, self.suggestions = param, message, suggestions or []
+
+
+def _translate(exc: DirectoryError) -> ParameterError:
+    """The one place library errors become HTTP errors."""
+    if isinstance(exc, LocationNotFound):
+        return ParameterError("near", str(exc), list(exc.suggestions))
+    if isinstance(exc, UnknownNameError):
+        return ParameterError(_PARAM_OF_KIND.get(exc.kind, "service"), str(exc), list(exc.suggestions))
+    if isinstance(exc, QueryError):
+        message = str(exc)
+        param = next((p for p in ("radius", "nearest", "state", "city", "county", "name", "near", "match", "sort")
+                      if message.startswith(p) or f" {p} " in f" {message} "), "query")
+        return ParameterError("radius_miles" if param == "radius" else param, message)
+    return ParameterError("query", str(exc))
+
+
+def _error(status: int, param: str, message: str, suggestions: list[str] | None = None,
+           kind: str = "value_error") -> JSONResponse:
+    item = {"loc": ["query", param] if param != "facility_id" else ["path", param], "msg": message, "type": kind,
+            "suggestions": suggestions or []}
+    return JSONResponse({"detail": [item]}, status_code=status)
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+
+def create_app(directory: Directory | None = None, *, data: str | Path | None = None,
+               cors_origins: list[str] | None = None) -> FastAPI:
+    """The API over ``directory`` (default: load ``data`` or the shipped facilities file once)."""
+    directory = directory or Directory.load(data or paths.facilities_file())
+    if cors_origins is None:
+        cors_origins = [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+    app = FastAPI(
+        title="Treatment facility directory API",
+        version="1",
+        description=(
+            "Geosearch over US substance-use treatment facilities (SAMHSA sources). Search by place and "
+            "radius or nearest, filter by treatment type, medication, accreditation, payment and population; "
+            "JSON, GeoJSON or Excel-safe CSV. Read-only. Crisis help: call or text 988; SAMHSA's National "
+            "Helpline 1-800-662-4357 (free, confidential, 24/7); if someone may be overdosing, call 911."
+        ),
+    )
+    app.state.directory = directory
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"], allow_headers=["*"])
+
+    @app.exception_handler(ParameterError)
+    async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
+        return _error(422, exc.param, exc.message, exc.suggestions)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        items = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "invalid value")),
+                  "type": str(e.get("type", "value_error")), "suggestions": []} for e in exc.errors()]
+        return JSONResponse({"detail": items}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse({"detail": "internal error; the request was logged"}, status_code=500)
+
+    @app.get("/v1/facilities", response_model=SearchOut, tags=["facilities"],
+             summary="Search facilities",
+             responses={200: {"content": {"application/geo+json": {}, "text/csv": {}},
+                              "description": "JSON (default), GeoJSON or CSV"},
+                        422: {"model": ErrorOut, "description": "a parameter is invalid"}})
+    async def search(
+        near: Annotated[str | None, Q(max_length=MAX_TEXT, description='ZIP, "City, ST", address or "lat, lon"',
+                                      examples=["Tampa, FL"])] = None,
+        lat: Annotated[float | None, Q(ge=-90, le=90, description="latitude (with lon), instead of near")] = None,
+        lon: Annotated[float | None, Q(ge=-180, le=180, description="longitude (with lat)")] = None,
+        radius_miles: Annotated[float, Q(gt=0, le=MAX_RADIUS_MILES, description="search radius in miles")] = 25.0,
+        nearest: Annotated[int | None, Q(ge=1, le=1000, description="the K nearest instead of a radius")] = None,
+        service: Annotated[Many, Q(max_length=MAX_VALUES, description="treatment type group (detox, mat, outpatient, "
+                                   "intensive-outpatient, residential, inpatient, telehealth …) or a service code; "
+                                   "repeatable", examples=[["detox"]])] = [],  # noqa: B006
+        match: Annotated[Match, Q(description="services: any or all of them")] = Match.any,
+        medication: Annotated[Many, Q(max_length=MAX_VALUES,
+                                      description="buprenorphine, methadone, naltrexone; repeatable")] = [],  # noqa: B006
+        accreditation: Annotated[Many, Q(max_length=MAX_VALUES, description="joint-commission, carf, ncqa, coa, "
+                                         "hfap, state-licensed; repeatable")] = [],  # noqa: B006
+        payment: Annotated[Many, Q(max_length=MAX_VALUES, description="medicaid, medicare, private-insurance, "
+                                   "cash, sliding-fee …; repeatable")] = [],  # noqa: B006
+        population: Annotated[Many, Q(max_length=MAX_VALUES, description="adolescents, veterans, "
+                                      "pregnant-postpartum, lgbtq …; repeatable")] = [],  # noqa: B006
+        city: Text = None,
+        state: Annotated[str | None, Q(max_length=40, description="USPS code or name", examples=["FL"])] = None,
+        county: Text = None,
+        name: Annotated[str | None, Q(max_length=MAX_TEXT, description="facility name (fuzzy)")] = None,
+        sort: Annotated[Sort, Q(description="distance (when there is a place) or name")] = Sort.distance,
+        page: Annotated[int, Q(ge=1, le=100_000, description="page number, from 1")] = 1,
+        page_size: Annotated[int, Q(ge=1, le=MAX_PAGE_SIZE, description="results per page")] = DEFAULT_PAGE_SIZE,
+        format: Annotated[Format, Q(description="json, geojson or csv (Excel-safe)")] = Format.json,
+    ) -> Any:
+        """Facilities near a place (or anywhere) matching the filters, nearest first, one page at a time.
+        Values within a filter are OR-ed (services: `match`); different filters are AND-ed. With a place
+        and nothing inside the radius, the 10 nearest matching facilities are returned with a `note`."""
+        if (lat is None) != (lon is None):
+            raise ParameterError("lat" if lat is None else "lon", "give both lat and lon")
+        if lat is not None and near:
+            raise ParameterError("near", "give near or lat and lon, not both")
+        where: str | tuple[float, float] | None = (lat, lon) if lat is not None else (near.strip() or None
+                                                                                      if near else None)
+        try:
+            query = Query(near=where, radius_miles=radius_miles, nearest=nearest, services=tuple(service),
+                          match=match.value, medications=tuple(medication), accreditations=tuple(accreditation),
+                          payments=tuple(payment), populations=tuple(population), city=city or None,
+                          state=state or None, county=county or None, name=name or None, sort=sort.value,
+                          limit=page * page_size)
+            result = directory.search(query)
+        except DirectoryError as exc:
+            raise _translate(exc) from None
+        echo = {k: v for k, v in {
+            "near": near, "lat": lat, "lon": lon, "radius_miles": radius_miles, "nearest": nearest,
+            "service": list(service), "match": match.value, "medication": list(medication),
+            "accreditation": list(accreditation), "payment": list(payment), "population": list(population),
+            "city": city, "state": state, "county": county, "name": name, "sort": sort.value,
+        }.items() if v not in (None, [], "")}
+        headers = {"X-Total-Count": str(result.total)}
+        if format is Format.json:
+            return JSONResponse(exports.json_body(result, page=page, page_size=page_size, query=echo),
+                                headers=headers)
+        rows = result.frame.iloc[(page - 1) * page_size: page * page_size]
+        if format is Format.geojson:
+            return Response(exports.geojson_text(rows, area=result.area), media_type="application/geo+json",
+                            headers=headers)
+        name_ = exports.result_filename(result, "csv")
+        return Response(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={**headers, "Content-Disposition": f'attachment; filename="{name_}"'})
+
+    @app.get("/v1/facilities/{facility_id}", response_model=Facility, tags=["facilities"],
+             summary="One facility", responses={404: {"model": ErrorOut, "description": "no such facility"}})
+    async def facility(facility_id: Annotated[str, PathParam(max_length=40, examples=["f3a1d13806edf"])]) -> Any:
+        """A facility by its stable id (as returned by a search)."""
+        record = directory.facility(facility_id)
+        if record is None:
+            return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
+        frame = directory.frame.iloc[[directory.rows_of([facility_id])[0]]]
+        return JSONResponse(exports.records(frame)[0])
+
+    @app.get("/v1/services", response_model=ServicesOut, tags=["vocabulary"], summary="Service codes and groups")
+    async def services() -> Any:
+        """Every SAMHSA service code with its label and category, and the friendly groups filters accept."""
+        taxonomy = directory.taxonomy
+        return {
+            "services": [{"code": s.code, "label": s.label, "category": s.category, "category_code": s.category_code,
+                          "label_source": s.label_source} for s in taxonomy.services.values()],
+            "groups": [{"family": g.family, "name": g.name, "label": g.label, "codes": sorted(g.codes)}
+                       for g in taxonomy.groups.values()],
+        }
+
+    @app.get("/v1/locate", response_model=PlaceOut, tags=["places"], summary="Resolve a place",
+             responses={422: {"model": ErrorOut, "description": "the place cannot be found"}})
+    async def locate(q: Annotated[str, Q(min_length=1, max_length=MAX_TEXT, description='ZIP, "City, ST", address or '
+                                   '"lat, lon"', examples=["Washington, IN"])]) -> Any:
+        """Where a search for `q` would be centred, with precision and the other places it could mean."""
+        try:
+            place = directory.resolve(q)
+        except LocationNotFound as exc:
+            return _error(422, "q", str(exc), list(exc.suggestions))
+        except DirectoryError as exc:
+            return _error(422, "q", str(exc))
+        return place.to_dict()
+
+    @app.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and readiness")
+    async def healthz() -> Any:
+        return {"status": "ok", "facilities": directory.n}
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for ``uvicorn --factory``: data from ``$DIRECTORY_FACILITIES``, CORS from ``$DIRECTORY_API_CORS_ORIGINS``."""
+    return create_app()
