@@ -75,7 +75,7 @@ def on_table_select(key: str) -> None:
 
 
 def on_map_select(key: str) -> None:
-    select(mapview.selected_id(ss[key]), source="map")
+    select(mapview.selected_id(ss[key], ss.get("map_ids", {})), source="map")
 
 
 def use_place(label: str) -> None:
@@ -157,6 +157,7 @@ if selected and record is None:
     selected = None
 
 points = mapview.map_points(directory, result.frame)
+ss.map_ids = mapview.layer_ids(points)
 map_col, detail_col = st.columns([3, 2], gap="medium")
 with map_col:
     deck = mapview.build_deck(directory, result, selected=selected, points=points)

@@ -52,10 +52,11 @@ def _field(name: str, description: str) -> tuple[Any, Any]:
 
 
 Facility = create_model(  # type: ignore[call-overload]
-    "Facility", __config__=ConfigDict(extra="forbid"),
+    "Facility", __config__=ConfigDict(extra="allow"),
     **{name: _field(name, description) for name, description in COLUMNS.items()},
 )
-Facility.__doc__ = "One facility: every column of data/facilities.csv."
+Facility.__doc__ = ("One facility: every column of data/facilities.csv (sources may add columns, "
+                    "e.g. license_number, license_expiration and capacity from the California licence list).")
 SearchHit = create_model(  # type: ignore[call-overload]
     "SearchHit", __base__=Facility,
     distance_miles=(float | None, Field(None, description="great-circle miles from the searched place")),

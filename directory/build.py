@@ -18,14 +18,11 @@ from . import paths
 from .errors import ManifestError
 from .geocode import fill_counties, outside_stated_state
 from .importers import ADAPTERS, ImportResult, Locator, import_file
-from .normalize import norm_name, norm_street
+from .normalize import norm_name
+from .link import SAME_ADDRESS_NAME, SiteIndex, Words, address_key, duplicate_pairs, is_duplicate
 from .schema import COLUMNS, write_facilities
 from .tables import atomic_writer
 from .taxonomy import Taxonomy
-
-#: Name similarity (rapidfuzz token-set ratio, 0–100) above which two listings at one address are one site.
-SAME_SITE_NAME_SCORE = 85
-
 
 @dataclass(frozen=True)
 class SourceEntry:
@@ -38,6 +35,8 @@ class SourceEntry:
     title: str = ""
     licence: str = ""
     mapping: Path | None = None
+    #: "full": a complete listing of each site's services at ``vintage``; "partial": specific facts.
+    kind: str = "full"
 
 
 def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
@@ -62,65 +61,122 @@ def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
             dt.date.fromisoformat(str(item["vintage"]))
         except ValueError:
             raise ManifestError(f"{p}: source {item['id']!r} vintage {item['vintage']!r} is not an ISO date") from None
+        kind = item.get("kind", "full")
+        if kind not in ("full", "partial"):
+            raise ManifestError(f"{p}: source {item['id']!r} kind must be 'full' or 'partial', not {kind!r}")
         seen.add(item["id"])
         entries.append(SourceEntry(
             item["id"], p.parent / item["path"], item["adapter"], str(item["vintage"]),
             item.get("title", ""), item.get("licence", ""),
-            p.parent / item["mapping"] if "mapping" in item else None,
+            p.parent / item["mapping"] if "mapping" in item else None, kind,
         ))
     if not entries:
         raise ManifestError(f"{p}: no [[source]] entries")
     return entries
 
 
-def _site_key(record: dict[str, str]) -> tuple[str, str]:
-    return norm_street(record["street1"]), record["zip"]
+@dataclass
+class _Site:
+    record: dict[str, str]
+    #: (vintage, source id, kind, codes) of every source that listed the site, newest first.
+    listings: list[tuple[str, str, str, frozenset[str]]]
 
 
-def _same_name(a: dict[str, str], b: dict[str, str]) -> bool:
-    # Name and program line together: "Hospital X / Detox" and "Hospital X / Psychiatry"
-    # at one address are two programs; an empty program line matches as a subset.
-    full_a, full_b = norm_name(f"{a['name']} {a['name2']}"), norm_name(f"{b['name']} {b['name2']}")
-    return fuzz.token_set_ratio(full_a, full_b) >= SAME_SITE_NAME_SCORE
+def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = None,
+                 progress: bool = False, members: dict[tuple[str, str], str] | None = None,
+                 ) -> tuple[dict[str, dict[str, str]], dict[str, Counter]]:
+    """Combine sources into sites, newest vintage first (see :mod:`directory.link`).
 
+    A record an older source lists again joins the newer site: the site keeps the newest
+    source's name, address, phone and website (empty fields are filled from the newest source
+    that has them), and records every source in ``sources`` (newest first). Its services are the
+    union of the codes of its newest *full* listing and of every source at least as new;
+    ``services_as_of`` is the oldest vintage among those sources, so an old listing's
+    services are never presented as newer than they are. A source's own listings are never
+    linked to each other (two programs one source lists at one address stay two sites).
 
-def supersede(results: list[ImportResult]) -> tuple[dict[str, dict[str, str]], Counter]:
-    """Combine sources, newest first; an older listing of a site a newer source has is superseded.
-
-    The newer record keeps its name, address and phone; it gains the older source
-    in ``sources``, and its codes if it had none (``services_as_of`` says which vintage).
-    Returns the sites and, per source id, how many of its sites were superseded.
+    A source listing one site twice (near-identical names at one address) is merged as a
+    ``duplicate``. Returns the sites and, per source id, counts of ``linked``, ``duplicate`` and ``new``.
     """
-    ordered = sorted(results, key=lambda r: r.source_date, reverse=True)
-    sites: dict[str, dict[str, str]] = {}
-    by_address: dict[tuple[str, str], list[str]] = {}
-    superseded: Counter = Counter()
-    for result in ordered:
-        added: list[str] = []
-        for fid in sorted(result.sites):
-            record = result.sites[fid]
-            match = sites.get(fid)
-            if match is None:
-                for other in by_address.get(_site_key(record), []):
-                    if _same_name(sites[other], record):
-                        match = sites[other]
-                        break
-            if match is not None:
-                superseded[result.source_id] += 1
-                match["sources"] = ";".join(sorted(set(match["sources"].split(";")) | {result.source_id}))
-                if not match["service_codes"] and record["service_codes"]:
-                    match["service_codes"] = record["service_codes"]
-                    match["services_as_of"] = record["services_as_of"]
-                for column in ("county", "phone", "intake_phone", "website"):
-                    if not match[column] and record[column]:
-                        match[column] = record[column]
-                continue
-            sites[fid] = dict(record)
-            added.append(fid)
-        # Indexed only after the whole source: a source's own separate listings stay separate.
-        for fid in added:
-            by_address.setdefault(_site_key(sites[fid]), []).append(fid)
-    return sites, superseded
+    kinds = kinds or {}
+    ordered = sorted(results, key=lambda r: (r.source_date, r.source_id), reverse=True)
+    index = SiteIndex(Words(r for result in results for r in result.sites.values()))
+    sites: dict[str, _Site] = {}
+    counts: dict[str, Counter] = {r.source_id: Counter() for r in results}
+    total = sum(len(r.sites) for r in results)
+    with tqdm(total=total, desc="linking sources", unit="record", disable=not progress) as bar:
+        for result in ordered:
+            kind = kinds.get(result.source_id, "full")
+            added: list[str] = []
+            own = SiteIndex()  # this source's sites so far: only true duplicates join them
+            per_address = Counter(address_key(r) for r in result.sites.values())
+            for fid in sorted(result.sites):
+                record = result.sites[fid]
+                codes = frozenset(c for c in record["service_codes"].split(";") if c)
+                listing = (result.source_date, result.source_id, kind, codes)
+                found = (fid, None) if fid in sites else index.best_match(
+                    record, sole_in_source=per_address[address_key(record)] == 1)
+                bar.update()
+                if found is None:
+                    twin = next((s for s in own.candidates(record) if is_duplicate(own.records[s], record)), None)
+                    if twin is not None:
+                        found = (twin, None)
+                        counts[result.source_id]["duplicate"] += 1
+                        counts[result.source_id]["linked"] -= 1
+                if members is not None:
+                    members[(result.source_id, fid)] = found[0] if found is not None else fid
+                if found is not None:
+                    site = sites[found[0]]
+                    site.listings.append(listing)
+                    _fill(site.record, record)
+                    counts[result.source_id]["linked"] += 1
+                    continue
+                sites[fid] = _Site(dict(record), [listing])
+                own.add(fid, sites[fid].record)
+                added.append(fid)
+                counts[result.source_id]["new"] += 1
+            # Indexed only after the whole source: a source's own listings stay separate.
+            for fid in added:
+                index.add(fid, sites[fid].record)
+    out = {}
+    for fid, site in sites.items():
+        out[fid] = _finish(site)
+    return out, counts
+
+
+#: Columns of a site that belong to its identity (name, address, point): never taken from another record.
+_IDENTITY = {"facility_id", "name", "name2", "street1", "street2", "city", "state", "zip", "latitude", "longitude",
+             "geocode_precision", "service_codes", "source", "source_date", "sources", "services_as_of"}
+
+
+def _fill(site: dict[str, str], record: dict[str, str]) -> None:
+    """Empty contact and extra fields (county, phones, website, licence columns) come from the newest
+    source that has them. A site with no program line takes the name an older source knows it by,
+    when that name is different ("BHG LXIX, LLC" — "Huntsville Recovery"), so callers recognise it."""
+    for column, value in record.items():
+        if value and column not in _IDENTITY and not site.get(column):
+            site[column] = value
+    if not site.get("name2") and record.get("name"):
+        known = norm_name(f"{record['name']} {record.get('name2', '')}")
+        if fuzz.token_set_ratio(norm_name(site["name"]), known) < SAME_ADDRESS_NAME:
+            site["name2"] = record["name"]
+
+
+def _finish(site: _Site) -> dict[str, str]:
+    record = site.record
+    listings = sorted(site.listings, key=lambda x: (x[0], x[1]), reverse=True)
+    full = next((x for x in listings if x[2] == "full" and x[3]), None)
+    used = [x for x in listings if x[3] and (full is None or x[0] >= full[0])]
+    codes = sorted(set().union(*(x[3] for x in used))) if used else []
+    record["service_codes"] = ";".join(codes)
+    record["services_as_of"] = min(x[0] for x in used) if used else ""
+    seen: list[str] = []
+    for _, source_id, _, _ in listings:
+        if source_id not in seen:
+            seen.append(source_id)
+    record["sources"] = ";".join(seen)
+    record["source"], record["source_date"] = listings[0][1], listings[0][0]
+    return record
 
 
 def build(
@@ -137,13 +193,17 @@ def build(
     """
     entries = read_manifest(manifest)
     taxonomy = Taxonomy.load()
+    if locate is None:
+        from .geocode import record_locator
+
+        locate = record_locator()  # rows without coordinates are placed offline, from ZIP / city / state
     show = sys.stderr.isatty() if progress is None else progress
     results = []
     for entry in tqdm(entries, desc="importing sources", unit="source", disable=not show):
         results.append(import_file(entry.path, adapter=entry.adapter, mapping=entry.mapping,
                                    source_id=entry.id, source_date=entry.vintage,
                                    taxonomy=taxonomy, locate=locate))
-    sites, superseded = supersede(results)
+    sites, linked = link_sources(results, {e.id: e.kind for e in entries}, progress=show)
     records = [sites[fid] for fid in sorted(sites)]
     counties_filled = fill_counties(records)
     flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
@@ -153,7 +213,7 @@ def build(
     frame = frame.sort_values(["state", "_city", "_name", "facility_id"], kind="mergesort")
     frame = frame.drop(columns=["_city", "_name"]).reset_index(drop=True)
     write_facilities(frame, output or paths.FACILITIES_CSV)
-    report = _report(entries, results, superseded, frame, taxonomy)
+    report = _report(entries, results, linked, frame, taxonomy)
     report["totals"]["counties_filled_from_outlines"] = counties_filled
     report["outside_stated_state"] = flagged
     with atomic_writer(report_path or paths.BUILD_REPORT, "w", encoding="utf-8") as fh:
@@ -162,33 +222,50 @@ def build(
     return report
 
 
-def _report(entries, results, superseded, frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, object]:
+def _report(entries, results, linked, frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, object]:
     sources = []
     for entry, result in zip(entries, results):
         item = result.report()
         item["path"] = entry.path.name
+        item["kind"] = entry.kind
         item["title"] = entry.title
         item["licence"] = entry.licence
-        item["superseded_by_newer_source"] = superseded.get(entry.id, 0)
-        item["sites_kept"] = int((frame["source"] == entry.id).sum())
+        item["linked_to_existing_site"] = linked[entry.id]["linked"]
+        item["new_sites"] = linked[entry.id]["new"]
+        item["duplicates_within_source"] = linked[entry.id]["duplicate"]
+        item["sites_listing_it"] = int(frame["sources"].map(lambda s, i=entry.id: i in s.split(";")).sum())
         sources.append(item)
     codes = Counter(c for s in frame["service_codes"] for c in s.split(";") if c)
     unknown = {c: n for c, n in sorted(codes.items()) if not taxonomy.is_known(c)}
     rejected = Counter()
     for result in results:
         rejected.update(result.rejected_by_reason)
-    with_codes = int((frame["service_codes"] != "").sum())
+    n = len(frame)
+    code_sets = [set(s.split(";")) - {""} for s in frame["service_codes"]]
+    with_codes = sum(1 for c in code_sets if c)
+    beyond_sa = sum(1 for c in code_sets if c - {"sa"})
+    mat = taxonomy.group("mat").codes
+    with_mat = sum(1 for c in code_sets if c & mat)
+    pairs = duplicate_pairs(frame)
     return {
         "sources": sources,
         "totals": {
-            "sites": len(frame),
+            "sites": n,
             "rows_read": sum(r.rows_read for r in results),
             "accepted": sum(r.accepted for r in results),
             "merged": sum(r.merged for r in results),
             "rejected": sum(r.rejected for r in results),
             "rejected_by_reason": dict(sorted(rejected.items())),
-            "superseded": sum(superseded.values()),
+            "linked_to_existing_site": sum(c["linked"] for c in linked.values()),
             "with_service_codes": with_codes,
+            "share_with_service_codes": round(with_codes / n, 4) if n else 0.0,
+            "share_with_codes_beyond_sa": round(beyond_sa / n, 4) if n else 0.0,
+            "with_mat": with_mat,
+            "share_with_mat": round(with_mat / n, 4) if n else 0.0,
+            "sites_by_services_as_of": {k: int(v) for k, v in sorted(frame["services_as_of"].str[:4].value_counts().items())},
+            "sites_with_several_sources": int((frame["sources"].str.contains(";")).sum()),
+            "duplicate_pairs": len(pairs),
+            "duplicate_rate": round(len(pairs) / n, 4) if n else 0.0,
             "states": int(frame["state"].nunique()),
             "sites_by_state": {k: int(v) for k, v in sorted(frame["state"].value_counts().items())},
             "sites_by_precision": {k: int(v) for k, v in sorted(frame["geocode_precision"].value_counts().items())},

@@ -133,11 +133,12 @@ def build(manifest: Path | None, output: Path | None, report: Path | None) -> No
     result = run_build(manifest, output, report, locate=_offline_locator())
     totals = result["totals"]
     for source in result["sources"]:
-        click.echo(f"{source['source']}: {source['rows_read']} read, {source['accepted']} accepted, "
-                   f"{source['merged']} merged, {source['rejected']} rejected, "
-                   f"{source['superseded_by_newer_source']} superseded, {source['sites_kept']} kept")
-    click.echo(f"{totals['sites']} sites in {totals['states']} states and territories -> "
-               f"{output or paths.FACILITIES_CSV}")
+        click.echo(f"{source['source']}: {source['rows_read']} read, {source['accepted']} accepted "
+                   f"({source['linked_to_existing_site']} linked to a newer source's site, {source['new_sites']} new), "
+                   f"{source['merged']} merged, {source['rejected']} rejected")
+    click.echo(f"{totals['sites']} sites in {totals['states']} states and territories; "
+               f"{totals['share_with_service_codes']:.1%} with service codes, {totals['share_with_mat']:.1%} with MAT, "
+               f"duplicate rate {totals['duplicate_rate']:.2%} -> {output or paths.FACILITIES_CSV}")
 
 
 @cli.command()

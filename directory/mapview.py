@@ -31,7 +31,8 @@ from .search import Directory, SearchResult
 BLANK_STYLE_URL = "/app/static/blank-style.json"
 #: Environment variable: a map style URL, or ``carto`` for pydeck's Carto light tiles.
 TILES_ENV = "DIRECTORY_MAP_TILES"
-COORD_DECIMALS = 5
+#: 4 decimals is about 11 m: plenty for a map, and a smaller payload.
+COORD_DECIMALS = 4
 OUTLINE_TOLERANCE_DEG = 0.02
 WATER = "#dde6ee"
 
@@ -88,10 +89,13 @@ def map_points(directory: Directory, frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _records(points: pd.DataFrame, columns: tuple[str, ...] = ("id", "n", "c", "lon", "lat")) -> list[dict]:
-    """Rows as plain dicts, built from column lists (pandas' to_dict was 60 ms for the national map)."""
-    lists = [points[c].tolist() for c in columns]
-    return [dict(zip(columns, values)) for values in zip(*lists)]
+def _records(points: pd.DataFrame) -> list[dict]:
+    """What each point sends: ``n`` name, ``c`` place, ``p`` [lon, lat]. Built from column lists
+    (pandas' to_dict took 60 ms for the national map); a position pair is 12 bytes shorter than
+    ``"lon":…,"lat":…``."""
+    return [{"n": n, "c": c, "p": [x, y]}
+            for n, c, x, y in zip(points["n"].tolist(), points["c"].tolist(), points["lon"].tolist(),
+                                  points["lat"].tolist())]
 
 
 def legend(points: pd.DataFrame) -> list[tuple[PointType, int]]:
@@ -112,17 +116,28 @@ def legend_html(entries: list[tuple[PointType, int]]) -> str:
 
 @lru_cache(maxsize=4)
 def state_outlines(tolerance: float = OUTLINE_TOLERANCE_DEG, folder: Path | None = None) -> dict:
-    """State outlines (Census 1:10m) simplified for drawing, coordinates rounded to 3 decimals."""
+    """State outlines (Census 1:10m) simplified for drawing, coordinates snapped to 0.005 degrees (about 500 m)."""
     path = Path(folder or paths.BOUNDARIES_DIR) / "us_states_2017_10m.geojson"
     data = json.loads(path.read_text(encoding="utf-8"))
     features = []
     for feature in data["features"]:
-        geom = shapely.set_precision(shape(feature["geometry"]).simplify(tolerance, preserve_topology=True), 0.001)
+        geom = shapely.set_precision(shape(feature["geometry"]).simplify(tolerance, preserve_topology=True), 0.005)
         if geom.is_empty:
             continue
         features.append({"type": "Feature", "properties": {"n": feature["properties"]["name"]},
-                         "geometry": mapping(geom)})
+                         "geometry": _rounded(mapping(geom), 3)})
     return {"type": "FeatureCollection", "features": features}
+
+
+def _rounded(value, decimals: int):
+    """GeoJSON coordinates rounded (snapped floats print as -87.21500000000001 otherwise)."""
+    if isinstance(value, float):
+        return round(value, decimals)
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v, decimals) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v, decimals) for k, v in value.items()}
+    return value
 
 
 def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 560, height: int = 520,
@@ -187,22 +202,22 @@ def build_deck(directory: Directory, result: SearchResult, *, selected: str | No
     kinds = points["t"].to_numpy() if len(points) else np.zeros(0, dtype=np.int64)
     for i, kind in enumerate(TYPES):
         layers.append(pdk.Layer(
-            "ScatterplotLayer", _records(points[kinds == i]), id=kind.layer_id, get_position=["lon", "lat"],
+            "ScatterplotLayer", _records(points[kinds == i]), id=kind.layer_id, get_position="p",
             get_fill_color=list(kind.rgb) + [215], get_line_color=[255, 255, 255], stroked=True,
             line_width_min_pixels=1, get_radius=250, radius_min_pixels=4, radius_max_pixels=12,
             pickable=True, auto_highlight=True))
     center = result.center
     if center is not None:
         layers.append(pdk.Layer(
-            "ScatterplotLayer", [{"n": center.label, "c": "the place you searched", "lon": round(center.longitude, 5),
-                                  "lat": round(center.latitude, 5)}],
-            id="searched", get_position=["lon", "lat"], get_fill_color=[20, 20, 20], get_line_color=[255, 255, 255],
+            "ScatterplotLayer", [{"n": center.label, "c": "the place you searched",
+                                  "p": [round(center.longitude, 5), round(center.latitude, 5)]}],
+            id="searched", get_position="p", get_fill_color=[20, 20, 20], get_line_color=[255, 255, 255],
             stroked=True, line_width_min_pixels=2, get_radius=1, radius_min_pixels=7, pickable=True))
     if selected:
-        chosen = _records(points[points["id"] == selected], ("n", "c", "lon", "lat"))
+        chosen = _records(points[points["id"] == selected])
         if chosen:
             layers.append(pdk.Layer(
-                "ScatterplotLayer", chosen, id="selected", get_position=["lon", "lat"], filled=False, stroked=True,
+                "ScatterplotLayer", chosen, id="selected", get_position="p", filled=False, stroked=True,
                 get_line_color=[20, 20, 20], line_width_min_pixels=3, get_radius=1, radius_min_pixels=13,
                 pickable=False))
     lats = points["lat"].to_numpy(dtype=float)
@@ -233,15 +248,23 @@ def payload_bytes(deck: pdk.Deck) -> int:
     return len(deck.to_json().encode("utf-8"))
 
 
-def selected_id(selection: object) -> str | None:
-    """The facility id from a ``st.pydeck_chart`` selection state (any facility layer), or None."""
+def layer_ids(points: pd.DataFrame) -> dict[str, list[str]]:
+    """For each facility layer, the facility ids in the order of its points. The points sent to
+    the browser carry no id (20 bytes each); a selection's index finds it here."""
+    kinds = points["t"].to_numpy() if len(points) else np.zeros(0, dtype=np.int64)
+    ids = points["id"].to_numpy(dtype=object) if len(points) else np.zeros(0, dtype=object)
+    return {kind.layer_id: ids[kinds == i].tolist() for i, kind in enumerate(TYPES)}
+
+
+def selected_id(selection: object, ids: dict[str, list[str]]) -> str | None:
+    """The facility id a ``st.pydeck_chart`` selection points at (any facility layer), or None."""
     try:
-        objects = selection["selection"]["objects"]  # type: ignore[index]
+        indices = selection["selection"]["indices"]  # type: ignore[index]
     except (KeyError, TypeError):
         return None
-    for layer_id, items in (objects or {}).items():
-        if layer_id in LAYER_IDS and items:
-            value = items[0].get("id") if isinstance(items[0], dict) else None
-            if value:
-                return str(value)
+    for layer_id, chosen in (indices or {}).items():
+        if layer_id in LAYER_IDS and chosen:
+            layer = ids.get(layer_id, [])
+            if 0 <= int(chosen[0]) < len(layer):
+                return layer[int(chosen[0])]
     return None

@@ -107,6 +107,50 @@ def norm_city(text: str) -> str:
     return " ".join(expand.get(w, w) for w in words)
 
 
+_KEEP_UPPER = {"llc", "pc", "pllc", "lp", "llp", "dba", "usa", "us", "va", "ymca", "ywca", "aa", "na",
+               "dui", "dwi", "hiv", "aids", "lgbt", "lgbtq", "mat", "otp", "sud", "ii", "iii", "iv", "vi", "vii",
+               "viii", "ix", "xi", "ne", "nw", "se", "sw", "po"}
+_SMALL = {"and", "of", "the", "for", "in", "at", "on", "to", "a", "an", "by", "de", "la", "del"}
+
+
+def title_case(text: str) -> str:
+    """Readable capitalisation for ALL-CAPS source text; mixed-case text is returned unchanged.
+
+    >>> title_case("HORIZON SERVICES, INCORPORATED")
+    'Horizon Services, Incorporated'
+    >>> title_case("3837 TELEGRAPH AVENUE, STE 2B")
+    '3837 Telegraph Avenue, Ste 2B'
+    >>> title_case("WALDEN HOUSE LLC DBA HEALTHRIGHT 360")
+    'Walden House LLC DBA Healthright 360'
+    >>> title_case("1ST STREET NW")
+    '1st Street NW'
+    >>> title_case("McLean Hospital")
+    'McLean Hospital'
+    """
+    if not text or text != text.upper() or not any(c.isalpha() for c in text):
+        return text
+
+    def word(match: re.Match, first: bool) -> str:
+        w = match.group(0)
+        low = w.lower()
+        if low in _KEEP_UPPER:
+            return w.upper()
+        if any(c.isdigit() for c in w):
+            return low if re.fullmatch(r"\d+(st|nd|rd|th)", low) else w.upper()
+        if low in _SMALL and not first:
+            return low
+        return low[:1].upper() + low[1:]
+
+    out, first = [], True
+    for part in re.split(r"(\s+)", text):
+        if part.isspace() or not part:
+            out.append(part)
+            continue
+        out.append(re.sub(r"[A-Za-z0-9']+", lambda m: word(m, first and m.start() == 0), part))
+        first = False
+    return "".join(out)
+
+
 def clean_text(value: object) -> str:
     """Trim, collapse internal white space, and drop control characters."""
     if value is None:

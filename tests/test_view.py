@@ -147,8 +147,8 @@ def test_map_points_carry_only_what_the_map_needs(directory):
     points = mapview.map_points(directory, result.frame)
     assert list(points.columns) == ["id", "n", "c", "lon", "lat", "t"]
     assert list(points["id"]) == list(result.frame["facility_id"])
-    assert np.allclose(points["lat"], result.frame["latitude"].astype(float), atol=6e-6)
-    assert all(len(repr(v).split(".")[-1]) <= 5 for v in points["lon"])
+    assert np.allclose(points["lat"], result.frame["latitude"].astype(float), atol=6e-5)
+    assert all(len(repr(v).split(".")[-1]) <= 4 for v in points["lon"])
     # colour class: the first of TYPES whose group the record is in (brute force on the codes)
     for record, kind in zip(result.frame.to_dict("records"), points["t"]):
         codes = set(record["service_codes"].split(";"))
@@ -158,9 +158,16 @@ def test_map_points_carry_only_what_the_map_needs(directory):
     spec = json.loads(mapview.build_deck(directory, result).to_json())
     data_keys = {k for layer in spec["layers"] if layer["id"].startswith("facilities-") for row in layer["data"]
                  for k in row}
-    assert data_keys == {"id", "n", "c", "lon", "lat"}
+    assert data_keys == {"n", "c", "p"}
     shown = sum(len(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("facilities-"))
     assert shown == result.total
+    # every point's index in its layer finds its facility again
+    ids = mapview.layer_ids(points)
+    by_id = result.frame.set_index("facility_id")
+    for layer in spec["layers"]:
+        if layer["id"].startswith("facilities-"):
+            for i, row in enumerate(layer["data"]):
+                assert by_id.loc[ids[layer["id"]][i], "name"] == row["n"]
     assert spec["mapStyle"] == mapview.BLANK_STYLE_URL
     assert {"states", "radius", "searched"} <= {layer["id"] for layer in spec["layers"]}
 
@@ -199,11 +206,12 @@ def test_fit_view_contains_every_point(points):
 
 
 def test_selected_id_reads_a_selection():
-    state = {"selection": {"indices": {"facilities-mat": [3]},
-                           "objects": {"facilities-mat": [{"id": "fabc", "n": "x"}]}}}
-    assert mapview.selected_id(state) == "fabc"
-    assert mapview.selected_id({"selection": {"indices": {}, "objects": {}}}) is None
-    assert mapview.selected_id({"selection": {"objects": {"searched": [{"n": "Tampa"}]}}}) is None
+    ids = {"facilities-mat": ["fa", "fb", "fc", "fabc"]}
+    state = {"selection": {"indices": {"facilities-mat": [3]}, "objects": {"facilities-mat": [{"n": "x"}]}}}
+    assert mapview.selected_id(state, ids) == "fabc"
+    assert mapview.selected_id({"selection": {"indices": {}, "objects": {}}}, ids) is None
+    assert mapview.selected_id({"selection": {"indices": {"searched": [0]}}}, ids) is None
+    assert mapview.selected_id({"selection": {"indices": {"facilities-mat": [9]}}}, ids) is None
 
 
 # -- printable list -----------------------------------------------------------------------------

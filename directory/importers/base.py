@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import MissingColumnsError
-from ..normalize import clean_text, clean_website, facility_id, format_phone
+from ..normalize import clean_text, clean_website, facility_id, format_phone, norm_name
 from ..schema import COLUMNS, normalize_zip
 from ..states import in_us_bounds, state_code
 from ..tables import SourceTable
@@ -31,6 +31,7 @@ REJECT_REASONS = (
     "no address and no coordinates",
     "could not geocode",
     "duplicate",
+    "licence expired",
 )
 FIELDS = ("name", "name2", "street1", "street2", "city", "state", "zip", "county", "phone",
           "intake_phone", "website", "latitude", "longitude", "notes")
@@ -160,6 +161,8 @@ def _normalise(candidate: Candidate, result: ImportResult) -> dict[str, str] | s
         if not f["name2"]:
             return "missing name"
         f["name"], f["name2"] = f["name2"], ""
+    if f["name2"] and norm_name(f["name2"]) == norm_name(f["name"]):
+        f["name2"] = ""  # a legal name that repeats the facility name
     coords = _coordinates(f["latitude"], f["longitude"])
     if isinstance(coords, str):
         return coords

@@ -25,7 +25,10 @@ values turn into service codes::
     license_number = "license_number"
 
 A rule without ``equals`` fires when the column is non-empty; ``codes_column``
-with ``separator`` reads a column that already holds codes.
+with ``separator`` reads a column that already holds codes. ``title_case = true``
+turns ALL-CAPS names, streets, cities and counties into readable capitalisation.
+``[[reject]]`` rules (``column``, ``equals``, ``reason`` from
+:data:`~directory.importers.base.REJECT_REASONS`) reject matching rows, counted by reason.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MappingError
-from .base import FIELDS, Adapter, Candidate, split_codes
+from ..normalize import title_case
+from .base import FIELDS, REJECT_REASONS, Adapter, Candidate, split_codes
 
 _FIELD_NAMES = set(FIELDS) | {"zip4"}
 
@@ -62,6 +66,8 @@ class Mapping:
     extra: dict[str, str] = field(default_factory=dict)
     codes_column: str | None = None
     separator: str = ";"
+    title_case: bool = False
+    rejects: tuple[tuple[CodeRule, str], ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> "Mapping":
@@ -93,9 +99,16 @@ class Mapping:
             rules.append(CodeRule(tuple(str(c).lower() for c in add),
                                   str(rule["column"]).lower() if "column" in rule else None,
                                   tuple(str(v).lower() for v in rule.get("equals", []))))
+        rejects = []
+        for i, rule in enumerate(data.get("reject", []), start=1):
+            if "column" not in rule or rule.get("reason") not in REJECT_REASONS:
+                raise MappingError(f"{where}: [[reject]] rule {i} needs column = ... and a reason from: "
+                                   f"{', '.join(REJECT_REASONS)}")
+            rejects.append((CodeRule((), str(rule["column"]).lower(),
+                                     tuple(str(v).lower() for v in rule.get("equals", []))), rule["reason"]))
         return cls(columns, tuple(rules), {k: str(v).lower() for k, v in dict(data.get("extra", {})).items()},
                    str(data["codes_column"]).lower() if "codes_column" in data else None,
-                   str(data.get("separator", ";")))
+                   str(data.get("separator", ";")), bool(data.get("title_case", False)), tuple(rejects))
 
 
 class MappedAdapter(Adapter):
@@ -114,6 +127,7 @@ class MappedAdapter(Adapter):
     def required_columns(self) -> frozenset[str]:
         needed = set(self.mapping.columns.values()) | set(self.mapping.extra.values())
         needed |= {r.column for r in self.mapping.rules if r.column}
+        needed |= {r.column for r, _ in self.mapping.rejects if r.column}
         if self.mapping.codes_column:
             needed.add(self.mapping.codes_column)
         return frozenset(needed)
@@ -123,6 +137,10 @@ class MappedAdapter(Adapter):
 
     def convert(self, raw: dict[str, str]) -> Candidate:
         fields = {f: raw.get(col, "") for f, col in self.mapping.columns.items() if f != "zip4"}
+        if self.mapping.title_case:
+            for f in ("name", "name2", "street1", "street2", "city", "county"):
+                if f in fields:
+                    fields[f] = title_case(fields[f])
         codes: list[str] = []
         for rule in self.mapping.rules:
             if rule.fires(raw):
@@ -130,4 +148,5 @@ class MappedAdapter(Adapter):
         if self.mapping.codes_column:
             codes.extend(split_codes(raw.get(self.mapping.codes_column, ""), (self.mapping.separator,)))
         extra = {out: raw.get(col, "") for out, col in self.mapping.extra.items()}
-        return Candidate(fields=fields, codes=codes, extra=extra)
+        reason = next((why for rule, why in self.mapping.rejects if rule.fires(raw)), None)
+        return Candidate(fields=fields, codes=codes, extra=extra, reject=reason)
