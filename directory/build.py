@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sys
 import tomllib
 from collections import Counter
@@ -93,7 +94,9 @@ def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = Non
     union of the codes of its newest *full* listing and of every source at least as new;
     ``services_as_of`` is the oldest vintage among those sources, so an old listing's
     services are never presented as newer than they are. A source's own listings are never
-    linked to each other (two programs one source lists at one address stay two sites).
+    linked to each other, directly or through a newer site: each site takes at most one record
+    of a source (best-scoring pairs first), so five programs one source lists at one address
+    stay five sites even when a newer source lists only one of them.
 
     A source listing one site twice (near-identical names at one address) is merged as a
     ``duplicate``. Returns the sites and, per source id, counts of ``linked``, ``duplicate`` and ``new``.
@@ -107,34 +110,54 @@ def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = Non
     with tqdm(total=total, desc="linking sources", unit="record", disable=not progress) as bar:
         for result in ordered:
             kind = kinds.get(result.source_id, "full")
-            added: list[str] = []
-            own = SiteIndex()  # this source's sites so far: only true duplicates join them
-            per_address = Counter(address_key(r) for r in result.sites.values())
-            for fid in sorted(result.sites):
-                record = result.sites[fid]
-                codes = frozenset(c for c in record["service_codes"].split(";") if c)
-                listing = (result.source_date, result.source_id, kind, codes)
-                found = (fid, None) if fid in sites else index.best_match(
-                    record, sole_in_source=per_address[address_key(record)] == 1)
-                bar.update()
-                if found is None:
-                    twin = next((s for s in own.candidates(record) if is_duplicate(own.records[s], record)), None)
-                    if twin is not None:
-                        found = (twin, None)
-                        counts[result.source_id]["duplicate"] += 1
-                        counts[result.source_id]["linked"] -= 1
-                if members is not None:
-                    members[(result.source_id, fid)] = found[0] if found is not None else fid
-                if found is not None:
-                    site = sites[found[0]]
-                    site.listings.append(listing)
-                    _fill(site.record, record)
-                    counts[result.source_id]["linked"] += 1
+            records = result.sites
+            per_address = Counter(address_key(r) for r in records.values())
+            # Every (record, site) the linker calls the same, best first; each site takes at most one
+            # record of this source and each record one site (greedy one-to-one assignment).
+            proposals: list[tuple[float, str, str]] = []
+            for fid in sorted(records):
+                if fid in sites:  # the very same record id: one site
+                    proposals.append((math.inf, fid, fid))
                     continue
-                sites[fid] = _Site(dict(record), [listing])
-                own.add(fid, sites[fid].record)
-                added.append(fid)
-                counts[result.source_id]["new"] += 1
+                for site_id, verdict in index.matches(records[fid],
+                                                      sole_in_source=per_address[address_key(records[fid])] == 1):
+                    proposals.append((verdict.score, fid, site_id))
+            proposals.sort(key=lambda p: (-p[0], p[1], p[2]))
+            assigned: dict[str, str] = {}
+            claimed: set[str] = set()
+            for _, fid, site_id in proposals:
+                if fid not in assigned and site_id not in claimed:
+                    assigned[fid] = site_id
+                    claimed.add(site_id)
+            own = SiteIndex()  # this source's records so far: only true duplicates join them
+            own_site: dict[str, str] = {}
+            added: list[str] = []
+            for fid in sorted(records):
+                record = records[fid]
+                bar.update()
+                site_id = assigned.get(fid)
+                if site_id is not None:
+                    counts[result.source_id]["linked"] += 1
+                else:
+                    twin = next((f for f in own.candidates(record) if is_duplicate(own.records[f], record)), None)
+                    if twin is not None:
+                        site_id = own_site[twin]
+                        counts[result.source_id]["duplicate"] += 1
+                if site_id is not None:
+                    site = sites[site_id]
+                    site.listings.append((result.source_date, result.source_id, kind,
+                                          frozenset(c for c in record["service_codes"].split(";") if c)))
+                    _fill(site.record, record)
+                else:
+                    site_id = fid
+                    sites[fid] = _Site(dict(record), [(result.source_date, result.source_id, kind, frozenset(
+                        c for c in record["service_codes"].split(";") if c))])
+                    added.append(fid)
+                    counts[result.source_id]["new"] += 1
+                own.add(fid, record)
+                own_site[fid] = site_id
+                if members is not None:
+                    members[(result.source_id, fid)] = site_id
             # Indexed only after the whole source: a source's own listings stay separate.
             for fid in added:
                 index.add(fid, sites[fid].record)

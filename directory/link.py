@@ -364,6 +364,19 @@ class SiteIndex:
         return [s for s in self.candidates(record)
                 if same_address(parse_address(self.records[s].get("street1", "")), address)]
 
+    def matches(self, record: dict[str, str], *, sole_in_source: bool = False) -> list[tuple[str, Verdict]]:
+        """Every indexed site :func:`compare` calls the same as ``record``, with the verdicts.
+
+        ``sole_in_source``: the record is its source's only listing at its address.
+        """
+        sole = sole_in_source and len(self.at_address(record)) == 1
+        found = []
+        for site_id in self.candidates(record):
+            verdict = compare(self.records[site_id], record, sole_at_address=sole, words=self.words)
+            if verdict.same:
+                found.append((site_id, verdict))
+        return found
+
     def best_match(self, record: dict[str, str], *, sole_in_source: bool = False) -> tuple[str, Verdict] | None:
         """The most similar site that :func:`compare` calls the same (ties: lowest id).
 
