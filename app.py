@@ -209,6 +209,8 @@ with detail_col:
                         st.success(f"Thank you — report {saved.report_id} saved.")
 
 table = view.result_table(directory, result)
+if view.list_note(result):
+    st.caption(view.list_note(result))
 ss.table_ids = table["facility_id"].tolist()
 table_key = f"table-{form.signature()}-{ss.table_gen}"
 default_rows = [ss.table_ids.index(selected)] if selected in ss.table_ids else []

@@ -36,7 +36,7 @@ APP = str(REPO / "app.py")
 #: scenario → (query parameters, widget key, new value, the library query after the change)
 SCENARIOS = [
     ("national, add detox", {}, "w_services", ["detox"], Query(services=("detox",))),
-    ("national, remove detox (all 12k)", {"service": "detox"}, "w_services", [], Query()),
+    ("national, remove detox (every site)", {"service": "detox"}, "w_services", [], Query()),
     ("national, add medicaid", {"service": "detox"}, "w_payments", ["medicaid"],
      Query(services=("detox",), payments=("medicaid",))),
     ("Tampa 25 mi, add MAT", {"near": "Tampa, FL"}, "w_services", ["mat"], Query(near="Tampa, FL", services=("mat",))),
@@ -119,7 +119,7 @@ def first_render() -> None:
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-            for title, path in [("national (12k points)", "/"), ("Tampa, detox", "/?near=Tampa%2C+FL&service=detox"),
+            for title, path in [("national (every site)", "/"), ("Tampa, detox", "/?near=Tampa%2C+FL&service=detox"),
                                 ("Chicago 100 mi", "/?near=Chicago%2C+IL&radius=100")]:
                 times = []
                 for _ in range(3):

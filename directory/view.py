@@ -265,9 +265,14 @@ def _list_columns(directory: Directory) -> dict[str, np.ndarray]:
     }
 
 
-def result_table(directory: Directory, result: SearchResult) -> pd.DataFrame:
-    """The list beside the map: distance, name, city, phone, website (as a URL), badges."""
-    frame = result.frame
+#: The list shows at most this many rows (the map and the downloads have them all).
+LIST_LIMIT = 1000
+
+
+def result_table(directory: Directory, result: SearchResult, limit: int | None = LIST_LIMIT) -> pd.DataFrame:
+    """The list beside the map: distance, name, city, phone, website (as a URL), badges —
+    the first ``limit`` rows of the result, in its order."""
+    frame = result.frame if limit is None else result.frame.iloc[:limit]
     rows = directory.rows_of(frame["facility_id"])
     columns = _list_columns(directory)
     distance = (frame["distance_miles"].to_numpy(dtype=float) if "distance_miles" in frame
@@ -281,6 +286,14 @@ def result_table(directory: Directory, result: SearchResult) -> pd.DataFrame:
         "website": columns["website"][rows],
         "services": columns["services"][rows],
     })
+
+
+def list_note(result: SearchResult, limit: int = LIST_LIMIT) -> str:
+    """Said under a list that shows only part of the result ('' when it shows all)."""
+    if result.total <= limit:
+        return ""
+    return (f"The list shows the first {limit:,} of {result.total:,} facilities; the map shows all of them, and "
+            "the downloads have every one. Type a place or add a filter to narrow the list.")
 
 
 def _title(name: str, name2: str) -> str:
