@@ -193,6 +193,8 @@ with detail_col:
         with st.expander("All services, by category"):
             for category, labels in detail.services.items():
                 st.markdown(f"**{view.md_escape(category)}**  \n" + ", ".join(view.md_escape(v) for v in labels))
+        if detail.licence:
+            st.markdown(view.md_escape(detail.licence))
         st.caption(view.md_escape(f"Source: {', '.join(detail.sources)}; record as of {detail.source_date}; "
                                   f"services as of {detail.services_as_of}. Facility id {detail.facility_id}."))
         with st.expander("Report a problem with this listing"):

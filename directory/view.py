@@ -373,6 +373,8 @@ class FacilityDetail:
     services_as_of: str
     stale_note: str
     distance_miles: float | None = None
+    #: "State licence 191198AP, expires 2027-10-31; capacity 6" when a licence list knows the site.
+    licence: str = ""
 
     @classmethod
     def from_record(cls, record: Mapping[str, object], taxonomy: Taxonomy, *, today: date | None = None
@@ -410,7 +412,20 @@ class FacilityDetail:
             sources=[s for s in text.get("sources", text.get("source", "")).split(";") if s],
             source_date=text.get("source_date", ""), services_as_of=as_of,
             stale_note=stale_note(as_of, today), distance_miles=float(distance) if distance else None,
+            licence=_licence(text),
         )
+
+
+def _licence(text: Mapping[str, str]) -> str:
+    number = text.get("license_number", "")
+    if not number:
+        return ""
+    parts = [f"State licence {number}"]
+    if text.get("license_expiration"):
+        parts[0] += f", expires {text['license_expiration']}"
+    if text.get("capacity") and text["capacity"] != "0":
+        parts.append(f"capacity {text['capacity']}")
+    return "; ".join(parts)
 
 
 def stale_note(services_as_of: str, today: date | None = None) -> str:
@@ -433,9 +448,10 @@ def stale_note(services_as_of: str, today: date | None = None) -> str:
 # -- downloads ---------------------------------------------------------------------------------
 
 #: Shown in the app footer and on printed lists.
-ATTRIBUTION = ("Facility data: SAMHSA (N-SSATS directory, FindTreatment.gov), public domain. "
-               "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau. "
-               "California licence data: California DHCS, CC-BY 4.0.")
+ATTRIBUTION = ("Facility data: SAMHSA, public domain (N-SSATS 2015 directory; locator lists 2020-2021 and "
+               "OTP directory 2022 as compiled by the Opioid Environment Policy Scan, doi:10.5281/zenodo.5842465; "
+               "FindTreatment.gov 2025). California licence data: California DHCS, CC-BY 4.0. "
+               "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau.")
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,17 @@ def test_detail_groups_every_labelled_code(directory):
     assert detail.distance_miles == float(record["distance_miles"])
 
 
+def test_detail_says_the_licence_and_its_sources(directory):
+    frame = directory.frame
+    record = frame[(frame["license_number"] != "") & (frame["capacity"] != "0")].iloc[0].to_dict()
+    detail = view.FacilityDetail.from_record(record, TAXONOMY, today=date(2026, 11, 26))
+    assert detail.licence == (f"State licence {record['license_number']}, expires {record['license_expiration']}; "
+                              f"capacity {record['capacity']}")
+    assert detail.sources[0] == "ca-dhcs-2026" and "State licensed" in detail.accreditation
+    plain = frame[frame["license_number"] == ""].iloc[0].to_dict()
+    assert view.FacilityDetail.from_record(plain, TAXONOMY).licence == ""
+
+
 def test_markdown_escape_makes_text_inert():
     from markdown_it import MarkdownIt
 
