@@ -1,4 +1,4 @@
-"""Build the national directory from the manifest: import every source, supersede, write, report."""
+"""Build the national directory from the manifest: import every source, link them, write, report."""
 
 from __future__ import annotations
 

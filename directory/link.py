@@ -339,7 +339,7 @@ def block_keys(record: dict[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 class SiteIndex:
-    """Sites by block; :meth:`best_match` finds the site a record is, if any."""
+    """Sites by block; :meth:`matches` finds the sites a record may be."""
 
     def __init__(self, words: Words = NO_WORDS) -> None:
         self.blocks: dict[tuple[str, str], list[str]] = {}
@@ -376,19 +376,6 @@ class SiteIndex:
             if verdict.same:
                 found.append((site_id, verdict))
         return found
-
-    def best_match(self, record: dict[str, str], *, sole_in_source: bool = False) -> tuple[str, Verdict] | None:
-        """The most similar site that :func:`compare` calls the same (ties: lowest id).
-
-        ``sole_in_source``: the record is its source's only listing at its address.
-        """
-        sole = sole_in_source and len(self.at_address(record)) == 1
-        best: tuple[float, str, Verdict] | None = None
-        for site_id in self.candidates(record):
-            verdict = compare(self.records[site_id], record, sole_at_address=sole, words=self.words)
-            if verdict.same and (best is None or (-verdict.score, site_id) < (-best[0], best[1])):
-                best = (verdict.score, site_id, verdict)
-        return None if best is None else (best[1], best[2])
 
 
 #: A duplicate: two records this close (or at one street address) with near-identical full names
