@@ -64,7 +64,8 @@ def main() -> None:
             score("baseline: bare ZIP centroid", records, baseline, base_s)]
     precision = {}
     for r in ours:
-        precision[r[2]] = precision.get(r[2], 0) + 1
+        key = r[2] if r is not None else "not placed"
+        precision[key] = precision.get(key, 0) + 1
     print_table(rows)
     print(f"precision of the offline answers: {precision}")
     print("targets: >= 20,000 rec/s; median <= 3 km; p90 <= 10 km; 0 in the wrong state")

@@ -228,6 +228,7 @@ def build(
                                    taxonomy=taxonomy, locate=locate))
     sites, linked = link_sources(results, {e.id: e.kind for e in entries}, progress=show)
     records = [sites[fid] for fid in sorted(sites)]
+    replaced = _replace_contradicted_points(records)
     counties_filled = fill_counties(records)
     flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
     extra = sorted({c for r in results for c in r.extra_columns if c not in COLUMNS})
@@ -238,11 +239,34 @@ def build(
     write_facilities(frame, output or paths.FACILITIES_CSV)
     report = _report(entries, results, linked, frame, taxonomy)
     report["totals"]["counties_filled_from_outlines"] = counties_filled
+    report["coordinates_replaced"] = replaced
     report["outside_stated_state"] = flagged
     with atomic_writer(report_path or paths.BUILD_REPORT, "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=2, sort_keys=False)
         fh.write("\n")
     return report
+
+
+def _replace_contradicted_points(records: list[dict[str, str]]) -> list[dict[str, object]]:
+    """Source coordinates that the record's own ZIP and city both contradict (more than 150 km off,
+    e.g. a Houston clinic placed in San Antonio) are replaced by the ZIP point; each is reported."""
+    from .geocode import offline
+
+    geocoder = offline()
+    replaced = []
+    for record in records:
+        if record["geocode_precision"] != "source":
+            continue
+        found = geocoder.contradicts(record)
+        if found is None:
+            continue
+        lat, lon, precision, km = found
+        replaced.append({"facility_id": record["facility_id"], "name": record["name"], "city": record["city"],
+                         "state": record["state"], "km_from_zip": round(km, 1),
+                         "source_point": [float(record["latitude"]), float(record["longitude"])]})
+        record["latitude"], record["longitude"] = f"{lat:.6f}", f"{lon:.6f}"
+        record["geocode_precision"] = precision
+    return replaced
 
 
 def _report(entries, results, linked, frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, object]:

@@ -141,3 +141,24 @@ def test_adding_a_source_is_a_manifest_entry(tmp_path):
     assert set(frame["source"]) == {"ca", "ns"}
     assert "license_number" in frame.columns
     assert json.loads((tmp_path / "report.json").read_text())["totals"]["sites"] == report["totals"]["sites"]
+
+
+def test_points_the_zip_and_city_both_contradict_are_replaced(rebuilt):
+    """A source point far from where the record's ZIP and city agree (a Houston clinic placed in
+    San Antonio by the source's geocoder) is replaced by the ZIP point and reported."""
+    from directory.geocode import offline
+
+    out, report = rebuilt
+    frame = read_facilities(out / "facilities.csv").set_index("facility_id")
+    assert report["coordinates_replaced"], "the shipped sources hold such points"
+    for item in report["coordinates_replaced"]:
+        assert item["km_from_zip"] > 150
+        record = frame.loc[item["facility_id"]]
+        assert record["geocode_precision"] == "zip"
+        zip_point = offline().gazetteer.zips[record["zip"]]
+        assert (float(record["latitude"]), float(record["longitude"])) == (round(zip_point.lat, 6), round(zip_point.lon, 6))
+    # Alaska's large ZIPs put ZIP points far from true facilities: without the city agreeing, nothing changes
+    record = {"state": "TX", "zip": "77011", "city": "Houston", "latitude": "29.427119", "longitude": "-98.520655"}
+    assert offline().contradicts(record)[3] > 300  # synthetic record: the reported San Antonio point
+    assert offline().contradicts(dict(record, city="Nowhere Special")) is None
+    assert offline().contradicts(dict(record, latitude="29.74", longitude="-95.33")) is None

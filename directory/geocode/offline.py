@@ -37,6 +37,8 @@ ZIP_CITY_MAX_KM = 60.0
 #: Measured on the national file (benchmarks/bench_geocode.py): errors > 150 km went
 #: 10 (never overrule) → 4 (any city) → 0 (5,000 and up), median and p90 unchanged.
 CITY_OVERRULES_ZIP_MIN_POPULATION = 5_000
+#: A source's own point this far from where its ZIP and city agree it is gets replaced by the build.
+SOURCE_CONTRADICTION_KM = 150.0
 
 _COORDS = re.compile(r"^\(?\s*([+-]?\d{1,2}(?:\.\d+)?)\s*(?:,\s*|\s+)([+-]?\d{1,3}(?:\.\d+)?)\s*\)?$")
 _ZIP_ONLY = re.compile(r"^(\d{5})(?:-?\d{4})?$")
@@ -249,6 +251,28 @@ class OfflineGeocoder:
         return [name for name, _, _ in found]
 
     # -- records (batch geocoding) ------------------------------------------------------------------
+    def contradicts(self, record: dict[str, str], *,
+                    km: float = SOURCE_CONTRADICTION_KM) -> tuple[float, float, str, float] | None:
+        """When a record's own coordinates lie more than ``km`` from where its ZIP *and* its city
+        both put it (the two agreeing within :data:`ZIP_CITY_MAX_KM`), the ZIP answer and the
+        distance: two independent offline signals say the source's point is wrong. Else None.
+
+        Large rural ZIPs (Alaska) put a ZIP point far from a facility, so the city must agree.
+        """
+        state = state_code(record.get("state", "") or "")
+        zip_hit = self._zip((record.get("zip", "") or "")[:5], state) if state else None
+        places = self.gazetteer.find_places(record.get("city", ""), state) if state else []
+        if zip_hit is None or not places:
+            return None
+        if min(haversine_km(zip_hit.lat, zip_hit.lon, p.lat, p.lon) for p in places) > ZIP_CITY_MAX_KM:
+            return None
+        try:
+            lat, lon = float(record["latitude"]), float(record["longitude"])
+        except (KeyError, ValueError):
+            return None
+        distance = haversine_km(lat, lon, zip_hit.lat, zip_hit.lon)
+        return (zip_hit.lat, zip_hit.lon, "zip", distance) if distance > km else None
+
     def locate_record(self, record: dict[str, str]) -> tuple[float, float, str] | None:
         """Coordinates for a facility record from its ZIP, city and state (never another state)."""
         state = state_code(record.get("state", "") or "")
