@@ -130,6 +130,8 @@ def test_facility_services_locate_health(client):
     ("/v1/facilities", {"format": "xml"}, 422, "format", "'json', 'geojson' or 'csv'"),
     ("/v1/facilities/fffffffffffff", {}, 404, "facility_id", "no facility with id 'fffffffffffff'"),
     ("/v1/locate", {"q": "Narnia, ZZ"}, 422, "q", "could not find a place"),
+    ("/v1/locate", {"q": "PW"}, 422, "q", "no outline or places in the offline gazetteer"),
+    ("/v1/facilities", {"near": "FM"}, 422, "near", "could not find a place"),
     ("/v1/locate", {}, 422, "q", "Field required"),
 ])
 def test_errors_name_the_parameter(client, path, params, status, param, text):

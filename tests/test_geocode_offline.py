@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from directory.errors import LocationNotFound
 from directory.geocode import locate, offline, parse_query
 from directory.geocode.offline import haversine_km
+from directory.states import STATES
 
 # (query, expected label, expected precision, expected state)
 CASES = [
@@ -132,3 +135,30 @@ def test_mistyped_state_suggests_the_city_elsewhere():
     with pytest.raises(LocationNotFound) as info:
         locate("Tampa, FX")
     assert info.value.suggestions[0] == "Tampa, FL"
+
+
+@pytest.mark.parametrize("query", ["PW", "Palau", "FM", "MH", "Koror, PW"])
+def test_codes_without_a_point_are_not_found_rather_than_crashing(query):
+    """Found by schemathesis: USPS codes of the freely associated states have no outline here."""
+    from directory.errors import LocationNotFound
+    from directory.geocode import locate
+
+    with pytest.raises(LocationNotFound, match="could not find a place"):
+        locate(query)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.text(max_size=60),
+    st.builds(lambda c, s: f"{c}, {s}", st.text(max_size=20), st.sampled_from(sorted(STATES) + ["ZZ", ""])),
+    st.builds(lambda z, s: f"{z} {s}", st.from_regex(r"\d{3,6}", fullmatch=True), st.sampled_from(sorted(STATES))),
+))
+def test_any_text_gives_a_place_or_a_clear_error(query):
+    """Whatever a person types: a Place, or one of the library's own errors (never a KeyError)."""
+    from directory.errors import DirectoryError
+    from directory.geocode import Place, locate
+
+    try:
+        assert isinstance(locate(query), Place)
+    except DirectoryError:
+        pass

@@ -198,7 +198,11 @@ class OfflineGeocoder:
             haversine_km(zip_hit.lat, zip_hit.lon, p.lat, p.lon) > ZIP_CITY_MAX_KM for p in places)
 
     def _state(self, code: str) -> Resolved:
-        lat, lon = self.gazetteer.state_points[code]
+        point = self.gazetteer.state_points.get(code)
+        if point is None:
+            # Freely associated states (FM, MH, PW) are USPS codes without an outline or places here.
+            raise LocationNotFound(STATES[code], [f"{STATES[code]} ({code}): no outline or places in the offline gazetteer"])
+        lat, lon = point
         return Resolved(STATES[code], lat, lon, "state", code)
 
     def _structured(self, text: str) -> Resolved:
