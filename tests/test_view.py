@@ -29,6 +29,7 @@ def directory() -> Directory:
 
 
 TAXONOMY = Taxonomy.load()
+DIRECTORY = Directory.load()
 
 
 def names(family: str) -> list[str]:
@@ -320,3 +321,13 @@ def test_reports_command(tmp_path):
     assert json.loads(lines[0])["contact"] == "me@example.org"
     empty = runner.invoke(cli, ["reports", "--folder", str(tmp_path / "none")])
     assert empty.exit_code == 0 and empty.output.startswith("0 reports")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(view.PARAM_OF.values()) + ["other"]),
+                       st.one_of(st.text(max_size=40), st.lists(st.text(max_size=20), max_size=4)), max_size=8))
+def test_any_link_gives_a_page_not_a_traceback(params):
+    """Whatever a shared link holds: a form (bad values dropped with warnings) and an outcome."""
+    form, warnings = view.SearchForm.from_params(params, TAXONOMY)
+    outcome = view.run(DIRECTORY, form)
+    assert outcome.ok or outcome.message
