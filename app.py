@@ -98,8 +98,7 @@ facets = result.facets if result is not None else {}
 with st.sidebar:
     st.header("Search")
     st.text_input("Where are you?", key=KEYS["near"], placeholder="ZIP, City, ST, address or lat, lon",
-                  help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46",
-)
+                  help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46")
     st.select_slider("Radius (miles)", options=view.RADII, key=KEYS["radius"])
     for attr, (family, heading) in view.FILTERS.items():
         counts = facets.get(family, {})
@@ -108,8 +107,7 @@ with st.sidebar:
                        placeholder="Any")
         if attr == "services":
             st.radio("Offering", ["any", "all"], key=KEYS["match"], horizontal=True,
-                     format_func={"any": "any selected type", "all": "all selected types"}.get,
-   )
+                     format_func={"any": "any selected type", "all": "all selected types"}.get)
     state_counts = facets.get("state", {})
     st.selectbox("State", [""] + sorted(STATES), key=KEYS["state"],
                  format_func=lambda code: "Any state" if not code else f"{code} ({state_counts.get(code, 0):,})")
@@ -144,11 +142,8 @@ if outcome.alternatives:
     for i, (col, label) in enumerate(zip(alt_cols, outcome.alternatives)):
         col.button(label, key=f"alt-{i}", on_click=use_place, args=(label,))
 st.markdown(f"**{view.md_escape(result.describe())}**")
-if result.note:
-    st.info(f"No facilities matched within {form.radius} miles, so the nearest matching ones are shown "
-            f"({result.note}).")
-if result.total == 0:
-    st.info("No facilities match these filters. Remove a filter or search a wider area.")
+for note in outcome.notes:
+    st.info(note)
 
 selected = ss.get("facility") or None
 record = directory.facility(selected) if selected else None
@@ -177,26 +172,16 @@ with detail_col:
         if detail.stale_note:
             st.warning(detail.stale_note)
         st.markdown("  \n".join(view.md_escape(line) for line in detail.address_lines))
-        lines = []
-        if detail.phone:
-            lines.append("Phone: " + view.md_link(detail.phone, detail.phone_url))
-        if detail.intake_phone and detail.intake_phone != detail.phone:
-            lines.append("Intake: " + view.md_link(detail.intake_phone, detail.intake_phone_url))
-        if detail.website:
-            lines.append("Website: " + view.md_link(detail.website, detail.website))
-        lines.append(view.md_link("Directions (OpenStreetMap)", detail.directions))
-        st.markdown("  \n".join(lines))
-        for heading, values in (("Treatment", detail.types), ("Accreditation", detail.accreditation),
-                                ("Payment", detail.payment), ("Populations", detail.populations)):
-            if values:
-                st.markdown(f"**{heading}:** " + ", ".join(view.md_escape(v) for v in values))
+        st.markdown("  \n".join((f"{label}: " if label else "") + view.md_link(text, link)
+                                 for label, text, link in view.contacts(detail)))
+        for heading, values in view.highlights(detail):
+            st.markdown(f"**{heading}:** " + ", ".join(view.md_escape(v) for v in values))
         with st.expander("All services, by category"):
             for category, labels in detail.services.items():
                 st.markdown(f"**{view.md_escape(category)}**  \n" + ", ".join(view.md_escape(v) for v in labels))
         if detail.licence:
             st.markdown(view.md_escape(detail.licence))
-        st.caption(view.md_escape(f"Source: {', '.join(detail.sources)}; record as of {detail.source_date}; "
-                                  f"services as of {detail.services_as_of}. Facility id {detail.facility_id}."))
+        st.caption(view.md_escape(view.provenance(detail)))
         with st.expander("Report a problem with this listing"):
             with st.form(f"report-{detail.facility_id}", clear_on_submit=True):
                 problem = st.selectbox("What is wrong?", PROBLEMS)
@@ -211,8 +196,9 @@ with detail_col:
                         st.success(f"Thank you — report {saved.report_id} saved.")
 
 table = view.result_table(directory, result)
-if view.list_note(result):
-    st.caption(view.list_note(result))
+list_note = view.list_note(result)
+if list_note:
+    st.caption(list_note)
 ss.table_ids = table["facility_id"].tolist()
 table_key = f"table-{form.signature()}-{ss.table_gen}"
 default_rows = [ss.table_ids.index(selected)] if selected in ss.table_ids else []

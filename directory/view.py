@@ -20,7 +20,6 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .crisis import CRISIS_LINES  # noqa: F401  (re-exported for front ends)
 from .errors import DirectoryError, LocationNotFound, UnknownNameError
 from .search import Directory, Query, SearchResult
 from .states import state_code
@@ -212,6 +211,19 @@ class Outcome:
         if center is None:
             return "Showing facilities in the whole directory — type a place to search near it"
         return f"Showing results near {center.label}"
+
+    @property
+    def notes(self) -> list[str]:
+        """What to tell a person about the result: the nearest were shown instead, or nothing matched."""
+        if self.result is None:
+            return []
+        notes = []
+        if self.result.note:
+            notes.append(f"No facilities matched within {self.form.radius} miles, so the nearest matching ones "
+                         f"are shown ({self.result.note}).")
+        if self.result.total == 0:
+            notes.append("No facilities match these filters. Remove a filter or search a wider area.")
+        return notes
 
     @property
     def alternatives(self) -> list[str]:
@@ -414,6 +426,33 @@ class FacilityDetail:
             stale_note=stale_note(as_of, today), distance_miles=float(distance) if distance else None,
             licence=_licence(text),
         )
+
+
+def contacts(detail: FacilityDetail) -> list[tuple[str, str, str | None]]:
+    """The detail's contact lines as (label, text, link): phone, intake (when it differs), website,
+    directions."""
+    lines: list[tuple[str, str, str | None]] = []
+    if detail.phone:
+        lines.append(("Phone", detail.phone, detail.phone_url))
+    if detail.intake_phone and detail.intake_phone != detail.phone:
+        lines.append(("Intake", detail.intake_phone, detail.intake_phone_url))
+    if detail.website:
+        lines.append(("Website", detail.website, detail.website))
+    lines.append(("", "Directions (OpenStreetMap)", detail.directions))
+    return lines
+
+
+def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
+    """The headline facts that are present: treatment, accreditation, payment, populations."""
+    return [(heading, values) for heading, values in (
+        ("Treatment", detail.types), ("Accreditation", detail.accreditation),
+        ("Payment", detail.payment), ("Populations", detail.populations)) if values]
+
+
+def provenance(detail: FacilityDetail) -> str:
+    """Where the record comes from and how old it is, in one sentence."""
+    return (f"Source: {', '.join(detail.sources)}; record as of {detail.source_date}; "
+            f"services as of {detail.services_as_of}. Facility id {detail.facility_id}.")
 
 
 def _licence(text: Mapping[str, str]) -> str:

@@ -331,3 +331,15 @@ def test_any_link_gives_a_page_not_a_traceback(params):
     form, warnings = view.SearchForm.from_params(params, TAXONOMY)
     outcome = view.run(DIRECTORY, form)
     assert outcome.ok or outcome.message
+
+
+def test_detail_contact_lines_highlights_and_provenance(directory):
+    record = directory.search(Query(near="Tampa, FL", services=("detox",))).frame.iloc[0].to_dict()
+    detail = view.FacilityDetail.from_record(record, TAXONOMY)
+    lines = view.contacts(detail)
+    assert lines[0] == ("Phone", detail.phone, detail.phone_url) and lines[-1][2] == detail.directions
+    assert ("Intake" in [label for label, _, _ in lines]) == bool(detail.intake_phone and detail.intake_phone != detail.phone)
+    same_intake = view.FacilityDetail.from_record(dict(record, intake_phone=record["phone"]), TAXONOMY)
+    assert "Intake" not in [label for label, _, _ in view.contacts(same_intake)]
+    assert [h for h, _ in view.highlights(detail)][0] == "Treatment"
+    assert view.provenance(detail).startswith(f"Source: {', '.join(detail.sources)}; record as of {detail.source_date}")
