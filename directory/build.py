@@ -143,15 +143,14 @@ def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = Non
                     if twin is not None:
                         site_id = own_site[twin]
                         counts[result.source_id]["duplicate"] += 1
+                listing = (result.source_date, result.source_id, kind,
+                           frozenset(c for c in record["service_codes"].split(";") if c))
                 if site_id is not None:
-                    site = sites[site_id]
-                    site.listings.append((result.source_date, result.source_id, kind,
-                                          frozenset(c for c in record["service_codes"].split(";") if c)))
-                    _fill(site.record, record)
+                    sites[site_id].listings.append(listing)
+                    _fill(sites[site_id].record, record)
                 else:
                     site_id = fid
-                    sites[fid] = _Site(dict(record), [(result.source_date, result.source_id, kind, frozenset(
-                        c for c in record["service_codes"].split(";") if c))])
+                    sites[fid] = _Site(dict(record), [listing])
                     added.append(fid)
                     counts[result.source_id]["new"] += 1
                 own.add(fid, record)

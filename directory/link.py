@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from .geocode.offline import haversine_km
 from .normalize import norm_city, norm_name, norm_street
 
 #: Full-name similarity (token-set ratio) for two records at one address to be one site.
@@ -58,7 +59,6 @@ class Address:
     number: str
     core: frozenset[str]
     directions: frozenset[str]
-    text: str
 
 
 _NUMBER = re.compile(r"^\s*[A-Za-z]?(\d+)[A-Za-z]?(?:\s*-\s*(\d+)(?![\w-]*\s*(?:st|nd|rd|th)\b))?", re.I)
@@ -111,7 +111,7 @@ def parse_address(street1: str) -> Address:
             directions.append(word)
         elif word not in _SUFFIX_WORDS:
             core.append(word)
-    return Address(number, frozenset(core), frozenset(directions), " ".join(words))
+    return Address(number, frozenset(core), frozenset(directions))
 
 
 _UNIT = re.compile(r"(?:\b(?:suites?|ste|units?|rooms?|rm|apt|apartments?)\b\.?|#)\s*#?\s*([a-z0-9]+(?:-[a-z0-9]+)*)", re.I)
@@ -207,9 +207,7 @@ def metres(a: dict[str, str], b: dict[str, str]) -> float:
                                   float(b["latitude"]), float(b["longitude"]))
     except (KeyError, ValueError):
         return math.inf
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
+    return haversine_km(lat1, lon1, lat2, lon2) * 1000
 
 
 @dataclass(frozen=True)

@@ -78,12 +78,6 @@ def norm_street(text: str) -> str:
     return " ".join(out)
 
 
-def street_number(text: str) -> str:
-    """The house number of a street address, or ``""``."""
-    match = re.match(r"\s*(\d+[a-zA-Z]?)\b", text)
-    return match.group(1).lower() if match else ""
-
-
 def norm_name(text: str) -> str:
     """A matching key for a facility name.
 

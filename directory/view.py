@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DirectoryError, LocationNotFound, UnknownNameError
+from .normalize import phones
 from .search import Directory, Query, SearchResult
 from .states import state_code
 from .taxonomy import Taxonomy
@@ -337,15 +338,11 @@ def tel_url(phone: object) -> str | None:
     >>> tel_url("813-555-0100 x12")
     'tel:+18135550100;ext=12'
     """
-    match = re.match(r"^(.*?)(?:\s*(?:x|ext\.?|extension)\s*(\d+))?\s*$", str(phone or ""), re.I)
-    main, ext = (match.group(1), match.group(2) or "") if match else ("", "")
-    digits = re.sub(r"\D", "", main)
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10:
+    found = phones(str(phone or ""))
+    if not found:
         return None
-    ext_digits = ext
-    return f"tel:+1{digits}" + (f";ext={ext_digits}" if ext_digits.strip("0") else "")
+    number, _, ext = found[0].partition(" x")
+    return f"tel:+1{number.replace('-', '')}" + (f";ext={ext}" if ext.strip("0") else "")
 
 
 def directions_url(latitude: float, longitude: float) -> str:
