@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from . import exports, paths
-from .errors import DirectoryError, LocationNotFound, QueryError, UnknownNameError
+from .errors import DirectoryError, LocationNotFound
 from .schema import COLUMNS
 from .search import Directory, Query
 from .search.query import MAX_RADIUS_MILES, MAX_TEXT
@@ -37,10 +37,9 @@ DEFAULT_PAGE_SIZE = 50
 MAX_VALUES = 20
 CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
 
-#: An error's kind (from the library) → the query parameter it is about.
-_PARAM_OF_KIND = {"service name or code": "service", "medication name": "medication",
-                  "accreditation name": "accreditation", "payment name": "payment",
-                  "population name": "population"}
+#: A library Query field → the API's name for that parameter (the rest are the same).
+_PARAM_OF_FIELD = {"services": "service", "medications": "medication", "accreditations": "accreditation",
+                   "payments": "payment", "populations": "population", "limit": "page_size"}
 
 
 # -- response models (documentation and conformance) ------------------------------------------------
@@ -168,17 +167,9 @@ class ParameterError(Exception):
 
 
 def _translate(exc: DirectoryError) -> ParameterError:
-    """The one place library errors become HTTP errors."""
-    if isinstance(exc, LocationNotFound):
-        return ParameterError("near", str(exc), list(exc.suggestions))
-    if isinstance(exc, UnknownNameError):
-        return ParameterError(_PARAM_OF_KIND.get(exc.kind, "service"), str(exc), list(exc.suggestions))
-    if isinstance(exc, QueryError):
-        message = str(exc)
-        param = next((p for p in ("radius", "nearest", "state", "city", "county", "name", "near", "match", "sort")
-                      if message.startswith(p) or f" {p} " in f" {message} "), "query")
-        return ParameterError("radius_miles" if param == "radius" else param, message)
-    return ParameterError("query", str(exc))
+    """The one place library errors become HTTP errors: the library says which Query field."""
+    param = _PARAM_OF_FIELD.get(exc.field or "", exc.field or "query")
+    return ParameterError(param, str(exc), list(getattr(exc, "suggestions", [])))
 
 
 def _error(status: int, param: str, message: str, suggestions: list[str] | None = None,

@@ -16,6 +16,10 @@ from collections.abc import Iterable
 class DirectoryError(Exception):
     """Base class for every error this package raises on purpose."""
 
+    #: The :class:`~directory.search.Query` field the error is about, when it is about one
+    #: (front ends name their own parameter from it).
+    field: str | None = None
+
 
 class InputFileError(DirectoryError, ValueError):
     """An input file is missing, unreadable or structurally wrong."""
@@ -87,3 +91,7 @@ class GeocoderConfigError(GeocodingError, ValueError):
 
 class QueryError(DirectoryError, ValueError):
     """A search query is invalid (radius out of range, unknown filter value …)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

@@ -237,3 +237,17 @@ def test_postal_city_missing_from_the_gazetteer_resolves_to_its_facilities(direc
     assert set(rows["facility_id"]) <= set(result.frame["facility_id"])
     with pytest.raises(LocationNotFound):
         directory.resolve("Dorchester Centre, ZZ")
+
+
+def test_errors_name_the_query_field(directory):
+    """Front ends name their own parameter from ``exc.field`` (the API's 422s do)."""
+    from directory.errors import DirectoryError
+
+    cases = [(lambda: Query(radius_miles=900), "radius_miles"), (lambda: Query(match="some"), "match"),
+             (lambda: directory.search(Query(payments=("medicade",))), "payments"),
+             (lambda: directory.search(Query(state="Narnia")), "state"),
+             (lambda: directory.search(Query(near="Narnia, ZZ")), "near")]
+    for make, field in cases:
+        with pytest.raises(DirectoryError) as info:
+            make()
+        assert info.value.field == field

@@ -142,7 +142,11 @@ class Directory:
         started = time.perf_counter()
         groups = query.groups(self.taxonomy)
         keep = self._filter_mask(query, groups)
-        center = self.resolve(query.near) if query.near is not None else None
+        try:
+            center = self.resolve(query.near) if query.near is not None else None
+        except LocationNotFound as exc:
+            exc.field = "near"
+            raise
         note = ""
         distances = None
         if center is None:
@@ -288,7 +292,7 @@ def _norm_county(text: str) -> str:
 def _state_key(text: str) -> str:
     code = state_code(text)
     if code is None:
-        raise QueryError(f"unknown state {text!r}; use a USPS code such as FL or a name such as Florida")
+        raise QueryError(f"unknown state {text!r}; use a USPS code such as FL or a name such as Florida", "state")
     return code
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..errors import QueryError
+from ..errors import QueryError, UnknownNameError
 from ..taxonomy import Taxonomy
 
 MAX_RADIUS_MILES = 500.0
@@ -64,30 +64,30 @@ class Query:
         try:
             object.__setattr__(self, "radius_miles", float(self.radius_miles))
         except (TypeError, ValueError):
-            raise QueryError(f"radius must be a number of miles, not {self.radius_miles!r}") from None
+            raise QueryError(f"radius must be a number of miles, not {self.radius_miles!r}", "radius_miles") from None
         if not 0 < self.radius_miles <= MAX_RADIUS_MILES:
             raise QueryError(f"radius must be more than 0 and at most {MAX_RADIUS_MILES:g} miles, "
-                             f"not {self.radius_miles:g}")
+                             f"not {self.radius_miles:g}", "radius_miles")
         if self.nearest is not None and not 1 <= int(self.nearest) <= 1000:
-            raise QueryError(f"nearest must be between 1 and 1000, not {self.nearest}")
+            raise QueryError(f"nearest must be between 1 and 1000, not {self.nearest}", "nearest")
         if self.limit is not None and int(self.limit) < 1:
-            raise QueryError(f"limit must be at least 1, not {self.limit}")
+            raise QueryError(f"limit must be at least 1, not {self.limit}", "limit")
         if self.match not in ("any", "all"):
-            raise QueryError(f"match must be 'any' or 'all', not {self.match!r}")
+            raise QueryError(f"match must be 'any' or 'all', not {self.match!r}", "match")
         if self.sort not in ("distance", "name"):
-            raise QueryError(f"sort must be 'distance' or 'name', not {self.sort!r}")
+            raise QueryError(f"sort must be 'distance' or 'name', not {self.sort!r}", "sort")
         for name in ("city", "state", "county", "name"):
             value = getattr(self, name)
             if value is not None and len(str(value)) > MAX_TEXT:
-                raise QueryError(f"{name} is longer than {MAX_TEXT} characters")
+                raise QueryError(f"{name} is longer than {MAX_TEXT} characters", name)
         if isinstance(self.near, str) and len(self.near) > MAX_TEXT:
-            raise QueryError(f"near is longer than {MAX_TEXT} characters")
+            raise QueryError(f"near is longer than {MAX_TEXT} characters", "near")
         if isinstance(self.near, tuple):
             if len(self.near) != 2:
-                raise QueryError("near as coordinates must be (latitude, longitude)")
+                raise QueryError("near as coordinates must be (latitude, longitude)", "near")
             lat, lon = (float(v) for v in self.near)
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise QueryError(f"near coordinates out of range: {lat}, {lon}")
+                raise QueryError(f"near coordinates out of range: {lat}, {lon}", "near")
             object.__setattr__(self, "near", (lat, lon))
 
     def with_(self, **changes: object) -> "Query":
@@ -95,5 +95,12 @@ class Query:
 
     def groups(self, taxonomy: Taxonomy) -> dict[str, list]:
         """Each family's values resolved to groups; unknown names raise with suggestions."""
-        return {name: [taxonomy.resolve(v, None if name == "services" else FAMILY_OF[name])
-                       for v in getattr(self, name)] for name in FAMILY_OF}
+        resolved = {}
+        for name in FAMILY_OF:
+            try:
+                resolved[name] = [taxonomy.resolve(v, None if name == "services" else FAMILY_OF[name])
+                                  for v in getattr(self, name)]
+            except UnknownNameError as exc:
+                exc.field = name
+                raise
+        return resolved
