@@ -28,7 +28,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from .geocode.offline import haversine_km
-from .normalize import norm_city, norm_name, norm_street
+from .normalize import norm_city, norm_street
+from .normalize import norm_name as _norm_name
 
 #: Full-name similarity (token-set ratio) for two records at one address to be one site.
 SAME_ADDRESS_NAME = 80
@@ -42,6 +43,9 @@ MAX_METRES = 3000.0
 SHARED_WORDS = 7.0
 #: House numbers this close on one street, with near-identical names, are one site.
 NEAR_NUMBERS = 250
+
+#: Names are compared hundreds of thousands of times in a build; each is normalised once.
+norm_name = lru_cache(maxsize=400_000)(_norm_name)
 
 _DIRECTION_WORDS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
 _SUFFIX_WORDS = {"street", "avenue", "road", "drive", "boulevard", "highway", "lane", "court", "place",
@@ -356,20 +360,19 @@ class SiteIndex:
                 seen.setdefault(site_id)
         return list(seen)
 
-    def at_address(self, record: dict[str, str]) -> list[str]:
-        """Indexed sites at the same street address (same ZIP or city) as ``record``."""
-        address = parse_address(record.get("street1", ""))
-        return [s for s in self.candidates(record)
-                if same_address(parse_address(self.records[s].get("street1", "")), address)]
-
     def matches(self, record: dict[str, str], *, sole_in_source: bool = False) -> list[tuple[str, Verdict]]:
         """Every indexed site :func:`compare` calls the same as ``record``, with the verdicts.
 
-        ``sole_in_source``: the record is its source's only listing at its address.
+        ``sole_in_source``: the record is its source's only listing at its address; the index must
+        also hold a single site there for the address alone to decide.
         """
-        sole = sole_in_source and len(self.at_address(record)) == 1
+        candidates = self.candidates(record)
+        address = parse_address(record.get("street1", ""))
+        at_address = sum(1 for s in candidates
+                         if same_address(parse_address(self.records[s].get("street1", "")), address))
+        sole = sole_in_source and at_address == 1
         found = []
-        for site_id in self.candidates(record):
+        for site_id in candidates:
             verdict = compare(self.records[site_id], record, sole_at_address=sole, words=self.words)
             if verdict.same:
                 found.append((site_id, verdict))
