@@ -9,29 +9,27 @@ from __future__ import annotations
 
 import streamlit as st
 
-from directory import mapview, paths, view
+from directory import Store, mapview, open_store, paths, view
 from directory.crisis import CRISIS_LINES
 from directory.errors import DirectoryError
+from directory.filters import APP_FILTERS
 from directory.reports import PROBLEMS, Report, ReportStore
-from directory.search import Directory
 from directory.states import STATES
 
 st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", layout="wide")
 
 
 @st.cache_resource(show_spinner="Loading the directory…")
-def load_directory(path: str) -> Directory:
-    return Directory.load(path)
+def load_store(data: str) -> Store:
+    return open_store(data)
 
 
-directory = load_directory(str(paths.facilities_file()))
-taxonomy = directory.taxonomy
+store = load_store(str(paths.facilities_file()))
+taxonomy = store.taxonomy
 ss = st.session_state
 
-#: Form field → widget key.
-KEYS = {"near": "w_near", "radius": "w_radius", "services": "w_services", "match": "w_match",
-        "medications": "w_medications", "accreditations": "w_accreditations", "payments": "w_payments",
-        "populations": "w_populations", "city": "w_city", "state": "w_state", "name": "w_name"}
+#: Form field → widget key (one per field of the form, which the filter registry defines).
+KEYS = {name: f"w_{name}" for name in view.PARAM_OF if name != "facility"}
 
 
 def set_form(form: view.SearchForm) -> None:
@@ -91,7 +89,7 @@ def clear_filters() -> None:
 # -- search (before the sidebar, so every option can show its count) --------------------------------
 
 form = current_form()
-outcome = view.run(directory, form)
+outcome = view.run(store, form)
 result = outcome.result
 facets = result.facets if result is not None else {}
 
@@ -100,19 +98,21 @@ with st.sidebar:
     st.text_input("Where are you?", key=KEYS["near"], placeholder="ZIP, City, ST, address or lat, lon",
                   help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46")
     st.select_slider("Radius (miles)", options=view.RADII, key=KEYS["radius"])
-    for attr, (family, heading) in view.FILTERS.items():
-        counts = facets.get(family, {})
-        st.multiselect(heading, [g.name for g in taxonomy.groups_in(family)], key=KEYS[attr],
-                       format_func=lambda name, c=counts: view.option_label(taxonomy, name, c),
-                       placeholder="Any")
-        if attr == "services":
-            st.radio("Offering", ["any", "all"], key=KEYS["match"], horizontal=True,
-                     format_func={"any": "any selected type", "all": "all selected types"}.get)
-    state_counts = facets.get("state", {})
-    st.selectbox("State", [""] + sorted(STATES), key=KEYS["state"],
-                 format_func=lambda code: "Any state" if not code else f"{code} ({state_counts.get(code, 0):,})")
-    st.text_input("City", key=KEYS["city"])
-    st.text_input("Facility name", key=KEYS["name"])
+    for f in APP_FILTERS:
+        if f.kind == "group":
+            counts = facets.get(f.family, {})
+            st.multiselect(f.label, [g.name for g in taxonomy.groups_in(f.family)], key=KEYS[f.field],
+                           format_func=lambda name, c=counts: view.option_label(taxonomy, name, c),
+                           placeholder="Any")
+            if f.field == "services":
+                st.radio("Offering", ["any", "all"], key=KEYS["match"], horizontal=True,
+                         format_func={"any": "any selected type", "all": "all selected types"}.get)
+        elif f.kind == "state":
+            state_counts = facets.get("state", {})
+            st.selectbox(f.label, [""] + sorted(STATES), key=KEYS[f.field],
+                         format_func=lambda code: "Any state" if not code else f"{code} ({state_counts.get(code, 0):,})")
+        else:
+            st.text_input(f.label, key=KEYS[f.field])
     st.button("Clear filters", on_click=clear_filters)
 
 # -- main area ----------------------------------------------------------------------------------
@@ -146,16 +146,16 @@ for note in outcome.notes:
     st.info(note)
 
 selected = ss.get("facility") or None
-record = directory.facility(selected) if selected else None
+record = store.facility(selected) if selected else None
 if selected and record is None:
     st.warning("The facility in the link is not in this directory any more.")
     selected = None
 
-points = mapview.map_points(directory, result.frame)
+points = mapview.map_points(store, result.frame)
 ss.map_ids = mapview.layer_ids(points)
 map_col, detail_col = st.columns([3, 2], gap="medium")
 with map_col:
-    deck = mapview.build_deck(directory, result, selected=selected, points=points)
+    deck = mapview.build_deck(store, result, selected=selected, points=points)
     map_key = f"map-{ss.map_gen}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
                     key=map_key, height=520, alt="Map of the facilities found")
@@ -195,7 +195,7 @@ with detail_col:
                     else:
                         st.success(f"Thank you — report {saved.report_id} saved.")
 
-table = view.result_table(directory, result)
+table = view.result_table(store, result)
 list_note = view.list_note(result)
 if list_note:
     st.caption(list_note)
@@ -219,7 +219,7 @@ st.dataframe(
 
 st.caption("Download this list")
 download_cols = st.columns(4)
-for col, item in zip(download_cols, view.downloads(directory, result)):
+for col, item in zip(download_cols, view.downloads(store, result)):
     col.download_button(item.label, data=item.make, file_name=item.file_name, mime=item.mime,
                         on_click="ignore", key=f"download-{item.label}")
 

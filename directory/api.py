@@ -12,13 +12,14 @@ line — never a stack trace.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path as PathParam, Query as Q, Request
+from fastapi import Depends, FastAPI, Path as PathParam, Query as Q, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -26,9 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from . import exports, paths
 from .errors import DirectoryError, LocationNotFound
-from .schema import COLUMNS
-from .search import Directory, Query
-from .search.query import MAX_RADIUS_MILES, MAX_TEXT
+from .facility import COLUMNS
+from .filters import FILTERS, MAX_TEXT, param_of
+from .search import Query
+from .search.query import MAX_RADIUS_MILES
+from .store import Store, open_store
 
 log = logging.getLogger("directory.api")
 
@@ -37,9 +40,6 @@ DEFAULT_PAGE_SIZE = 50
 MAX_VALUES = 20
 CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
 
-#: A library Query field → the API's name for that parameter (the rest are the same).
-_PARAM_OF_FIELD = {"services": "service", "medications": "medication", "accreditations": "accreditation",
-                   "payments": "payment", "populations": "population", "limit": "page_size"}
 
 
 # -- response models (documentation and conformance) ------------------------------------------------
@@ -155,6 +155,30 @@ Many = list[Annotated[str, Field(max_length=60)]]
 Text = Annotated[str | None, Q(max_length=MAX_TEXT)]
 
 
+def _filter_params():
+    """A FastAPI dependency with one query parameter per entry of the filter registry; it returns
+    the chosen filters by Query field (repeatable ones as tuples)."""
+
+    def chosen(**values: Any) -> dict[str, Any]:
+        return {f.field: (tuple(values[f.param]) if f.repeatable else (values[f.param] or None)) for f in FILTERS}
+
+    parameters = []
+    for f in FILTERS:
+        if f.repeatable:
+            annotation: Any = Annotated[Many, Q(max_length=MAX_VALUES, description=f.help,
+                                                examples=[["detox"]] if f.field == "services" else None)]
+            default: Any = []
+        else:
+            limit = 40 if f.kind == "state" else MAX_TEXT
+            annotation = Annotated[str | None, Q(max_length=limit, description=f.help,
+                                                 examples=["FL"] if f.kind == "state" else None)]
+            default = None
+        parameters.append(inspect.Parameter(f.param, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                            annotation=annotation))
+    chosen.__signature__ = inspect.Signature(parameters, return_annotation=dict)  # type: ignore[attr-defined]
+    return chosen
+
+
 # -- errors -------------------------------------------------------------------------------------
 
 
@@ -168,7 +192,7 @@ class ParameterError(Exception):
 
 def _translate(exc: DirectoryError) -> ParameterError:
     """The one place library errors become HTTP errors: the library says which Query field."""
-    param = _PARAM_OF_FIELD.get(exc.field or "", exc.field or "query")
+    param = param_of(exc.field) if exc.field else "query"
     return ParameterError(param, str(exc), list(getattr(exc, "suggestions", [])))
 
 
@@ -182,10 +206,10 @@ def _error(status: int, param: str, message: str, suggestions: list[str] | None 
 # -- the app ------------------------------------------------------------------------------------
 
 
-def create_app(directory: Directory | None = None, *, data: str | Path | None = None,
+def create_app(store: Store | None = None, *, data: str | Path | None = None,
                cors_origins: list[str] | None = None) -> FastAPI:
     """The API over ``directory`` (default: load ``data`` or the shipped facilities file once)."""
-    directory = directory or Directory.load(data or paths.facilities_file())
+    store = store or open_store(data or paths.facilities_file())
     if cors_origins is None:
         cors_origins = [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
     app = FastAPI(
@@ -198,7 +222,7 @@ def create_app(directory: Directory | None = None, *, data: str | Path | None = 
             "Helpline 1-800-662-4357 (free, confidential, 24/7); if someone may be overdosing, call 911."
         ),
     )
-    app.state.directory = directory
+    app.state.store = store
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"], allow_headers=["*"])
 
@@ -229,22 +253,8 @@ def create_app(directory: Directory | None = None, *, data: str | Path | None = 
         lon: Annotated[float | None, Q(ge=-180, le=180, description="longitude (with lat)")] = None,
         radius_miles: Annotated[float, Q(gt=0, le=MAX_RADIUS_MILES, description="search radius in miles")] = 25.0,
         nearest: Annotated[int | None, Q(ge=1, le=1000, description="the K nearest instead of a radius")] = None,
-        service: Annotated[Many, Q(max_length=MAX_VALUES, description="treatment type group (detox, mat, outpatient, "
-                                   "intensive-outpatient, residential, inpatient, telehealth …) or a service code; "
-                                   "repeatable", examples=[["detox"]])] = [],  # noqa: B006
         match: Annotated[Match, Q(description="services: any or all of them")] = Match.any,
-        medication: Annotated[Many, Q(max_length=MAX_VALUES,
-                                      description="buprenorphine, methadone, naltrexone; repeatable")] = [],  # noqa: B006
-        accreditation: Annotated[Many, Q(max_length=MAX_VALUES, description="joint-commission, carf, ncqa, coa, "
-                                         "hfap, state-licensed; repeatable")] = [],  # noqa: B006
-        payment: Annotated[Many, Q(max_length=MAX_VALUES, description="medicaid, medicare, private-insurance, "
-                                   "cash, sliding-fee …; repeatable")] = [],  # noqa: B006
-        population: Annotated[Many, Q(max_length=MAX_VALUES, description="adolescents, veterans, "
-                                      "pregnant-postpartum, lgbtq …; repeatable")] = [],  # noqa: B006
-        city: Text = None,
-        state: Annotated[str | None, Q(max_length=40, description="USPS code or name", examples=["FL"])] = None,
-        county: Text = None,
-        name: Annotated[str | None, Q(max_length=MAX_TEXT, description="facility name (fuzzy)")] = None,
+        filters: Annotated[dict, Depends(_filter_params())] = None,  # type: ignore[assignment]
         sort: Annotated[Sort, Q(description="distance (when there is a place) or name")] = Sort.distance,
         page: Annotated[int, Q(ge=1, le=100_000, description="page number, from 1")] = 1,
         page_size: Annotated[int, Q(ge=1, le=MAX_PAGE_SIZE, description="results per page")] = DEFAULT_PAGE_SIZE,
@@ -260,20 +270,18 @@ def create_app(directory: Directory | None = None, *, data: str | Path | None = 
         where: str | tuple[float, float] | None = (lat, lon) if lat is not None else (near.strip() or None
                                                                                       if near else None)
         try:
-            query = Query(near=where, radius_miles=radius_miles, nearest=nearest, services=tuple(service),
-                          match=match.value, medications=tuple(medication), accreditations=tuple(accreditation),
-                          payments=tuple(payment), populations=tuple(population), city=city or None,
-                          state=state or None, county=county or None, name=name or None, sort=sort.value,
-                          limit=page * page_size)
-            result = directory.search(query)
+            query = Query(near=where, radius_miles=radius_miles, nearest=nearest, match=match.value,
+                          sort=sort.value, limit=page * page_size, **filters)
+            result = store.search(query)
         except DirectoryError as exc:
             raise _translate(exc) from None
-        echo = {k: v for k, v in {
-            "near": near, "lat": lat, "lon": lon, "radius_miles": radius_miles, "nearest": nearest,
-            "service": list(service), "match": match.value, "medication": list(medication),
-            "accreditation": list(accreditation), "payment": list(payment), "population": list(population),
-            "city": city, "state": state, "county": county, "name": name, "sort": sort.value,
-        }.items() if v not in (None, [], "")}
+        echo: dict[str, Any] = {"near": near, "lat": lat, "lon": lon, "radius_miles": radius_miles, "nearest": nearest}
+        for f in FILTERS:
+            value = filters[f.field]
+            echo[f.param] = list(value) if f.repeatable else value
+            if f.field == "services":
+                echo["match"] = match.value
+        echo = {k: v for k, v in {**echo, "sort": sort.value}.items() if v not in (None, [], "")}
         headers = {"X-Total-Count": str(result.total)}
         if format is Format.json:
             return JSONResponse(exports.json_body(result, page=page, page_size=page_size, query=echo),
@@ -290,16 +298,15 @@ def create_app(directory: Directory | None = None, *, data: str | Path | None = 
              summary="One facility", responses={404: {"model": ErrorOut, "description": "no such facility"}})
     async def facility(facility_id: Annotated[str, PathParam(max_length=40, examples=["f3a1d13806edf"])]) -> Any:
         """A facility by its stable id (as returned by a search)."""
-        record = directory.facility(facility_id)
-        if record is None:
+        found = store.facility(facility_id)
+        if found is None:
             return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
-        frame = directory.frame.iloc[[directory.rows_of([facility_id])[0]]]
-        return JSONResponse(exports.records(frame)[0])
+        return JSONResponse(exports.facility_json(found))
 
     @app.get("/v1/services", response_model=ServicesOut, tags=["vocabulary"], summary="Service codes and groups")
     async def services() -> Any:
         """Every SAMHSA service code with its label and category, and the friendly groups filters accept."""
-        taxonomy = directory.taxonomy
+        taxonomy = store.taxonomy
         return {
             "services": [{"code": s.code, "label": s.label, "category": s.category, "category_code": s.category_code,
                           "label_source": s.label_source} for s in taxonomy.services.values()],
@@ -313,7 +320,7 @@ def create_app(directory: Directory | None = None, *, data: str | Path | None = 
                                    '"lat, lon"', examples=["Washington, IN"])]) -> Any:
         """Where a search for `q` would be centred, with precision and the other places it could mean."""
         try:
-            place = directory.resolve(q)
+            place = store.resolve(q)
         except LocationNotFound as exc:
             return _error(422, "q", str(exc), list(exc.suggestions))
         except DirectoryError as exc:
@@ -322,7 +329,7 @@ def create_app(directory: Directory | None = None, *, data: str | Path | None = 
 
     @app.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and readiness")
     async def healthz() -> Any:
-        return {"status": "ok", "facilities": directory.n}
+        return {"status": "ok", "facilities": store.count()}
 
     return app
 

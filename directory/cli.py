@@ -277,21 +277,22 @@ def geocode(input_path: Path, output: Path, cache: Path, force: bool, **geo: Any
         click.echo(f"  requests sent: {requests}; offline fallbacks: {geocoder.fallbacks}")
 
 
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per entry of the filter registry: ``--service`` (repeatable), ``--city`` …"""
+    from .filters import FILTERS
+
+    for f in reversed(FILTERS):
+        func = click.option(f"--{f.param}", f.field, multiple=f.repeatable, help=f.help)(func)
+    return func
+
+
 @cli.command()
 @click.option("--near", help='Where: a ZIP, "City, ST", an address or "lat, lon".')
 @click.option("--radius", "radius", type=float, default=25.0, show_default=True, help="Miles (0 < r <= 500).")
 @click.option("--nearest", type=int, help="The K nearest instead of a radius.")
-@click.option("--service", "services", multiple=True, help="Treatment type (detox, mat, outpatient ...) or a code.")
 @click.option("--match", type=click.Choice(["any", "all"]), default="any", show_default=True,
               help="Services: any of them, or all of them.")
-@click.option("--medication", "medications", multiple=True, help="buprenorphine, methadone, naltrexone.")
-@click.option("--accreditation", "accreditations", multiple=True, help="joint-commission, carf, ncqa, ...")
-@click.option("--payment", "payments", multiple=True, help="medicaid, medicare, private-insurance, ...")
-@click.option("--population", "populations", multiple=True, help="adolescents, veterans, pregnant-postpartum, ...")
-@click.option("--city")
-@click.option("--state")
-@click.option("--county")
-@click.option("--name", help="Facility name (fuzzy).")
+@filter_options
 @click.option("--within", type=click.Path(dir_okay=False, path_type=Path), help="GeoJSON polygon to search inside.")
 @click.option("--sort", type=click.Choice(["distance", "name"]), default="distance", show_default=True)
 @click.option("--limit", type=int)
@@ -301,11 +302,8 @@ def geocode(input_path: Path, output: Path, cache: Path, force: bool, **geo: Any
               help="Write to this file (xlsx needs it; '-' for stdout).")
 @click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
 @friendly
-def search(near: str | None, radius: float, nearest: int | None, services: tuple[str, ...], match: str,
-           medications: tuple[str, ...], accreditations: tuple[str, ...], payments: tuple[str, ...],
-           populations: tuple[str, ...], city: str | None, state: str | None, county: str | None,
-           name: str | None, within: Path | None, sort: str, limit: int | None, fmt: str,
-           output: Path | None, data: Path | None) -> None:
+def search(near: str | None, radius: float, nearest: int | None, match: str, within: Path | None, sort: str,
+           limit: int | None, fmt: str, output: Path | None, data: Path | None, **filters: Any) -> None:
     """Search the directory by place, treatment type and other filters.
 
     \b
@@ -315,13 +313,12 @@ def search(near: str | None, radius: float, nearest: int | None, services: tuple
       directory search --state VT --medication buprenorphine --format xlsx -o vt.xlsx
     """
     from . import exports
-    from .search import Directory, Query
+    from .search import Query
+    from .store import open_store
 
-    query = Query(near=near, radius_miles=radius, nearest=nearest, services=services, match=match,
-                  medications=medications, accreditations=accreditations, payments=payments,
-                  populations=populations, city=city, state=state, county=county, name=name,
-                  within=str(within) if within else None, sort=sort, limit=limit)
-    result = Directory.load(data).search(query)
+    query = Query(near=near, radius_miles=radius, nearest=nearest, match=match,
+                  within=str(within) if within else None, sort=sort, limit=limit, **filters)
+    result = open_store(data).search(query)
     if fmt == "table":
         click.echo(result.describe())
         if result.center is not None and result.center.alternatives:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .schema import COLUMNS
+from .facility import COLUMNS, Facility
 
 #: Columns of every export, in order; ``distance_miles`` follows ``facility_id`` when present.
 EXPORT_COLUMNS = list(COLUMNS)
@@ -255,6 +255,11 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
                 item[column] = _fmt(value)
         out.append(item)
     return out
+
+
+def facility_json(facility: Facility) -> dict[str, object]:
+    """One facility as the API's JSON object (the same shape as a search result's rows, without distance)."""
+    return records(pd.DataFrame([facility.to_row()]))[0]
 
 
 def json_body(result, *, page: int = 1, page_size: int | None = None, query: dict | None = None) -> dict:

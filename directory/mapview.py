@@ -25,7 +25,9 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from . import paths
-from .search import Directory, SearchResult
+from .search import SearchResult
+from .store import Store
+from .view.results import groups_of
 
 #: Served by Streamlit static serving from ``static/`` next to ``app.py``.
 BLANK_STYLE_URL = "/app/static/blank-style.json"
@@ -67,25 +69,28 @@ TYPES = (
 LAYER_IDS = frozenset(t.layer_id for t in TYPES)
 
 
-def point_types(directory: Directory, rows: np.ndarray) -> np.ndarray:
-    """For each row, the index into :data:`TYPES` of its colour class."""
-    kind = np.full(len(rows), len(TYPES) - 1, dtype=np.int64)
-    for i in range(len(TYPES) - 2, -1, -1):  # later types first so earlier ones win
-        kind[directory.group_masks[TYPES[i].group][rows]] = i
-    return kind
+def point_types(store: Store, frame: pd.DataFrame) -> np.ndarray:
+    """For each row of a result frame, the index into :data:`TYPES` of its colour class (the first
+    type, in :data:`TYPES` order, whose group the row's codes fall in)."""
+    groups = tuple(t.group for t in TYPES[:-1])
+    position = {g: i for i, g in enumerate(groups)}
+    other = len(TYPES) - 1
+    return np.fromiter(
+        (position[found[0]] if found else other
+         for found in (groups_of(store.taxonomy, codes, groups) for codes in frame["service_codes"].tolist())),
+        dtype=np.int64, count=len(frame))
 
 
-def map_points(directory: Directory, frame: pd.DataFrame) -> pd.DataFrame:
+def map_points(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     """The columns the map needs: ``id``, ``n`` (name), ``c`` (city, state), ``lon``, ``lat``, ``t`` (type)."""
-    rows = directory.rows_of(frame["facility_id"])
     places = [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
     return pd.DataFrame({
         "id": np.array(frame["facility_id"].tolist(), dtype=object),
         "n": np.array(frame["name"].tolist(), dtype=object),
         "c": np.array(places, dtype=object),
-        "lon": np.round(directory.lon[rows], COORD_DECIMALS),
-        "lat": np.round(directory.lat[rows], COORD_DECIMALS),
-        "t": point_types(directory, rows),
+        "lon": np.round(pd.to_numeric(frame["longitude"]).to_numpy(dtype=float), COORD_DECIMALS),
+        "lat": np.round(pd.to_numeric(frame["latitude"]).to_numpy(dtype=float), COORD_DECIMALS),
+        "t": point_types(store, frame),
     })
 
 
@@ -184,11 +189,11 @@ def map_style() -> str:
     return setting
 
 
-def build_deck(directory: Directory, result: SearchResult, *, selected: str | None = None,
+def build_deck(store: Store, result: SearchResult, *, selected: str | None = None,
                style: str | None = None,
                points: pd.DataFrame | None = None) -> pdk.Deck:
     """The map for a result, its view fitted to the results and search circle; ``selected`` rings a facility."""
-    points = map_points(directory, result.frame) if points is None else points
+    points = map_points(store, result.frame) if points is None else points
     layers: list[pdk.Layer] = [pdk.Layer(
         "GeoJsonLayer", state_outlines(), id="states", stroked=True, filled=True,
         get_fill_color=[250, 249, 245], get_line_color=[150, 150, 150], line_width_min_pixels=1,

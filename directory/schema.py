@@ -1,4 +1,5 @@
-"""The facilities schema: columns, reading and writing ``facilities.csv``, and validation."""
+"""The storage format: reading and writing ``facilities.csv`` (as frames or :class:`~directory.facility.Facility`
+records), and validation. The columns are :data:`directory.facility.COLUMNS`."""
 
 from __future__ import annotations
 
@@ -13,34 +14,11 @@ import pandas as pd
 
 from . import paths
 from .errors import InputFileError, MissingColumnsError
+from .facility import COLUMNS, Facility
 from .states import STATES, in_us_bounds
 from .tables import write_csv
 from .taxonomy import Taxonomy
 
-#: Columns of ``facilities.csv``, in file order, with what each holds (the README documents the same).
-COLUMNS: dict[str, str] = {
-    "facility_id": "stable id: 'f' + 12 hex digits of a hash of normalised name, name2, street and ZIP",
-    "name": "facility name",
-    "name2": "program or second name line",
-    "street1": "street address",
-    "street2": "suite, building or second address line",
-    "city": "city",
-    "state": "USPS state or territory code",
-    "zip": "5-digit ZIP code, leading zeros kept",
-    "county": "county name",
-    "phone": "main phone, NNN-NNN-NNNN (x extension)",
-    "intake_phone": "intake phone when the source lists one",
-    "website": "website URL",
-    "latitude": "WGS84 latitude, 6 decimals",
-    "longitude": "WGS84 longitude, 6 decimals",
-    "geocode_precision": "where the coordinates come from: source, address, zip, city or state",
-    "service_codes": "';'-separated lower-case SAMHSA service codes, sorted and unique",
-    "source": "id of the source the record's name, address and phone come from",
-    "source_date": "vintage of that source (ISO date)",
-    "sources": "';'-separated ids of every source that listed the site",
-    "services_as_of": "vintage of the source the service codes come from (ISO date)",
-    "notes": "free-text notes from the source (e.g. 'Methadone Clients Only')",
-}
 REQUIRED = ("facility_id", "name", "street1", "city", "state", "zip", "latitude", "longitude",
             "geocode_precision", "service_codes", "source", "source_date")
 PRECISIONS = ("source", "address", "zip", "city", "state")
@@ -129,6 +107,17 @@ def write_facilities(frame: pd.DataFrame, path: str | Path) -> None:
     columns = list(COLUMNS) + extra
     data = frame.reindex(columns=columns).fillna("").astype(str)
     write_csv(path, columns, data.itertuples(index=False, name=None))
+
+
+def read_records(path: str | Path | None = None) -> list[Facility]:
+    """Every facility of a facilities file as a typed record."""
+    return [Facility.from_row(row) for row in read_facilities(path).to_dict("records")]
+
+
+def write_records(records: list[Facility], path: str | Path) -> None:
+    """Write typed records in schema column order (extra columns after, in first-seen order), atomically."""
+    extra = list(dict.fromkeys(k for r in records for k in r.extra))
+    write_facilities(pd.DataFrame([r.to_row() for r in records], columns=list(COLUMNS) + extra), path)
 
 
 def validate(path: str | Path, taxonomy: Taxonomy | None = None) -> ValidationReport:

@@ -12,7 +12,9 @@ Vocabulary is data. Labels come, in order of precedence, from
    label was found: kept, labelled as unknown, acknowledged one by one.
 
 Friendly groups (``groups.csv``) map a name such as ``detox`` or ``medicaid`` to
-codes; ``@name`` in a group's ``includes`` pulls in another group.
+codes; in a group's ``includes``, ``@name`` pulls in another group, ``%CAT`` every labelled
+code of a code-book category (``%AIL``: the American Indian or Alaska Native languages) and
+``-code`` leaves a code out.
 
 >>> tax = Taxonomy.load()
 >>> tax.label("dt")
@@ -36,7 +38,7 @@ from rapidfuzz import process
 from . import paths
 from .errors import UnknownNameError
 
-#: Families of friendly groups, in display order.
+#: Families of friendly groups, in display order (``groups.csv`` may add more; see :meth:`Taxonomy.families`).
 FAMILIES = ("service", "medication", "accreditation", "payment", "population")
 
 #: A token shaped like a service code (the 2015 directory's PDF text adds words such as "Methadone").
@@ -170,6 +172,10 @@ class Taxonomy:
     def groups_in(self, family: str) -> list[Group]:
         return [g for g in self.groups.values() if g.family == family]
 
+    def families(self) -> list[str]:
+        """The group families, in the order ``groups.csv`` first uses them."""
+        return list(dict.fromkeys(g.family for g in self.groups.values()))
+
     def resolve(self, name: str, family: str | None = None) -> Group:
         """Resolve a friendly group name, or a raw code, to a :class:`Group`.
 
@@ -271,15 +277,24 @@ def _load_groups(path: Path, services: dict[str, Service]) -> dict[str, Group]:
         if name in seen:
             raise ValueError(f"{path}: group {name!r} includes itself")
         codes: set[str] = set()
+        left_out: set[str] = set()
         for item in raw[name]["includes"].split(";"):
-            item = item.strip().lower()
+            item = item.strip()
             if item.startswith("@"):
-                codes |= expand(item[1:], seen + (name,))
+                codes |= expand(item[1:].lower(), seen + (name,))
+            elif item.startswith("%"):
+                category = {c for c, s in services.items() if s.category_code == item[1:] and s.known}
+                if not category:
+                    raise ValueError(f"{path}: group {name!r} names category {item[1:]!r}, which has no codes")
+                codes |= category
+            elif item.startswith("-"):
+                left_out.add(item[1:].lower())
             elif item:
+                item = item.lower()
                 if item not in services:
                     raise ValueError(f"{path}: group {name!r} names code {item!r}, which has no label")
                 codes.add(item)
-        resolved[name] = frozenset(codes)
+        resolved[name] = frozenset(codes - left_out)
         return resolved[name]
 
     return {

@@ -1,14 +1,15 @@
 """Geosearch: radius and nearest search with filters and facets.
 
->>> directory = Directory.load()
->>> result = directory.search(Query(near="Tampa, FL", services=("detox",)))
+>>> store = Directory.load()
+>>> result = store.search(Query(near="Tampa, FL", services=("detox",)))
 >>> result.describe().startswith("Detox within 25 miles of Tampa, FL:")
 True
 """
 
-from .engine import Directory, SearchResult, describe
+from .engine import Directory, describe
 from .geometry import EARTH_RADIUS_MILES, PointIndex, bounding_boxes, circle, haversine_miles, load_polygon
 from .query import Query
+from .result import SearchResult
 
 __all__ = ["EARTH_RADIUS_MILES", "Directory", "PointIndex", "Query", "SearchResult", "bounding_boxes", "circle", "describe",
            "haversine_miles", "load_polygon"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,47 +18,25 @@ import shapely
 from rapidfuzz import fuzz
 
 from ..errors import LocationNotFound, QueryError
+from ..facility import Facility
 from ..geocode import Place, locate
 from ..geocode.offline import parse_query
 from ..normalize import norm_city, norm_name
 from ..schema import read_facilities
+from ..filters import FILTERS, GROUP_FILTERS
 from ..states import state_code
-from ..taxonomy import FAMILIES, Taxonomy
-from .geometry import PointIndex, circle, load_polygon
-from .query import FALLBACK_NEAREST, FAMILY_OF, Query
+from ..taxonomy import Taxonomy
+from .geometry import PointIndex, load_polygon
+from .query import FALLBACK_NEAREST, Query
+from .result import SearchResult
 
 #: Fuzzy name match threshold (rapidfuzz token-set ratio on normalised names).
 NAME_SCORE = 80
 
 
-@dataclass
-class SearchResult:
-    """What :meth:`Directory.search` returns."""
-
-    query: Query
-    frame: pd.DataFrame
-    center: Place | None
-    facets: dict[str, dict[str, int]]
-    note: str = ""
-    total: int = 0
-    elapsed_ms: float = 0.0
-    #: Query field → labels of the groups it was resolved to (by the directory's own taxonomy).
-    labels: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def area(self):
-        """The search circle as a shapely polygon (lon/lat), or None without a centre."""
-        if self.center is None or self.query.nearest or self.note:
-            return None
-        return circle(self.center.latitude, self.center.longitude, self.query.radius_miles)
-
-    def describe(self) -> str:
-        """A sentence: ``"Detox within 25 miles of Tampa, FL: 12 facilities"``."""
-        return describe(self)
-
-
 class Directory:
-    """The loaded directory: facilities, spatial index and filter structures."""
+    """The in-memory store: the facilities file loaded once, with its spatial index and filter
+    structures (see :class:`directory.store.Store`)."""
 
     def __init__(self, frame: pd.DataFrame, taxonomy: Taxonomy | None = None, geocoder: object | None = None) -> None:
         started = time.perf_counter()
@@ -110,10 +87,14 @@ class Directory:
             self._masks[codes] = mask
         return mask
 
-    def facility(self, facility_id: str) -> dict[str, str] | None:
-        """One facility's record by id, or None."""
+    def facility(self, facility_id: str) -> Facility | None:
+        """One facility by id, or None."""
         i = self._ids.get(facility_id)
-        return None if i is None else self.frame.iloc[i].to_dict()
+        return None if i is None else Facility.from_row(self.frame.iloc[i].to_dict())
+
+    def count(self) -> int:
+        """How many facilities the directory holds."""
+        return self.n
 
     def rows_of(self, facility_ids) -> np.ndarray:
         """Row positions of the given facility ids (unknown ids raise KeyError)."""
@@ -189,20 +170,20 @@ class Directory:
             nonlocal mask
             mask = other.copy() if mask is None else mask & other
 
-        for name in FAMILY_OF:
-            chosen = groups[name]
-            if not chosen:
+        indexes = {"state": (self._by_state, _state_key), "city": (self._by_city, norm_city),
+                   "county": (self._by_county, _norm_county)}
+        for f in FILTERS:
+            value = getattr(query, f.field)
+            if not value:
                 continue
-            masks = [self._mask(g.codes) for g in chosen]
-            if name == "services" and query.match == "all":
-                combined = np.logical_and.reduce(masks)
-            else:
-                combined = np.logical_or.reduce(masks)
-            both(combined)
-        for value, index, key in ((query.state, self._by_state, _state_key),
-                                  (query.city, self._by_city, norm_city),
-                                  (query.county, self._by_county, _norm_county)):
-            if value:
+            if f.kind == "group":
+                masks = [self._mask(g.codes) for g in groups[f.field]]
+                if f.field == "services" and query.match == "all":
+                    both(np.logical_and.reduce(masks))
+                else:
+                    both(np.logical_or.reduce(masks))
+            elif f.kind in indexes:
+                index, key = indexes[f.kind]
                 rows = index.get(key(value), np.empty(0, dtype=np.int64))
                 selected = np.zeros(self.n, dtype=bool)
                 selected[rows] = True
@@ -229,9 +210,9 @@ class Directory:
 
     def _facets(self, rows: np.ndarray) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {}
-        for family in FAMILIES:
-            facets[family] = {g.name: int(self.group_masks[g.name][rows].sum())
-                              for g in self.taxonomy.groups_in(family)}
+        for f in GROUP_FILTERS:
+            facets[f.family] = {g.name: int(self.group_masks[g.name][rows].sum())
+                                for g in self.taxonomy.groups_in(f.family)}
         states = self._states[rows]
         values, counts = np.unique(states, return_counts=True)
         facets["state"] = {str(v): int(c) for v, c in sorted(zip(values, counts), key=lambda x: (-x[1], x[0]))}
@@ -297,26 +278,24 @@ def _state_key(text: str) -> str:
 
 
 def describe(result: SearchResult) -> str:
-    """Turn a result into a sentence (the datasette habit: the selection in words)."""
+    """Turn a result into a sentence (the datasette habit: the selection in words); each filter
+    reads as its registry entry's ``phrase`` says."""
     q = result.query
     joiner = " and " if q.match == "all" else " or "
     services = joiner.join(result.labels.get("services", []))
-    what = services or ("Facilities" if any((q.medications, q.accreditations, q.payments, q.populations, q.name, q.city,
-                                             q.county, q.state, result.center)) else "All facilities")
-    extras = []
-    for name, word in (("medications", "offering"), ("accreditations", "accredited by"),
-                       ("payments", "accepting"), ("populations", "serving")):
-        if getattr(q, name):
-            extras.append(f"{word} {' or '.join(result.labels[name])}")
-    if q.name:
-        extras.append(f"named like {q.name!r}")
-    place = []
-    if q.city:
-        place.append(f"in {q.city}")
-    if q.county:
-        place.append(f"in {q.county} county")
-    if q.state:
-        place.append(f"in {state_code(q.state) or q.state}")
+    chosen = q.filters()
+    what = services or ("Facilities" if chosen or result.center else "All facilities")
+    extras, place = [], []
+    for f in FILTERS:
+        value = chosen.get(f.field)
+        if not value or f.field == "services":
+            continue
+        if f.kind == "group":
+            extras.append(f.phrase.format(" or ".join(result.labels[f.field])))
+        elif f.kind == "name":
+            extras.append(f.phrase.format(value))
+        else:
+            place.append(f.phrase.format(state_code(value) or value if f.kind == "state" else value))
     where = ""
     if result.center is not None:
         if q.nearest:
@@ -329,4 +308,3 @@ def describe(result: SearchResult) -> str:
     if result.note:
         sentence += f" ({result.note})"
     return sentence
-

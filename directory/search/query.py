@@ -1,25 +1,24 @@
-"""The search query: a frozen dataclass, validated against the vocabulary."""
+"""The search query: a frozen dataclass whose filter fields come from the filter registry.
+
+:data:`~directory.filters.FILTERS` declares the filters; :class:`Query` has one field per
+filter (a tuple of names for group filters, a string for the others) besides the place,
+radius, ``match``, ``within``, ``sort`` and ``limit``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, make_dataclass, replace
 
 from ..errors import QueryError, UnknownNameError
-from ..taxonomy import Taxonomy
+from ..filters import FILTERS, GROUP_FILTERS, MAX_TEXT, TEXT_FILTERS
+from ..taxonomy import Group, Taxonomy
 
 MAX_RADIUS_MILES = 500.0
 DEFAULT_RADIUS_MILES = 25.0
 FALLBACK_NEAREST = 10
-MAX_TEXT = 200
 
 #: Query field → taxonomy family of its values (services also accept raw codes).
-FAMILY_OF = {
-    "services": "service",
-    "medications": "medication",
-    "accreditations": "accreditation",
-    "payments": "payment",
-    "populations": "population",
-}
+FAMILY_OF = {f.field: f.family for f in GROUP_FILTERS}
 
 
 def _tuple(values: object) -> tuple[str, ...]:
@@ -27,38 +26,15 @@ def _tuple(values: object) -> tuple[str, ...]:
         return ()
     if isinstance(values, str):
         values = [values]
-    return tuple(str(v).strip() for v in values if str(v).strip())
+    return tuple(str(v).strip() for v in values if str(v).strip())  # type: ignore[union-attr]
 
 
-@dataclass(frozen=True)
-class Query:
-    """What to search for. Values within a family combine by ``match`` (services) or OR (the
-    others); different families combine by AND.
-
-    >>> Query(near="Tampa, FL", services=("detox",)).radius_miles
-    25.0
-    """
-
-    near: str | tuple[float, float] | None = None
-    radius_miles: float = DEFAULT_RADIUS_MILES
-    nearest: int | None = None
-    services: tuple[str, ...] = ()
-    match: str = "any"
-    medications: tuple[str, ...] = ()
-    accreditations: tuple[str, ...] = ()
-    payments: tuple[str, ...] = ()
-    populations: tuple[str, ...] = ()
-    city: str | None = None
-    state: str | None = None
-    county: str | None = None
-    name: str | None = None
-    within: object | None = field(default=None, compare=False)
-    sort: str = "distance"
-    limit: int | None = None
+class _QueryMethods:
+    """Validation and helpers of :class:`Query` (its fields are made from the registry below)."""
 
     def __post_init__(self) -> None:
-        for name in FAMILY_OF:
-            object.__setattr__(self, name, _tuple(getattr(self, name)))
+        for f in GROUP_FILTERS:
+            object.__setattr__(self, f.field, _tuple(getattr(self, f.field)))
         if isinstance(self.near, list):
             object.__setattr__(self, "near", tuple(self.near))
         try:
@@ -76,10 +52,10 @@ class Query:
             raise QueryError(f"match must be 'any' or 'all', not {self.match!r}", "match")
         if self.sort not in ("distance", "name"):
             raise QueryError(f"sort must be 'distance' or 'name', not {self.sort!r}", "sort")
-        for name in ("city", "state", "county", "name"):
-            value = getattr(self, name)
+        for f in TEXT_FILTERS:
+            value = getattr(self, f.field)
             if value is not None and len(str(value)) > MAX_TEXT:
-                raise QueryError(f"{name} is longer than {MAX_TEXT} characters", name)
+                raise QueryError(f"{f.field} is longer than {MAX_TEXT} characters", f.field)
         if isinstance(self.near, str) and len(self.near) > MAX_TEXT:
             raise QueryError(f"near is longer than {MAX_TEXT} characters", "near")
         if isinstance(self.near, tuple):
@@ -91,16 +67,50 @@ class Query:
             object.__setattr__(self, "near", (lat, lon))
 
     def with_(self, **changes: object) -> "Query":
-        return replace(self, **changes)
+        return replace(self, **changes)  # type: ignore[type-var]
 
-    def groups(self, taxonomy: Taxonomy) -> dict[str, list]:
-        """Each family's values resolved to groups; unknown names raise with suggestions."""
+    def groups(self, taxonomy: Taxonomy) -> dict[str, list[Group]]:
+        """Each group filter's values resolved to groups; unknown names raise with suggestions."""
         resolved = {}
-        for name in FAMILY_OF:
+        for f in GROUP_FILTERS:
             try:
-                resolved[name] = [taxonomy.resolve(v, None if name == "services" else FAMILY_OF[name])
-                                  for v in getattr(self, name)]
+                resolved[f.field] = [taxonomy.resolve(v, None if f.field == "services" else f.family)
+                                     for v in getattr(self, f.field)]
             except UnknownNameError as exc:
-                exc.field = name
+                exc.field = f.field
                 raise
         return resolved
+
+    def filters(self) -> dict[str, object]:
+        """The filters that are set, by Query field, in registry order."""
+        return {f.field: getattr(self, f.field) for f in FILTERS if getattr(self, f.field)}
+
+
+def _fields() -> list[tuple]:
+    specs: list[tuple] = [
+        ("near", "str | tuple[float, float] | None", field(default=None)),
+        ("radius_miles", "float", field(default=DEFAULT_RADIUS_MILES)),
+        ("nearest", "int | None", field(default=None)),
+    ]
+    for f in FILTERS:
+        if f.repeatable:
+            specs.append((f.field, "tuple[str, ...]", field(default=())))
+        else:
+            specs.append((f.field, "str | None", field(default=None)))
+    specs += [
+        ("match", "str", field(default="any")),
+        ("within", "object | None", field(default=None, compare=False)),
+        ("sort", "str", field(default="distance")),
+        ("limit", "int | None", field(default=None)),
+    ]
+    return specs
+
+
+Query = make_dataclass("Query", _fields(), bases=(_QueryMethods,), frozen=True)
+Query.__module__ = __name__
+Query.__doc__ = """What to search for. Values within a group filter combine by ``match`` (services) or OR
+(the others); different filters combine by AND. One field per entry of the filter registry.
+
+>>> Query(near="Tampa, FL", services=("detox",)).radius_miles
+25.0
+"""

@@ -1,0 +1,114 @@
+"""The search filters, declared once (the datasette habit: filters are data).
+
+Each :class:`Filter` says everything a front end needs about one filter: its
+:class:`~directory.search.Query` field, the parameter name in URLs, the API and the
+CLI, its taxonomy family (for the ones chosen from friendly groups), the heading a
+screen shows, how it reads in a sentence and whether it goes into a download's file
+name. ``Query``, the app's form and sidebar, the CLI options, the API parameters and
+their echo, :func:`~directory.search.describe`, file names and facets are all derived
+from :data:`FILTERS`; adding a filter chosen from groups is one entry here plus its
+rows in ``data/codebook/groups.csv``.
+
+>>> [f.param for f in FILTERS if f.kind == "group"]
+['service', 'medication', 'accreditation', 'payment', 'population']
+>>> by_param("medication").field
+'medications'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: How a filter selects: one of the taxonomy's friendly groups (repeatable), a state, a city,
+#: a county, or a fuzzy facility name.
+KINDS = ("group", "state", "city", "county", "name")
+
+#: Longest text a text filter accepts.
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One search filter."""
+
+    #: The :class:`~directory.search.Query` field (and the app form's field): ``"medications"``.
+    field: str
+    #: The parameter in URLs, the API and the CLI (``--medication``): ``"medication"``.
+    param: str
+    #: One of :data:`KINDS`.
+    kind: str
+    #: The heading a screen shows: ``"Medications"``.
+    label: str
+    #: Taxonomy family of the groups a ``group`` filter chooses from.
+    family: str = ""
+    #: How the filter reads in :func:`~directory.search.describe`; ``{}`` is the value(s).
+    phrase: str = ""
+    #: One-line help for the CLI and the API.
+    help: str = ""
+    #: Shown in the app's sidebar (and its URL).
+    in_app: bool = True
+    #: Its values go into a download's file name.
+    in_filename: bool = True
+
+    @property
+    def repeatable(self) -> bool:
+        """Group filters take several values (OR-ed; services follow ``match``)."""
+        return self.kind == "group"
+
+    @property
+    def facet(self) -> str | None:
+        """The key of its counts in a result's facets: the family, or ``"state"``."""
+        if self.kind == "group":
+            return self.family
+        return "state" if self.kind == "state" else None
+
+
+FILTERS: tuple[Filter, ...] = (
+    Filter("services", "service", "group", "Treatment type", "service",
+           help="treatment type group (detox, mat, outpatient, intensive-outpatient, residential, inpatient, "
+                "telehealth …) or a service code; repeatable"),
+    Filter("medications", "medication", "group", "Medications", "medication", "offering {}",
+           help="buprenorphine, methadone, naltrexone; repeatable"),
+    Filter("accreditations", "accreditation", "group", "Accreditation", "accreditation", "accredited by {}",
+           help="joint-commission, carf, ncqa, coa, hfap, state-licensed; repeatable"),
+    Filter("payments", "payment", "group", "Payment", "payment", "accepting {}",
+           help="medicaid, medicare, private-insurance, cash, sliding-fee …; repeatable"),
+    Filter("populations", "population", "group", "Populations served", "population", "serving {}",
+           help="adolescents, veterans, pregnant-postpartum, lgbtq …; repeatable"),
+    Filter("city", "city", "city", "City", phrase="in {}", help="city name (exact, case-insensitive)"),
+    Filter("county", "county", "county", "County", phrase="in {} county", in_app=False, in_filename=False,
+           help="county name"),
+    Filter("state", "state", "state", "State", phrase="in {}", help="USPS code or name"),
+    Filter("name", "name", "name", "Facility name", phrase="named like {!r}", in_filename=False,
+           help="facility name (fuzzy)"),
+)
+
+GROUP_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.kind == "group")
+TEXT_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.kind != "group")
+APP_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.in_app)
+
+_BY_FIELD = {f.field: f for f in FILTERS}
+_BY_PARAM = {f.param: f for f in FILTERS}
+assert set(f.kind for f in FILTERS) <= set(KINDS)
+assert len(_BY_FIELD) == len(_BY_PARAM) == len(FILTERS), "filter fields and parameters are unique"
+
+
+def by_field(name: str) -> Filter:
+    """The filter of a Query field (``KeyError`` when there is none)."""
+    return _BY_FIELD[name]
+
+
+def by_param(name: str) -> Filter:
+    """The filter of a URL / API / CLI parameter (``KeyError`` when there is none)."""
+    return _BY_PARAM[name]
+
+
+#: Query fields that are not filters, and their parameter names in the API and URLs.
+OTHER_PARAMS = {"near": "near", "radius_miles": "radius_miles", "nearest": "nearest", "match": "match",
+                "sort": "sort", "limit": "page_size"}
+
+
+def param_of(field: str) -> str:
+    """The parameter a front end calls a Query field (``"medications"`` → ``"medication"``)."""
+    found = _BY_FIELD.get(field)
+    return found.param if found else OTHER_PARAMS.get(field, field)

@@ -1,0 +1,67 @@
+"""What a search returns: ids, distances, records and facets, whatever store answered it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..facility import Facility
+from ..geocode import Place
+from .geometry import circle
+from .query import Query
+
+
+@dataclass
+class SearchResult:
+    """The answer to a :class:`Query`.
+
+    ``frame`` holds the result's records in storage form (one row per facility, in result
+    order, with ``distance_miles`` when the search had a place): screens and exports read
+    columns from it in bulk. :attr:`records` gives the same rows as typed
+    :class:`~directory.facility.Facility` records, :attr:`ids` and :attr:`distances` the
+    ids and miles. ``total`` counts every match, even beyond ``query.limit``.
+    """
+
+    query: Query
+    frame: pd.DataFrame
+    center: Place | None
+    facets: dict[str, dict[str, int]]
+    note: str = ""
+    total: int = 0
+    elapsed_ms: float = 0.0
+    #: Query field → labels of the groups it was resolved to (by the store's own taxonomy).
+    labels: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> list[str]:
+        return self.frame["facility_id"].tolist()
+
+    @property
+    def distances(self) -> np.ndarray | None:
+        """Miles from the searched place, in result order (None without a place)."""
+        if "distance_miles" not in self.frame:
+            return None
+        return self.frame["distance_miles"].to_numpy(dtype=float)
+
+    @cached_property
+    def records(self) -> list[Facility]:
+        return [Facility.from_row(row) for row in self.frame.to_dict("records")]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def area(self):
+        """The search circle as a shapely polygon (lon/lat), or None without a centre."""
+        if self.center is None or self.query.nearest or self.note:
+            return None
+        return circle(self.center.latitude, self.center.longitude, self.query.radius_miles)
+
+    def describe(self) -> str:
+        """A sentence: ``"Detox within 25 miles of Tampa, FL: 12 facilities"``."""
+        from .engine import describe
+
+        return describe(self)

@@ -1,0 +1,55 @@
+"""The store interface: what every screen (app, view, map, API, CLI, exports) may ask of a directory.
+
+A store answers a :class:`~directory.search.Query` with a
+:class:`~directory.search.SearchResult` (ids, distances, records, facets), finds one
+:class:`~directory.facility.Facility` by id, resolves a place, and counts its facilities.
+:class:`~directory.search.Directory` (the facilities file loaded into memory) is today's
+implementation; another (a database) only has to implement this protocol, and
+:func:`open_store` is where a front end's ``--data`` / ``DIRECTORY_FACILITIES`` picks one.
+
+>>> store = open_store()
+>>> isinstance(store, Store), store.count() > 20_000
+(True, True)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from .facility import Facility
+from .geocode import Place
+from .search import Query, SearchResult
+from .taxonomy import Taxonomy
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A searchable directory of facilities."""
+
+    #: The vocabulary the store's filters resolve names with.
+    taxonomy: Taxonomy
+
+    def search(self, query: Query) -> SearchResult:
+        """Every facility matching ``query``, in its order, with facets over all matches."""
+        ...
+
+    def facility(self, facility_id: str) -> Facility | None:
+        """One facility by id, or None."""
+        ...
+
+    def resolve(self, near: str | tuple[float, float]) -> Place:
+        """Where a search for ``near`` is centred (raises :class:`~directory.errors.LocationNotFound`)."""
+        ...
+
+    def count(self) -> int:
+        """How many facilities the store holds."""
+        ...
+
+
+def open_store(data: str | Path | None = None, *, geocoder: object | None = None) -> Store:
+    """The store for ``data``: a facilities file (default: ``$DIRECTORY_FACILITIES`` or the shipped one)."""
+    from . import paths
+    from .search import Directory
+
+    return Directory.load(data or paths.facilities_file(), geocoder=geocoder)

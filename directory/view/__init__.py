@@ -1,0 +1,26 @@
+"""What a search screen needs, as plain Python: the form and its URL, the list, the detail, the downloads.
+
+The Streamlit app (``app.py``) and any other front end are thin adapters over this
+package: they read widgets into a :class:`SearchForm`, call :func:`run` with a
+:class:`~directory.store.Store`, and render the :class:`Outcome`, the rows of
+:func:`result_table` and a :class:`FacilityDetail`. Nothing here imports Streamlit.
+
+========================  ============================================================
+:mod:`.form`              the form (fields from the filter registry) ↔ URL; the outcome
+:mod:`.results`           the list beside the map
+:mod:`.detail`            one facility's detail
+:mod:`.downloads`         CSV, Excel, GeoJSON, printable list
+:mod:`.text`              escaping, and the only links a screen makes
+========================  ============================================================
+"""
+
+from .detail import STALE_AFTER_YEARS, FacilityDetail, contacts, highlights, provenance, stale_note
+from .downloads import ATTRIBUTION, Download, downloads, printable_list
+from .form import DEFAULT_RADIUS, PARAM_OF, RADII, Outcome, SearchForm, option_label, run
+from .results import BADGE_GROUPS, LIST_LIMIT, badges, groups_of, list_note, result_table
+from .text import directions_url, md_escape, md_link, tel_url, website_url
+
+__all__ = ["ATTRIBUTION", "BADGE_GROUPS", "DEFAULT_RADIUS", "LIST_LIMIT", "PARAM_OF", "RADII", "STALE_AFTER_YEARS",
+           "Download", "FacilityDetail", "Outcome", "SearchForm", "badges", "contacts", "directions_url", "downloads",
+           "groups_of", "highlights", "list_note", "md_escape", "md_link", "option_label", "printable_list",
+           "provenance", "result_table", "run", "stale_note", "tel_url", "website_url"]

@@ -1,0 +1,147 @@
+"""The detail of one facility, as the detail view and the printed list show it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from ..facility import Facility
+from ..taxonomy import Taxonomy
+from .text import directions_url, tel_url, website_url
+
+#: A record's services are "old" when their release is this many years before today.
+STALE_AFTER_YEARS = 3
+
+
+@dataclass
+class FacilityDetail:
+    """A facility as the detail view and the printed list show it. All text is raw:
+    renderers escape it."""
+
+    facility_id: str
+    name: str
+    program: str
+    address_lines: list[str]
+    phone: str
+    phone_url: str | None
+    intake_phone: str
+    intake_phone_url: str | None
+    website: str | None
+    directions: str
+    latitude: float
+    longitude: float
+    #: Category name → service labels, in code-book order.
+    services: dict[str, list[str]]
+    types: list[str]
+    accreditation: list[str]
+    payment: list[str]
+    populations: list[str]
+    sources: list[str]
+    source_date: str
+    services_as_of: str
+    stale_note: str
+    distance_miles: float | None = None
+    #: "State licence 191198AP, expires 2027-10-31; capacity 6" when a licence list knows the site.
+    licence: str = ""
+
+    @classmethod
+    def from_record(cls, record: Facility | Mapping[str, object], taxonomy: Taxonomy, *,
+                    today: date | None = None, distance_miles: float | None = None) -> "FacilityDetail":
+        """The detail of a :class:`~directory.facility.Facility` (or of a storage row, whose
+        ``distance_miles`` is kept)."""
+        if not isinstance(record, Facility):
+            distance = str(record.get("distance_miles", "") or "")
+            if distance and distance != "nan" and distance_miles is None:
+                distance_miles = float(distance)
+            record = Facility.from_row(record)
+        f = record
+        by_category: dict[str, list[str]] = {}
+        order = list(taxonomy.categories().values())
+        for code in sorted(f.service_codes):
+            service = taxonomy.get(code)
+            if not service.known:
+                continue
+            by_category.setdefault(service.category, []).append(service.label)
+        services = {c: sorted(set(by_category[c]), key=str.lower)
+                    for c in sorted(by_category, key=lambda c: order.index(c) if c in order else len(order))}
+        code_set = f.service_codes
+
+        def groups(family: str) -> list[str]:
+            return [g.label for g in taxonomy.groups_in(family) if g.codes & code_set]
+
+        street = ", ".join(p for p in (f.street1, f.street2) if p)
+        town = f"{f.city}, {f.state} {f.zip}".strip(", ")
+        lat, lon = float(f.latitude or 0.0), float(f.longitude or 0.0)
+        as_of = f.services_as_of.isoformat() if f.services_as_of else ""
+        return cls(
+            facility_id=f.facility_id, name=f.name, program=f.name2,
+            address_lines=[line for line in (street, town) if line],
+            phone=f.phone, phone_url=tel_url(f.phone),
+            intake_phone=f.intake_phone, intake_phone_url=tel_url(f.intake_phone),
+            website=website_url(f.website), directions=directions_url(lat, lon),
+            latitude=lat, longitude=lon, services=services,
+            types=[g.label for g in taxonomy.groups_in("service") if g.codes & code_set] + groups("medication"),
+            accreditation=groups("accreditation"), payment=groups("payment"), populations=groups("population"),
+            sources=list(f.sources) or ([f.source] if f.source else []),
+            source_date=f.source_date.isoformat() if f.source_date else "", services_as_of=as_of,
+            stale_note=stale_note(as_of, today), distance_miles=distance_miles,
+            licence=_licence(f.extra),
+        )
+
+
+def contacts(detail: FacilityDetail) -> list[tuple[str, str, str | None]]:
+    """The detail's contact lines as (label, text, link): phone, intake (when it differs), website,
+    directions."""
+    lines: list[tuple[str, str, str | None]] = []
+    if detail.phone:
+        lines.append(("Phone", detail.phone, detail.phone_url))
+    if detail.intake_phone and detail.intake_phone != detail.phone:
+        lines.append(("Intake", detail.intake_phone, detail.intake_phone_url))
+    if detail.website:
+        lines.append(("Website", detail.website, detail.website))
+    lines.append(("", "Directions (OpenStreetMap)", detail.directions))
+    return lines
+
+
+def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
+    """The headline facts that are present: treatment, accreditation, payment, populations."""
+    return [(heading, values) for heading, values in (
+        ("Treatment", detail.types), ("Accreditation", detail.accreditation),
+        ("Payment", detail.payment), ("Populations", detail.populations)) if values]
+
+
+def provenance(detail: FacilityDetail) -> str:
+    """Where the record comes from and how old it is, in one sentence."""
+    return (f"Source: {', '.join(detail.sources)}; record as of {detail.source_date}; "
+            f"services as of {detail.services_as_of}. Facility id {detail.facility_id}.")
+
+
+def _licence(text: Mapping[str, str]) -> str:
+    number = text.get("license_number", "")
+    if not number:
+        return ""
+    parts = [f"State licence {number}"]
+    if text.get("license_expiration"):
+        parts[0] += f", expires {text['license_expiration']}"
+    if text.get("capacity") and text["capacity"] != "0":
+        parts.append(f"capacity {text['capacity']}")
+    return "; ".join(parts)
+
+
+def stale_note(services_as_of: str, today: date | None = None) -> str:
+    """A warning when a record's services come from an old release.
+
+    >>> stale_note("2015-03-31", date(2026, 11, 26))
+    'Services as listed in 2015 — call to confirm.'
+    >>> stale_note("2025-06-01", date(2026, 11, 26))
+    ''
+    """
+    match = re.match(r"(\d{4})", services_as_of or "")
+    if not match:
+        return "The date of these services is unknown — call to confirm."
+    year = int(match.group(1))
+    if (today or date.today()).year - year >= STALE_AFTER_YEARS:
+        return f"Services as listed in {year} — call to confirm."
+    return ""

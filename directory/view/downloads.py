@@ -1,0 +1,54 @@
+"""What a person can download from a search: CSV, Excel, GeoJSON and a printable list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..search import SearchResult
+from ..store import Store
+from .results import badges
+
+
+#: Shown in the app footer and on printed lists.
+ATTRIBUTION = ("Facility data: SAMHSA, public domain (N-SSATS 2015 directory; locator lists 2020-2021 and "
+               "OTP directory 2022 as compiled by the Opioid Environment Policy Scan, doi:10.5281/zenodo.5842465; "
+               "FindTreatment.gov 2025). California licence data: California DHCS, CC-BY 4.0. "
+               "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau.")
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file a person can download; ``make`` builds the bytes only when asked."""
+
+    label: str
+    file_name: str
+    mime: str
+    make: object  # Callable[[], bytes | str]
+
+
+def printable_list(store: Store, result: SearchResult, *, today: date | None = None) -> str:
+    """The referral list as a printable HTML page."""
+    from ..exports import to_html
+
+    frame = result.frame.assign(services=badges(store, result.frame))
+    when = (today or date.today()).isoformat()
+    return to_html(frame, title="Treatment facilities — referral list", subtitle=result.describe(),
+                   generated=f"Printed {when}.", attribution=ATTRIBUTION)
+
+
+def downloads(store: Store, result: SearchResult) -> list[Download]:
+    """CSV (Excel-safe), XLSX, GeoJSON and the printable list, all from :mod:`directory.exports`."""
+    from .. import exports
+
+    name = exports.result_filename
+    return [
+        Download("CSV", name(result, "csv"), "text/csv", lambda: exports.to_csv(result.frame)),
+        Download("Excel", name(result, "xlsx"),
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 lambda: exports.to_xlsx(result.frame)),
+        Download("GeoJSON", name(result, "geojson"), "application/geo+json",
+                 lambda: exports.geojson_text(result.frame, area=result.area)),
+        Download("Printable list", name(result, "html"), "text/html",
+                 lambda: printable_list(store, result)),
+    ]

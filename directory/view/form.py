@@ -1,0 +1,229 @@
+"""The search screen's form: its fields (derived from the filter registry), its URL, its outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, make_dataclass, replace
+
+from ..errors import DirectoryError, LocationNotFound, UnknownNameError
+from ..filters import APP_FILTERS, MAX_TEXT
+from ..search import Query, SearchResult
+from ..states import state_code
+from ..store import Store
+from ..taxonomy import Taxonomy
+
+#: The radius choices offered, in miles.
+RADII = (5, 10, 25, 50, 100, 250, 500)
+DEFAULT_RADIUS = 25
+
+#: URL query-string name of each form field.
+PARAM_OF = {"near": "near", "radius": "radius"}
+for _f in APP_FILTERS:
+    PARAM_OF[_f.field] = _f.param
+    if _f.field == "services":
+        PARAM_OF["match"] = "match"
+PARAM_OF["facility"] = "facility"
+_REPEATED = {f.field for f in APP_FILTERS if f.repeatable}
+
+
+class _FormMethods:
+    @classmethod
+    def from_params(cls, params: Mapping[str, object], taxonomy: Taxonomy | None = None
+                    ) -> tuple["SearchForm", list[str]]:
+        """Read a URL query string leniently: values that cannot be used are dropped, each with a warning.
+
+        ``params`` maps names to a string or a list of strings (repeatable names).
+
+        >>> form, warnings = SearchForm.from_params({"near": "Tampa, FL", "service": ["detox", "mat"], "radius": "50"})
+        >>> form.near, form.services, form.radius, warnings
+        ('Tampa, FL', ('detox', 'mat'), 50, [])
+        >>> SearchForm.from_params({"radius": "7", "service": "detx"})[1]
+        ['radius 7 is not offered; using 5 miles', "unknown treatment type 'detx' (did you mean detox, residential?)"]
+        """
+        taxonomy = taxonomy or Taxonomy.load()
+        warnings: list[str] = []
+        values: dict[str, object] = {}
+
+        def all_of(key: str) -> list[str]:
+            raw = params.get(key)
+            if raw is None:
+                return []
+            items = [raw] if isinstance(raw, str) else list(raw)  # type: ignore[call-overload]
+            return [str(v).strip()[:MAX_TEXT] for v in items if str(v).strip()]
+
+        def last(key: str) -> str:
+            items = all_of(key)
+            return items[-1] if items else ""
+
+        for attr in ("near", "facility"):
+            values[attr] = last(PARAM_OF[attr])
+        radius = last("radius")
+        if radius:
+            values["radius"] = _nearest_radius(radius, warnings)
+        match = last("match").lower()
+        if match:
+            if match in ("any", "all"):
+                values["match"] = match
+            else:
+                warnings.append(f"match must be 'any' or 'all', not {match!r}; using 'any'")
+        for f in APP_FILTERS:
+            if f.kind == "group":
+                chosen: list[str] = []
+                for value in all_of(f.param):
+                    try:
+                        group = taxonomy.resolve(value, f.family)
+                    except UnknownNameError as exc:
+                        hint = f" (did you mean {', '.join(exc.suggestions)}?)" if exc.suggestions else ""
+                        warnings.append(f"unknown {f.label.lower()} {value!r}{hint}")
+                        continue
+                    if group.name not in chosen:
+                        chosen.append(group.name)
+                values[f.field] = tuple(chosen)
+            elif f.kind == "state":
+                state = last(f.param)
+                if state:
+                    code = state_code(state)
+                    if code:
+                        values[f.field] = code
+                    else:
+                        warnings.append(f"unknown state {state!r}; showing every state")
+            else:
+                values[f.field] = last(f.param)
+        return cls(**values), warnings  # type: ignore[return-value]
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        """The form as a URL query string: what differs from the defaults, and the radius whenever
+        there is a place (so a shared link keeps its radius if the default changes).
+
+        >>> SearchForm(near="Tampa, FL", services=("detox",)).to_params()
+        {'near': 'Tampa, FL', 'radius': '25', 'service': ['detox']}
+        >>> SearchForm(state="FL").to_params()
+        {'state': 'FL'}
+        """
+        params: dict[str, str | list[str]] = {}
+        default = SearchForm()
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name) and not (f.name == "radius" and self.near):
+                continue
+            if f.name == "radius" and not self.near:
+                continue
+            key = PARAM_OF[f.name]
+            params[key] = list(value) if f.name in _REPEATED else str(value)
+        return params
+
+    def query_string(self) -> str:
+        """``near=Tampa%2C+FL&service=detox`` — for links that reopen this search."""
+        return urllib.parse.urlencode(self.to_params(), doseq=True)
+
+    def signature(self) -> str:
+        """A short stable key for the search (everything but the selected facility)."""
+        return hashlib.sha1(self.with_(facility="").query_string().encode()).hexdigest()[:12]
+
+    def to_query(self) -> Query:
+        """The library :class:`~directory.search.Query` this form asks for."""
+        chosen = {f.field: (getattr(self, f.field) if f.repeatable else getattr(self, f.field).strip() or None)
+                  for f in APP_FILTERS}
+        return Query(near=self.near.strip() or None, radius_miles=self.radius, match=self.match, **chosen)
+
+    def with_(self, **changes: object) -> "SearchForm":
+        return replace(self, **changes)  # type: ignore[type-var]
+
+
+def _fields() -> list[tuple]:
+    specs: list[tuple] = [("near", "str", field(default="")), ("radius", "int", field(default=DEFAULT_RADIUS))]
+    for f in APP_FILTERS:
+        if f.repeatable:
+            specs.append((f.field, "tuple[str, ...]", field(default=())))
+        else:
+            specs.append((f.field, "str", field(default="")))
+        if f.field == "services":
+            specs.append(("match", "str", field(default="any")))
+    specs.append(("facility", "str", field(default="")))
+    return specs
+
+
+SearchForm = make_dataclass("SearchForm", _fields(), bases=(_FormMethods,), frozen=True)
+SearchForm.__module__ = __name__
+SearchForm.__doc__ = """The search screen's inputs, in friendly names (``detox``, ``joint-commission``):
+the place, the radius, one field per app filter of the registry, and the selected facility."""
+
+
+def _nearest_radius(text: str, warnings: list[str]) -> int:
+    try:
+        wanted = float(text)
+    except ValueError:
+        warnings.append(f"radius {text!r} is not a number; using {DEFAULT_RADIUS} miles")
+        return DEFAULT_RADIUS
+    if not math.isfinite(wanted) or wanted <= 0:
+        warnings.append(f"radius {text!r} is not offered; using {DEFAULT_RADIUS} miles")
+        return DEFAULT_RADIUS
+    best = min(RADII, key=lambda r: (abs(r - wanted), -r))
+    if best != wanted:
+        warnings.append(f"radius {text} is not offered; using {best} miles")
+    return best
+
+
+@dataclass
+class Outcome:
+    """The answer to a form: a result, or one readable message (with suggestions)."""
+
+    form: "SearchForm"
+    result: SearchResult | None = None
+    message: str = ""
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+    @property
+    def heading(self) -> str:
+        """``Showing results near Washington, IN`` (or for the whole directory)."""
+        if self.result is None:
+            return ""
+        center = self.result.center
+        if center is None:
+            return "Showing facilities in the whole directory — type a place to search near it"
+        return f"Showing results near {center.label}"
+
+    @property
+    def notes(self) -> list[str]:
+        """What to tell a person about the result: the nearest were shown instead, or nothing matched."""
+        if self.result is None:
+            return []
+        notes = []
+        if self.result.note:
+            notes.append(f"No facilities matched within {self.form.radius} miles, so the nearest matching ones "
+                         f"are shown ({self.result.note}).")
+        if self.result.total == 0:
+            notes.append("No facilities match these filters. Remove a filter or search a wider area.")
+        return notes
+
+    @property
+    def alternatives(self) -> list[str]:
+        """Other places the typed text could mean (labels), when it was ambiguous."""
+        if self.result is None or self.result.center is None:
+            return []
+        return [a["label"] for a in self.result.center.alternatives if a.get("label")]
+
+
+def run(store: Store, form: SearchForm) -> Outcome:
+    """Search; a bad place or value becomes a message, never an exception."""
+    try:
+        return Outcome(form, store.search(form.to_query()))
+    except LocationNotFound as exc:
+        return Outcome(form, None, f"We could not find {form.near.strip()!r}. Try a ZIP code, "
+                                   "\"City, ST\", an address or \"latitude, longitude\".", list(exc.suggestions))
+    except UnknownNameError as exc:
+        return Outcome(form, None, str(exc), list(exc.suggestions))
+    except DirectoryError as exc:
+        return Outcome(form, None, str(exc))
+
+
+def option_label(taxonomy: Taxonomy, name: str, counts: Mapping[str, int]) -> str:
+    """``Detox (12)``: a group's label with how many of the current results have it."""
+    return f"{taxonomy.group(name).label} ({counts.get(name, 0):,})"

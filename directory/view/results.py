@@ -1,0 +1,82 @@
+"""The results list beside the map: one row per facility, built from the result's records.
+
+Screens read only the :class:`~directory.search.SearchResult` a store returned; which groups a
+row belongs to is worked out from its own service codes (memoised per code set, so a national
+list costs dictionary look-ups, not set algebra).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from ..search import SearchResult
+from ..store import Store
+from ..taxonomy import Taxonomy
+from .text import website_url
+
+#: The treatment types shown as badges in the list, in this order.
+BADGE_GROUPS = ("detox", "mat", "outpatient", "intensive-outpatient", "residential", "inpatient", "telehealth")
+
+#: The list shows at most this many rows (the map and the downloads have them all).
+LIST_LIMIT = 1000
+
+
+@lru_cache(maxsize=200_000)
+def groups_of(taxonomy: Taxonomy, codes: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of the groups ``names`` a record with these ``;``-separated codes belongs to, in that order.
+
+    >>> groups_of(Taxonomy.load(), "dt;sa", ("detox", "mat"))
+    ('detox',)
+    """
+    have = set(codes.split(";"))
+    return tuple(name for name in names if taxonomy.group(name).codes & have)
+
+
+def badges(store: Store, frame: pd.DataFrame) -> list[list[str]]:
+    """For each row of a result frame, the labels of the treatment types (:data:`BADGE_GROUPS`) it offers."""
+    taxonomy = store.taxonomy
+    labels = {g: taxonomy.group(g).label for g in BADGE_GROUPS}
+    return [[labels[g] for g in groups_of(taxonomy, codes, BADGE_GROUPS)] for codes in frame["service_codes"].tolist()]
+
+
+def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LIMIT) -> pd.DataFrame:
+    """The list beside the map: distance, name, city, phone, website (as a URL), badges —
+    the first ``limit`` rows of the result, in its order."""
+    frame = result.frame if limit is None else result.frame.iloc[:limit]
+    distance = (frame["distance_miles"].to_numpy(dtype=float) if "distance_miles" in frame
+                else np.full(len(frame), np.nan))
+    return pd.DataFrame({
+        "facility_id": frame["facility_id"].to_numpy(dtype=object),
+        "distance_miles": distance,
+        "name": np.array([_title(a, b) for a, b in zip(frame["name"].tolist(), frame["name2"].tolist())], dtype=object),
+        "city": np.array([f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())], dtype=object),
+        "phone": frame["phone"].to_numpy(dtype=object),
+        "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
+        "services": _object_column(badges(store, frame)),
+    })
+
+
+def list_note(result: SearchResult, limit: int = LIST_LIMIT) -> str:
+    """Said under a list that shows only part of the result ('' when it shows all)."""
+    if result.total <= limit:
+        return ""
+    return (f"The list shows the first {limit:,} of {result.total:,} facilities; the map shows all of them, and "
+            "the downloads have every one. Type a place or add a filter to narrow the list.")
+
+
+def _title(name: str, name2: str) -> str:
+    return f"{name} — {name2}" if name2 else str(name)
+
+
+@lru_cache(maxsize=100_000)
+def _website(text: str) -> str | None:
+    return website_url(text)
+
+
+def _object_column(values: list) -> np.ndarray:
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return column

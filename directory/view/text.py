@@ -1,0 +1,69 @@
+"""Text that is safe to render, and the only links a screen makes (website, phone, directions)."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+from ..normalize import phones
+
+
+def website_url(text: object) -> str | None:
+    """A clickable URL for a website field (scheme added), or None; only http(s).
+
+    >>> website_url("www.example.org"), website_url("javascript:alert(1)"), website_url("")
+    ('https://www.example.org', None, None)
+    """
+    value = str(text or "").strip()
+    if not value:
+        return None
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I):
+        if ":" in value.split("/")[0] and not re.match(r"^[\w.-]+:\d+", value):
+            return None
+        value = "https://" + value
+    parsed = urllib.parse.urlsplit(value)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+        return None
+    return value
+
+
+def tel_url(phone: object) -> str | None:
+    """``tel:+18135550100`` for a US phone number (extension kept as ``;ext=``), else None.
+
+    >>> tel_url("813-555-0100 x12")
+    'tel:+18135550100;ext=12'
+    """
+    found = phones(str(phone or ""))
+    if not found:
+        return None
+    number, _, ext = found[0].partition(" x")
+    return f"tel:+1{number.replace('-', '')}" + (f";ext={ext}" if ext.strip("0") else "")
+
+
+def directions_url(latitude: float, longitude: float) -> str:
+    """Directions to a point on OpenStreetMap (the person enters where they start)."""
+    return (f"https://www.openstreetmap.org/directions?route=%3B{latitude:.5f}%2C{longitude:.5f}"
+            f"#map=16/{latitude:.5f}/{longitude:.5f}")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
+
+
+def md_escape(text: object) -> str:
+    """Facility text made inert for Markdown renderers (Streamlit's included): every ASCII
+    punctuation character that Markdown, HTML, LaTeX (``$``) or colour directives (``:blue[``)
+    could use is backslash-escaped; line breaks become spaces.
+
+    >>> md_escape("<b>[x](javascript:1)</b> $5 :red[hi]")
+    '\\\\<b\\\\>\\\\[x\\\\]\\\\(javascript\\\\:1\\\\)\\\\</b\\\\> \\\\$5 \\\\:red\\\\[hi\\\\]'
+    """
+    value = "" if text is None else re.sub(r"\s+", " ", str(text)).strip()
+    return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+def md_link(text: object, url: str | None) -> str:
+    """A Markdown link with escaped text and a URL with no characters that could end it early."""
+    if not url:
+        return md_escape(text)
+    safe_url = urllib.parse.quote(url, safe=":/?#@!$&'*+,;=%~-._")
+    return f"[{md_escape(text)}]({safe_url})"
