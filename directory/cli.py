@@ -153,12 +153,12 @@ def services(groups: bool, as_json: bool) -> None:
       directory services | grep -i methadone
       directory services --groups
     """
-    from .taxonomy import FAMILIES, Taxonomy
+    from .taxonomy import Taxonomy
 
     tax = Taxonomy.load()
     if groups:
         rows = [{"family": g.family, "group": g.name, "label": g.label, "codes": sorted(g.codes)}
-                for family in FAMILIES for g in tax.groups_in(family)]
+                for family in tax.families() for g in tax.groups_in(family)]
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return

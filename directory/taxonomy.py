@@ -38,8 +38,6 @@ from rapidfuzz import process
 from . import paths
 from .errors import UnknownNameError
 
-#: Families of friendly groups, in display order (``groups.csv`` may add more; see :meth:`Taxonomy.families`).
-FAMILIES = ("service", "medication", "accreditation", "payment", "population")
 
 #: A token shaped like a service code (the 2015 directory's PDF text adds words such as "Methadone").
 _CODE_SHAPE = re.compile(r"^[a-z][a-z0-9]{0,9}$")
