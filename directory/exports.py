@@ -137,12 +137,14 @@ def filename(parts: Iterable[str], radius_miles: float | None, extension: str) -
 
 def result_filename(result, extension: str) -> str:
     """The file name for a :class:`~directory.search.SearchResult`."""
+    from .filters import FILTERS
+
     q = result.query
-    parts = ["-".join(q.services) or "facilities", *q.medications, *q.accreditations, *q.payments, *q.populations]
-    if q.city:
-        parts.append(q.city)
-    if q.state:
-        parts.append(q.state)
+    parts = ["-".join(q.services) or "facilities"]
+    for f in FILTERS:
+        value = getattr(q, f.field)
+        if f.in_filename and value and f.field != "services":
+            parts.extend(value if f.repeatable else [value])
     near = q.near if isinstance(q.near, str) else (result.center.label if result.center else "")
     if near:
         parts.append(near)
