@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
+from directory import Directory
 from directory.taxonomy import Taxonomy
 
 DATA = Path(__file__).parent / "data"
@@ -14,6 +16,17 @@ REPO = Path(__file__).parent.parent
 @pytest.fixture(scope="session")
 def taxonomy() -> Taxonomy:
     return Taxonomy.load()
+
+
+@lru_cache(maxsize=1)
+def national_directory() -> Directory:
+    """The shipped national directory, loaded once per test process."""
+    return Directory.load()
+
+
+@pytest.fixture(scope="session")
+def national() -> Directory:
+    return national_directory()
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:

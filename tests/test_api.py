@@ -15,11 +15,13 @@ from directory import exports
 from directory.api import create_app
 from directory.search import Directory, Query
 
+from .conftest import national_directory
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-DIRECTORY = Directory.load()
+DIRECTORY = national_directory()
 APP = create_app(DIRECTORY)
 
 

@@ -23,7 +23,7 @@ import pytest
 
 from directory.search import Directory, Query
 
-from .conftest import REPO
+from .conftest import REPO, national_directory
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
@@ -109,7 +109,7 @@ def shot(page, name: str) -> Path:
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:
-    return Directory.load()
+    return national_directory()
 
 
 def test_search_filter_download_select(page, server, directory):

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from directory import exports
 from directory.search import Directory, Query
 
-from .conftest import DATA
+from .conftest import DATA, national_directory
 
 CHELSEA = DATA / "facilities_chelsea.csv"
 PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd", "-2+3",
@@ -96,10 +96,5 @@ def test_filename_is_derived_from_the_query(query, name):
     assert exports.result_filename(result, "csv") == name
 
 
-_NATIONAL: list[Directory] = []
-
-
 def national() -> Directory:
-    if not _NATIONAL:
-        _NATIONAL.append(Directory.load())
-    return _NATIONAL[0]
+    return national_directory()

@@ -11,12 +11,12 @@ from directory.normalize import norm_city
 from directory.schema import read_facilities
 from directory.search import Directory, Query, bounding_boxes, circle, haversine_miles
 
-from .conftest import REPO
+from .conftest import REPO, national_directory
 
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:
-    return Directory.load()
+    return national_directory()
 
 
 @pytest.fixture(scope="module")

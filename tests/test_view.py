@@ -22,14 +22,16 @@ from directory.search import Directory, Query
 from directory.states import STATES
 from directory.taxonomy import Taxonomy
 
+from .conftest import national_directory
+
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:
-    return Directory.load()
+    return national_directory()
 
 
 TAXONOMY = Taxonomy.load()
-DIRECTORY = Directory.load()
+DIRECTORY = national_directory()
 
 
 def names(family: str) -> list[str]:
