@@ -311,6 +311,7 @@ def search(near: str | None, radius: float, nearest: int | None, match: str, wit
       directory search --near "Tampa, FL" --service detox
       directory search --near 02150 --service mat --payment medicaid --format csv -o list.csv
       directory search --state VT --medication buprenorphine --format xlsx -o vt.xlsx
+      directory search --near "Miami, FL" --language spanish
     """
     from . import exports
     from .search import Query

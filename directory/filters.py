@@ -10,9 +10,9 @@ from :data:`FILTERS`; adding a filter chosen from groups is one entry here plus 
 rows in ``data/codebook/groups.csv``.
 
 >>> [f.param for f in FILTERS if f.kind == "group"]
-['service', 'medication', 'accreditation', 'payment', 'population']
->>> by_param("medication").field
-'medications'
+['service', 'medication', 'accreditation', 'payment', 'population', 'language']
+>>> by_param("language").field
+'languages'
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ FILTERS: tuple[Filter, ...] = (
            help="medicaid, medicare, private-insurance, cash, sliding-fee …; repeatable"),
     Filter("populations", "population", "group", "Populations served", "population", "serving {}",
            help="adolescents, veterans, pregnant-postpartum, lgbtq …; repeatable"),
+    Filter("languages", "language", "group", "Language of treatment", "language", "offering treatment in {}",
+           help="spanish, american-indian-alaska-native, sign-language, other-languages; repeatable"),
     Filter("city", "city", "city", "City", phrase="in {}", help="city name (exact, case-insensitive)"),
     Filter("county", "county", "county", "County", phrase="in {} county", in_app=False, in_filename=False,
            help="county name"),

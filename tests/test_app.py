@@ -9,14 +9,14 @@ from streamlit.testing.v1 import AppTest
 
 from directory.search import Directory, Query
 
-from .conftest import REPO
+from .conftest import REPO, national_directory
 
 APP = str(REPO / "app.py")
 
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:
-    return Directory.load()
+    return national_directory()
 
 
 def start(params: dict | None = None) -> AppTest:
@@ -173,3 +173,16 @@ def test_facility_text_is_escaped(tmp_path, monkeypatch):
     at = start({"facility": row["facility_id"]})
     heading = [m.value for m in at.markdown if m.value.startswith("### ")][0]
     assert "\\<img" in heading and "\\[click\\]\\(javascript\\:alert" in heading and "\\:red\\[" in heading
+
+
+def test_language_filter_comes_from_the_registry(directory):
+    at = start({"near": "Miami, FL", "language": "spanish"})
+    widget = at.multiselect(key="w_languages")
+    assert widget.label == "Language of treatment" and widget.value == ["spanish"]
+    expected = directory.search(Query(near="Miami, FL", languages=("spanish",)))
+    assert listed_ids(at) == expected.ids
+    assert "offering treatment in Spanish" in sentence(at)
+    widget.set_value(["spanish", "other-languages"]).run()
+    assert not at.exception
+    assert listed_ids(at) == directory.search(Query(near="Miami, FL", languages=("spanish", "other-languages"))).ids
+    assert as_list(at.query_params["language"]) == ["spanish", "other-languages"]

@@ -113,4 +113,6 @@ Query.__doc__ = """What to search for. Values within a group filter combine by `
 
 >>> Query(near="Tampa, FL", services=("detox",)).radius_miles
 25.0
+>>> Query(languages="spanish").languages
+('spanish',)
 """
