@@ -15,15 +15,12 @@ import numpy as np
 
 from _table import print_table
 
+from directory.geo import great_circle_km
 from directory.geocode import offline
 from directory.geocode.boundaries import lies_in_another_state
 from directory.schema import read_facilities
 
 
-def haversine_km(lat1, lon1, lat2, lon2):
-    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
 
 
 def score(name, records, located, seconds):
@@ -32,7 +29,7 @@ def score(name, records, located, seconds):
     lon = np.array([located[i][1] for i in ok])
     src_lat = np.array([float(records[i]["latitude"]) for i in ok])
     src_lon = np.array([float(records[i]["longitude"]) for i in ok])
-    err = haversine_km(lat, lon, src_lat, src_lon)
+    err = np.array([great_circle_km(*p) for p in zip(lat, lon, src_lat, src_lon)])
     # "Wrong state": inside another state's outline and more than the outlines' 3 km
     # tolerance from its own (the same rule the build uses to flag records).
     wrong = sum(1 for i, a, b in zip(ok, lat, lon) if lies_in_another_state(records[i]["state"], float(a), float(b)))

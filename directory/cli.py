@@ -245,7 +245,7 @@ def locate(query: str, as_json: bool, **geo: Any) -> None:
         return
     click.echo(f"{place.label}\t{place.latitude:.5f}\t{place.longitude:.5f}\t{place.precision}")
     for alt in place.alternatives:
-        click.echo(f"  also: {alt['label']}\t{alt['latitude']:.5f}\t{alt['longitude']:.5f}")
+        click.echo(f"  also: {alt.label}\t{alt.latitude:.5f}\t{alt.longitude:.5f}")
 
 
 @cli.command()
@@ -323,7 +323,7 @@ def search(near: str | None, radius: float, nearest: int | None, match: str, wit
     if fmt == "table":
         click.echo(result.describe())
         if result.center is not None and result.center.alternatives:
-            click.echo("  (also: " + "; ".join(a["label"] for a in result.center.alternatives) + ")")
+            click.echo("  (also: " + "; ".join(a.label for a in result.center.alternatives) + ")")
         _print_table(result.frame)
         return
     if fmt == "xlsx":

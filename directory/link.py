@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .geocode.offline import haversine_km
+from .geo import great_circle_km
 from .normalize import norm_city, norm_street
 from .normalize import norm_name as _norm_name
 
@@ -211,7 +211,7 @@ def metres(a: dict[str, str], b: dict[str, str]) -> float:
                                   float(b["latitude"]), float(b["longitude"]))
     except (KeyError, ValueError):
         return math.inf
-    return haversine_km(lat1, lon1, lat2, lon2) * 1000
+    return great_circle_km(lat1, lon1, lat2, lon2) * 1000
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from .facility import Facility
-from .geocode import Place
+from .geo import Place
 from .search import Query, SearchResult
 from .taxonomy import Taxonomy
 

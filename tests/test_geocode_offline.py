@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from directory.errors import LocationNotFound
-from directory.geocode import locate, offline, parse_query
-from directory.geocode.offline import haversine_km
+from directory.geocode import as_geopy, locate, offline, parse_query
+from directory.geo import great_circle_km as haversine_km
 from directory.states import STATES
 
 # (query, expected label, expected precision, expected state)
@@ -37,8 +37,8 @@ CASES = [
 
 @pytest.mark.parametrize(("query", "label", "precision", "state"), CASES)
 def test_offline_queries(query, label, precision, state):
-    location = offline().geocode(query)
-    assert (location.address, location.raw["precision"], location.raw["state"]) == (label, precision, state)
+    place = offline().locate(query)
+    assert (place.label, place.precision, place.state) == (label, precision, state)
 
 
 @pytest.mark.parametrize("query", ["27.95,-82.46", "27.95 -82.46", "(27.95, -82.46)", "27.95, -82.46"])
@@ -52,12 +52,12 @@ def test_state_is_binding_never_another_washington():
     dc = locate("Washington, DC")
     assert haversine_km(place.latitude, place.longitude, 38.659, -87.173) < 5
     assert haversine_km(place.latitude, place.longitude, dc.latitude, dc.longitude) > 800
-    assert all(alt["label"].endswith(", IN") for alt in place.alternatives)
+    assert all(alt.label.endswith(", IN") for alt in place.alternatives)
 
 
 def test_without_a_state_the_most_populous_wins_and_alternatives_are_listed():
     place = locate("Springfield")
-    labels = [a["label"] for a in place.alternatives]
+    labels = [a.label for a in place.alternatives]
     assert place.label == "Springfield, MO"
     assert {"Springfield, MA", "Springfield, IL"} <= set(labels)
     populations = [p.population for p in offline().gazetteer.find_places("Springfield")]
@@ -102,10 +102,10 @@ def test_geopy_compatible_interface_composes_with_rate_limiter():
     from geopy.extra.rate_limiter import RateLimiter
     from geopy.location import Location
 
-    limited = RateLimiter(offline().geocode, min_delay_seconds=0)
+    limited = RateLimiter(as_geopy(offline()).geocode, min_delay_seconds=0)
     result = limited("Tampa, FL")
     assert isinstance(result, Location) and result.point.latitude == pytest.approx(27.9475, abs=0.01)
-    many = offline().geocode("Springfield", exactly_one=False)
+    many = as_geopy(offline()).geocode("Springfield", exactly_one=False)
     assert isinstance(many, list) and len(many) == 6 and all(isinstance(m, Location) for m in many)
 
 

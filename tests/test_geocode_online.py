@@ -155,11 +155,11 @@ def test_interrupted_batch_resumes_without_repeating_a_request(server, tmp_path)
     class Interrupting(CachedGeocoder):
         calls = 0
 
-        def geocode(self, query, exactly_one=True, **kwargs):
+        def locate(self, query):
             Interrupting.calls += 1
             if Interrupting.calls == 4:
                 raise KeyboardInterrupt
-            return super().geocode(query, exactly_one, **kwargs)
+            return super().locate(query)
 
     with GeocodeCache(cache_path) as cache:
         base, _ = _geocoder(server, cache)

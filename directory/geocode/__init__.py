@@ -6,36 +6,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .boundaries import fill_counties, outside_stated_state
 from .cache import GeocodeCache
 from .offline import OfflineGeocoder, parse_query
-from .online import CachedGeocoder, OnlineOptions, make_provider
+from ..geo import Place
+from .online import CachedGeocoder, OnlineOptions, as_geopy, make_provider
 
-__all__ = ["CachedGeocoder", "GeocodeCache", "OfflineGeocoder", "OnlineOptions", "Place", "fill_counties",
+__all__ = ["CachedGeocoder", "GeocodeCache", "Geocoder", "OfflineGeocoder", "OnlineOptions", "Place", "as_geopy",
+           "fill_counties",
            "get_geocoder", "locate", "outside_stated_state", "parse_query", "record_locator"]
 
 
-@dataclass(frozen=True)
-class Place:
-    """A resolved location: what a person typed, turned into a point."""
+class Geocoder(Protocol):
+    """What a geocoder is to the library: a name, and ``locate(query) -> Place`` that raises
+    :class:`~directory.errors.LocationNotFound` when nothing fits."""
 
-    query: str
-    label: str
-    latitude: float
-    longitude: float
-    precision: str
-    alternatives: tuple[dict, ...] = field(default_factory=tuple)
+    name: str
 
-    @property
-    def point(self) -> tuple[float, float]:
-        return (self.latitude, self.longitude)
-
-    def to_dict(self) -> dict[str, object]:
-        return {"query": self.query, "label": self.label, "latitude": self.latitude, "longitude": self.longitude,
-                "precision": self.precision, "alternatives": list(self.alternatives)}
+    def locate(self, query: str) -> Place:
+        ...
 
 
 _OFFLINE: OfflineGeocoder | None = None
@@ -60,19 +52,12 @@ def get_geocoder(name: str = "offline", *, cache: str | Path | None = None,
                           fallback=offline())
 
 
-def locate(query: str, geocoder: object | None = None) -> Place:
+def locate(query: str, geocoder: Geocoder | None = None) -> Place:
     """Resolve what a person typed to a :class:`Place`; raise :class:`LocationNotFound` when nothing fits."""
-    from ..errors import LocationNotFound
-
-    location = (geocoder or offline()).geocode(query, exactly_one=True)
-    if location is None:  # a plain geopy provider's "no match"
-        raise LocationNotFound(query, [type(geocoder).__name__])
-    raw = location.raw if isinstance(location.raw, dict) else {}
-    return Place(query, raw.get("label") or location.address, float(location.latitude), float(location.longitude),
-                 raw.get("precision", "address"), tuple(raw.get("alternatives", ())))
+    return (geocoder or offline()).locate(query)
 
 
-def record_locator(geocoder: object | None = None):
+def record_locator(geocoder: Geocoder | None = None):
     """A row locator for importers: ``record -> (lat, lon, precision)`` or None.
 
     Offline, it uses the record's ZIP, city and state (never another state). With an
@@ -88,12 +73,11 @@ def record_locator(geocoder: object | None = None):
         address = ", ".join(p for p in (record.get("street1", ""), record.get("city", ""),
                                         f"{record.get('state', '')} {record.get('zip', '')}".strip()) if p)
         try:
-            location = geocoder.geocode(address)
+            place = geocoder.locate(address)
         except GeocodingError:
             return off.locate_record(record)
-        precision = location.raw.get("precision", "address")
-        if location.raw.get("provider") == "offline":
+        if place.provider == "offline":
             return off.locate_record(record)  # the provider failed: the record's own fields are better
-        return float(location.latitude), float(location.longitude), precision
+        return place.latitude, place.longitude, place.precision
 
     return locate_online

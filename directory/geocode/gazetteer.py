@@ -19,8 +19,8 @@ from ..states import STATES
 
 
 @dataclass(frozen=True)
-class Place:
-    """A populated place from GeoNames."""
+class NamedPlace:
+    """A populated place from GeoNames (a gazetteer entry, not a geocoding answer)."""
 
     name: str
     state: str
@@ -49,8 +49,8 @@ class Gazetteer:
     alternate names and is consulted only when the primary names do not match.
     """
 
-    def __init__(self, zips: dict[str, ZipPoint], places: dict[str, list[Place]],
-                 alternates: dict[str, list[Place]], state_points: dict[str, tuple[float, float]]) -> None:
+    def __init__(self, zips: dict[str, ZipPoint], places: dict[str, list[NamedPlace]],
+                 alternates: dict[str, list[NamedPlace]], state_points: dict[str, tuple[float, float]]) -> None:
         self.zips = zips
         self.places = places
         self.alternates = alternates
@@ -62,7 +62,7 @@ class Gazetteer:
     def load(cls, gazetteer_dir: Path | None = None, boundaries_dir: Path | None = None) -> "Gazetteer":
         return _load(Path(gazetteer_dir or paths.GAZETTEER_DIR), Path(boundaries_dir or paths.BOUNDARIES_DIR))
 
-    def find_places(self, city: str, state: str | None = None) -> list[Place]:
+    def find_places(self, city: str, state: str | None = None) -> list[NamedPlace]:
         """Places called ``city`` (any spelling of St./Saint, Ft./Fort …), in ``state`` when given."""
         key = norm_city(city)
         found = self.places.get(key, [])
@@ -75,7 +75,7 @@ class Gazetteer:
         return found
 
     def names_in(self, state: str | None = None) -> list[str]:
-        """Place labels (``"Tampa, FL"``), in ``state`` when given; cached, used for suggestions."""
+        """NamedPlace labels (``"Tampa, FL"``), in ``state`` when given; cached, used for suggestions."""
         if state not in self._labels:
             self._labels[state] = sorted({p.label for ps in self.places.values() for p in ps
                                           if state is None or p.state == state})
@@ -100,11 +100,11 @@ def _load(gazetteer_dir: Path, boundaries_dir: Path) -> Gazetteer:
     with (gazetteer_dir / "census_zcta2020_internal_points.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             zips[row["zcta"]] = ZipPoint(row["zcta"], row["state"], float(row["lat"]), float(row["lon"]))
-    places: dict[str, list[Place]] = {}
-    alternates: dict[str, list[Place]] = {}
+    places: dict[str, list[NamedPlace]] = {}
+    alternates: dict[str, list[NamedPlace]] = {}
     with (gazetteer_dir / "geonames_us_places_pop500.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            place = Place(row["name"], row["state"], float(row["lat"]), float(row["lon"]), int(row["population"] or 0))
+            place = NamedPlace(row["name"], row["state"], float(row["lat"]), float(row["lon"]), int(row["population"] or 0))
             key = norm_city(place.name)
             places.setdefault(key, []).append(place)
             for alt in row["ascii_alternate_names"].split("|"):

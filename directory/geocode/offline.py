@@ -1,9 +1,9 @@
-"""The default geocoder: offline, from the shipped gazetteer, with geopy's interface.
+"""The default geocoder: offline, from the shipped gazetteer.
 
-``OfflineGeocoder().geocode("Tampa, FL")`` returns a :class:`geopy.location.Location`
-whose ``raw`` carries ``precision`` (``coordinates``, ``zip``, ``city`` or ``state``),
-``state``, ``label`` and ``alternatives``, so it composes with geopy's ``RateLimiter``
-and can be swapped for an online provider.
+``OfflineGeocoder().locate("Tampa, FL")`` returns a :class:`~directory.geo.Place` with its
+``precision`` (``coordinates``, ``zip``, ``city`` or ``state``), ``state`` and
+``alternatives``; :func:`directory.geocode.online.as_geopy` gives it geopy's interface
+when something needs one (``RateLimiter``).
 
 Rules: a state in the query is binding (``Washington, IN`` is the Indiana city, never
 DC); without one, the most populous place of that name wins and the others are listed
@@ -14,19 +14,18 @@ state, unless a city of that name has 100,000 people or more (``New York``).
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-from geopy.location import Location
-from geopy.point import Point
 from rapidfuzz import fuzz, process
 
 from ..errors import LocationNotFound
+from ..geo import Place
+from ..geo import great_circle_km
 from ..normalize import clean_text, norm_city
 from ..states import STATES, state_code
 from .boundaries import lies_in_another_state
-from .gazetteer import Gazetteer, Place
+from .gazetteer import Gazetteer, NamedPlace
 
 #: A city of this size beats a state of the same name ("New York", "Washington").
 BIG_CITY = 100_000
@@ -46,39 +45,11 @@ _TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:-\d{4})?$")
 
 
 @dataclass
-class Resolved:
-    """A resolved place; ``to_location`` turns it into a geopy Location."""
-
-    label: str
-    lat: float
-    lon: float
-    precision: str
-    state: str | None = None
-    alternatives: list["Resolved"] = field(default_factory=list)
-    query: str = ""
-
-    def to_location(self) -> Location:
-        raw = {
-            "query": self.query, "label": self.label, "latitude": self.lat, "longitude": self.lon,
-            "precision": self.precision, "state": self.state,
-            "alternatives": [{"label": a.label, "latitude": a.lat, "longitude": a.lon} for a in self.alternatives],
-        }
-        return Location(self.label, Point(self.lat, self.lon), raw)
-
-
-@dataclass
 class ParsedQuery:
     street: str = ""
     city: str = ""
     state: str | None = None
     zip: str = ""
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _split_state(text: str) -> tuple[str, str | None]:
@@ -123,7 +94,7 @@ def parse_query(query: str) -> ParsedQuery:
 class OfflineGeocoder:
     """Geocoder over the shipped gazetteer. Keyword-only options, geopy-compatible ``geocode``.
 
-    >>> OfflineGeocoder().geocode("Washington, IN").raw["state"]
+    >>> OfflineGeocoder().locate("Washington, IN").state
     'IN'
     """
 
@@ -133,34 +104,24 @@ class OfflineGeocoder:
         self.gazetteer = gazetteer or Gazetteer.load()
         self.max_alternatives = alternatives
 
-    # -- geopy interface -----------------------------------------------------------------------------
-    def geocode(self, query: str, exactly_one: bool = True, timeout: float | None = None,
-                **kwargs: object) -> Location | list[Location]:
+    def locate(self, query: str) -> Place:
         """Resolve ``query``; raise :class:`LocationNotFound` (with suggestions) when nothing fits."""
-        resolved = self.resolve(query)
-        if exactly_one:
-            return resolved.to_location()
-        return [resolved.to_location(), *(a.to_location() for a in resolved.alternatives)]
-
-    # -- resolution ---------------------------------------------------------------------------------------
-    def resolve(self, query: str) -> Resolved:
         text = clean_text(query)
         if not text:
             raise LocationNotFound(query, ["an empty query"])
         found = self._coordinates(text) or self._zip_only(text) or self._structured(text)
-        found.query = query
-        return found
+        return replace(found, query=query)
 
-    def _coordinates(self, text: str) -> Resolved | None:
+    def _coordinates(self, text: str) -> Place | None:
         match = _COORDS.match(text)
         if not match:
             return None
         lat, lon = float(match.group(1)), float(match.group(2))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise LocationNotFound(text, ["latitude, longitude (out of range)"])
-        return Resolved(f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
+        return Place(text, f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
 
-    def _zip_only(self, text: str) -> Resolved | None:
+    def _zip_only(self, text: str) -> Place | None:
         match = _ZIP_ONLY.match(text)
         if not match:
             return None
@@ -169,43 +130,43 @@ class OfflineGeocoder:
             raise LocationNotFound(text, [f"ZIP {match.group(1)}"])
         return found
 
-    def _zip(self, zip5: str, state: str | None) -> Resolved | None:
+    def _zip(self, zip5: str, state: str | None) -> Place | None:
         point = self.gazetteer.zips.get(zip5)
         if point is not None and (state is None or point.state == state):
-            return Resolved(f"{zip5}, {point.state}", point.lat, point.lon, "zip", point.state)
+            return Place(zip5, f"{zip5}, {point.state}", point.lat, point.lon, "zip", point.state)
         area = self.gazetteer.zip3.get(zip5[:3])
         if point is None and area is not None and (state is None or area[2] == state):
             # A PO-box or unique ZIP has no ZCTA: use the centre of its 3-digit area.
-            return Resolved(f"{zip5} (ZIP area {zip5[:3]}xx), {area[2]}", area[0], area[1], "zip", area[2])
+            return Place(zip5, f"{zip5} (ZIP area {zip5[:3]}xx), {area[2]}", area[0], area[1], "zip", area[2])
         return None
 
-    def _city(self, city: str, state: str | None) -> Resolved | None:
+    def _city(self, city: str, state: str | None) -> Place | None:
         places = self.gazetteer.find_places(city, state)
         if not places:
             return None
         best, others = places[0], places[1: 1 + self.max_alternatives]
         if norm_city(city) not in self.gazetteer.places:
             others = []  # matched by an alternate name: GeoNames' other holders of it are mostly noise
-        return Resolved(best.label, best.lat, best.lon, "city", best.state, [_from_place(p) for p in others])
+        return Place(city, best.label, best.lat, best.lon, "city", best.state, tuple(_from_place(p) for p in others))
 
-    def _zip_contradicts_city(self, zip_hit: Resolved, city: str) -> bool:
+    def _zip_contradicts_city(self, zip_hit: Place, city: str) -> bool:
         """True when no place of that name in the ZIP's state lies near the ZIP (a wrong or stale ZIP).
 
         Every same-named place counts, not only the most populous: a state may have two Lisbons.
         """
         places = self.gazetteer.find_places(city, zip_hit.state)
         return bool(places) and places[0].population >= CITY_OVERRULES_ZIP_MIN_POPULATION and all(
-            haversine_km(zip_hit.lat, zip_hit.lon, p.lat, p.lon) > ZIP_CITY_MAX_KM for p in places)
+            great_circle_km(zip_hit.latitude, zip_hit.longitude, p.lat, p.lon) > ZIP_CITY_MAX_KM for p in places)
 
-    def _state(self, code: str) -> Resolved:
+    def _state(self, code: str) -> Place:
         point = self.gazetteer.state_points.get(code)
         if point is None:
             # Freely associated states (FM, MH, PW) are USPS codes without an outline or places here.
             raise LocationNotFound(STATES[code], [f"{STATES[code]} ({code}): no outline or places in the offline gazetteer"])
         lat, lon = point
-        return Resolved(STATES[code], lat, lon, "state", code)
+        return Place(code, STATES[code], lat, lon, "state", code)
 
-    def _structured(self, text: str) -> Resolved:
+    def _structured(self, text: str) -> Place:
         parsed = parse_query(text)
         tried = []
         if parsed.zip:
@@ -216,7 +177,7 @@ class OfflineGeocoder:
                 if city_hit and self._zip_contradicts_city(zip_hit, parsed.city):
                     return city_hit
                 if parsed.city and city_hit:
-                    zip_hit.label = f"{city_hit.label.split(',')[0]}, {zip_hit.state} {parsed.zip}"
+                    return replace(zip_hit, label=f"{city_hit.label.split(',')[0]}, {zip_hit.state} {parsed.zip}")
                 return zip_hit
         bare_state = state_code(parsed.city) if parsed.city and not (parsed.state or parsed.street) else None
         if bare_state:
@@ -268,14 +229,14 @@ class OfflineGeocoder:
         places = self.gazetteer.find_places(record.get("city", ""), state) if state else []
         if zip_hit is None or not places:
             return None
-        if min(haversine_km(zip_hit.lat, zip_hit.lon, p.lat, p.lon) for p in places) > ZIP_CITY_MAX_KM:
+        if min(great_circle_km(zip_hit.latitude, zip_hit.longitude, p.lat, p.lon) for p in places) > ZIP_CITY_MAX_KM:
             return None
         try:
             lat, lon = float(record["latitude"]), float(record["longitude"])
         except (KeyError, ValueError):
             return None
-        distance = haversine_km(lat, lon, zip_hit.lat, zip_hit.lon)
-        return (zip_hit.lat, zip_hit.lon, "zip", distance) if distance > km else None
+        distance = great_circle_km(lat, lon, zip_hit.latitude, zip_hit.longitude)
+        return (zip_hit.latitude, zip_hit.longitude, "zip", distance) if distance > km else None
 
     def locate_record(self, record: dict[str, str]) -> tuple[float, float, str] | None:
         """Coordinates for a facility record from its ZIP, city and state (never another state)."""
@@ -285,19 +246,17 @@ class OfflineGeocoder:
         if zip5 and state:
             hit = self._zip(zip5, state)
             if hit is not None and not (city and self._zip_contradicts_city(hit, city)) \
-                    and not lies_in_another_state(state, hit.lat, hit.lon):
-                return hit.lat, hit.lon, "zip"
+                    and not lies_in_another_state(state, hit.latitude, hit.longitude):
+                return hit.latitude, hit.longitude, "zip"
         if city:
             hit = self._city(city, state) if state else None
             if hit is not None:
-                return hit.lat, hit.lon, "city"
+                return hit.latitude, hit.longitude, "city"
         if state and state in self.gazetteer.state_points:
             lat, lon = self.gazetteer.state_points[state]
             return lat, lon, "state"
         return None
 
 
-def _from_place(place: Place) -> Resolved:
-    return Resolved(place.label, place.lat, place.lon, "city", place.state)
-
-
+def _from_place(place: NamedPlace) -> Place:
+    return Place(place.label, place.label, place.lat, place.lon, "city", place.state)

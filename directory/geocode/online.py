@@ -1,6 +1,8 @@
 """Online geocoders (opt-in): any geopy provider by name, rate-limited, retried, cached, with offline fallback.
 
-geopy's exceptions are translated here, and only here, into the project's errors.
+This is the geopy boundary: geopy's exceptions are translated here, and only here, into the
+project's errors, and its :class:`~geopy.location.Location` becomes a :class:`~directory.geo.Place`
+here (:func:`as_geopy` goes the other way, for code that wants geopy's interface).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from geopy.location import Location
 from geopy.point import Point
 
 from ..errors import GeocoderConfigError, GeocoderServiceError, LocationNotFound
+from ..geo import Place
 from .cache import CachedAnswer, GeocodeCache
 from .offline import OfflineGeocoder
 
@@ -102,9 +105,9 @@ def _precision(location: Location) -> str:
 class CachedGeocoder:
     """An online provider wrapped in the cache, a rate limiter, retries and the offline fallback.
 
-    ``geocode(query)`` returns a geopy Location whose ``raw`` has ``precision`` and
-    ``provider``. When the provider still fails after the retries, the offline
-    geocoder answers and the result carries its lower precision.
+    ``locate(query)`` returns a :class:`~directory.geo.Place` whose ``provider`` names who
+    answered. When the provider still fails after the retries, the offline geocoder answers
+    and the place carries its lower precision and ``provider="offline"``.
     """
 
     def __init__(self, name: str, provider: object, *, cache: GeocodeCache | None = None,
@@ -125,22 +128,20 @@ class CachedGeocoder:
         self.requests = 0
         self.fallbacks = 0
 
-    def geocode(self, query: str, exactly_one: bool = True, **kwargs: object) -> Location:
+    def locate(self, query: str) -> Place:
         if self.cache is not None:
             hit = self.cache.get(self.name, query)
             if hit is not None:
                 if not hit.found:
                     raise LocationNotFound(query, [f"{self.name} (cached: no match)"])
-                return _location(query, hit.label or query, hit.latitude, hit.longitude, hit.precision, self.name)
+                return Place(query, hit.label or query, hit.latitude, hit.longitude, hit.precision or "address",
+                             provider=self.name)
         try:
             location = self._request(query)
         except GeocoderServiceError as exc:
             log.warning("%s failed for %r (%s); using the offline geocoder", self.name, query, exc)
             self.fallbacks += 1
-            offline = self.fallback.geocode(query)
-            offline.raw["provider"] = "offline"
-            offline.raw["fallback_reason"] = str(exc)
-            return offline
+            return self.fallback.locate(query)
         if location is None:
             if self.cache is not None:
                 self.cache.put(self.name, query, CachedAnswer(None, None, None, None))
@@ -149,7 +150,8 @@ class CachedGeocoder:
         if self.cache is not None:
             self.cache.put(self.name, query, CachedAnswer(location.latitude, location.longitude, precision,
                                                           location.address))
-        return _location(query, location.address, location.latitude, location.longitude, precision, self.name)
+        return Place(query, location.address, float(location.latitude), float(location.longitude), precision,
+                     provider=self.name)
 
     def _request(self, query: str) -> Location | None:
         """One logical request: up to ``retries`` retries with exponential backoff on transient errors."""
@@ -173,7 +175,21 @@ class CachedGeocoder:
         return None  # pragma: no cover - the loop always returns or raises
 
 
-def _location(query: str, label: str, lat: float, lon: float, precision: str | None, provider: str) -> Location:
-    raw = {"query": query, "label": label, "latitude": lat, "longitude": lon, "precision": precision or "address",
-           "provider": provider, "alternatives": []}
-    return Location(label, Point(lat, lon), raw)
+class as_geopy:  # noqa: N801 - reads as a function: as_geopy(offline())
+    """geopy's geocoder interface over any of ours: ``geocode(query, exactly_one=True)`` returns a
+    :class:`~geopy.location.Location` (``raw`` holds the place's fields), so it composes with
+    geopy's ``RateLimiter``; ``exactly_one=False`` returns the place and its alternatives."""
+
+    def __init__(self, geocoder: object) -> None:
+        self.geocoder = geocoder
+
+    def geocode(self, query: str, exactly_one: bool = True, **kwargs: object) -> Location | list[Location]:
+        place = self.geocoder.locate(query)  # type: ignore[attr-defined]
+        if exactly_one:
+            return to_location(place)
+        return [to_location(place), *(to_location(a) for a in place.alternatives)]
+
+
+def to_location(place: Place) -> Location:
+    raw = {**place.to_dict(), "state": place.state, "provider": place.provider}
+    return Location(place.label, Point(place.latitude, place.longitude), raw)

@@ -7,7 +7,8 @@ True
 """
 
 from .engine import Directory, describe
-from .geometry import EARTH_RADIUS_MILES, PointIndex, bounding_boxes, circle, haversine_miles, load_polygon
+from ..geo import EARTH_RADIUS_MILES, haversine_miles
+from .geometry import PointIndex, bounding_boxes, circle, load_polygon
 from .query import Query
 from .result import SearchResult
 

@@ -19,8 +19,8 @@ from rapidfuzz import fuzz
 
 from ..errors import LocationNotFound, QueryError
 from ..facility import Facility
-from ..geocode import Place, locate
-from ..geocode.offline import parse_query
+from ..geo import Place
+from ..geocode import locate, parse_query
 from ..normalize import norm_city, norm_name
 from ..schema import read_facilities
 from ..filters import FILTERS, GROUP_FILTERS

@@ -1,8 +1,6 @@
-"""Great-circle distances and search-area geometry.
+"""Search-area geometry: lon/lat boxes, circles, polygons, and the point index.
 
-Distances are great-circle (haversine) on the mean Earth radius, 3958.7613 miles
-(IUGG R1 = 6371.0088 km). Against geopy's ellipsoidal ``geodesic`` they differ by at
-most about 0.5 % (a test checks a sample).
+Distances are :func:`directory.geo.great_circle` (a test checks a sample against geopy).
 """
 
 from __future__ import annotations
@@ -17,20 +15,7 @@ from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputFileError
-
-EARTH_RADIUS_MILES = 3958.7613
-MILES_PER_DEGREE = EARTH_RADIUS_MILES * math.pi / 180
-
-
-def haversine_miles(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Great-circle miles from (lat, lon) to each point (arrays in degrees)."""
-    p1 = math.radians(lat)
-    p2 = np.radians(lats)
-    dp = p2 - p1
-    dl = np.radians(lons) - math.radians(lon)
-    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-
+from ..geo import EARTH_RADIUS_MILES, MILES_PER_DEGREE, haversine_miles
 
 def bounding_boxes(lat: float, lon: float, radius_miles: float) -> list[tuple[float, float, float, float]]:
     """Lon/lat boxes ``(minx, miny, maxx, maxy)`` that cover the circle; split at the antimeridian."""

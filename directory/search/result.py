@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..facility import Facility
-from ..geocode import Place
+from ..geo import Place
 from .geometry import circle
 from .query import Query
 

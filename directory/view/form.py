@@ -208,7 +208,7 @@ class Outcome:
         """Other places the typed text could mean (labels), when it was ambiguous."""
         if self.result is None or self.result.center is None:
             return []
-        return [a["label"] for a in self.result.center.alternatives if a.get("label")]
+        return [a.label for a in self.result.center.alternatives if a.label]
 
 
 def run(store: Store, form: SearchForm) -> Outcome:
