@@ -114,9 +114,11 @@ def read_records(path: str | Path | None = None) -> list[Facility]:
     return [Facility.from_row(row) for row in read_facilities(path).to_dict("records")]
 
 
-def write_records(records: list[Facility], path: str | Path) -> None:
-    """Write typed records in schema column order (extra columns after, in first-seen order), atomically."""
-    extra = list(dict.fromkeys(k for r in records for k in r.extra))
+def write_records(records: list[Facility], path: str | Path, *, extra: list[str] | None = None) -> None:
+    """Write typed records in schema column order, then the ``extra`` columns (default: every extra
+    column the records have, in first-seen order), atomically."""
+    if extra is None:
+        extra = list(dict.fromkeys(k for r in records for k in r.extra))
     write_facilities(pd.DataFrame([r.to_row() for r in records], columns=list(COLUMNS) + extra), path)
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from directory import exports
 from directory.api import create_app
-from directory.search import Directory, Query
+from directory.search import Query
 
 from .conftest import national_directory
 

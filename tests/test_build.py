@@ -7,9 +7,12 @@ import shutil
 import pandas as pd
 import pytest
 
+from dataclasses import replace
+
+from directory import Facility
 from directory.build import build, read_manifest
 from directory.errors import ManifestError
-from directory.schema import COLUMNS, read_facilities, validate, write_facilities
+from directory.schema import COLUMNS, read_facilities, read_records, validate, write_facilities
 
 from .conftest import REPO
 
@@ -75,7 +78,7 @@ def test_the_linked_directory_meets_its_targets():
                                                                                "state"]).all()
     assert (frame["service_codes"] != "").mean() >= 0.90
     assert ((frame["sources"] != "") & (frame["source_date"] != "") & (frame["services_as_of"] != "")).all()
-    pairs = duplicate_pairs(frame)
+    pairs = duplicate_pairs(read_records(REPO / "data/facilities.csv"))
     print(f"\n{n} sites; with codes {(frame['service_codes'] != '').mean():.1%}; "
           f"beyond 'sa' {frame['service_codes'].map(lambda s: bool(set(s.split(';')) - {'sa', ''})).mean():.1%}; "
           f"duplicate pairs {len(pairs)} ({len(pairs) / n:.2%})")
@@ -159,6 +162,7 @@ def test_points_the_zip_and_city_both_contradict_are_replaced(rebuilt):
         assert (float(record["latitude"]), float(record["longitude"])) == (round(zip_point.lat, 6), round(zip_point.lon, 6))
     # Alaska's large ZIPs put ZIP points far from true facilities: without the city agreeing, nothing changes
     record = {"state": "TX", "zip": "77011", "city": "Houston", "latitude": "29.427119", "longitude": "-98.520655"}
+    record = Facility.from_row(record)
     assert offline().contradicts(record)[3] > 300  # synthetic record: the reported San Antonio point
-    assert offline().contradicts(dict(record, city="Nowhere Special")) is None
-    assert offline().contradicts(dict(record, latitude="29.74", longitude="-95.33")) is None
+    assert offline().contradicts(replace(record, city="Nowhere Special")) is None
+    assert offline().contradicts(replace(record, latitude=29.74, longitude=-95.33)) is None

@@ -33,13 +33,18 @@ def test_every_row_is_accounted_for(path, adapter, mapping):
     assert len(result.rejects) == report["rejected"]
 
 
+
+def site_rows(result) -> list[dict[str, str]]:
+    """An import's sites as storage rows (every value text), what these tests read."""
+    return [site.to_row() for site in result.sites.values()]
+
 def test_findtreatment_su_and_mh_listings_collapse_into_one_site():
     result = import_file(FINDTREATMENT, source_date="2025-08-19")
     _, rows = read_rows(FINDTREATMENT)
     header, _ = read_rows(FINDTREATMENT)
     chelsea = [r for r in rows if r[1] == "Chelsea Counseling Center"]
     assert len(chelsea) == 2 and {r[header.index("type_facility")] for r in chelsea} == {"SU", "MH"}
-    sites = [s for s in result.sites.values() if s["name2"] == "Chelsea Counseling Center"]
+    sites = [s for s in site_rows(result) if s["name2"] == "Chelsea Counseling Center"]
     assert len(sites) == 1
     expected = set()
     for row in chelsea:
@@ -51,20 +56,20 @@ def test_findtreatment_su_and_mh_listings_collapse_into_one_site():
 
 def test_nssats_fields_and_artefacts():
     result = import_file(NSSATS, source_date="2015-03-31")
-    by_name = {s["name"]: s for s in result.sites.values()}
+    by_name = {s["name"]: s for s in site_rows(result)}
     # "Methadone/and/Buprenorphine/Clients/Only/SAF/..." keeps codes, reports the words
     assert result.artefacts == {"Methadone": 1, "and": 1, "Buprenorphine": 1, "Clients": 1, "Only": 1}
-    assert all(c == c.lower() for s in result.sites.values() for c in s["service_codes"].split(";"))
+    assert all(c == c.lower() for s in site_rows(result) for c in s["service_codes"].split(";"))
     # a building name in address1 is not the street
-    potomac = next(s for s in result.sites.values() if "Potomac" in s["street1"])
+    potomac = next(s for s in site_rows(result) if "Potomac" in s["street1"])
     assert potomac["street1"] == "1330 South Potomac Street"
     assert potomac["street2"] == "Potomac Street Center, Suite 104-A"
     # intake phones are split from the main phone
-    with_intake = [s for s in result.sites.values() if s["intake_phone"]]
+    with_intake = [s for s in site_rows(result) if s["intake_phone"]]
     assert with_intake and all(s["phone"] != s["intake_phone"] for s in with_intake)
     # ZIPs that lost their leading zero in a spreadsheet are restored when the state agrees
     assert result.repairs["zip leading zeros restored"] == 2
-    assert all(len(s["zip"]) == 5 for s in result.sites.values())
+    assert all(len(s["zip"]) == 5 for s in site_rows(result))
     # Yap (FM) geocoded to Mexico by the source: rejected, not moved
     assert result.rejected_by_reason == {"coordinates outside the US": 1}
     assert "Yap Memorial Hospital" not in by_name
@@ -72,7 +77,7 @@ def test_nssats_fields_and_artefacts():
 
 def test_mapped_csv_maps_columns_codes_and_extras():
     result = import_file(CA, mapping=CA_MAPPING, source_date="2026-08-21")
-    sites = list(result.sites.values())
+    sites = list(site_rows(result))
     assert all("stag" in s["service_codes"].split(";") for s in sites)
     detox = [s for s in sites if "dt" in s["service_codes"].split(";")]
     assert len(detox) == 2
@@ -92,7 +97,7 @@ def test_rows_without_coordinates_use_the_locator():
         return (34.05, -117.75, "zip")
 
     result = import_file(CA, mapping=CA_MAPPING, source_date="2026-08-21", locate=locate)
-    pomona = next(s for s in result.sites.values() if s["city"] == "POMONA")
+    pomona = next(s for s in site_rows(result) if s["city"] == "POMONA")
     assert calls == ["91766"]
     assert (pomona["latitude"], pomona["geocode_precision"]) == ("34.050000", "zip")
 
@@ -152,7 +157,7 @@ def test_encodings_and_line_endings(tmp_path, variant):
     else:
         write_rows(path, header, [row], encoding="latin-1")
     result = import_file(path, adapter="nssats")
-    site = next(iter(result.sites.values()))
+    site = site_rows(result)[0]
     assert site["name"] == "Peñuelas Centro de Tratamiento"
     assert site["latitude"] and "\r" not in site["notes"]
 
@@ -172,7 +177,7 @@ def test_stray_quote_does_not_swallow_the_following_rows(tmp_path):
     result = import_file(path, adapter="nssats")
     assert result.rows_read == 3
     assert result.rows_read == result.accepted + result.merged + result.rejected
-    assert {"First Place", "Third Place"} <= {s["name"] for s in result.sites.values()}
+    assert {"First Place", "Third Place"} <= {s["name"] for s in site_rows(result)}
 
 
 def test_structurally_wrong_files_raise_one_clear_error(tmp_path):

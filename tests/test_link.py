@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
+from directory import Facility
 from directory.build import link_sources, read_manifest
 from directory.importers import import_file
 from directory.link import (
@@ -123,17 +125,22 @@ def test_addresses_compare_after_normalisation():
 
 
 def test_suites_programs_acronyms_and_duplicates():
-    office = {"street1": "5200 Park Road Suite 218-E"}
-    assert units_conflict(office, {"street1": "5200 Park Road Suite 101"})
-    assert not units_conflict({"street1": "164 East 5900 South, Ste 101"}, {"street1": "164 East 5900 South Suite A-101"})
-    assert acronym_match({"name": "JSAS Healthcare Inc"},
-                         {"name": "Jersey Shore Addiction Services T/A Asbury Park Drug Treatment Center"})
-    one = {"name": "Kentucky River Community Care Inc", "name2": "Drug Court Services", "street1": "1060 Grand Avenue",
-           "zip": "41311", "latitude": "37.57", "longitude": "-83.71"}
-    two = dict(one, name2="Lee Outpatient")
+    office = F(street1="5200 Park Road Suite 218-E")
+    assert units_conflict(office, F(street1="5200 Park Road Suite 101"))
+    assert not units_conflict(F(street1="164 East 5900 South, Ste 101"), F(street1="164 East 5900 South Suite A-101"))
+    assert acronym_match(F(name="JSAS Healthcare Inc"),
+                         F(name="Jersey Shore Addiction Services T/A Asbury Park Drug Treatment Center"))
+    one = F(name="Kentucky River Community Care Inc", name2="Drug Court Services", street1="1060 Grand Avenue",
+            zip="41311", latitude="37.57", longitude="-83.71")
+    two = replace(one, name2="Lee Outpatient")
     assert compare(one, two).why == "same address, different programs"
-    assert compare(one, dict(one, name="Kentucky River Community Care", name2="")).same
-    unit1 = {"name": "Evergreen Treatment Services Unit 1", "street1": "1700 Airport Way South", "latitude": "47.58",
-             "longitude": "-122.32"}
-    assert not is_duplicate(unit1, dict(unit1, name="Evergreen Treatment Services Unit 3"))
-    assert is_duplicate(unit1, dict(unit1, name="Evergreen Treatment Services, Unit 1"))
+    assert compare(one, replace(one, name="Kentucky River Community Care", name2="")).same
+    unit1 = F(name="Evergreen Treatment Services Unit 1", street1="1700 Airport Way South", latitude="47.58",
+              longitude="-122.32")
+    assert not is_duplicate(unit1, replace(unit1, name="Evergreen Treatment Services Unit 3"))
+    assert is_duplicate(unit1, replace(unit1, name="Evergreen Treatment Services, Unit 1"))
+
+
+def F(**fields: str) -> Facility:
+    """A record with just these fields (as they would be stored)."""
+    return Facility.from_row(fields)

@@ -9,7 +9,7 @@ it lies inside another state's outline and farther than that from its own.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from shapely.geometry import shape
 from shapely.strtree import STRtree
 
 from .. import paths
+from ..facility import Facility
 
 #: About 3 km: the tolerance for the simplified outlines.
 NEAR_DEGREES = 0.03
@@ -85,32 +86,34 @@ def states(folder: Path | None = None) -> RegionIndex:
     return RegionIndex.from_geojson(Path(folder or paths.BOUNDARIES_DIR) / "us_states_2017_10m.geojson")
 
 
-def fill_counties(records: list[dict[str, str]]) -> int:
-    """Set ``county`` on records that lack it, from their coordinates; return how many were filled."""
-    todo = [r for r in records if not r.get("county") and r.get("latitude")]
+def fill_counties(records: list[Facility]) -> tuple[list[Facility], int]:
+    """The records with ``county`` set, from their coordinates, where it was empty; and how many were filled."""
+    todo = [n for n, r in enumerate(records) if not r.county and r.latitude is not None]
     if not todo:
-        return 0
+        return records, 0
     index = counties()
-    found = index.locate(np.array([float(r["latitude"]) for r in todo]),
-                         np.array([float(r["longitude"]) for r in todo]))
+    found = index.locate(np.array([records[n].latitude for n in todo], dtype=float),
+                         np.array([records[n].longitude for n in todo], dtype=float))
+    out = list(records)
     filled = 0
-    for record, i in zip(todo, found):
-        if i < 0 or index.regions[i].state != record["state"]:
+    for n, i in zip(todo, found):
+        record = records[n]
+        if i < 0 or index.regions[i].state != record.state:
             # On a border or just off the simplified coast: the nearest county of its own state.
             i = _nearest_in_state(index, record, OWN_STATE_DEGREES)
         if i >= 0:
-            record["county"] = index.regions[i].name
+            out[n] = replace(record, county=index.regions[i].name)
             filled += 1
-    return filled
+    return out, filled
 
 
 #: How far (degrees, about 10 km) a border or coastal point may be from a county of its own state.
 OWN_STATE_DEGREES = 0.1
 
 
-def _nearest_in_state(index: RegionIndex, record: dict[str, str], limit: float) -> int:
-    point = shapely.points(float(record["longitude"]), float(record["latitude"]))
-    candidates = index.by_state.get(record["state"], [])
+def _nearest_in_state(index: RegionIndex, record: Facility, limit: float) -> int:
+    point = shapely.points(record.longitude, record.latitude)
+    candidates = index.by_state.get(record.state, [])
     if not candidates:
         return -1
     distances = shapely.distance(index.geometries[candidates], point)
@@ -118,20 +121,20 @@ def _nearest_in_state(index: RegionIndex, record: dict[str, str], limit: float) 
     return candidates[best] if distances[best] <= limit else -1
 
 
-def outside_stated_state(records: list[dict[str, str]]) -> list[dict[str, str]]:
+def outside_stated_state(records: list[Facility]) -> list[dict[str, str]]:
     """Records whose coordinates lie inside another state's outline, away from their own state.
 
     They are listed (for the build report), never moved.
     """
     index = states()
     by_code = {code: rows[0] for code, rows in index.by_state.items()}
-    candidates = [r for r in records if r.get("latitude") and r["state"] in by_code]
+    candidates = [r for r in records if r.latitude is not None and r.state in by_code]
     if not candidates:
         return []
-    lats = np.array([float(r["latitude"]) for r in candidates])
-    lons = np.array([float(r["longitude"]) for r in candidates])
+    lats = np.array([r.latitude for r in candidates], dtype=float)
+    lons = np.array([r.longitude for r in candidates], dtype=float)
     inside = index.locate(lats, lons, near=0)
-    own = np.array([by_code[r["state"]] for r in candidates])
+    own = np.array([by_code[r.state] for r in candidates])
     suspicious = np.flatnonzero((inside >= 0) & (inside != own))
     if not len(suspicious):
         return []
@@ -139,10 +142,10 @@ def outside_stated_state(records: list[dict[str, str]]) -> list[dict[str, str]]:
     flagged = []
     for i in suspicious[far]:
         record = candidates[i]
-        flagged.append({"facility_id": record.get("facility_id", ""), "name": record["name"],
-                        "state": record["state"], "falls_in": index.regions[inside[i]].state,
-                        "latitude": record["latitude"], "longitude": record["longitude"],
-                        "source": record.get("source", "")})
+        row = record.to_row()
+        flagged.append({"facility_id": record.facility_id, "name": record.name,
+                        "state": record.state, "falls_in": index.regions[inside[i]].state,
+                        "latitude": row["latitude"], "longitude": row["longitude"], "source": record.source})
     return flagged
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 
 from ..errors import LocationNotFound
+from ..facility import Facility
 from ..geo import Place
 from ..geo import great_circle_km
 from ..normalize import clean_text, norm_city
@@ -216,7 +217,7 @@ class OfflineGeocoder:
         return [name for name, _, _ in found]
 
     # -- records (batch geocoding) ------------------------------------------------------------------
-    def contradicts(self, record: dict[str, str], *,
+    def contradicts(self, record: Facility, *,
                     km: float = SOURCE_CONTRADICTION_KM) -> tuple[float, float, str, float] | None:
         """When a record's own coordinates lie more than ``km`` from where its ZIP *and* its city
         both put it (the two agreeing within :data:`ZIP_CITY_MAX_KM`), the ZIP answer and the
@@ -224,22 +225,21 @@ class OfflineGeocoder:
 
         Large rural ZIPs (Alaska) put a ZIP point far from a facility, so the city must agree.
         """
-        state = state_code(record.get("state", "") or "")
-        zip_hit = self._zip((record.get("zip", "") or "")[:5], state) if state else None
-        places = self.gazetteer.find_places(record.get("city", ""), state) if state else []
+        state = state_code(record.state)
+        zip_hit = self._zip(record.zip[:5], state) if state else None
+        places = self.gazetteer.find_places(record.city, state) if state else []
         if zip_hit is None or not places:
             return None
         if min(great_circle_km(zip_hit.latitude, zip_hit.longitude, p.lat, p.lon) for p in places) > ZIP_CITY_MAX_KM:
             return None
-        try:
-            lat, lon = float(record["latitude"]), float(record["longitude"])
-        except (KeyError, ValueError):
+        if record.latitude is None or record.longitude is None:
             return None
-        distance = great_circle_km(lat, lon, zip_hit.latitude, zip_hit.longitude)
+        distance = great_circle_km(record.latitude, record.longitude, zip_hit.latitude, zip_hit.longitude)
         return (zip_hit.latitude, zip_hit.longitude, "zip", distance) if distance > km else None
 
     def locate_record(self, record: dict[str, str]) -> tuple[float, float, str] | None:
-        """Coordinates for a facility record from its ZIP, city and state (never another state)."""
+        """Coordinates for a row being imported (its cleaned fields) from its ZIP, city and state
+        (never another state)."""
         state = state_code(record.get("state", "") or "")
         city = record.get("city", "")
         zip5 = (record.get("zip", "") or "")[:5]

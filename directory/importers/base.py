@@ -16,7 +16,8 @@ from typing import ClassVar
 
 from ..errors import MissingColumnsError
 from ..normalize import clean_text, clean_website, facility_id, format_phone, norm_name
-from ..schema import COLUMNS, normalize_zip
+from ..facility import Facility
+from ..schema import normalize_zip
 from ..states import in_us_bounds, state_code
 from ..tables import SourceTable
 from ..taxonomy import Taxonomy
@@ -90,7 +91,7 @@ class ImportResult:
     source_date: str
     path: str
     header: list[str]
-    sites: dict[str, dict[str, str]] = field(default_factory=dict)
+    sites: dict[str, Facility] = field(default_factory=dict)
     rejects: list[dict[str, str]] = field(default_factory=list)
     rows_read: int = 0
     merged: int = 0
@@ -275,8 +276,8 @@ def import_table(
         record["source_date"] = source_date
         record["sources"] = source_id
         record["services_as_of"] = source_date if codes else ""
-        for column in COLUMNS:
-            record.setdefault(column, "")
+    # From here on a site is a typed record; the dicts above were rows being cleaned.
+    result.sites = {fid: Facility.from_row(record) for fid, record in result.sites.items()}
     return result
 
 

@@ -1,0 +1,60 @@
+"""The ``directory`` command line: thin adapters over the library.
+
+Each command parses its options, calls the library, and prints. Errors the
+library raises on purpose (:class:`DirectoryError`) become one line on stderr
+and exit code 2 — never a traceback. Commands live in modules by topic: data
+(import, build, services, validate), places (locate, geocode), search, and service
+(serve, reports).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..errors import DirectoryError
+
+
+class UsageFailure(click.ClickException):
+    """One line on stderr, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Translate the library's errors (and a Ctrl-C) into one line and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DirectoryError as exc:
+            raise UsageFailure(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted; outputs were not changed", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="treatment-directory")
+def cli() -> None:
+    """Directory and geosearch for US substance-use treatment facilities."""
+
+
+def main() -> None:
+    cli(prog_name="directory")
+
+
+# The commands register themselves on ``cli`` when their modules are imported.
+from . import data, places, search, service  # noqa: E402,F401

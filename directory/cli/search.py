@@ -1,0 +1,98 @@
+"""The search command; its filter options come from the filter registry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import UsageFailure, cli, friendly
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per entry of the filter registry: ``--service`` (repeatable), ``--city`` …"""
+    from ..filters import FILTERS
+
+    for f in reversed(FILTERS):
+        func = click.option(f"--{f.param}", f.field, multiple=f.repeatable, help=f.help)(func)
+    return func
+
+
+@cli.command()
+@click.option("--near", help='Where: a ZIP, "City, ST", an address or "lat, lon".')
+@click.option("--radius", "radius", type=float, default=25.0, show_default=True, help="Miles (0 < r <= 500).")
+@click.option("--nearest", type=int, help="The K nearest instead of a radius.")
+@click.option("--match", type=click.Choice(["any", "all"]), default="any", show_default=True,
+              help="Services: any of them, or all of them.")
+@filter_options
+@click.option("--within", type=click.Path(dir_okay=False, path_type=Path), help="GeoJSON polygon to search inside.")
+@click.option("--sort", type=click.Choice(["distance", "name"]), default="distance", show_default=True)
+@click.option("--limit", type=int)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson", "xlsx"]), default="table",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (xlsx needs it; '-' for stdout).")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
+@friendly
+def search(near: str | None, radius: float, nearest: int | None, match: str, within: Path | None, sort: str,
+           limit: int | None, fmt: str, output: Path | None, data: Path | None, **filters: Any) -> None:
+    """Search the directory by place, treatment type and other filters.
+
+    \b
+    Examples:
+      directory search --near "Tampa, FL" --service detox
+      directory search --near 02150 --service mat --payment medicaid --format csv -o list.csv
+      directory search --state VT --medication buprenorphine --format xlsx -o vt.xlsx
+      directory search --near "Miami, FL" --language spanish
+    """
+    from .. import exports
+    from ..search import Query
+    from ..store import open_store
+
+    query = Query(near=near, radius_miles=radius, nearest=nearest, match=match,
+                  within=str(within) if within else None, sort=sort, limit=limit, **filters)
+    result = open_store(data).search(query)
+    if fmt == "table":
+        click.echo(result.describe())
+        if result.center is not None and result.center.alternatives:
+            click.echo("  (also: " + "; ".join(a.label for a in result.center.alternatives) + ")")
+        _print_table(result.frame)
+        return
+    if fmt == "xlsx":
+        if output is None or str(output) == "-":
+            raise UsageFailure("--format xlsx needs --output FILE.xlsx")
+        payload: str | bytes = exports.to_xlsx(result.frame)
+    elif fmt == "csv":
+        payload = exports.to_csv(result.frame)
+    elif fmt == "geojson":
+        payload = exports.geojson_text(result.frame, area=result.area)
+    else:
+        body = exports.json_body(result, query={k: v for k, v in vars(query).items() if v not in (None, (), "")
+                                                and k != "within"})
+        payload = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    if output is None or str(output) == "-":
+        click.echo(payload, nl=False)
+        return
+    from ..tables import atomic_writer
+
+    mode, kwargs = ("wb", {}) if isinstance(payload, bytes) else ("w", {"encoding": "utf-8", "newline": ""})
+    with atomic_writer(output, mode, **kwargs) as fh:
+        fh.write(payload)
+    click.echo(f"{result.describe()} -> {output}", err=True)
+
+
+def _print_table(frame) -> None:
+    if frame.empty:
+        return
+    columns = [("distance_miles", "miles", 6), ("name", "name", 40), ("city", "city", 18), ("state", "st", 2),
+               ("phone", "phone", 18)]
+    columns = [c for c in columns if c[0] in frame.columns]
+    click.echo("  ".join(title.ljust(width) for _, title, width in columns))
+    for row in frame.to_dict("records"):
+        cells = []
+        for key, _, width in columns:
+            value = f"{row[key]:.1f}" if key == "distance_miles" else str(row[key])
+            cells.append(value[:width].ljust(width))
+        click.echo("  ".join(cells).rstrip())
