@@ -151,7 +151,7 @@ if selected and record is None:
     st.warning("The facility in the link is not in this directory any more.")
     selected = None
 
-points = mapview.map_points(store, result.frame)
+points = mapview.map_points(store, result.frame, result.coordinates())
 ss.map_ids = mapview.layer_ids(points)
 map_col, detail_col = st.columns([3, 2], gap="medium")
 with map_col:

@@ -72,24 +72,33 @@ LAYER_IDS = frozenset(t.layer_id for t in TYPES)
 def point_types(store: Store, frame: pd.DataFrame) -> np.ndarray:
     """For each row of a result frame, the index into :data:`TYPES` of its colour class (the first
     type, in :data:`TYPES` order, whose group the row's codes fall in)."""
-    groups = tuple(t.group for t in TYPES[:-1])
-    position = {g: i for i, g in enumerate(groups)}
-    other = len(TYPES) - 1
-    return np.fromiter(
-        (position[found[0]] if found else other
-         for found in (groups_of(store.taxonomy, codes, groups) for codes in frame["service_codes"].tolist())),
-        dtype=np.int64, count=len(frame))
+    taxonomy = store.taxonomy
+    return np.array([_type_of(taxonomy, codes) for codes in frame["service_codes"].tolist()], dtype=np.int64)
 
 
-def map_points(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns the map needs: ``id``, ``n`` (name), ``c`` (city, state), ``lon``, ``lat``, ``t`` (type)."""
+_TYPE_GROUPS = tuple(t.group for t in TYPES[:-1])
+
+
+@lru_cache(maxsize=200_000)
+def _type_of(taxonomy: object, codes: str) -> int:
+    found = groups_of(taxonomy, codes, _TYPE_GROUPS)  # type: ignore[arg-type]
+    return _TYPE_GROUPS.index(found[0]) if found else len(TYPES) - 1
+
+
+def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> pd.DataFrame:
+    """The columns the map needs: ``id``, ``n`` (name), ``c`` (city, state), ``lon``, ``lat``, ``t`` (type).
+    ``points`` are the rows' latitudes and longitudes when the caller has them as floats."""
+    if points is None:
+        points = (pd.to_numeric(frame["latitude"]).to_numpy(dtype=float),
+                  pd.to_numeric(frame["longitude"]).to_numpy(dtype=float))
     places = [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
     return pd.DataFrame({
         "id": np.array(frame["facility_id"].tolist(), dtype=object),
         "n": np.array(frame["name"].tolist(), dtype=object),
         "c": np.array(places, dtype=object),
-        "lon": np.round(pd.to_numeric(frame["longitude"]).to_numpy(dtype=float), COORD_DECIMALS),
-        "lat": np.round(pd.to_numeric(frame["latitude"]).to_numpy(dtype=float), COORD_DECIMALS),
+        "lon": np.round(points[1], COORD_DECIMALS),
+        "lat": np.round(points[0], COORD_DECIMALS),
         "t": point_types(store, frame),
     })
 
@@ -193,7 +202,7 @@ def build_deck(store: Store, result: SearchResult, *, selected: str | None = Non
                style: str | None = None,
                points: pd.DataFrame | None = None) -> pdk.Deck:
     """The map for a result, its view fitted to the results and search circle; ``selected`` rings a facility."""
-    points = map_points(store, result.frame) if points is None else points
+    points = map_points(store, result.frame, result.coordinates()) if points is None else points
     layers: list[pdk.Layer] = [pdk.Layer(
         "GeoJsonLayer", state_outlines(), id="states", stroked=True, filled=True,
         get_fill_color=[250, 249, 245], get_line_color=[150, 150, 150], line_width_min_pixels=1,

@@ -161,7 +161,7 @@ class Directory:
             frame = frame.assign(distance_miles=np.round(distances, 2))
         labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
         return SearchResult(query, frame, center, facets, note, total,
-                            (time.perf_counter() - started) * 1000, labels)
+                            (time.perf_counter() - started) * 1000, labels, (self.lat[rows], self.lon[rows]))
 
     def _filter_mask(self, query: Query, groups: dict[str, list]) -> np.ndarray | None:
         mask: np.ndarray | None = None

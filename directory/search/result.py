@@ -34,6 +34,16 @@ class SearchResult:
     elapsed_ms: float = 0.0
     #: Query field → labels of the groups it was resolved to (by the store's own taxonomy).
     labels: dict[str, list[str]] = field(default_factory=dict)
+    #: Latitudes and longitudes of the rows of ``frame`` as floats, when the store has them at hand
+    #: (else :meth:`coordinates` parses the frame's text).
+    points: tuple[np.ndarray, np.ndarray] | None = None
+
+    def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Latitudes and longitudes of the result's rows, as float arrays."""
+        if self.points is not None:
+            return self.points
+        return (pd.to_numeric(self.frame["latitude"]).to_numpy(dtype=float),
+                pd.to_numeric(self.frame["longitude"]).to_numpy(dtype=float))
 
     @property
     def ids(self) -> list[str]:
