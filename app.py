@@ -1,8 +1,10 @@
 """Streamlit front end for the treatment facility directory — wiring only.
 
-Every computation (search, counts, map layers, detail, exports, reports) comes from the
-``directory`` package; this file reads widgets, calls it, and renders what it returns.
-Run with ``make run`` (binds 127.0.0.1; see ``.streamlit/config.toml``).
+Every computation (search, counts, explanations, map layers, detail, exports, reports) comes
+from the ``directory`` package; this file reads widgets, calls it, and renders what it returns.
+Every text that comes from a URL, a form or the data goes through ``view.md_escape`` (or a
+text-only element) before Streamlit renders it. Run with ``make run`` (binds 127.0.0.1; see
+``.streamlit/config.toml``).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from directory import Store, mapview, open_store, paths, view
 from directory.crisis import CRISIS_LINES
 from directory.errors import DirectoryError
 from directory.filters import APP_FILTERS
-from directory.reports import PROBLEMS, Report, ReportStore
+from directory.reports import MAX_CONTACT, PROBLEMS, Report, ReportStore, trim
 from directory.states import STATES
 
 st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", layout="wide")
+esc = view.md_escape
 
 
 @st.cache_resource(show_spinner="Loading the directory…")
@@ -30,6 +33,8 @@ ss = st.session_state
 
 #: Form field → widget key (one per field of the form, which the filter registry defines).
 KEYS = {name: f"w_{name}" for name in view.PARAM_OF if name != "facility"}
+#: The filters at the top of the page (on a phone: the first screen); the rest are under "More filters".
+TOP = ("services",)
 
 
 def set_form(form: view.SearchForm) -> None:
@@ -86,119 +91,146 @@ def clear_filters() -> None:
     set_form(view.SearchForm(near=near, radius=radius))
 
 
-# -- search (before the sidebar, so every option can show its count) --------------------------------
+# -- search (before the filters, so every filter can show its counts) -------------------------------
 
 form = current_form()
 outcome = view.run(store, form)
 result = outcome.result
 facets = result.facets if result is not None else {}
+listed = result.listed if result is not None else {}
 
-with st.sidebar:
-    st.header("Search")
-    st.text_input("Where are you?", key=KEYS["near"], placeholder="ZIP, City, ST, address or lat, lon",
-                  help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46")
-    st.select_slider("Radius (miles)", options=view.RADII, key=KEYS["radius"])
-    for f in APP_FILTERS:
-        if f.kind == "group":
-            counts = facets.get(f.family, {})
-            st.multiselect(f.label, [g.name for g in taxonomy.groups_in(f.family)], key=KEYS[f.field],
-                           format_func=lambda name, c=counts: view.option_label(taxonomy, name, c),
-                           placeholder="Any")
-            if f.field == "services":
-                st.radio("Offering", ["any", "all"], key=KEYS["match"], horizontal=True,
-                         format_func={"any": "any selected type", "all": "all selected types"}.get)
-        elif f.kind == "state":
-            state_counts = facets.get("state", {})
-            st.selectbox(f.label, [""] + sorted(STATES), key=KEYS[f.field],
-                         format_func=lambda code: "Any state" if not code else f"{code} ({state_counts.get(code, 0):,})")
-        else:
-            st.text_input(f.label, key=KEYS[f.field])
-    st.button("Clear filters", on_click=clear_filters)
 
-# -- main area ----------------------------------------------------------------------------------
+def filter_widget(f) -> None:
+    """One filter of the registry as a widget. Option values and labels never change (a browser
+    sends back the label it showed); the counts among the current results are in the line below."""
+    if f.kind == "group":
+        counts = facets.get(f.family, {})
+        st.multiselect(f.label, [g.name for g in taxonomy.groups_in(f.family)], key=KEYS[f.field],
+                       format_func=lambda name: taxonomy.group(name).label, placeholder="Any")
+        coverage = ((listed.get(f.family), result.total) if result is not None and result.total and f.field != "services"
+                    else (None, None))
+        st.caption(esc(view.facet_line(taxonomy, f.family, counts, *coverage)))
+        if f.field == "services":
+            st.radio("Offering", ["any", "all"], key=KEYS["match"], horizontal=True,
+                     format_func={"any": "any selected type", "all": "all selected types"}.get)
+    elif f.kind == "state":
+        state_counts = facets.get("state", {})
+        st.selectbox(f.label, [""] + sorted(STATES), key=KEYS[f.field],
+                     format_func=lambda code: "Any state" if not code else f"{code} — {STATES[code]}")
+        if state_counts:
+            top = ", ".join(f"{code} {n:,}" for code, n in list(state_counts.items())[:6])
+            st.caption(esc(f"In these results: {top}"))
+    else:
+        st.text_input(f.label, key=KEYS[f.field])
 
-st.title("Find substance-use treatment")
+
+st.markdown("## Find substance-use treatment")
 with st.container(border=True):
     cols = st.columns(len(CRISIS_LINES))
     for col, (who, what, link) in zip(cols, CRISIS_LINES):
-        col.markdown(f"**{view.md_escape(who)}**  \n{view.md_link(what, link)}")
+        col.markdown(f"**{esc(who)}**  \n{view.md_link(what, link)}")
+
+with st.container(border=True):
+    place_col, radius_col, type_col = st.columns([4, 2, 4])
+    place_col.text_input("Where are you?", key=KEYS["near"], placeholder="ZIP, City, ST, address or lat, lon",
+                         help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46")
+    radius_col.select_slider("Radius (miles)", options=view.RADII, key=KEYS["radius"])
+    with type_col:
+        for f in APP_FILTERS:
+            if f.field in TOP:
+                filter_widget(f)
+    others = [f for f in APP_FILTERS if f.field not in TOP]
+    active = sum(1 for f in others if getattr(form, f.field))
+    with st.expander(f"More filters: medication, accreditation, payment, population, language, state, city, name"
+                     f"{f' ({active} set)' if active else ''}", expanded=bool(active)):
+        grid = st.columns(3)
+        for i, f in enumerate(others):
+            with grid[i % 3]:
+                filter_widget(f)
+        st.button("Clear filters", on_click=clear_filters)
 
 for warning in ss.get("url_warnings", []):
-    st.warning(f"From the link: {warning}")
+    st.warning(esc(f"From the link: {warning}"))
 
 if result is None:
-    st.warning(outcome.message)
+    st.warning(esc(outcome.message))
     if outcome.suggestions:
         st.caption("Did you mean:")
         for i, suggestion in enumerate(outcome.suggestions):
-            st.button(suggestion, key=f"suggest-{i}", on_click=use_place, args=(suggestion,))
+            st.button(esc(suggestion), key=f"suggest-{i}", on_click=use_place, args=(suggestion,))
     st.query_params.from_dict(form.to_params())
     st.stop()
 
-st.subheader(outcome.heading)
+st.subheader(esc(outcome.heading))
 if outcome.alternatives:
     st.caption("Did you mean another place?")
     alt_cols = st.columns(min(len(outcome.alternatives), 5))
     for i, (col, label) in enumerate(zip(alt_cols, outcome.alternatives)):
-        col.button(label, key=f"alt-{i}", on_click=use_place, args=(label,))
-st.markdown(f"**{view.md_escape(result.describe())}**")
+        col.button(esc(label), key=f"alt-{i}", on_click=use_place, args=(label,))
+st.markdown(f"**{esc(result.describe())}**")
 for note in outcome.notes:
-    st.info(note)
+    st.info(esc(note))
 
 selected = ss.get("facility") or None
 record = store.facility(selected) if selected else None
 if selected and record is None:
-    st.warning("The facility in the link is not in this directory any more.")
+    st.warning(esc(f"No facility with id {selected} in this directory."))
     selected = None
 
-points = mapview.map_points(store, result.frame, result.coordinates())
+first = result.query.services
+points = mapview.map_points(store, result.frame, result.coordinates(), first)
 ss.map_ids = mapview.layer_ids(points)
 map_col, detail_col = st.columns([3, 2], gap="medium")
 with map_col:
     deck = mapview.build_deck(store, result, selected=selected, points=points)
     map_key = f"map-{ss.map_gen}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
-                    key=map_key, height=520, alt="Map of the facilities found")
-    st.html(mapview.legend_html(mapview.legend(points)))
+                    key=map_key, height=460, alt="Map of the facilities found; the same facilities are in the list below")
+    st.html(mapview.legend_html(mapview.legend(points, facets.get("service", {}), first)))
 
 with detail_col:
     if record is None:
         st.markdown("Select a facility on the map or in the list to see its details.")
     else:
         detail = view.FacilityDetail.from_record(record, taxonomy)
-        st.markdown(f"### {view.md_escape(detail.name)}")
+        st.markdown(f"### {esc(detail.name)}")
         if detail.program:
-            st.markdown(f"*{view.md_escape(detail.program)}*")
+            st.markdown(f"*{esc(detail.program)}*")
         if detail.stale_note:
-            st.warning(detail.stale_note)
-        st.markdown("  \n".join(view.md_escape(line) for line in detail.address_lines))
-        st.markdown("  \n".join((f"{label}: " if label else "") + view.md_link(text, link)
+            st.warning(esc(detail.stale_note))
+        st.markdown("  \n".join(esc(line) for line in detail.address_lines))
+        st.markdown("  \n".join((f"{esc(label)}: " if label else "") + view.md_link(text, link)
                                  for label, text, link in view.contacts(detail)))
         for heading, values in view.highlights(detail):
-            st.markdown(f"**{heading}:** " + ", ".join(view.md_escape(v) for v in values))
+            st.markdown(f"**{esc(heading)}:** " + ", ".join(esc(v) for v in values))
         with st.expander("All services, by category"):
             for category, labels in detail.services.items():
-                st.markdown(f"**{view.md_escape(category)}**  \n" + ", ".join(view.md_escape(v) for v in labels))
+                st.markdown(f"**{esc(category)}**  \n" + ", ".join(esc(v) for v in labels))
         if detail.licence:
-            st.markdown(view.md_escape(detail.licence))
-        st.caption(view.md_escape(view.provenance(detail)))
+            st.markdown(esc(detail.licence))
+        st.caption(esc(view.provenance(detail)))
         with st.expander("Report a problem with this listing"):
             with st.form(f"report-{detail.facility_id}", clear_on_submit=True):
                 problem = st.selectbox("What is wrong?", PROBLEMS)
-                message = st.text_area("Details (optional)", max_chars=2000)
-                contact = st.text_input("Your email or phone, if we may contact you (optional)", max_chars=200)
+                message = st.text_area("Details (optional)")
+                contact = st.text_input("Your email or phone, if we may contact you (optional)")
                 if st.form_submit_button("Send report"):
+                    message, message_note = trim(message)
+                    contact, contact_note = trim(contact, MAX_CONTACT)
                     try:
                         saved = ReportStore().add(Report(detail.facility_id, detail.name, problem, message, contact))
                     except DirectoryError as exc:
-                        st.error(str(exc))
+                        st.error(esc(str(exc)))
                     else:
-                        st.success(f"Thank you — report {saved.report_id} saved.")
+                        st.success(f"Thank you — report {esc(saved.report_id)} saved.")
+                        for note in (message_note, contact_note):
+                            if note:
+                                st.info(esc(note))
 
 table = view.result_table(store, result)
 list_note = view.list_note(result)
 if list_note:
-    st.caption(list_note)
+    st.caption(esc(list_note))
 ss.table_ids = table["facility_id"].tolist()
 table_key = f"table-{form.signature()}-{ss.table_gen}"
 default_rows = [ss.table_ids.index(selected)] if selected in ss.table_ids else []
@@ -206,22 +238,30 @@ st.dataframe(
     table, key=table_key, on_select=lambda: on_table_select(table_key), selection_mode="single-row",
     selection_default={"selection": {"rows": default_rows, "columns": []}},
     hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)), placeholder="",
-    column_order=["distance_miles", "name", "city", "phone", "website", "services"],
+    column_order=["name", "distance_miles", "phone", "city", "services", "website"],
     column_config={
-        "distance_miles": st.column_config.NumberColumn("Miles", format="%.1f", width="small"),
-        "name": st.column_config.TextColumn("Name", width="large"),
+        "name": st.column_config.TextColumn("Name", width="medium", pinned=True),
+        "distance_miles": st.column_config.NumberColumn("Miles", format="%.1f", width=60),
+        "phone": st.column_config.TextColumn("Phone", width=125),
         "city": st.column_config.TextColumn("City"),
-        "phone": st.column_config.TextColumn("Phone"),
-        "website": st.column_config.LinkColumn("Website", display_text=r"https?://(?:www\.)?([^/]+).*"),
         "services": st.column_config.ListColumn("Treatment", width="large"),
+        "website": st.column_config.LinkColumn("Website", display_text=r"https?://(?:www\.)?([^/]+).*"),
     },
 )
 
-st.caption("Download this list")
-download_cols = st.columns(4)
+st.caption("Download or print this list")
+download_cols = st.columns(5)
 for col, item in zip(download_cols, view.downloads(store, result)):
     col.download_button(item.label, data=item.make, file_name=item.file_name, mime=item.mime,
                         on_click="ignore", key=f"download-{item.label}")
+with download_cols[4]:
+    if result.total <= view.LIST_LIMIT:
+        st.iframe(view.print_launcher(view.printable_list(store, result)), height=44)
+    else:
+        st.caption(f"Narrow the search to print (at most {view.LIST_LIMIT:,} facilities).")
 
-st.caption(view.ATTRIBUTION)
+st.caption("Link to this search (copy it with the button at its right):")
+st.code(f"{(st.context.url or '').split('?')[0]}?{form.query_string()}", language=None, wrap_lines=True)
+
+st.caption(esc(view.ATTRIBUTION))
 st.query_params.from_dict(form.to_params())

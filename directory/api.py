@@ -30,7 +30,7 @@ from .errors import DirectoryError, LocationNotFound
 from .facility import COLUMNS
 from .filters import FILTERS, MAX_TEXT, param_of
 from .search import Query
-from .search.query import MAX_RADIUS_MILES
+from .search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
 from .store import Store, open_store
 
 log = logging.getLogger("directory.api")
@@ -253,6 +253,9 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
         lon: Annotated[float | None, Q(ge=-180, le=180, description="longitude (with lat)")] = None,
         radius_miles: Annotated[float, Q(gt=0, le=MAX_RADIUS_MILES, description="search radius in miles")] = 25.0,
         nearest: Annotated[int | None, Q(ge=1, le=1000, description="the K nearest instead of a radius")] = None,
+        nearest_within_miles: Annotated[float, Q(gt=0, le=MAX_NEAREST_WITHIN_MILES, description=(
+            "nearest results (asked for with `nearest`, or returned when nothing is inside the radius) are at "
+            "most this many miles away"))] = NEAREST_WITHIN_MILES,
         match: Annotated[Match, Q(description="services: any or all of them")] = Match.any,
         filters: Annotated[dict, Depends(_filter_params())] = None,  # type: ignore[assignment]
         sort: Annotated[Sort, Q(description="distance (when there is a place) or name")] = Sort.distance,
@@ -270,12 +273,14 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
         where: str | tuple[float, float] | None = (lat, lon) if lat is not None else (near.strip() or None
                                                                                       if near else None)
         try:
-            query = Query(near=where, radius_miles=radius_miles, nearest=nearest, match=match.value,
+            query = Query(near=where, radius_miles=radius_miles, nearest=nearest,
+                          nearest_within_miles=nearest_within_miles, match=match.value,
                           sort=sort.value, limit=page * page_size, **filters)
             result = store.search(query)
         except DirectoryError as exc:
             raise _translate(exc) from None
-        echo: dict[str, Any] = {"near": near, "lat": lat, "lon": lon, "radius_miles": radius_miles, "nearest": nearest}
+        echo: dict[str, Any] = {"near": near, "lat": lat, "lon": lon, "radius_miles": radius_miles, "nearest": nearest,
+                                "nearest_within_miles": nearest_within_miles}
         for f in FILTERS:
             value = filters[f.field]
             echo[f.param] = list(value) if f.repeatable else value

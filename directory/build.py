@@ -8,79 +8,26 @@ typed :class:`~directory.facility.Facility` objects throughout.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
-import tomllib
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
 from . import paths
-from .errors import ManifestError
 from .facility import COLUMNS, Facility
 from .geocode import fill_counties, outside_stated_state
-from .importers import ADAPTERS, Locator, import_file
+from .importers import Locator, import_file
 from .link import duplicate_pairs, link_sources
+from .manifest import SourceEntry, read_manifest
 from .schema import write_records
 from .tables import atomic_writer
 from .taxonomy import Taxonomy
 
 __all__ = ["SourceEntry", "build", "enrich", "link_sources", "read_manifest"]
-
-@dataclass(frozen=True)
-class SourceEntry:
-    """One ``[[source]]`` entry of the manifest."""
-
-    id: str
-    path: Path
-    adapter: str
-    vintage: str
-    title: str = ""
-    licence: str = ""
-    mapping: Path | None = None
-    #: "full": a complete listing of each site's services at ``vintage``; "partial": specific facts.
-    kind: str = "full"
-
-
-def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
-    """Parse and check ``sources.toml``; paths in it are relative to its folder."""
-    p = Path(path) if path else paths.MANIFEST
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"{p}: no such manifest") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{p}: not valid TOML ({exc})") from None
-    entries, seen = [], set()
-    for i, item in enumerate(data.get("source", []), start=1):
-        missing = {"id", "path", "adapter", "vintage"} - set(item)
-        if missing:
-            raise ManifestError(f"{p}: source {i} lacks {', '.join(sorted(missing))}")
-        if item["id"] in seen:
-            raise ManifestError(f"{p}: source id {item['id']!r} appears twice")
-        if item["adapter"] not in ADAPTERS:
-            raise ManifestError(f"{p}: source {item['id']!r} names unknown adapter {item['adapter']!r}")
-        try:
-            dt.date.fromisoformat(str(item["vintage"]))
-        except ValueError:
-            raise ManifestError(f"{p}: source {item['id']!r} vintage {item['vintage']!r} is not an ISO date") from None
-        kind = item.get("kind", "full")
-        if kind not in ("full", "partial"):
-            raise ManifestError(f"{p}: source {item['id']!r} kind must be 'full' or 'partial', not {kind!r}")
-        seen.add(item["id"])
-        entries.append(SourceEntry(
-            item["id"], p.parent / item["path"], item["adapter"], str(item["vintage"]),
-            item.get("title", ""), item.get("licence", ""),
-            p.parent / item["mapping"] if "mapping" in item else None, kind,
-        ))
-    if not entries:
-        raise ManifestError(f"{p}: no [[source]] entries")
-    return entries
-
 
 def build(
     manifest: str | Path | None = None,

@@ -148,9 +148,13 @@ def result_filename(result, extension: str) -> str:
     near = q.near if isinstance(q.near, str) else (result.center.label if result.center else "")
     if near:
         parts.append(near)
-    radius = q.radius_miles if result.center is not None and not q.nearest and not result.note else None
+    radius = q.radius_miles if result.center is not None and not q.nearest and not (result.note and result.total) else None
     if q.nearest:
         parts.append(f"nearest-{q.nearest}")
+    elif result.note and result.total and result.center is not None:
+        parts.append("nearest")
+    if (q.nearest or (result.note and result.total)) and result.center is not None:
+        parts.append(f"within-{q.nearest_within_miles:g}mi")
     return filename(parts, radius, extension)
 
 

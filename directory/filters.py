@@ -106,7 +106,8 @@ def by_param(name: str) -> Filter:
 
 
 #: Query fields that are not filters, and their parameter names in the API and URLs.
-OTHER_PARAMS = {"near": "near", "radius_miles": "radius_miles", "nearest": "nearest", "match": "match",
+OTHER_PARAMS = {"near": "near", "radius_miles": "radius_miles", "nearest": "nearest",
+                "nearest_within_miles": "nearest_within_miles", "match": "match",
                 "sort": "sort", "limit": "page_size"}
 
 

@@ -69,37 +69,56 @@ TYPES = (
 LAYER_IDS = frozenset(t.layer_id for t in TYPES)
 
 
-def point_types(store: Store, frame: pd.DataFrame) -> np.ndarray:
-    """For each row of a result frame, the index into :data:`TYPES` of its colour class (the first
-    type, in :data:`TYPES` order, whose group the row's codes fall in)."""
-    taxonomy = store.taxonomy
-    return np.array([_type_of(taxonomy, codes) for codes in frame["service_codes"].tolist()], dtype=np.int64)
+def colour_order(first: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The order in which a point's colour is chosen: the treatment types the person selected
+    first (a detox search is coloured by detox), then :data:`TYPES` order.
+
+    >>> colour_order(("detox",))[:3]
+    ('detox', 'mat', 'residential')
+    """
+    groups = tuple(t.group for t in TYPES[:-1])
+    chosen = tuple(g for g in first if g in groups)
+    return chosen + tuple(g for g in groups if g not in chosen)
 
 
-_TYPE_GROUPS = tuple(t.group for t in TYPES[:-1])
+def point_types(store: Store, frame: pd.DataFrame, first: tuple[str, ...] = ()) -> np.ndarray:
+    """For each row of a result frame, the index into :data:`TYPES` of its colour class: the first
+    type, in :func:`colour_order`, whose group the row's codes fall in."""
+    taxonomy, order = store.taxonomy, colour_order(first)
+    return np.array([_type_of(taxonomy, codes, order) for codes in frame["service_codes"].tolist()], dtype=np.int64)
+
+
+_INDEX = {t.group: i for i, t in enumerate(TYPES)}
 
 
 @lru_cache(maxsize=200_000)
-def _type_of(taxonomy: object, codes: str) -> int:
-    found = groups_of(taxonomy, codes, _TYPE_GROUPS)  # type: ignore[arg-type]
-    return _TYPE_GROUPS.index(found[0]) if found else len(TYPES) - 1
+def _type_of(taxonomy: object, codes: str, order: tuple[str, ...]) -> int:
+    found = groups_of(taxonomy, codes, order)  # type: ignore[arg-type]
+    return _INDEX[found[0]] if found else len(TYPES) - 1
 
 
-def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.ndarray] | None = None
-               ) -> pd.DataFrame:
-    """The columns the map needs: ``id``, ``n`` (name), ``c`` (city, state), ``lon``, ``lat``, ``t`` (type).
-    ``points`` are the rows' latitudes and longitudes when the caller has them as floats."""
+def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.ndarray] | None = None,
+               first: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The columns the map needs: ``id``, ``n`` (name), ``c`` (city, state, and how many sites share the
+    spot), ``lon``, ``lat``, ``t`` (type). ``points`` are the rows' latitudes and longitudes when the
+    caller has them as floats; ``first`` the treatment types to colour by first."""
     if points is None:
         points = (pd.to_numeric(frame["latitude"]).to_numpy(dtype=float),
                   pd.to_numeric(frame["longitude"]).to_numpy(dtype=float))
+    lon, lat = np.round(points[1], COORD_DECIMALS), np.round(points[0], COORD_DECIMALS)
     places = [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
+    if len(frame):
+        # Sites at one spot (a hospital campus, one building) draw as one dot: the tooltip says how many.
+        _, where, counts = np.unique(np.stack([lat, lon], axis=1), axis=0, return_inverse=True, return_counts=True)
+        shared = counts[where.ravel()]
+        places = [p if k == 1 else f"{p} · {k} facilities at this spot (see the list)" for p, k in zip(places, shared)]
     return pd.DataFrame({
         "id": np.array(frame["facility_id"].tolist(), dtype=object),
         "n": np.array(frame["name"].tolist(), dtype=object),
         "c": np.array(places, dtype=object),
-        "lon": np.round(points[1], COORD_DECIMALS),
-        "lat": np.round(points[0], COORD_DECIMALS),
-        "t": point_types(store, frame),
+        "lon": lon,
+        "lat": lat,
+        "t": point_types(store, frame, first),
     })
 
 
@@ -112,20 +131,33 @@ def _records(points: pd.DataFrame) -> list[dict]:
                                   points["lat"].tolist())]
 
 
-def legend(points: pd.DataFrame) -> list[tuple[PointType, int]]:
-    """Each colour class with how many points of the map have it (classes with none omitted)."""
+def legend(points: pd.DataFrame, facets: dict[str, int] | None = None,
+           first: tuple[str, ...] = ()) -> list[tuple[PointType, int]]:
+    """Each colour class in :func:`colour_order`, with its count: with ``facets`` (the result's
+    treatment-type counts) the same number the filter shows — how many results offer it, whatever
+    colour they got; without, how many points have the colour. Classes with none are omitted."""
     counts = np.bincount(points["t"].to_numpy(dtype=np.int64), minlength=len(TYPES)) if len(points) else [0] * len(TYPES)
-    return [(t, int(c)) for t, c in zip(TYPES, counts) if c]
+    order = [_INDEX[g] for g in colour_order(first)] + [len(TYPES) - 1]
+    out = []
+    for i in order:
+        t = TYPES[i]
+        n = int(facets.get(t.group, 0)) if facets is not None and t.group != "other" else int(counts[i])
+        if n:
+            out.append((t, n))
+    return out
 
 
 def legend_html(entries: list[tuple[PointType, int]]) -> str:
-    """The legend as a small HTML list (fixed labels only; no facility text)."""
+    """The legend as a small HTML list (fixed labels only; no facility text), with how colour is chosen."""
     items = "".join(
         f'<span style="display:inline-block;margin-right:14px;white-space:nowrap">'
         f'<span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
         f'background:{t.hex};margin-right:5px;vertical-align:middle"></span>'
         f"{html.escape(t.label)} ({count:,})</span>" for t, count in entries)
-    return f'<div style="font-size:0.85rem;line-height:1.8">{items}</div>'
+    how = ("Counts are results offering each type, as in the filters. A facility offering several types is "
+           "coloured by the first of them in this order; \u201cOther services\u201d offer none of these.")
+    return (f'<div style="font-size:0.85rem;line-height:1.8">{items}</div>'
+            f'<div style="font-size:0.78rem;color:#555">{html.escape(how)}</div>')
 
 
 @lru_cache(maxsize=4)
@@ -202,7 +234,7 @@ def build_deck(store: Store, result: SearchResult, *, selected: str | None = Non
                style: str | None = None,
                points: pd.DataFrame | None = None) -> pdk.Deck:
     """The map for a result, its view fitted to the results and search circle; ``selected`` rings a facility."""
-    points = map_points(store, result.frame, result.coordinates()) if points is None else points
+    points = map_points(store, result.frame, result.coordinates(), result.query.services) if points is None else points
     layers: list[pdk.Layer] = [pdk.Layer(
         "GeoJsonLayer", state_outlines(), id="states", stroked=True, filled=True,
         get_fill_color=[250, 249, 245], get_line_color=[150, 150, 150], line_width_min_pixels=1,

@@ -164,15 +164,18 @@ _PHONE = re.compile(
 
 
 def phones(text: str) -> list[str]:
-    """Every phone number in ``text``, formatted ``NNN-NNN-NNNN`` (with ``x123`` extensions).
+    """Every phone number in ``text``, formatted ``NNN-NNN-NNNN`` (with ``x123`` extensions; an
+    all-zero extension, which some exports write for "none", is dropped).
 
     >>> phones("(413)584-4040x2600 Intake: (413)584-4040x2603")
     ['413-584-4040 x2600', '413-584-4040 x2603']
+    >>> phones("813-384-4000 x0")
+    ['813-384-4000']
     """
     found = []
     for area, exchange, line, ext in _PHONE.findall(text or ""):
         number = f"{area}-{exchange}-{line}"
-        found.append(f"{number} x{ext}" if ext else number)
+        found.append(f"{number} x{ext}" if ext.strip("0") else number)
     return found
 
 

@@ -34,6 +34,18 @@ PROBLEMS = (
 )
 
 
+def trim(text: str, limit: int = MAX_MESSAGE) -> tuple[str, str]:
+    """``(text, note)``: text longer than ``limit`` is cut there, and the note says so (a form keeps
+    what was pasted and tells the person, instead of refusing it or emptying the box).
+
+    >>> trim("abc", 2)
+    ('ab', 'Your message was 3 characters long; the first 2 were kept.')
+    """
+    if len(text) <= limit:
+        return text, ""
+    return text[:limit], f"Your message was {len(text):,} characters long; the first {limit:,} were kept."
+
+
 @dataclass(frozen=True)
 class Report:
     """A report about one facility."""

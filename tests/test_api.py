@@ -54,9 +54,14 @@ def test_search_json_matches_the_library(client):
 
 def test_lat_lon_nearest_and_filters(client):
     body = client.get("/v1/facilities", params={"lat": 38.659, "lon": -87.173, "nearest": 5,
-                                                "accreditation": "joint-commission"}).json()
-    expected = DIRECTORY.search(Query(near=(38.659, -87.173), nearest=5, accreditations=("joint-commission",)))
+                                                "accreditation": "joint-commission",
+                                                "nearest_within_miles": 1500}).json()
+    expected = DIRECTORY.search(Query(near=(38.659, -87.173), nearest=5, accreditations=("joint-commission",),
+                                      nearest_within_miles=1500))
     assert ids(body) == list(expected.frame["facility_id"]) and len(ids(body)) == 5
+    near_only = client.get("/v1/facilities", params={"lat": 38.659, "lon": -87.173, "nearest": 5,
+                                                     "accreditation": "joint-commission"}).json()
+    assert near_only["total"] == 0  # by default nothing farther than 100 miles: the sources list JC in MA
     by_state = client.get("/v1/facilities", params={"state": "VT", "sort": "name", "page_size": 500}).json()
     assert ids(by_state) == list(DIRECTORY.search(Query(state="VT", sort="name")).frame["facility_id"])
     assert by_state["center"] is None

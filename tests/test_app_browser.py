@@ -9,64 +9,25 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from directory.search import Directory, Query
 
+from .browser import idle, launch, needs_chromium, new_page, serve_app, shot
 from .conftest import REPO, national_directory
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's chromium at /usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
     reports = tmp_path_factory.mktemp("reports")
-    env = {**os.environ, "DIRECTORY_REPORTS_DIR": str(reports)}
-    env.pop("DIRECTORY_MAP_TILES", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield {"url": url, "reports": reports}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serve_app({"DIRECTORY_REPORTS_DIR": str(reports)}) as url:
+        yield {"url": url, "reports": reports}
 
 
 @pytest.fixture(scope="module")
@@ -74,37 +35,16 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = launch(p)
         yield b
         b.close()
 
 
 @pytest.fixture()
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1900}, accept_downloads=True)
-    page = context.new_page()
-    outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url)
-            if not r.url.startswith((server["url"], "data:", "blob:")) else None)
-    page.outside_requests = outside
+    page = new_page(browser, server["url"])
     yield page
-    context.close()
-
-
-def idle(page, text: str | None = None, timeout: float = 60_000) -> None:
-    """Wait for a rerun to finish (and for ``text`` to be on the page, if given)."""
-    if text is not None:
-        page.get_by_text(text).first.wait_for(timeout=timeout)
-    page.wait_for_timeout(250)
-    page.wait_for_selector(IDLE, timeout=timeout)
-
-
-def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.wait_for_timeout(800)  # let the map finish drawing
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    page.context.close()
 
 
 @pytest.fixture(scope="module")
@@ -123,11 +63,11 @@ def test_search_filter_download_select(page, server, directory):
     near.press("Enter")
     idle(page, "Showing results near Tampa, FL")
 
-    # Filter detox: open the Treatment type box and pick the option (its label carries a count).
+    # Filter detox: open the Treatment type box and pick the option (fixed labels; counts are beside them).
     expected = directory.search(Query(near="Tampa, FL", services=("detox",)))
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Treatment type")
     box.locator("input").click()
-    page.get_by_role("option", name=re.compile(r"^Detox \(\d+\)")).click()
+    page.get_by_role("option", name="Detox", exact=True).click()
     page.keyboard.press("Escape")
     idle(page, "Detox within 25 miles of Tampa, FL")
     sentence = page.get_by_text(re.compile(r"Detox within 25 miles of Tampa, FL: [\d,]+ facilit")).inner_text()

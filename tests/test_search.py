@@ -71,9 +71,11 @@ def test_radius_search_matches_brute_force(directory, frame, taxonomy, data):
                   payments=tuple(data.draw(st.lists(st.sampled_from(["medicaid", "cash", "free"]), max_size=1))))
     result = directory.search(query)
     expected = brute_force(frame, taxonomy, query, (lat, lon))
-    if result.note:  # nothing in the radius: the nearest that pass the filters
+    if result.note:  # nothing in the radius: the nearest that pass the filters, none beyond 100 miles
         assert expected == []
-        assert len(result.frame) == min(10, len(brute_force(frame, taxonomy, query.with_(radius_miles=500), None)))
+        within = brute_force(frame, taxonomy, query.with_(radius_miles=query.nearest_within_miles), (lat, lon))
+        assert len(result.frame) == min(10, len(within)) and set(result.frame["facility_id"]) <= set(within)
+        assert (result.frame["distance_miles"] <= query.nearest_within_miles + 1e-9).all()
     else:
         assert sorted(result.frame["facility_id"]) == sorted(expected)  # nothing missed, nothing extra
         assert (result.frame["distance_miles"] <= query.radius_miles + 1e-9).all()
@@ -87,10 +89,11 @@ def test_nearest_k_matches_brute_force(directory, frame, data):
     lat = data.draw(st.floats(25, 48))
     lon = data.draw(st.floats(-124, -68))
     k = data.draw(st.integers(1, 30))
-    result = directory.search(Query(near=(lat, lon), nearest=k))
+    bound = data.draw(st.sampled_from([5.0, 100.0, 500.0, 12_500.0]))
+    result = directory.search(Query(near=(lat, lon), nearest=k, nearest_within_miles=bound))
     all_d = haversine_miles(lat, lon, frame["latitude"].astype(float).to_numpy(),
                             frame["longitude"].astype(float).to_numpy())
-    expected = np.sort(all_d)[:k]
+    expected = np.sort(all_d[all_d <= bound])[:k]  # the k nearest, none farther than the bound
     assert np.allclose(result.frame["distance_miles"].to_numpy(), np.round(expected, 2), atol=0.011)
 
 
@@ -135,10 +138,24 @@ def test_fuzzy_name(directory):
 
 
 def test_empty_radius_falls_back_to_the_ten_nearest_with_a_note(directory):
-    result = directory.search(Query(near="Ely, NV", radius_miles=5, medications=("methadone",)))
-    assert len(result.frame) == 10 and result.note == "none within 5 miles; the 10 nearest are shown"
-    assert "the 10 nearest are shown" in result.describe()
-    assert result.frame["distance_miles"].min() > 5
+    result = directory.search(Query(near="Ely, NV", radius_miles=5, medications=("methadone",), nearest_within_miles=400))
+    assert len(result.frame) == 10 and result.note == "none within 5 miles; the 10 nearest within 400 miles are shown"
+    assert "the 10 nearest within 400 miles are shown" in result.describe()
+    assert result.describe().startswith("Facilities offering Methadone nearest to Ely, NV, within 400 miles: 10 facilities")
+    assert 5 < result.frame["distance_miles"].min() and result.frame["distance_miles"].max() <= 400
+
+
+def test_the_fallback_stays_near_and_says_so(directory):
+    """Detox + Joint Commission near Tampa: the sources list Joint Commission only far away, so
+    nothing is shown rather than clinics in Massachusetts, and the result says so."""
+    query = Query(near="Tampa, FL", services=("detox",), accreditations=("joint-commission",))
+    result = directory.search(query)
+    assert result.total == 0 and result.note == "none within 25 miles, nor within 100 miles"
+    assert result.describe() == ("Detox accredited by Joint Commission within 25 miles of Tampa, FL: 0 facilities "
+                                 "(none within 25 miles, nor within 100 miles)")
+    far = directory.search(query.with_(nearest_within_miles=2000))
+    assert far.total == 10 and far.frame["distance_miles"].min() > 1000  # what the old fallback showed
+    assert "nearest to Tampa, FL, within 2000 miles" in far.describe()
 
 
 def test_describe_sentence(directory):

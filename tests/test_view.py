@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from directory import mapview, view
 from directory.cli import cli
 from directory.errors import ValidationError
+from directory.manifest import source_label
 from directory.reports import PROBLEMS, Report, ReportStore
 from directory.search import Directory, Query
 from directory.states import STATES
@@ -344,4 +345,4 @@ def test_detail_contact_lines_highlights_and_provenance(directory):
     same_intake = view.FacilityDetail.from_record(dict(record, intake_phone=record["phone"]), TAXONOMY)
     assert "Intake" not in [label for label, _, _ in view.contacts(same_intake)]
     assert [h for h, _ in view.highlights(detail)][0] == "Treatment"
-    assert view.provenance(detail).startswith(f"Source: {', '.join(detail.sources)}; record as of {detail.source_date}")
+    assert view.provenance(detail).startswith("Source: " + "; ".join(source_label(s) for s in detail.sources) + f"; record as of {detail.source_date}")

@@ -24,6 +24,8 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--near", help='Where: a ZIP, "City, ST", an address or "lat, lon".')
 @click.option("--radius", "radius", type=float, default=25.0, show_default=True, help="Miles (0 < r <= 500).")
 @click.option("--nearest", type=int, help="The K nearest instead of a radius.")
+@click.option("--nearest-within", "nearest_within", type=float, default=100.0, show_default=True,
+              help="Miles: nearest results (--nearest, or shown when nothing is inside the radius) are at most this far.")
 @click.option("--match", type=click.Choice(["any", "all"]), default="any", show_default=True,
               help="Services: any of them, or all of them.")
 @filter_options
@@ -36,7 +38,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
               help="Write to this file (xlsx needs it; '-' for stdout).")
 @click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
 @friendly
-def search(near: str | None, radius: float, nearest: int | None, match: str, within: Path | None, sort: str,
+def search(near: str | None, radius: float, nearest: int | None, nearest_within: float, match: str, within: Path | None, sort: str,
            limit: int | None, fmt: str, output: Path | None, data: Path | None, **filters: Any) -> None:
     """Search the directory by place, treatment type and other filters.
 
@@ -51,7 +53,7 @@ def search(near: str | None, radius: float, nearest: int | None, match: str, wit
     from ..search import Query
     from ..store import open_store
 
-    query = Query(near=near, radius_miles=radius, nearest=nearest, match=match,
+    query = Query(near=near, radius_miles=radius, nearest=nearest, nearest_within_miles=nearest_within, match=match,
                   within=str(within) if within else None, sort=sort, limit=limit, **filters)
     result = open_store(data).search(query)
     if fmt == "table":

@@ -58,6 +58,8 @@ class Directory:
         self._code_rows = {c: np.array(rows, dtype=np.int64) for c, rows in by_code.items()}
         self._masks: dict[frozenset[str], np.ndarray] = {}
         self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
+        self._family_masks = {f.family: self._mask(frozenset().union(*(g.codes for g in self.taxonomy.groups_in(f.family))))
+                              for f in GROUP_FILTERS}
         self._by_state = _index(frame["state"].map(str.upper))
         cities = [norm_city(c) for c in frame["city"]]
         self._by_city = _index(pd.Series(cities, dtype=object))
@@ -133,14 +135,12 @@ class Directory:
         if center is None:
             rows = np.flatnonzero(keep) if keep is not None else np.arange(self.n)
         elif query.nearest:
-            rows, distances = self._nearest(center, query.nearest, keep)
+            rows, distances = self._nearest(center, query.nearest, keep, query.nearest_within_miles)
         else:
             rows, distances = self._within(center, query.radius_miles, keep)
-            if not len(rows):
-                rows, distances = self._nearest(center, FALLBACK_NEAREST, keep)
-                if len(rows):
-                    note = (f"none within {query.radius_miles:g} miles; the {len(rows)} nearest "
-                            f"{'is' if len(rows) == 1 else 'are'} shown")
+            if not len(rows) and query.radius_miles < query.nearest_within_miles:
+                rows, distances = self._nearest(center, FALLBACK_NEAREST, keep, query.nearest_within_miles)
+                note = fallback_note(query, len(rows))
         if query.within is not None and len(rows):
             polygon = load_polygon(query.within)
             inside = shapely.contains_xy(polygon, self.lon[rows], self.lat[rows])
@@ -153,6 +153,7 @@ class Directory:
         distances = distances[order] if distances is not None else None
         total = len(rows)
         facets = self._facets(rows)
+        all_rows = rows
         if query.limit:
             rows = rows[: query.limit]
             distances = distances[: query.limit] if distances is not None else None
@@ -160,8 +161,9 @@ class Directory:
         if distances is not None:
             frame = frame.assign(distance_miles=np.round(distances, 2))
         labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
+        listed = {family: int(mask[all_rows].sum()) for family, mask in self._family_masks.items()}
         return SearchResult(query, frame, center, facets, note, total,
-                            (time.perf_counter() - started) * 1000, labels, (self.lat[rows], self.lon[rows]))
+                            (time.perf_counter() - started) * 1000, labels, (self.lat[rows], self.lon[rows]), listed)
 
     def _filter_mask(self, query: Query, groups: dict[str, list]) -> np.ndarray | None:
         mask: np.ndarray | None = None
@@ -193,8 +195,9 @@ class Directory:
     def _within(self, center: Place, radius: float, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         return self.index.within(center.latitude, center.longitude, radius, keep)
 
-    def _nearest(self, center: Place, k: int, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.nearest(center.latitude, center.longitude, k, keep)
+    def _nearest(self, center: Place, k: int, keep: np.ndarray | None,
+                 max_miles: float) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.nearest(center.latitude, center.longitude, k, keep, max_miles=max_miles)
 
     def _by_name(self, text: str, rows: np.ndarray, distances: np.ndarray | None):
         words = norm_name(text).split()
@@ -270,6 +273,21 @@ def _norm_county(text: str) -> str:
     return " ".join(words)
 
 
+def fallback_note(query: Query, found: int) -> str:
+    """What a result says when nothing was inside the radius and the nearest were looked for.
+
+    >>> fallback_note(Query(near="Ely, NV", radius_miles=5), 3)
+    'none within 5 miles; the 3 nearest within 100 miles are shown'
+    >>> fallback_note(Query(near="Ely, NV", radius_miles=5), 0)
+    'none within 5 miles, nor within 100 miles'
+    """
+    if not found:
+        return f"none within {query.radius_miles:g} miles, nor within {query.nearest_within_miles:g} miles"
+    what = "the nearest within" if found == 1 else f"the {found} nearest within"
+    return (f"none within {query.radius_miles:g} miles; {what} {query.nearest_within_miles:g} miles "
+            f"{'is' if found == 1 else 'are'} shown")
+
+
 def _state_key(text: str) -> str:
     code = state_code(text)
     if code is None:
@@ -298,8 +316,9 @@ def describe(result: SearchResult) -> str:
             place.append(f.phrase.format(state_code(value) or value if f.kind == "state" else value))
     where = ""
     if result.center is not None:
-        if q.nearest:
-            where = f"nearest to {result.center.label}"
+        if q.nearest or (result.note and result.total):
+            # the nearest (asked for, or shown because the radius held none): never "within 25 miles"
+            where = f"nearest to {result.center.label}, within {q.nearest_within_miles:g} miles"
         else:
             where = f"within {q.radius_miles:g} miles of {result.center.label}"
     text = " ".join(p for p in [what, *extras, *place, where] if p)

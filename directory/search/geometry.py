@@ -113,20 +113,22 @@ class PointIndex:
         inside = distances <= radius_miles
         return rows[inside], distances[inside]
 
-    def nearest(self, lat: float, lon: float, k: int,
-                keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The k nearest rows, nearest first: the radius grows until k rows fall inside the exact circle.
+    def nearest(self, lat: float, lon: float, k: int, keep: np.ndarray | None = None, *,
+                max_miles: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest rows (none farther than ``max_miles``), nearest first: the radius grows until
+        k rows fall inside the exact circle.
 
         STRtree's own nearest is planar; points inside the exact circle are exactly the
         points nearer than its radius, so the first radius holding k of them holds the k nearest.
         """
         available = int(keep[self.located].sum()) if keep is not None else len(self.located)
-        radius = 10.0
+        limit = min(max_miles or MAX_NEAREST_MILES, MAX_NEAREST_MILES)
+        radius = min(10.0, limit)
         while True:
             rows, distances = self.within(lat, lon, radius, keep)
-            if len(rows) >= min(k, available) or radius >= MAX_NEAREST_MILES:
+            if len(rows) >= min(k, available) or radius >= limit:
                 break
-            radius *= 4
+            radius = min(radius * 4, limit)
         order = np.lexsort((rows, distances))[:k]
         return rows[order], distances[order]
 

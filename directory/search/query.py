@@ -16,6 +16,10 @@ from ..taxonomy import Group, Taxonomy
 MAX_RADIUS_MILES = 500.0
 DEFAULT_RADIUS_MILES = 25.0
 FALLBACK_NEAREST = 10
+#: Nearest results (asked for, or shown when nothing is inside the radius) are at most this far
+#: away by default: a clinic 1,000 miles off is no answer to "near Tampa".
+NEAREST_WITHIN_MILES = 100.0
+MAX_NEAREST_WITHIN_MILES = 12_500.0
 
 #: Query field → taxonomy family of its values (services also accept raw codes).
 FAMILY_OF = {f.field: f.family for f in GROUP_FILTERS}
@@ -44,6 +48,14 @@ class _QueryMethods:
         if not 0 < self.radius_miles <= MAX_RADIUS_MILES:
             raise QueryError(f"radius must be more than 0 and at most {MAX_RADIUS_MILES:g} miles, "
                              f"not {self.radius_miles:g}", "radius_miles")
+        try:
+            object.__setattr__(self, "nearest_within_miles", float(self.nearest_within_miles))
+        except (TypeError, ValueError):
+            raise QueryError(f"nearest_within_miles must be a number of miles, not {self.nearest_within_miles!r}",
+                             "nearest_within_miles") from None
+        if not 0 < self.nearest_within_miles <= MAX_NEAREST_WITHIN_MILES:
+            raise QueryError(f"nearest_within_miles must be more than 0 and at most {MAX_NEAREST_WITHIN_MILES:,.0f}, "
+                             f"not {self.nearest_within_miles:g}", "nearest_within_miles")
         if self.nearest is not None and not 1 <= int(self.nearest) <= 1000:
             raise QueryError(f"nearest must be between 1 and 1000, not {self.nearest}", "nearest")
         if self.limit is not None and int(self.limit) < 1:
@@ -91,6 +103,7 @@ def _fields() -> list[tuple]:
         ("near", "str | tuple[float, float] | None", field(default=None)),
         ("radius_miles", "float", field(default=DEFAULT_RADIUS_MILES)),
         ("nearest", "int | None", field(default=None)),
+        ("nearest_within_miles", "float", field(default=NEAREST_WITHIN_MILES)),
     ]
     for f in FILTERS:
         if f.repeatable:
@@ -110,6 +123,10 @@ Query = make_dataclass("Query", _fields(), bases=(_QueryMethods,), frozen=True)
 Query.__module__ = __name__
 Query.__doc__ = """What to search for. Values within a group filter combine by ``match`` (services) or OR
 (the others); different filters combine by AND. One field per entry of the filter registry.
+
+With a place, ``radius_miles`` bounds the search; ``nearest`` asks for the k nearest instead. When
+nothing is inside the radius, the :data:`FALLBACK_NEAREST` nearest matches are returned with a
+note. Nearest results are never farther than ``nearest_within_miles`` (default 100).
 
 >>> Query(near="Tampa, FL", services=("detox",)).radius_miles
 25.0

@@ -37,6 +37,9 @@ class SearchResult:
     #: Latitudes and longitudes of the rows of ``frame`` as floats, when the store has them at hand
     #: (else :meth:`coordinates` parses the frame's text).
     points: tuple[np.ndarray, np.ndarray] | None = None
+    #: Group family → how many of the results list anything in it (any accreditation, any payment …):
+    #: what a screen states as coverage ("accreditation listed for 12 of 43").
+    listed: dict[str, int] = field(default_factory=dict)
 
     def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         """Latitudes and longitudes of the result's rows, as float arrays."""
@@ -66,7 +69,7 @@ class SearchResult:
     @property
     def area(self):
         """The search circle as a shapely polygon (lon/lat), or None without a centre."""
-        if self.center is None or self.query.nearest or self.note:
+        if self.center is None or self.query.nearest or (self.note and self.total):
             return None
         return circle(self.center.latitude, self.center.longitude, self.query.radius_miles)
 

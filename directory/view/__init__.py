@@ -15,12 +15,12 @@ package: they read widgets into a :class:`SearchForm`, call :func:`run` with a
 """
 
 from .detail import STALE_AFTER_YEARS, FacilityDetail, contacts, highlights, provenance, stale_note
-from .downloads import ATTRIBUTION, Download, downloads, printable_list
-from .form import DEFAULT_RADIUS, PARAM_OF, RADII, Outcome, SearchForm, option_label, run
-from .results import BADGE_GROUPS, LIST_LIMIT, badges, groups_of, list_note, result_table
+from .downloads import ATTRIBUTION, Download, downloads, print_launcher, printable_list
+from .form import DEFAULT_RADIUS, PARAM_OF, RADII, Outcome, SearchForm, facet_line, option_label, run
+from .results import BADGE_GROUPS, LIST_LIMIT, NO_PHONE_LINE, badges, groups_of, list_note, list_phone, result_table
 from .text import directions_url, md_escape, md_link, tel_url, website_url
 
 __all__ = ["ATTRIBUTION", "BADGE_GROUPS", "DEFAULT_RADIUS", "LIST_LIMIT", "PARAM_OF", "RADII", "STALE_AFTER_YEARS",
            "Download", "FacilityDetail", "Outcome", "SearchForm", "badges", "contacts", "directions_url", "downloads",
-           "groups_of", "highlights", "list_note", "md_escape", "md_link", "option_label", "printable_list",
+           "facet_line", "groups_of", "highlights", "list_note", "list_phone", "md_escape", "NO_PHONE_LINE", "md_link", "option_label", "print_launcher", "printable_list",
            "provenance", "result_table", "run", "stale_note", "tel_url", "website_url"]

@@ -91,31 +91,47 @@ class FacilityDetail:
         )
 
 
+#: Who to call when the sources give a facility no phone.
+HELPLINE = ("SAMHSA's National Helpline", "1-800-662-4357", "tel:+18006624357")
+NO_PHONE = "No phone in the sources"
+
+
 def contacts(detail: FacilityDetail) -> list[tuple[str, str, str | None]]:
     """The detail's contact lines as (label, text, link): phone, intake (when it differs), website,
-    directions."""
+    directions. Without a phone in the sources, the national helpline (so every result offers a way
+    to reach someone)."""
     lines: list[tuple[str, str, str | None]] = []
     if detail.phone:
         lines.append(("Phone", detail.phone, detail.phone_url))
     if detail.intake_phone and detail.intake_phone != detail.phone:
         lines.append(("Intake", detail.intake_phone, detail.intake_phone_url))
+    if not lines:
+        lines.append((f"{NO_PHONE}; {HELPLINE[0]}", f"{HELPLINE[1]} (free, 24/7)", HELPLINE[2]))
     if detail.website:
         lines.append(("Website", detail.website, detail.website))
     lines.append(("", "Directions (OpenStreetMap)", detail.directions))
     return lines
 
 
+#: Said for a fact the sources do not state — never "no".
+NOT_LISTED = "not listed in the sources"
+
+
 def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
-    """The headline facts that are present: treatment, accreditation, payment, populations."""
-    return [(heading, values) for heading, values in (
+    """The headline facts: treatment, accreditation, payment, populations; a fact the sources do not
+    state reads as :data:`NOT_LISTED`."""
+    return [(heading, values or [NOT_LISTED]) for heading, values in (
         ("Treatment", detail.types), ("Accreditation", detail.accreditation),
-        ("Payment", detail.payment), ("Populations", detail.populations)) if values]
+        ("Payment", detail.payment), ("Populations", detail.populations))]
 
 
 def provenance(detail: FacilityDetail) -> str:
-    """Where the record comes from and how old it is, in one sentence."""
-    return (f"Source: {', '.join(detail.sources)}; record as of {detail.source_date}; "
-            f"services as of {detail.services_as_of}. Facility id {detail.facility_id}.")
+    """Where the record comes from and how old it is, in one sentence (sources by readable name)."""
+    from ..manifest import source_label
+
+    names = "; ".join(source_label(s) for s in detail.sources)
+    return (f"Source: {names}; record as of {detail.source_date}; "
+            f"services as of {detail.services_as_of or 'unknown'}. Facility id {detail.facility_id}.")
 
 
 def _licence(text: Mapping[str, str]) -> str:

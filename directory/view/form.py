@@ -175,6 +175,8 @@ class Outcome:
     result: SearchResult | None = None
     message: str = ""
     suggestions: list[str] = field(default_factory=list)
+    #: When nothing matched: which filter empties the area, with its coverage (:func:`~directory.explain.why_empty`).
+    explanations: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -196,11 +198,14 @@ class Outcome:
         if self.result is None:
             return []
         notes = []
-        if self.result.note:
-            notes.append(f"No facilities matched within {self.form.radius} miles, so the nearest matching ones "
-                         f"are shown ({self.result.note}).")
+        query = self.result.query
+        if self.result.note and self.result.total:
+            notes.append(f"No facility matched within {self.form.radius} miles, so the nearest matching ones "
+                         f"within {query.nearest_within_miles:g} miles are shown ({self.result.note}).")
         if self.result.total == 0:
-            notes.append("No facilities match these filters. Remove a filter or search a wider area.")
+            where = (f" within {query.nearest_within_miles:g} miles" if self.result.note else "")
+            notes.append(f"No facility matches these filters{where}.")
+            notes.extend(self.explanations or ["Remove a filter or search a wider area."])
         return notes
 
     @property
@@ -214,7 +219,14 @@ class Outcome:
 def run(store: Store, form: SearchForm) -> Outcome:
     """Search; a bad place or value becomes a message, never an exception."""
     try:
-        return Outcome(form, store.search(form.to_query()))
+        query = form.to_query()
+        result = store.search(query)
+        outcome = Outcome(form, result)
+        if result.total == 0:
+            from ..explain import why_empty
+
+            outcome.explanations = why_empty(store, query)
+        return outcome
     except LocationNotFound as exc:
         return Outcome(form, None, f"We could not find {form.near.strip()!r}. Try a ZIP code, "
                                    "\"City, ST\", an address or \"latitude, longitude\".", list(exc.suggestions))
@@ -227,3 +239,16 @@ def run(store: Store, form: SearchForm) -> Outcome:
 def option_label(taxonomy: Taxonomy, name: str, counts: Mapping[str, int]) -> str:
     """``Detox (12)``: a group's label with how many of the current results have it."""
     return f"{taxonomy.group(name).label} ({counts.get(name, 0):,})"
+
+
+def facet_line(taxonomy: Taxonomy, family: str, counts: Mapping[str, int], listed: int | None = None,
+               total: int | None = None) -> str:
+    """Counts for a filter's options among the current results, in one line: ``In these results:
+    Detox 12 · MAT 30``; with ``listed``/``total``, its coverage first (``listed for 12 of 43``).
+    The options themselves keep fixed labels: a browser sends back an option's label, so a label
+    with a count in it breaks as soon as the count changes."""
+    parts = [f"{taxonomy.group(name).label} {count:,}" for name, count in counts.items() if count]
+    line = "In these results: " + (" · ".join(parts) if parts else "none listed")
+    if listed is not None and total is not None:
+        line = f"Listed for {listed:,} of {total:,} results. " + line
+    return line

@@ -53,10 +53,24 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
         "distance_miles": distance,
         "name": np.array([_title(a, b) for a, b in zip(frame["name"].tolist(), frame["name2"].tolist())], dtype=object),
         "city": np.array([f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())], dtype=object),
-        "phone": frame["phone"].to_numpy(dtype=object),
+        "phone": np.array([list_phone(p, i) for p, i in zip(frame["phone"].tolist(), frame["intake_phone"].tolist())],
+                          dtype=object),
         "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
         "services": _object_column(badges(store, frame)),
     })
+
+
+#: What the list says where the sources give no phone: who to call instead.
+NO_PHONE_LINE = "None listed — Helpline 1-800-662-4357"
+
+
+def list_phone(phone: str, intake: str) -> str:
+    """The number a list row offers: the phone, else the intake phone, else the national helpline.
+
+    >>> list_phone("", "813-555-0100"), list_phone("", "")
+    ('813-555-0100', 'None listed — Helpline 1-800-662-4357')
+    """
+    return phone or intake or NO_PHONE_LINE
 
 
 def list_note(result: SearchResult, limit: int = LIST_LIMIT) -> str:

@@ -46,7 +46,9 @@ def directions_url(latitude: float, longitude: float) -> str:
             f"#map=16/{latitude:.5f}/{longitude:.5f}")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=@/%^\"'])")
+#: Bidirectional-override and invisible formatting characters: they can make text read backwards.
+_BIDI = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def md_escape(text: object) -> str:
@@ -54,10 +56,10 @@ def md_escape(text: object) -> str:
     punctuation character that Markdown, HTML, LaTeX (``$``) or colour directives (``:blue[``)
     could use is backslash-escaped; line breaks become spaces.
 
-    >>> md_escape("<b>[x](javascript:1)</b> $5 :red[hi]")
-    '\\\\<b\\\\>\\\\[x\\\\]\\\\(javascript\\\\:1\\\\)\\\\</b\\\\> \\\\$5 \\\\:red\\\\[hi\\\\]'
+    >>> print(md_escape("<b>[x](javascript:1)</b> $5 :red[hi] www.x.org"))
+    \\<b\\>\\[x\\]\\(javascript\\:1\\)\\<\\/b\\> \\$5 \\:red\\[hi\\] www\\.x\\.org
     """
-    value = "" if text is None else re.sub(r"\s+", " ", str(text)).strip()
+    value = "" if text is None else re.sub(r"\s+", " ", _BIDI.sub("", str(text))).strip()
     return _MD_SPECIAL.sub(r"\\\1", value)
 
 

@@ -1,0 +1,88 @@
+"""Why a search found nothing, in words a person can act on.
+
+For each filter that is set: how many facilities the area has without it, and — for a filter
+chosen from groups — how many of those the sources list anything for at all (its coverage), and
+where the sources do list it. The words come from the filter registry; the counts from the store
+interface, so any store explains itself the same way.
+
+>>> from directory import Directory, Query
+>>> store = Directory.load()
+>>> why_empty(store, Query(near="Tampa, FL", services=("detox",), accreditations=("joint-commission",)))[0]
+'The sources list no accreditation for any of the 11 facilities offering Detox within 25 miles; the sources list it mainly in California (86 %) and Massachusetts (14 %).'
+"""
+
+from __future__ import annotations
+
+from .filters import FILTERS, Filter
+from .search import Query
+from .states import STATES
+from .store import Store
+
+#: A filter whose coverage is under this share in the area gets "where the sources list it".
+THIN_COVERAGE = 0.5
+
+
+def why_empty(store: Store, query: Query) -> list[str]:
+    """Sentences saying which filter empties the area, with its coverage; [] when the query has no filter."""
+    chosen = [f for f in FILTERS if getattr(query, f.field)]
+    if not chosen:
+        return []
+    # Count inside the radius only (no nearest fallback): that is what the person asked about.
+    area = query.with_(nearest=None, nearest_within_miles=query.radius_miles) if query.near is not None else query
+    where = f"within {query.radius_miles:g} miles" if query.near is not None else "in the directory"
+    empty = area.with_(**{f.field: () if f.repeatable else None for f in chosen})
+    base = _count(store, empty)
+    if not base:
+        return [f"The directory lists no facility at all {where}; widen the radius or try another place."]
+    sentences = []
+    for f in chosen:
+        without = area.with_(**{f.field: () if f.repeatable else None})
+        total = _count(store, without)
+        if not total:
+            continue  # the other filters already empty the area: this one is not what empties it
+        others = _what(store, without)
+        if f.kind == "group":
+            every = tuple(g.name for g in store.taxonomy.groups_in(f.family))
+            listed = _count(store, without.with_(**{f.field: every}))
+            noun = f.label.lower()
+            if listed:
+                text = f"{f.label} is listed for {listed:,} of the {total:,} facilities{others} {where}"
+            else:
+                text = f"The sources list no {noun} for any of the {total:,} facilities{others} {where}"
+            if listed / total < THIN_COVERAGE:
+                text += _where_listed(store, f, every)
+            sentences.append(text + ".")
+        else:
+            phrase = f.phrase.format(getattr(query, f.field))
+            sentences.append(f"{total:,} facilities{others} are {where}, but none {phrase}.")
+    if not sentences:
+        sentences.append(f"No facility {where} matches these filters together; {base:,} facilities are {where} "
+                         "without them. Remove a filter to see them.")
+    return sentences
+
+
+def _count(store: Store, query: Query) -> int:
+    return store.search(query.with_(limit=1)).total
+
+
+def _what(store: Store, query: Query) -> str:
+    """' offering Detox accepting Medicaid' — the group filters still set, as their registry phrases."""
+    parts = []
+    for f in FILTERS:
+        values = getattr(query, f.field)
+        if f.kind != "group" or not values:
+            continue
+        labels = " or ".join(store.taxonomy.resolve(v, None if f.field == "services" else f.family).label
+                             for v in values)
+        parts.append(f"offering {labels}" if f.field == "services" else f.phrase.format(labels))
+    return "".join(f" {p}" for p in parts)
+
+
+def _where_listed(store: Store, f: Filter, every: tuple[str, ...]) -> str:
+    everywhere = store.search(Query(**{f.field: every}, limit=1))
+    states = everywhere.facets.get("state", {})
+    if not everywhere.total or not states:
+        return "; the sources list it nowhere"
+    top = list(states.items())[:2]
+    parts = [f"{STATES.get(code, code)} ({count / everywhere.total:.0%})".replace("%)", " %)") for code, count in top]
+    return f"; the sources list it mainly in {' and '.join(parts)}"

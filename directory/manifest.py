@@ -1,0 +1,89 @@
+"""The build manifest (``data/sources/sources.toml``): which sources make the directory, and how to
+name them to people.
+
+>>> source_label("findtreatment-2025-ma")
+'FindTreatment.gov export, Aug 2025'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import paths
+from .errors import ManifestError
+from .importers import ADAPTERS
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One ``[[source]]`` entry of the manifest."""
+
+    id: str
+    path: Path
+    adapter: str
+    vintage: str
+    title: str = ""
+    licence: str = ""
+    mapping: Path | None = None
+    #: "full": a complete listing of each site's services at ``vintage``; "partial": specific facts.
+    kind: str = "full"
+    #: A short name for people ("FindTreatment.gov export"); the title when the manifest gives none.
+    name: str = ""
+
+
+def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
+    """Parse and check ``sources.toml``; paths in it are relative to its folder."""
+    p = Path(path) if path else paths.MANIFEST
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{p}: no such manifest") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{p}: not valid TOML ({exc})") from None
+    entries, seen = [], set()
+    for i, item in enumerate(data.get("source", []), start=1):
+        missing = {"id", "path", "adapter", "vintage"} - set(item)
+        if missing:
+            raise ManifestError(f"{p}: source {i} lacks {', '.join(sorted(missing))}")
+        if item["id"] in seen:
+            raise ManifestError(f"{p}: source id {item['id']!r} appears twice")
+        if item["adapter"] not in ADAPTERS:
+            raise ManifestError(f"{p}: source {item['id']!r} names unknown adapter {item['adapter']!r}")
+        try:
+            dt.date.fromisoformat(str(item["vintage"]))
+        except ValueError:
+            raise ManifestError(f"{p}: source {item['id']!r} vintage {item['vintage']!r} is not an ISO date") from None
+        kind = item.get("kind", "full")
+        if kind not in ("full", "partial"):
+            raise ManifestError(f"{p}: source {item['id']!r} kind must be 'full' or 'partial', not {kind!r}")
+        seen.add(item["id"])
+        entries.append(SourceEntry(
+            item["id"], p.parent / item["path"], item["adapter"], str(item["vintage"]),
+            item.get("title", ""), item.get("licence", ""),
+            p.parent / item["mapping"] if "mapping" in item else None, kind, item.get("name", ""),
+        ))
+    if not entries:
+        raise ManifestError(f"{p}: no [[source]] entries")
+    return entries
+
+
+@lru_cache(maxsize=4)
+def _entries(path: Path) -> dict[str, SourceEntry]:
+    try:
+        return {e.id: e for e in read_manifest(path)}
+    except ManifestError:
+        return {}
+
+
+def source_label(source_id: str, manifest: str | Path | None = None) -> str:
+    """A source as people read it: its short name and the month of its vintage; the id itself when
+    the manifest does not know it."""
+    entry = _entries(Path(manifest) if manifest else paths.MANIFEST).get(source_id)
+    if entry is None:
+        return source_id
+    when = dt.date.fromisoformat(entry.vintage).strftime("%b %Y")
+    return f"{entry.name or entry.title or entry.id}, {when}"

@@ -1,0 +1,130 @@
+"""Shared pieces of the browser tests: the app served by `streamlit run` on 127.0.0.1, Debian's
+Chromium through Playwright, waiting for reruns, screenshots. Not a test module."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
+                                    reason="browser tests need Debian's chromium at /usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_app(env: dict[str, str] | None = None):
+    """``streamlit run app.py`` on a free port of 127.0.0.1; yields its URL."""
+    port = free_port()
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("DIRECTORY_MAP_TILES", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+
+
+def new_page(browser, base_url: str, **context_options):
+    """A page that records every request leaving ``base_url`` in ``page.outside_requests``."""
+    options = {"viewport": {"width": 1400, "height": 1900}, "accept_downloads": True, **context_options}
+    context = browser.new_context(**options)
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith((base_url, "data:", "blob:", "about:")) else None)
+    page.outside_requests = outside
+    return page
+
+
+def idle(page, text: str | None = None, timeout: float = 60_000) -> None:
+    """Wait for a rerun to finish (and for ``text`` to be on the page, if given)."""
+    if text is not None:
+        page.get_by_text(text).first.wait_for(timeout=timeout)
+    page.wait_for_timeout(250)
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def shot(page, name: str, *, full_page: bool = True) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.wait_for_timeout(800)  # let the map finish drawing
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def sentence_total(page) -> int:
+    """The count in the result sentence ("…: 11 facilities")."""
+    text = page.get_by_text(re.compile(r": [\d,]+ facilit")).first.inner_text()
+    return int(re.search(r": ([\d,]+) facilit", text).group(1).replace(",", ""))
+
+
+def url_params(page) -> dict[str, list[str]]:
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+
+
+def open_more_filters(page) -> None:
+    summary = page.locator('[data-testid="stExpander"] summary').filter(has_text="More filters")
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Payment")
+    if not box.locator("input").is_visible():
+        summary.click()
+        page.wait_for_timeout(300)
+
+
+def pick(page, heading: str, option: str) -> None:
+    """Choose ``option`` (its label) in the multiselect headed ``heading``, as a person does."""
+    if heading != "Treatment type":
+        open_more_filters(page)
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=heading)
+    box.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    idle(page)
+
+
+def alerts(page) -> list[str]:
+    return page.locator('[data-testid="stAlert"]').all_inner_texts()
