@@ -49,12 +49,28 @@ def current_form() -> view.SearchForm:
     return view.SearchForm(**values, facility=ss.get("facility") or "")
 
 
-if "initialised" not in ss:
+def url_form() -> tuple[view.SearchForm, list[str]]:
     params = {name: st.query_params.get_all(name) for name in st.query_params.keys()}
-    first_form, ss.url_warnings = view.SearchForm.from_params(params, taxonomy)
+    return view.SearchForm.from_params(params, taxonomy)
+
+
+def write_url(form: view.SearchForm) -> None:
+    """Put the search in the URL — only when the URL describes another search, so loading a link
+    adds no history entry (Back leaves the page) and Back/Forward land on real earlier searches."""
+    if url_form()[0] != form:
+        st.query_params.from_dict(form.to_params())
+    ss.url_written = form
+
+
+if "initialised" not in ss:
+    first_form, ss.url_warnings = url_form()
     set_form(first_form)
     ss.table_gen = ss.map_gen = 0
     ss.initialised = True
+elif url_form()[0] != ss.get("url_written") and url_form()[0] != current_form():
+    # The browser moved to another URL of this app (Back / Forward): show that search.
+    set_form(url_form()[0])
+    ss.url_warnings = []
 
 
 # -- callbacks: selection from the list or the map, place suggestions, clearing --------------------
@@ -158,7 +174,7 @@ if result is None:
         st.caption("Did you mean:")
         for i, suggestion in enumerate(outcome.suggestions):
             st.button(esc(suggestion), key=f"suggest-{i}", on_click=use_place, args=(suggestion,))
-    st.query_params.from_dict(form.to_params())
+    write_url(form)
     st.stop()
 
 st.subheader(esc(outcome.heading))
@@ -178,76 +194,123 @@ if selected and record is None:
     selected = None
 
 first = result.query.services
-points = mapview.map_points(store, result.frame, result.coordinates(), first)
-ss.map_ids = mapview.layer_ids(points)
-map_col, detail_col = st.columns([3, 2], gap="medium")
-with map_col:
+#: Phones get the detail first, then a text list (no sideways scrolling), then the map.
+mobile = "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
+def show_map() -> None:
+    css = mapview.page_css()
+    if css:
+        st.html(css)
+    points = mapview.map_points(store, result.frame, result.coordinates(), first)
+    ss.map_ids = mapview.layer_ids(points)
     deck = mapview.build_deck(store, result, selected=selected, points=points)
     map_key = f"map-{ss.map_gen}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
-                    key=map_key, height=460, alt="Map of the facilities found; the same facilities are in the list below")
+                    key=map_key, height=460, alt="Map of the facilities found; the same facilities are in the list")
     st.html(mapview.legend_html(mapview.legend(points, facets.get("service", {}), first)))
 
-with detail_col:
+
+def show_detail() -> None:
     if record is None:
         st.markdown("Select a facility on the map or in the list to see its details.")
-    else:
-        detail = view.FacilityDetail.from_record(record, taxonomy)
-        st.markdown(f"### {esc(detail.name)}")
-        if detail.program:
-            st.markdown(f"*{esc(detail.program)}*")
-        if detail.stale_note:
-            st.warning(esc(detail.stale_note))
-        st.markdown("  \n".join(esc(line) for line in detail.address_lines))
-        st.markdown("  \n".join((f"{esc(label)}: " if label else "") + view.md_link(text, link)
-                                 for label, text, link in view.contacts(detail)))
-        for heading, values in view.highlights(detail):
-            st.markdown(f"**{esc(heading)}:** " + ", ".join(esc(v) for v in values))
-        with st.expander("All services, by category"):
-            for category, labels in detail.services.items():
-                st.markdown(f"**{esc(category)}**  \n" + ", ".join(esc(v) for v in labels))
-        if detail.licence:
-            st.markdown(esc(detail.licence))
-        st.caption(esc(view.provenance(detail)))
-        with st.expander("Report a problem with this listing"):
-            with st.form(f"report-{detail.facility_id}", clear_on_submit=True):
-                problem = st.selectbox("What is wrong?", PROBLEMS)
-                message = st.text_area("Details (optional)")
-                contact = st.text_input("Your email or phone, if we may contact you (optional)")
-                if st.form_submit_button("Send report"):
-                    message, message_note = trim(message)
-                    contact, contact_note = trim(contact, MAX_CONTACT)
-                    try:
-                        saved = ReportStore().add(Report(detail.facility_id, detail.name, problem, message, contact))
-                    except DirectoryError as exc:
-                        st.error(esc(str(exc)))
-                    else:
-                        st.success(f"Thank you — report {esc(saved.report_id)} saved.")
-                        for note in (message_note, contact_note):
-                            if note:
-                                st.info(esc(note))
+        return
+    detail = view.FacilityDetail.from_record(record, taxonomy)
+    st.markdown(f"### {esc(detail.name)}")
+    if detail.program:
+        st.markdown(f"*{esc(detail.program)}*")
+    if detail.stale_note:
+        st.warning(esc(detail.stale_note))
+    st.markdown("  \n".join(esc(line) for line in detail.address_lines))
+    st.markdown("  \n".join((f"{esc(label)}: " if label else "") + view.md_link(text, link)
+                             for label, text, link in view.contacts(detail)))
+    for heading, values in view.highlights(detail):
+        st.markdown(f"**{esc(heading)}:** " + ", ".join(esc(v) for v in values))
+    with st.expander("All services, by category"):
+        for category, labels in detail.services.items():
+            st.markdown(f"**{esc(category)}**  \n" + ", ".join(esc(v) for v in labels))
+    if detail.licence:
+        st.markdown(esc(detail.licence))
+    st.caption(esc(view.provenance(detail)))
+    with st.expander("Report a problem with this listing"):
+        with st.form(f"report-{detail.facility_id}", clear_on_submit=True):
+            problem = st.selectbox("What is wrong?", PROBLEMS)
+            message = st.text_area("Details (optional)")
+            contact = st.text_input("Your email or phone, if we may contact you (optional)")
+            if st.form_submit_button("Send report"):
+                message, message_note = trim(message)
+                contact, contact_note = trim(contact, MAX_CONTACT)
+                try:
+                    saved = ReportStore().add(Report(detail.facility_id, detail.name, problem, message, contact))
+                except DirectoryError as exc:
+                    st.error(esc(str(exc)))
+                else:
+                    st.success(f"Thank you — report {esc(saved.report_id)} saved.")
+                    for note in (message_note, contact_note):
+                        if note:
+                            st.info(esc(note))
 
-table = view.result_table(store, result)
-list_note = view.list_note(result)
-if list_note:
-    st.caption(esc(list_note))
-ss.table_ids = table["facility_id"].tolist()
-table_key = f"table-{form.signature()}-{ss.table_gen}"
-default_rows = [ss.table_ids.index(selected)] if selected in ss.table_ids else []
-st.dataframe(
-    table, key=table_key, on_select=lambda: on_table_select(table_key), selection_mode="single-row",
-    selection_default={"selection": {"rows": default_rows, "columns": []}},
-    hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)), placeholder="",
-    column_order=["name", "distance_miles", "phone", "city", "services", "website"],
-    column_config={
-        "name": st.column_config.TextColumn("Name", width="medium", pinned=True),
-        "distance_miles": st.column_config.NumberColumn("Miles", format="%.1f", width=60),
-        "phone": st.column_config.TextColumn("Phone", width=125),
-        "city": st.column_config.TextColumn("City"),
-        "services": st.column_config.ListColumn("Treatment", width="large"),
-        "website": st.column_config.LinkColumn("Website", display_text=r"https?://(?:www\.)?([^/]+).*"),
-    },
-)
+
+def show_text_list() -> None:
+    """The results as text: readable without the map or the grid, by a screen reader or on a phone."""
+    items = view.text_list(store, result)
+    if not items:
+        return
+    for item in items:
+        chosen = " (shown above)" if item.facility_id == selected else ""
+        line = (f"**{esc(item.name)}**{esc(chosen)}  \n"
+                + " · ".join(esc(p) for p in (item.distance, item.place) if p)
+                + f" · {view.md_link(item.phone, item.phone_url)}")
+        if item.types:
+            line += f"  \n{esc(', '.join(item.types))}"
+        text_col, button_col = st.columns([5, 1], vertical_alignment="center")
+        text_col.markdown(line)
+        button_col.button("Details", key=f"details-{item.facility_id}", on_click=select,
+                          args=(item.facility_id,), kwargs={"source": "list"})
+    if result.total > len(items):
+        st.caption(f"The first {len(items):,} of {result.total:,}; the downloads have every one.")
+
+
+def show_grid() -> None:
+    table = view.result_table(store, result)
+    list_note = view.list_note(result)
+    if list_note:
+        st.caption(esc(list_note))
+    ss.table_ids = table["facility_id"].tolist()
+    table_key = f"table-{form.signature()}-{ss.table_gen}"
+    default_rows = [ss.table_ids.index(selected)] if selected in ss.table_ids else []
+    st.dataframe(
+        table, key=table_key, on_select=lambda: on_table_select(table_key), selection_mode="single-row",
+        selection_default={"selection": {"rows": default_rows, "columns": []}},
+        hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)), placeholder="",
+        column_order=["name", "distance_miles", "phone", "city", "services", "website"],
+        column_config={
+            "name": st.column_config.TextColumn("Name", width="medium", pinned=True),
+            "distance_miles": st.column_config.NumberColumn("Miles", format="%.1f", width=60),
+            "phone": st.column_config.TextColumn("Phone", width=125),
+            "city": st.column_config.TextColumn("City"),
+            "services": st.column_config.ListColumn("Treatment", width="large"),
+            "website": st.column_config.LinkColumn("Website", display_text=r"https?://(?:www\.)?([^/]+).*"),
+        },
+    )
+
+
+if mobile:
+    if record is not None:
+        with st.container(border=True):
+            show_detail()
+    show_text_list()
+    with st.expander("Map"):
+        show_map()
+else:
+    map_col, detail_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        show_map()
+    with detail_col:
+        show_detail()
+    show_grid()
+    with st.expander("The results as a text list (for screen readers and keyboards)"):
+        show_text_list()
 
 st.caption("Download or print this list")
 download_cols = st.columns(5)
@@ -264,4 +327,4 @@ st.caption("Link to this search (copy it with the button at its right):")
 st.code(f"{(st.context.url or '').split('?')[0]}?{form.query_string()}", language=None, wrap_lines=True)
 
 st.caption(esc(view.ATTRIBUTION))
-st.query_params.from_dict(form.to_params())
+write_url(form)

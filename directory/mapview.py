@@ -282,6 +282,15 @@ def build_deck(store: Store, result: SearchResult, *, selected: str | None = Non
     )
 
 
+def page_css() -> str:
+    """Style for the page the map is on. With the blank local style no map vendor's service is used
+    (no tiles, no fonts, no sprites), so mapbox-gl's logo — a link off the app — is hidden; with web
+    tiles (``DIRECTORY_MAP_TILES``) the vendor's attribution stays."""
+    if map_style() != BLANK_STYLE_URL:
+        return ""
+    return "<style>.mapboxgl-ctrl-logo, .maplibregl-ctrl-logo { display: none !important; }</style>"
+
+
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON has no indentation (pydeck indents by 2, which more than doubled the payload)."""
 

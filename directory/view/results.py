@@ -7,6 +7,7 @@ list costs dictionary look-ups, not set algebra).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 from ..search import SearchResult
 from ..store import Store
 from ..taxonomy import Taxonomy
-from .text import website_url
+from .text import tel_url, website_url
 
 #: The treatment types shown as badges in the list, in this order.
 BADGE_GROUPS = ("detox", "mat", "outpatient", "intensive-outpatient", "residential", "inpatient", "telehealth")
@@ -94,3 +95,35 @@ def _object_column(values: list) -> np.ndarray:
     column = np.empty(len(values), dtype=object)
     column[:] = values
     return column
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One result as the text list shows it (phones, screen readers): all text raw, renderers escape it."""
+
+    facility_id: str
+    name: str
+    distance: str
+    place: str
+    phone: str
+    phone_url: str | None
+    types: list[str]
+
+
+#: The text list shows at most this many rows (the grid, the map and the downloads have them all).
+TEXT_LIST_LIMIT = 50
+
+
+def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) -> list[ListItem]:
+    """The first ``limit`` results as :class:`ListItem` rows, in result order."""
+    frame = result.frame.iloc[:limit]
+    distances = frame["distance_miles"].tolist() if "distance_miles" in frame else [None] * len(frame)
+    items = []
+    for row, miles, types in zip(frame.to_dict("records"), distances, badges(store, frame)):
+        phone = list_phone(row["phone"], row["intake_phone"])
+        items.append(ListItem(
+            facility_id=row["facility_id"], name=_title(row["name"], row["name2"]),
+            distance="" if miles is None else f"{float(miles):.1f} mi",
+            place=f"{row['city']}, {row['state']}", phone=phone,
+            phone_url=tel_url(phone) if phone != NO_PHONE_LINE else "tel:+18006624357", types=types))
+    return items

@@ -47,6 +47,10 @@ def directions_url(latitude: float, longitude: float) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=@/%^\"'])")
+#: GitHub-flavoured markdown turns URL-, www.- and e-mail-shaped *text* into links after escapes are
+#: undone; a word joiner (U+2060, invisible) inside each of those shapes keeps it text.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=[:.])|(@)")
+_JOINER = "\u2060"
 #: Bidirectional-override and invisible formatting characters: they can make text read backwards.
 _BIDI = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -54,12 +58,16 @@ _BIDI = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 def md_escape(text: object) -> str:
     """Facility text made inert for Markdown renderers (Streamlit's included): every ASCII
     punctuation character that Markdown, HTML, LaTeX (``$``) or colour directives (``:blue[``)
-    could use is backslash-escaped; line breaks become spaces.
+    could use is backslash-escaped; URL-, www.- and e-mail-shaped text gets an invisible word
+    joiner so it is not auto-linked; bidi overrides are dropped; line breaks become spaces.
 
-    >>> print(md_escape("<b>[x](javascript:1)</b> $5 :red[hi] www.x.org"))
-    \\<b\\>\\[x\\]\\(javascript\\:1\\)\\<\\/b\\> \\$5 \\:red\\[hi\\] www\\.x\\.org
+    >>> print(md_escape("<b>[x](javascript:1)</b> $5 :red[hi]"))
+    \\<b\\>\\[x\\]\\(javascript\\:1\\)\\<\\/b\\> \\$5 \\:red\\[hi\\]
+    >>> md_escape("https://x.org www.x.org a@x.org").count("\u2060")
+    3
     """
     value = "" if text is None else re.sub(r"\s+", " ", _BIDI.sub("", str(text))).strip()
+    value = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + _JOINER, value)
     return _MD_SPECIAL.sub(r"\\\1", value)
 
 

@@ -1,0 +1,104 @@
+"""Text stays text: markdown links and images, bare URLs, KaTeX, colour directives, HTML, javascript:
+URLs and bidi overrides, through every URL parameter and every text column of a facilities file cut
+from the shipped one, in a real browser. Nothing may become a link (other than tel:, the fixed
+directions link and the app's own), an image, maths, or a request leaving 127.0.0.1."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from directory.filters import APP_FILTERS
+from directory.schema import read_facilities
+
+from .browser import idle, launch, needs_chromium, new_page, serve_app, shot
+
+pytestmark = needs_chromium
+
+PAYLOADS = [
+    "[Call 555-0100](https://evil.example/call)",
+    "![x](https://evil.example/p.png)",
+    "see https://evil.example/bare and www.evil.example",
+    "$x^2$ and $$y$$",
+    ":red[red text] :material/home:",
+    "<img src=https://evil.example/i.png onerror=alert(1)>",
+    "<a href=\"https://evil.example/a\">a link</a>",
+    "[js](javascript:alert(1))",
+    "\u202eevil\u202c text",
+    "<script>alert(1)</script>",
+]
+TEXT_COLUMNS = ["name", "name2", "street1", "street2", "city", "county", "notes", "phone", "intake_phone"]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """40 real Tampa-area rows with every text column replaced by a payload (ids, points and codes kept)."""
+    frame = read_facilities()
+    rows = frame[(frame["state"] == "FL") & (frame["city"] == "Tampa")].head(40).copy()
+    for i, index in enumerate(rows.index):
+        for j, column in enumerate(TEXT_COLUMNS):
+            rows.at[index, column] = PAYLOADS[(i + j) % len(PAYLOADS)] + f" {column}"
+        rows.at[index, "website"] = "javascript:alert(1)" if i % 2 else ""
+    path = tmp_path_factory.mktemp("hostile") / "facilities.csv"
+    rows.to_csv(path, index=False)
+    return path, rows
+
+
+@pytest.fixture(scope="module")
+def server(hostile):
+    with serve_app({"DIRECTORY_FACILITIES": str(hostile[0])}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def assert_inert(page, server: str) -> None:
+    # links a person can see or reach (display:none ones are neither)
+    hrefs = page.eval_on_selector_all(
+        "a[href]", "els => els.filter(e => e.getClientRects().length).map(e => e.getAttribute('href'))")
+    for href in hrefs:
+        allowed = (href.startswith(("tel:", "#", "?", "/", server)) or
+                   href.startswith("https://www.openstreetmap.org/directions?"))
+        assert allowed, href
+    images = page.eval_on_selector_all("img[src]", "els => els.map(e => e.getAttribute('src'))")
+    assert all(src.startswith(("data:", "blob:", "/", server)) for src in images), images
+    assert page.locator(".katex").count() == 0
+    assert page.locator("script:not([src])").filter(has_text="alert(1)").count() == 0
+    assert "evil.example" not in " ".join(hrefs)
+    assert page.outside_requests == [], page.outside_requests
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_url_parameters_stay_text(browser, server, payload):
+    page = new_page(browser, server)
+    params = {"near": payload}
+    for f in APP_FILTERS:
+        params[f.param] = payload
+    page.goto(f"{server}/?{urllib.parse.urlencode(params)}")
+    idle(page)
+    assert_inert(page, server)
+    page.context.close()
+
+
+def test_facility_text_stays_text_in_the_detail_list_and_print(browser, server, hostile):
+    _, rows = hostile
+    page = new_page(browser, server)
+    for fid in rows["facility_id"].head(len(PAYLOADS)):
+        page.goto(f"{server}/?near=Tampa%2C+FL&facility={fid}")
+        idle(page, "Report a problem with this listing")
+        page.get_by_text("The results as a text list").click()
+        page.wait_for_timeout(300)
+        assert_inert(page, server)
+    # the visible name is the payload, shown literally
+    assert page.get_by_text("[Call 555-0100](https://evil.example/call) name", exact=False).count() >= 1
+    shot(page, "payload-detail")
+    page.context.close()

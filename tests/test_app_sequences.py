@@ -1,0 +1,172 @@
+"""A person changes five things in a row, in a real browser (Debian's Chromium), on the national file.
+
+After every step: no error on the page, the URL holds every filter chosen so far, and the page shows
+the library's own result for the query that URL describes. The steps are those of the report that
+found filters breaking on the second change (City → Detox → Joint Commission → CARF → Medicaid).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from directory import Query, view
+
+from .browser import (alerts, idle, launch, needs_chromium, new_page, open_more_filters, pick, sentence_total,
+                      serve_app, shot, url_params)
+from .conftest import national_directory
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def expected_total(page) -> int:
+    """The library's answer for the query the page's URL describes."""
+    form, warnings = view.SearchForm.from_params(url_params(page))
+    assert warnings == [], warnings
+    return view.run(national_directory(), form).result.total
+
+
+def check(page, chosen: dict[str, str]) -> None:
+    assert not [a for a in alerts(page) if "unknown" in a.lower() or "error" in a.lower()], alerts(page)
+    params = url_params(page)
+    for param, value in chosen.items():
+        assert value in params.get(param, []), (param, value, page.url)
+    assert sentence_total(page) == expected_total(page), page.url
+
+
+@pytest.mark.parametrize("city", ["Tampa, FL", "Miami, FL", "Jacksonville, FL", "Fort Myers, FL",
+                                  "Orlando, FL", "West Palm Beach, FL"])
+def test_five_filter_changes_in_a_row(browser, server, city):
+    page = new_page(browser, server)
+    page.goto(server)
+    idle(page, "All facilities")
+    near = page.get_by_role("textbox", name="Where are you?")
+    near.fill(city)
+    near.press("Enter")
+    idle(page, f"Showing results near {city}")
+    chosen: dict[str, str] = {"near": city}
+    check(page, chosen)
+    for heading, option, param, value in (("Treatment type", "Detox", "service", "detox"),
+                                          ("Accreditation", "Joint Commission", "accreditation", "joint-commission"),
+                                          ("Accreditation", "CARF", "accreditation", "carf"),
+                                          ("Payment", "Medicaid", "payment", "medicaid"),
+                                          ("Language of treatment", "Spanish", "language", "spanish")):
+        pick(page, heading, option)
+        chosen[param] = value
+        check(page, chosen)
+    # the download holds exactly what the library returns for this URL
+    form, _ = view.SearchForm.from_params(url_params(page))
+    expected = view.run(national_directory(), form).result
+    with page.expect_download() as info:
+        page.get_by_role("button", name="CSV", exact=True).click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert [r["facility_id"] for r in rows] == expected.ids
+    if city == "Tampa, FL":
+        shot(page, "seq-tampa-five-filters")
+    assert page.outside_requests == []
+    page.context.close()
+
+
+def test_radius_clear_back_forward_and_a_shared_link(browser, server):
+    page = new_page(browser, server)
+    page.goto(f"{server}/?near=Tampa%2C+FL&service=detox")
+    idle(page, "Showing results near Tampa, FL")
+    check(page, {"service": "detox"})
+    # radius: the slider moves one stop at a time with the keyboard
+    slider = page.get_by_role("slider", name="Radius (miles)")
+    slider.focus()
+    for radius in ("50", "100"):
+        page.keyboard.press("ArrowRight")
+        idle(page)
+        check(page, {"service": "detox", "radius": radius})
+    pick(page, "Payment", "Medicaid")
+    check(page, {"service": "detox", "radius": "100", "payment": "medicaid"})
+    first_url = page.url
+    # clear keeps the place and the radius, drops every filter
+    open_more_filters(page)
+    page.get_by_role("button", name="Clear filters").click()
+    idle(page)
+    params = url_params(page)
+    assert params["near"] == ["Tampa, FL"] and params["radius"] == ["100"] and "service" not in params
+    check(page, {})
+    # a new search, then Back: the cleared search, Back again: the one before it; Forward
+    page.goto(f"{server}/?near=Orlando%2C+FL&service=mat")
+    idle(page, "Showing results near Orlando, FL")
+    page.go_back()
+    idle(page, "Showing results near Tampa, FL")
+    assert "service" not in url_params(page)
+    check(page, {"radius": "100"})
+    page.go_back()
+    idle(page)
+    check(page, {"service": "detox", "radius": "100", "payment": "medicaid"})
+    page.go_forward()
+    idle(page)
+    page.go_forward()
+    idle(page, "Showing results near Orlando, FL")
+    check(page, {"service": "mat"})
+    # the earlier link pasted into a fresh page gives the same search
+    fresh = new_page(browser, server)
+    fresh.goto(first_url)
+    idle(fresh, "Showing results near Tampa, FL")
+    check(fresh, {"service": "detox", "radius": "100", "payment": "medicaid"})
+    assert page.outside_requests == [] and fresh.outside_requests == []
+    fresh.context.close()
+    page.context.close()
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.0 Mobile/15E148 Safari/604.1")
+
+
+def test_phone_sized_window(browser, server):
+    """At 390×844 on a phone: the place box and treatment type are on the first screen; each row of the
+    list shows name, distance and a tap-to-call phone inside the screen's width; one tap opens the detail."""
+    page = new_page(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                    user_agent=IPHONE)
+    page.goto(server)
+    idle(page, "All facilities")
+    near = page.get_by_role("textbox", name="Where are you?")
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Treatment type")
+    for element in (near, box):
+        found = element.bounding_box()
+        assert found and found["y"] + found["height"] <= 844, found
+    near.fill("Tampa, FL")
+    near.press("Enter")
+    idle(page, "Showing results near Tampa, FL")
+    pick(page, "Treatment type", "Detox")
+    check(page, {"service": "detox"})
+    expected = national_directory().search(Query(near="Tampa, FL", services=("detox",)))
+    first = view.text_list(national_directory(), expected)[0]
+    row = page.get_by_text(first.name, exact=True).first
+    row.scroll_into_view_if_needed()
+    phone = page.locator(f'a[href="{first.phone_url}"]').first
+    for element in (row, phone):
+        found = element.bounding_box()
+        assert found and found["x"] >= 0 and found["x"] + found["width"] <= 390, found
+    assert page.get_by_text(first.distance).first.is_visible()
+    shot(page, "phone-list", full_page=False)
+    page.get_by_role("button", name="Details").first.click()
+    idle(page, "Report a problem with this listing")
+    assert f"facility={first.facility_id}" in page.url
+    shot(page, "phone-detail", full_page=False)
+    assert page.outside_requests == []
+    page.context.close()
