@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from . import exports, paths
+from .apidocs import SecurityHeaders, add_offline_docs
 from .errors import DirectoryError, LocationNotFound
 from .facility import COLUMNS
 from .filters import FILTERS, MAX_TEXT, param_of
@@ -221,7 +222,10 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
             "JSON, GeoJSON or Excel-safe CSV. Read-only. Crisis help: call or text 988; SAMHSA's National "
             "Helpline 1-800-662-4357 (free, confidential, 24/7); if someone may be overdosing, call 911."
         ),
+        docs_url=None, redoc_url=None,  # served offline below, with a CSP
     )
+    add_offline_docs(app)
+    app.add_middleware(SecurityHeaders)
     app.state.store = store
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"], allow_headers=["*"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 
 import pytest
@@ -201,3 +202,20 @@ def test_api_conforms_to_its_schema(case):
     # Every check except "schema-valid data must be accepted": a place that cannot be found, or
     # near together with lat/lon, is a well-formed request the API rightly answers with 422.
     case.validate_response(response, excluded_checks=[positive_data_acceptance])
+
+
+def test_security_headers_and_offline_docs(client):
+    for path in ("/healthz", "/v1/facilities?near=Tampa,+FL&page_size=1", "/v1/facilities/nope", "/docs", "/redoc",
+                 "/openapi.json"):
+        r = client.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["referrer-policy"] == "no-referrer", path
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        csp = page.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert sources and all(s.startswith("/") for s in sources), sources
+        for source in sources:
+            assert client.get(source).status_code == 200, source
+    assert "cdn.redoc.ly" not in client.get("/docs-redoc/redoc.standalone.js").text
