@@ -66,6 +66,7 @@ if "initialised" not in ss:
     first_form, ss.url_warnings = url_form()
     set_form(first_form)
     ss.table_gen = ss.map_gen = 0
+    ss.map_holds_selection = False
     ss.initialised = True
 elif url_form()[0] != ss.get("url_written") and url_form()[0] != current_form():
     # The browser moved to another URL of this app (Back / Forward): show that search.
@@ -82,8 +83,13 @@ def select(facility_id: str | None, *, source: str) -> None:
     ss.facility = facility_id
     if source == "map":
         ss.table_gen += 1  # redraw the list with this row selected
-    else:
-        ss.map_gen += 1  # redraw the map without its own earlier selection; the ring marks this one
+        ss.map_holds_selection = True
+    elif ss.get("map_holds_selection"):
+        # The map still holds an earlier click of its own: redraw it once without it (so that point
+        # can be clicked again). Otherwise the map is left alone: redrawing it is what made a
+        # selection slow.
+        ss.map_gen += 1
+        ss.map_holds_selection = False
 
 
 def on_table_select(key: str) -> None:
@@ -187,12 +193,6 @@ st.markdown(f"**{esc(result.describe())}**")
 for note in outcome.notes:
     st.info(esc(note))
 
-selected = ss.get("facility") or None
-record = store.facility(selected) if selected else None
-if selected and record is None:
-    st.warning(esc(f"No facility with id {selected} in this directory."))
-    selected = None
-
 first = result.query.services
 #: Phones get the detail first, then a text list (no sideways scrolling), then the map.
 mobile = "Mobi" in (st.context.headers.get("User-Agent") or "")
@@ -204,7 +204,7 @@ def show_map() -> None:
         st.html(css)
     points = mapview.map_points(store, result.frame, result.coordinates(), first)
     ss.map_ids = mapview.layer_ids(points)
-    deck = mapview.build_deck(store, result, selected=selected, points=points)
+    deck = mapview.build_deck(store, result, points=points)  # the same map whatever is selected
     map_key = f"map-{ss.map_gen}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
                     key=map_key, height=460, alt="Map of the facilities found; the same facilities are in the list")
@@ -295,22 +295,38 @@ def show_grid() -> None:
     )
 
 
-if mobile:
-    if record is not None:
-        with st.container(border=True):
-            show_detail()
-    show_text_list()
-    with st.expander("Map"):
-        show_map()
-else:
-    map_col, detail_col = st.columns([3, 2], gap="medium")
-    with map_col:
-        show_map()
-    with detail_col:
-        show_detail()
-    show_grid()
-    with st.expander("The results as a text list (for screen readers and keyboards)"):
+@st.fragment
+def results_area() -> None:
+    """Map, detail and lists. A selection (a row, a point, a Details button) reruns only this part:
+    the search, the form and the downloads stay as they are."""
+    global selected, record
+    selected = ss.get("facility") or None
+    record = store.facility(selected) if selected else None
+    if selected and record is None:
+        st.warning(esc(f"No facility with id {selected} in this directory."))
+        selected = None
+    if mobile:
+        if record is not None:
+            with st.container(border=True):
+                show_detail()
         show_text_list()
+        with st.expander("Map"):
+            show_map()
+    else:
+        map_col, detail_col = st.columns([3, 2], gap="medium")
+        with map_col:
+            show_map()
+        with detail_col:
+            show_detail()
+        show_grid()
+        if st.toggle("Show the results as a text list (for screen readers and keyboards)", key="w_text_list"):
+            show_text_list()
+    write_url(form.with_(facility=selected or ""))
+
+
+selected: str | None = None
+record = None
+results_area()
 
 st.caption("Download or print this list")
 download_cols = st.columns(5)

@@ -175,6 +175,26 @@ def state_outlines(tolerance: float = OUTLINE_TOLERANCE_DEG, folder: Path | None
     return {"type": "FeatureCollection", "features": features}
 
 
+def blank_style(tolerance: float = OUTLINE_TOLERANCE_DEG) -> dict:
+    """The base map the app serves from ``static/blank-style.json``: water, and the state outlines as an
+    inline GeoJSON source. The base map draws them once and keeps them while the results change, so
+    they are never part of the per-search payload (they were 147 KB of a 152 KB Tampa map)."""
+    return {
+        "version": 8, "name": "blank, with US state outlines (Census 2017, 1:10m, simplified)",
+        "sources": {"states": {"type": "geojson", "data": state_outlines(tolerance)}},
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": WATER}},
+            {"id": "land", "type": "fill", "source": "states", "paint": {"fill-color": "#faf9f5"}},
+            {"id": "borders", "type": "line", "source": "states", "paint": {"line-color": "#969696", "line-width": 1}},
+        ],
+    }
+
+
+def blank_style_json() -> str:
+    """:func:`blank_style` as the bytes of ``static/blank-style.json`` (a test checks the file matches)."""
+    return json.dumps(blank_style(), separators=(",", ":"), sort_keys=True) + "\n"
+
+
 def _rounded(value, decimals: int):
     """GeoJSON coordinates rounded (snapped floats print as -87.21500000000001 otherwise)."""
     if isinstance(value, float):
@@ -235,10 +255,8 @@ def build_deck(store: Store, result: SearchResult, *, selected: str | None = Non
                points: pd.DataFrame | None = None) -> pdk.Deck:
     """The map for a result, its view fitted to the results and search circle; ``selected`` rings a facility."""
     points = map_points(store, result.frame, result.coordinates(), result.query.services) if points is None else points
-    layers: list[pdk.Layer] = [pdk.Layer(
-        "GeoJsonLayer", state_outlines(), id="states", stroked=True, filled=True,
-        get_fill_color=[250, 249, 245], get_line_color=[150, 150, 150], line_width_min_pixels=1,
-        pickable=False)]
+    # The state outlines are in the base style (blank_style), not a layer: see there.
+    layers: list[pdk.Layer] = []
     area = result.area
     if area is not None:
         ring = [[round(x, 4), round(y, 4)] for x, y in np.asarray(area.exterior.coords)]

@@ -35,15 +35,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(env: dict[str, str] | None = None):
-    """``streamlit run app.py`` on a free port of 127.0.0.1; yields its URL."""
+def serve_app(env: dict[str, str] | None = None, *, app: Path | None = None, cwd: Path | None = None):
+    """``streamlit run app.py`` on a free port of 127.0.0.1; yields its URL. ``app``/``cwd`` run another
+    checkout (the benchmarks compare revisions); its own ``directory`` package is imported first."""
     port = free_port()
     full_env = {**os.environ, **(env or {})}
     full_env.pop("DIRECTORY_MAP_TILES", None)
+    if cwd is not None:
+        full_env["PYTHONPATH"] = str(cwd)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(app or REPO / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=cwd or REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
