@@ -208,7 +208,11 @@ def show_map() -> None:
     map_key = f"map-{ss.map_gen}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
                     key=map_key, height=460, alt="Map of the facilities found; the same facilities are in the list")
-    st.html(mapview.legend_html(mapview.legend(points, facets.get("service", {}), first)))
+    note = mapview.map_note(points)
+    if note:
+        st.caption(esc(note))
+    else:
+        st.html(mapview.legend_html(mapview.legend(points, facets.get("service", {}), first)))
 
 
 def show_detail() -> None:

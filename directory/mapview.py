@@ -131,6 +131,44 @@ def _records(points: pd.DataFrame) -> list[dict]:
                                   points["lat"].tolist())]
 
 
+#: Above this many results the map draws areas with counts instead of single points: 22,000 dots
+#: nationally overlap into a blot and took a software-rendered browser about 1.5 s per redraw.
+MAP_POINTS_LIMIT = 2_500
+#: The size of those areas, in degrees (about 35 miles north to south).
+CLUSTER_DEGREES = 0.5
+
+
+def cluster_records(points: pd.DataFrame, degrees: float = CLUSTER_DEGREES) -> list[dict]:
+    """The points grouped into ``degrees`` cells: one record per cell at the mean point of its
+    facilities, ``n`` how many, ``r`` a radius in metres growing with the square root of the count.
+
+    >>> pts = pd.DataFrame({"lat": [27.95, 27.96, 40.7], "lon": [-82.46, -82.45, -74.0]})
+    >>> [(c["n"], c["r"]) for c in cluster_records(pts)]
+    [('2 facilities', 3536), ('1 facility', 2500)]
+    """
+    if not len(points):
+        return []
+    lat, lon = points["lat"].to_numpy(dtype=float), points["lon"].to_numpy(dtype=float)
+    cells = np.stack([np.floor(lat / degrees), np.floor(lon / degrees)], axis=1)
+    _, group, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
+    group = group.ravel()
+    mean_lat = np.bincount(group, weights=lat) / counts
+    mean_lon = np.bincount(group, weights=lon) / counts
+    order = np.argsort(-counts, kind="stable")
+    return [{"n": f"{int(counts[i]):,} {'facility' if counts[i] == 1 else 'facilities'}",
+             "c": "type a place or add a filter to see each one",
+             "p": [round(float(mean_lon[i]), 3), round(float(mean_lat[i]), 3)],
+             "r": int(round(2500 * float(np.sqrt(counts[i]))))} for i in order]
+
+
+def map_note(points: pd.DataFrame) -> str:
+    """Said under a map that shows areas instead of facilities ('' otherwise)."""
+    if len(points) <= MAP_POINTS_LIMIT:
+        return ""
+    return (f"The map groups these {len(points):,} facilities by area (circles sized by how many); type a place "
+            f"or add a filter to see each facility — the map shows single facilities up to {MAP_POINTS_LIMIT:,}.")
+
+
 def legend(points: pd.DataFrame, facets: dict[str, int] | None = None,
            first: tuple[str, ...] = ()) -> list[tuple[PointType, int]]:
     """Each colour class in :func:`colour_order`, with its count: with ``facets`` (the result's
@@ -263,13 +301,19 @@ def build_deck(store: Store, result: SearchResult, *, selected: str | None = Non
         layers.append(pdk.Layer("PolygonLayer", [{"polygon": ring}], id="radius", get_polygon="polygon",
                                 get_fill_color=[0, 114, 178, 18], get_line_color=[0, 114, 178, 160],
                                 line_width_min_pixels=2, stroked=True, filled=True, pickable=False))
-    kinds = points["t"].to_numpy() if len(points) else np.zeros(0, dtype=np.int64)
-    for i, kind in enumerate(TYPES):
+    if len(points) > MAP_POINTS_LIMIT:
         layers.append(pdk.Layer(
-            "ScatterplotLayer", _records(points[kinds == i]), id=kind.layer_id, get_position="p",
-            get_fill_color=list(kind.rgb) + [215], get_line_color=[255, 255, 255], stroked=True,
-            line_width_min_pixels=1, get_radius=250, radius_min_pixels=4, radius_max_pixels=12,
-            pickable=True, auto_highlight=True))
+            "ScatterplotLayer", cluster_records(points), id="clusters", get_position="p", get_radius="r",
+            radius_min_pixels=3, radius_max_pixels=28, get_fill_color=[0, 114, 178, 150],
+            get_line_color=[255, 255, 255], stroked=True, line_width_min_pixels=1, pickable=True, auto_highlight=True))
+    else:
+        kinds = points["t"].to_numpy() if len(points) else np.zeros(0, dtype=np.int64)
+        for i, kind in enumerate(TYPES):
+            layers.append(pdk.Layer(
+                "ScatterplotLayer", _records(points[kinds == i]), id=kind.layer_id, get_position="p",
+                get_fill_color=list(kind.rgb) + [215], get_line_color=[255, 255, 255], stroked=True,
+                line_width_min_pixels=1, get_radius=250, radius_min_pixels=4, radius_max_pixels=12,
+                pickable=True, auto_highlight=True))
     center = result.center
     if center is not None:
         layers.append(pdk.Layer(

@@ -184,7 +184,30 @@ def test_map_points_carry_only_what_the_map_needs(directory):
             for i, row in enumerate(layer["data"]):
                 assert by_id.loc[ids[layer["id"]][i], "name"] == row["n"]
     assert spec["mapStyle"] == mapview.BLANK_STYLE_URL
-    assert {"states", "radius", "searched"} <= {layer["id"] for layer in spec["layers"]}
+    assert {"radius", "searched"} <= {layer["id"] for layer in spec["layers"]}
+    assert "states" not in {layer["id"] for layer in spec["layers"]}  # the outlines are in the base style
+
+
+def test_the_served_base_style_holds_the_state_outlines():
+    """static/blank-style.json is what mapview.blank_style() makes (regenerate it with blank_style_json)."""
+    from .conftest import REPO
+
+    assert (REPO / "static" / "blank-style.json").read_text(encoding="utf-8") == mapview.blank_style_json()
+    style = mapview.blank_style()
+    assert {layer["id"] for layer in style["layers"]} == {"background", "land", "borders"}
+    assert len(style["sources"]["states"]["data"]["features"]) >= 51
+
+
+def test_a_national_map_shows_areas_not_22000_points(directory):
+    result = directory.search(Query())
+    points = mapview.map_points(directory, result.frame, result.coordinates())
+    spec = json.loads(mapview.build_deck(directory, result, points=points).to_json())
+    assert [layer["id"] for layer in spec["layers"]] == ["clusters"]
+    clusters = spec["layers"][0]["data"]
+    assert sum(int(c["n"].split()[0].replace(",", "")) for c in clusters) == result.total
+    assert len(json.dumps(spec)) < 400_000 and mapview.map_note(points)
+    small = directory.search(Query(near="Tampa, FL"))
+    assert not mapview.map_note(mapview.map_points(directory, small.frame))
 
 
 def test_map_style_setting(monkeypatch):
