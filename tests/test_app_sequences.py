@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from directory import Query, view
 
 from .browser import (alerts, idle, launch, needs_chromium, new_page, open_more_filters, pick, sentence_total,
                       serve_app, shot, url_params)
-from .conftest import national_directory
+from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
 
@@ -163,7 +164,8 @@ def test_phone_sized_window(browser, server):
         found = element.bounding_box()
         assert found and found["x"] >= 0 and found["x"] + found["width"] <= 390, found
     assert page.get_by_text(first.distance).first.is_visible()
-    shot(page, "phone-list", full_page=False)
+    path = shot(page, "phone-list", full_page=False)
+    shutil.copyfile(path, REPO / "docs" / "screenshot-phone.png")  # the README shows it
     page.get_by_role("button", name="Details").first.click()
     idle(page, "Report a problem with this listing")
     assert f"facility={first.facility_id}" in page.url
