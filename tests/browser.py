@@ -48,18 +48,25 @@ def serve_app(env: dict[str, str] | None = None, *, app: Path | None = None, cwd
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=cwd or REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    with running(proc, f"{url}/_stcore/health"):
+        yield url
+
+
+@contextlib.contextmanager
+def running(proc: subprocess.Popen, health_url: str, timeout: float = 60):
+    """Wait until ``health_url`` answers 200 (else raise with the process's output), then stop ``proc`` on exit."""
+    deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+            if urllib.request.urlopen(health_url, timeout=1).status == 200:
                 break
         except OSError:
             time.sleep(0.3)
     else:
         proc.kill()
-        raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+        raise RuntimeError(f"{health_url} did not answer: " + proc.stdout.read().decode(errors="replace")[-2000:])
     try:
-        yield url
+        yield
     finally:
         proc.terminate()
         try:

@@ -29,6 +29,19 @@ def national() -> Directory:
     return national_directory()
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, once per test process (browser tests only)."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import launch
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))

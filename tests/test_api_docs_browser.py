@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from .browser import free_port, launch, needs_chromium, new_page
+from .browser import free_port, needs_chromium, new_page, running
 from .conftest import REPO
 
 pytestmark = needs_chromium
@@ -23,37 +21,22 @@ def api():
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/healthz", timeout=1).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("the API did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running(proc, f"{url}/healthz"):
+        yield url
 
 
 @pytest.mark.parametrize(("path", "ready"), [("/docs", ".swagger-ui .info .title"),
                                              ("/redoc", "h1")])
-def test_docs_pages_render_offline(api, path, ready):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = new_page(browser, api)
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.goto(api + path)
-        title = page.locator(ready).first
-        title.wait_for(timeout=30_000)
-        assert "Treatment facility directory API" in title.inner_text()
-        if path == "/docs":  # the search endpoint is listed, with its filter parameters
-            page.get_by_text("/v1/facilities", exact=True).first.wait_for(timeout=10_000)
-        assert page.outside_requests == []
-        assert not [m for m in problems if "Content Security Policy" in m], problems
-        browser.close()
+def test_docs_pages_render_offline(browser, api, path, ready):
+    page = new_page(browser, api)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(api + path)
+    title = page.locator(ready).first
+    title.wait_for(timeout=30_000)
+    assert "Treatment facility directory API" in title.inner_text()
+    if path == "/docs":  # the search endpoint is listed, with its filter parameters
+        page.get_by_text("/v1/facilities", exact=True).first.wait_for(timeout=10_000)
+    assert page.outside_requests == []
+    assert not [m for m in problems if "Content Security Policy" in m], problems
+    page.context.close()

@@ -17,7 +17,7 @@ import pytest
 
 from directory.search import Directory, Query
 
-from .browser import idle, launch, needs_chromium, new_page, serve_app, shot
+from .browser import idle, needs_chromium, new_page, serve_app, shot
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -28,16 +28,6 @@ def server(tmp_path_factory):
     reports = tmp_path_factory.mktemp("reports")
     with serve_app({"DIRECTORY_REPORTS_DIR": str(reports)}) as url:
         yield {"url": url, "reports": reports}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ import pytest
 from directory.filters import APP_FILTERS
 from directory.schema import read_facilities
 
-from .browser import idle, launch, needs_chromium, new_page, serve_app, shot
+from .browser import idle, needs_chromium, new_page, serve_app, shot
 
 pytestmark = needs_chromium
 
@@ -49,16 +49,6 @@ def hostile(tmp_path_factory):
 def server(hostile):
     with serve_app({"DIRECTORY_FACILITIES": str(hostile[0])}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def assert_inert(page, server: str) -> None:

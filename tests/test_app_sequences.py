@@ -16,7 +16,7 @@ import pytest
 
 from directory import Query, view
 
-from .browser import (alerts, idle, launch, needs_chromium, new_page, open_more_filters, pick, sentence_total,
+from .browser import (alerts, idle, needs_chromium, new_page, open_more_filters, pick, sentence_total,
                       serve_app, shot, url_params)
 from .conftest import REPO, national_directory
 
@@ -27,16 +27,6 @@ pytestmark = needs_chromium
 def server():
     with serve_app() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def expected_total(page) -> int:
