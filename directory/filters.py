@@ -95,11 +95,6 @@ assert set(f.kind for f in FILTERS) <= set(KINDS)
 assert len(_BY_FIELD) == len(_BY_PARAM) == len(FILTERS), "filter fields and parameters are unique"
 
 
-def by_field(name: str) -> Filter:
-    """The filter of a Query field (``KeyError`` when there is none)."""
-    return _BY_FIELD[name]
-
-
 def by_param(name: str) -> Filter:
     """The filter of a URL / API / CLI parameter (``KeyError`` when there is none)."""
     return _BY_PARAM[name]

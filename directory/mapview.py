@@ -1,5 +1,5 @@
 """The results map as a pydeck :class:`~pydeck.Deck`: points by treatment type, the search
-circle, the searched place, the selected facility and state outlines.
+circle and the searched place (the state outlines are in the base style).
 
 Works with no internet: by default the base map is a blank local style (served by the
 app from ``static/``) and the land comes from the state outlines layer; set
@@ -37,6 +37,11 @@ TILES_ENV = "DIRECTORY_MAP_TILES"
 COORD_DECIMALS = 4
 OUTLINE_TOLERANCE_DEG = 0.02
 WATER = "#dde6ee"
+#: Above this many results the map draws areas with counts instead of single points: 22,000 dots
+#: nationally overlap into a blot and took a software-rendered browser about 1.5 s per redraw.
+MAP_POINTS_LIMIT = 2_500
+#: The size of those areas, in degrees (about 35 miles north to south).
+CLUSTER_DEGREES = 0.5
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.n
                   pd.to_numeric(frame["longitude"]).to_numpy(dtype=float))
     lon, lat = np.round(points[1], COORD_DECIMALS), np.round(points[0], COORD_DECIMALS)
     places = [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
-    if len(frame):
+    if 0 < len(frame) <= MAP_POINTS_LIMIT:  # above it the map draws areas, whose tooltips say how many
         # Sites at one spot (a hospital campus, one building) draw as one dot: the tooltip says how many.
         _, where, counts = np.unique(np.stack([lat, lon], axis=1), axis=0, return_inverse=True, return_counts=True)
         shared = counts[where.ravel()]
@@ -129,13 +134,6 @@ def _records(points: pd.DataFrame) -> list[dict]:
     return [{"n": n, "c": c, "p": [x, y]}
             for n, c, x, y in zip(points["n"].tolist(), points["c"].tolist(), points["lon"].tolist(),
                                   points["lat"].tolist())]
-
-
-#: Above this many results the map draws areas with counts instead of single points: 22,000 dots
-#: nationally overlap into a blot and took a software-rendered browser about 1.5 s per redraw.
-MAP_POINTS_LIMIT = 2_500
-#: The size of those areas, in degrees (about 35 miles north to south).
-CLUSTER_DEGREES = 0.5
 
 
 def cluster_records(points: pd.DataFrame, degrees: float = CLUSTER_DEGREES) -> list[dict]:
@@ -288,10 +286,10 @@ def map_style() -> str:
     return setting
 
 
-def build_deck(store: Store, result: SearchResult, *, selected: str | None = None,
-               style: str | None = None,
+def build_deck(store: Store, result: SearchResult, *, style: str | None = None,
                points: pd.DataFrame | None = None) -> pdk.Deck:
-    """The map for a result, its view fitted to the results and search circle; ``selected`` rings a facility."""
+    """The map for a result, its view fitted to the results and search circle. It does not depend on
+    which facility is selected, so a selection does not make the browser redraw it."""
     points = map_points(store, result.frame, result.coordinates(), result.query.services) if points is None else points
     # The state outlines are in the base style (blank_style), not a layer: see there.
     layers: list[pdk.Layer] = []
@@ -321,13 +319,6 @@ def build_deck(store: Store, result: SearchResult, *, selected: str | None = Non
                                   "p": [round(center.longitude, 5), round(center.latitude, 5)]}],
             id="searched", get_position="p", get_fill_color=[20, 20, 20], get_line_color=[255, 255, 255],
             stroked=True, line_width_min_pixels=2, get_radius=1, radius_min_pixels=7, pickable=True))
-    if selected:
-        chosen = _records(points[points["id"] == selected])
-        if chosen:
-            layers.append(pdk.Layer(
-                "ScatterplotLayer", chosen, id="selected", get_position="p", filled=False, stroked=True,
-                get_line_color=[20, 20, 20], line_width_min_pixels=3, get_radius=1, radius_min_pixels=13,
-                pickable=False))
     lats = points["lat"].to_numpy(dtype=float)
     lons = points["lon"].to_numpy(dtype=float)
     if area is not None:

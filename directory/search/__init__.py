@@ -6,11 +6,11 @@
 True
 """
 
-from .engine import Directory, describe
+from .engine import Directory
 from ..geo import EARTH_RADIUS_MILES, haversine_miles
 from .geometry import PointIndex, bounding_boxes, circle, load_polygon
 from .query import Query
-from .result import SearchResult
+from .result import SearchResult, describe
 
 __all__ = ["EARTH_RADIUS_MILES", "Directory", "PointIndex", "Query", "SearchResult", "bounding_boxes", "circle", "describe",
            "haversine_miles", "load_polygon"]

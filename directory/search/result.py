@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..facility import Facility
+from ..filters import FILTERS
 from ..geo import Place
+from ..states import state_code
 from .geometry import circle
 from .query import Query
 
@@ -75,6 +77,38 @@ class SearchResult:
 
     def describe(self) -> str:
         """A sentence: ``"Detox within 25 miles of Tampa, FL: 12 facilities"``."""
-        from .engine import describe
-
         return describe(self)
+
+
+def describe(result: SearchResult) -> str:
+    """Turn a result into a sentence (the datasette habit: the selection in words); each filter
+    reads as its registry entry's ``phrase`` says."""
+    q = result.query
+    joiner = " and " if q.match == "all" else " or "
+    services = joiner.join(result.labels.get("services", []))
+    chosen = q.filters()
+    what = services or ("Facilities" if chosen or result.center else "All facilities")
+    extras, place = [], []
+    for f in FILTERS:
+        value = chosen.get(f.field)
+        if not value or f.field == "services":
+            continue
+        if f.kind == "group":
+            extras.append(f.phrase.format(" or ".join(result.labels[f.field])))
+        elif f.kind == "name":
+            extras.append(f.phrase.format(value))
+        else:
+            place.append(f.phrase.format(state_code(value) or value if f.kind == "state" else value))
+    where = ""
+    if result.center is not None:
+        if q.nearest or (result.note and result.total):
+            # the nearest (asked for, or shown because the radius held none): never "within 25 miles"
+            where = f"nearest to {result.center.label}, within {q.nearest_within_miles:g} miles"
+        else:
+            where = f"within {q.radius_miles:g} miles of {result.center.label}"
+    text = " ".join(p for p in [what, *extras, *place, where] if p)
+    count = f"{result.total:,} {'facility' if result.total == 1 else 'facilities'}"
+    sentence = f"{text}: {count}"
+    if result.note:
+        sentence += f" ({result.note})"
+    return sentence
