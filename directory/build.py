@@ -58,8 +58,7 @@ def build(
     flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
     records.sort(key=lambda r: (r.state, r.city.lower(), r.name.lower(), r.facility_id))
     extra = sorted({c for r in results for c in r.extra_columns if c not in COLUMNS})
-    write_records(records, output or paths.FACILITIES_CSV, extra=extra)
-    frame = pd.DataFrame([r.to_row() for r in records], columns=list(COLUMNS) + extra).fillna("")
+    frame = write_records(records, output or paths.FACILITIES_CSV, extra=extra)
     report = _report(entries, results, linked, frame, records, taxonomy)
     report["totals"]["counties_filled_from_outlines"] = counties_filled
     report["coordinates_replaced"] = replaced

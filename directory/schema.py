@@ -114,12 +114,14 @@ def read_records(path: str | Path | None = None) -> list[Facility]:
     return [Facility.from_row(row) for row in read_facilities(path).to_dict("records")]
 
 
-def write_records(records: list[Facility], path: str | Path, *, extra: list[str] | None = None) -> None:
+def write_records(records: list[Facility], path: str | Path, *, extra: list[str] | None = None) -> pd.DataFrame:
     """Write typed records in schema column order, then the ``extra`` columns (default: every extra
-    column the records have, in first-seen order), atomically."""
+    column the records have, in first-seen order), atomically; return the rows written, as text."""
     if extra is None:
         extra = list(dict.fromkeys(k for r in records for k in r.extra))
-    write_facilities(pd.DataFrame([r.to_row() for r in records], columns=list(COLUMNS) + extra), path)
+    frame = pd.DataFrame([r.to_row() for r in records], columns=list(COLUMNS) + extra).fillna("")
+    write_facilities(frame, path)
+    return frame
 
 
 def validate(path: str | Path, taxonomy: Taxonomy | None = None) -> ValidationReport:
