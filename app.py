@@ -62,15 +62,16 @@ def write_url(form: view.SearchForm) -> None:
     ss.url_written = form
 
 
+from_url, warnings_from_url = url_form()
 if "initialised" not in ss:
-    first_form, ss.url_warnings = url_form()
-    set_form(first_form)
+    set_form(from_url)
+    ss.url_warnings = warnings_from_url
     ss.table_gen = ss.map_gen = 0
     ss.map_holds_selection = False
     ss.initialised = True
-elif url_form()[0] != ss.get("url_written") and url_form()[0] != current_form():
+elif from_url != ss.get("url_written") and from_url != current_form():
     # The browser moved to another URL of this app (Back / Forward): show that search.
-    set_form(url_form()[0])
+    set_form(from_url)
     ss.url_warnings = []
 
 
@@ -108,6 +109,10 @@ def use_place(label: str) -> None:
     ss.facility = ""
 
 
+def ask_to_print() -> None:
+    ss.print_requested = True
+
+
 def clear_filters() -> None:
     near, radius = ss[KEYS["near"]], ss[KEYS["radius"]]
     set_form(view.SearchForm(near=near, radius=radius))
@@ -119,31 +124,25 @@ form = current_form()
 outcome = view.run(store, form)
 result = outcome.result
 facets = result.facets if result is not None else {}
-listed = result.listed if result is not None else {}
 
 
 def filter_widget(f) -> None:
     """One filter of the registry as a widget. Option values and labels never change (a browser
     sends back the label it showed); the counts among the current results are in the line below."""
     if f.kind == "group":
-        counts = facets.get(f.family, {})
         st.multiselect(f.label, [g.name for g in taxonomy.groups_in(f.family)], key=KEYS[f.field],
                        format_func=lambda name: taxonomy.group(name).label, placeholder="Any")
-        coverage = ((listed.get(f.family), result.total) if result is not None and result.total and f.field != "services"
-                    else (None, None))
-        st.caption(esc(view.facet_line(taxonomy, f.family, counts, *coverage)))
-        if f.field == "services":
-            st.radio("Offering", ["any", "all"], key=KEYS["match"], horizontal=True,
-                     format_func={"any": "any selected type", "all": "all selected types"}.get)
     elif f.kind == "state":
-        state_counts = facets.get("state", {})
         st.selectbox(f.label, [""] + sorted(STATES), key=KEYS[f.field],
                      format_func=lambda code: "Any state" if not code else f"{code} — {STATES[code]}")
-        if state_counts:
-            top = ", ".join(f"{code} {n:,}" for code, n in list(state_counts.items())[:6])
-            st.caption(esc(f"In these results: {top}"))
     else:
         st.text_input(f.label, key=KEYS[f.field])
+    line = view.facet_line(taxonomy, f, result)
+    if line:
+        st.caption(esc(line))
+    if f.field == "services":
+        st.radio("Offering", ["any", "all"], key=KEYS["match"], horizontal=True,
+                 format_func={"any": "any selected type", "all": "all selected types"}.get)
 
 
 st.markdown("## Find substance-use treatment")
@@ -163,7 +162,7 @@ with st.container(border=True):
                 filter_widget(f)
     others = [f for f in APP_FILTERS if f.field not in TOP]
     active = sum(1 for f in others if getattr(form, f.field))
-    with st.expander(f"More filters: medication, accreditation, payment, population, language, state, city, name"
+    with st.expander(f"More filters: {', '.join(f.label.lower() for f in others)}"
                      f"{f' ({active} set)' if active else ''}", expanded=bool(active)):
         grid = st.columns(3)
         for i, f in enumerate(others):
@@ -195,7 +194,7 @@ for note in outcome.notes:
 
 first = result.query.services
 #: Phones get the detail first, then a text list (no sideways scrolling), then the map.
-mobile = "Mobi" in (st.context.headers.get("User-Agent") or "")
+mobile = view.is_phone(st.context.headers.get("User-Agent"))
 
 
 def show_map() -> None:
@@ -261,14 +260,8 @@ def show_text_list() -> None:
     if not items:
         return
     for item in items:
-        chosen = " (shown above)" if item.facility_id == selected else ""
-        line = (f"**{esc(item.name)}**{esc(chosen)}  \n"
-                + " · ".join(esc(p) for p in (item.distance, item.place) if p)
-                + f" · {view.md_link(item.phone, item.phone_url)}")
-        if item.types:
-            line += f"  \n{esc(', '.join(item.types))}"
         text_col, button_col = st.columns([5, 1], vertical_alignment="center")
-        text_col.markdown(line)
+        text_col.markdown(view.item_markdown(item, selected))
         button_col.button("Details", key=f"details-{item.facility_id}", on_click=select,
                           args=(item.facility_id,), kwargs={"source": "list"})
     if result.total > len(items):
@@ -325,7 +318,11 @@ def results_area() -> None:
         show_grid()
         if st.toggle("Show the results as a text list (for screen readers and keyboards)", key="w_text_list"):
             show_text_list()
-    write_url(form.with_(facility=selected or ""))
+    # The URL (and the link to copy) follow the selection, which changes here without a full rerun.
+    shown = form.with_(facility=selected or "")
+    write_url(shown)
+    st.caption("Link to this search (copy it with the button at its right):")
+    st.code(f"{(st.context.url or '').split('?')[0]}?{shown.query_string()}", language=None, wrap_lines=True)
 
 
 selected: str | None = None
@@ -339,12 +336,11 @@ for col, item in zip(download_cols, view.downloads(store, result)):
                         on_click="ignore", key=f"download-{item.label}")
 with download_cols[4]:
     if result.total <= view.LIST_LIMIT:
-        st.iframe(view.print_launcher(view.printable_list(store, result)), height=44)
+        st.button("Print this list", on_click=ask_to_print)
     else:
         st.caption(f"Narrow the search to print (at most {view.LIST_LIMIT:,} facilities).")
-
-st.caption("Link to this search (copy it with the button at its right):")
-st.code(f"{(st.context.url or '').split('?')[0]}?{form.query_string()}", language=None, wrap_lines=True)
+if ss.pop("print_requested", False):
+    # Built only when asked: the page prints itself as it loads (one click from the list to paper).
+    st.iframe(view.printable_list(store, result, print_on_load=True), height=1)
 
 st.caption(esc(view.ATTRIBUTION))
-write_url(form)

@@ -195,9 +195,10 @@ td.num { white-space: nowrap; text-align: right; } .name { font-weight: 600; } .
 
 
 def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: str = "",
-            attribution: str = "") -> str:
+            attribution: str = "", print_on_load: bool = False) -> str:
     """A printable referral list: name, address, phone, distance and services, with the crisis
-    lines at the bottom. Every value from the data is HTML-escaped; ``services`` may be a
+    lines at the bottom; ``print_on_load`` opens the browser's print dialog as soon as it is shown.
+    Every value from the data is HTML-escaped; ``services`` may be a
     column of label lists.
     """
     from html import escape
@@ -235,7 +236,9 @@ def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: s
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{escape(title)}</title><style>{_PRINT_CSS}</style></head><body>\n"
         '<p class="noprint"><button onclick="window.print()">Print this list</button></p>\n'
-        f"<h1>{escape(title)}</h1>\n" + (f'<p class="sub">{escape(subtitle)}</p>\n' if subtitle else "")
+        + ('<script>window.addEventListener("load", function () { window.print(); });</script>\n'
+           if print_on_load else "")
+        + f"<h1>{escape(title)}</h1>\n" + (f'<p class="sub">{escape(subtitle)}</p>\n' if subtitle else "")
         + f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n"
         f'<div class="crisis">{crisis}</div>\n'
         f'<p class="foot">Call ahead: services, hours and insurance change. {escape(generated)} '

@@ -130,3 +130,18 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     idle(fresh, "Report a problem with this listing")
     assert fresh.locator("h3").filter(has_text=target["name"]).count() == 1
     assert fresh.get_by_text(re.compile(r"within 50 miles of Washington, IN")).count() >= 1
+
+
+def test_print_this_list_prints_the_referral_list_in_one_click(page, server, directory):
+    """The printable page is built only when asked for, and opens the print dialog itself."""
+    page.add_init_script("window.print = function () { (window.top.__printed = window.top.__printed || [])"
+                         ".push([document.title, document.querySelectorAll('tbody tr').length]); };")
+    page.goto(f"{server['url']}/?near=Tampa%2C+FL&service=detox")
+    idle(page, "Showing results near Tampa, FL")
+    assert page.locator("iframe").count() == 0  # nothing prepared before the click
+    page.get_by_role("button", name="Print this list").click()
+    idle(page)
+    page.wait_for_function("window.__printed && window.__printed.length > 0", timeout=10_000)
+    expected = directory.search(Query(near="Tampa, FL", services=("detox",)))
+    assert page.evaluate("window.__printed") == [["Treatment facilities — referral list", expected.total]]
+    assert page.outside_requests == []

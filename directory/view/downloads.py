@@ -27,14 +27,16 @@ class Download:
     make: object  # Callable[[], bytes | str]
 
 
-def printable_list(store: Store, result: SearchResult, *, today: date | None = None) -> str:
-    """The referral list as a printable HTML page."""
+def printable_list(store: Store, result: SearchResult, *, today: date | None = None,
+                   print_on_load: bool = False) -> str:
+    """The referral list as a printable HTML page (``print_on_load``: it opens the print dialog itself,
+    for a page the app shows only when a person asks to print)."""
     from ..exports import to_html
 
     frame = result.frame.assign(services=badges(store, result.frame))
     when = (today or date.today()).isoformat()
     return to_html(frame, title="Treatment facilities — referral list", subtitle=result.describe(),
-                   generated=f"Printed {when}.", attribution=ATTRIBUTION)
+                   generated=f"Printed {when}.", attribution=ATTRIBUTION, print_on_load=print_on_load)
 
 
 def downloads(store: Store, result: SearchResult) -> list[Download]:
@@ -52,25 +54,3 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
         Download("Printable list", name(result, "html"), "text/html",
                  lambda: printable_list(store, result)),
     ]
-
-
-def print_launcher(page: str, label: str = "Print this list") -> str:
-    """A button (an HTML page for a sandboxed component frame) that opens ``page`` — the printable
-    list — in a new window and starts the browser's print dialog: one click from the list to paper.
-
-    ``page`` is already HTML-escaped facility text (:func:`printable_list`); it travels as a JSON
-    string with ``</`` broken up, so nothing in it can end the script.
-    """
-    import html
-    import json
-
-    payload = json.dumps(page).replace("</", "<\\/")
-    return (
-        "<!DOCTYPE html><html lang=\"en\"><body style=\"margin:0;font-family:sans-serif\">"
-        f"<button id=\"p\" style=\"font:inherit;padding:.45em .9em;border:1px solid #bbb;border-radius:.5em;"
-        f"background:#fff;cursor:pointer\">{html.escape(label)}</button>"
-        "<script>document.getElementById('p').addEventListener('click', function () {"
-        "var w = window.open('', '_blank'); if (!w) { alert('Allow pop-ups to print the list.'); return; }"
-        f"w.document.open(); w.document.write({payload}); w.document.close();"
-        "w.focus(); setTimeout(function () { w.print(); }, 250); });</script></body></html>"
-    )

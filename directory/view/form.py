@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, make_dataclass, replace
 
 from ..errors import DirectoryError, LocationNotFound, UnknownNameError
-from ..filters import APP_FILTERS, MAX_TEXT
+from ..filters import APP_FILTERS, MAX_TEXT, Filter
 from ..search import Query, SearchResult
 from ..states import state_code
 from ..store import Store
@@ -20,12 +20,16 @@ RADII = (5, 10, 25, 50, 100, 250, 500)
 DEFAULT_RADIUS = 25
 
 #: URL query-string name of each form field.
-PARAM_OF = {"near": "near", "radius": "radius"}
-for _f in APP_FILTERS:
-    PARAM_OF[_f.field] = _f.param
-    if _f.field == "services":
-        PARAM_OF["match"] = "match"
-PARAM_OF["facility"] = "facility"
+def _param_names() -> dict[str, str]:
+    names = {"near": "near", "radius": "radius"}
+    for f in APP_FILTERS:
+        names[f.field] = f.param
+        if f.field == "services":
+            names["match"] = "match"  # right after the treatment type, as on the screen
+    return {**names, "facility": "facility"}
+
+
+PARAM_OF = _param_names()
 _REPEATED = {f.field for f in APP_FILTERS if f.repeatable}
 
 
@@ -236,19 +240,22 @@ def run(store: Store, form: SearchForm) -> Outcome:
         return Outcome(form, None, str(exc))
 
 
-def option_label(taxonomy: Taxonomy, name: str, counts: Mapping[str, int]) -> str:
-    """``Detox (12)``: a group's label with how many of the current results have it."""
-    return f"{taxonomy.group(name).label} ({counts.get(name, 0):,})"
+def facet_line(taxonomy: Taxonomy, f: Filter, result: SearchResult | None) -> str:
+    """What a filter's counts are among the current results, in one line ('' when there is nothing to
+    count): ``In these results: Detox 12 · MAT 30``; for a group filter other than the treatment type,
+    its coverage first (``Listed for 12 of 43 results.``); for the state, the six largest.
 
-
-def facet_line(taxonomy: Taxonomy, family: str, counts: Mapping[str, int], listed: int | None = None,
-               total: int | None = None) -> str:
-    """Counts for a filter's options among the current results, in one line: ``In these results:
-    Detox 12 · MAT 30``; with ``listed``/``total``, its coverage first (``listed for 12 of 43``).
     The options themselves keep fixed labels: a browser sends back an option's label, so a label
-    with a count in it breaks as soon as the count changes."""
+    with a count in it breaks as soon as the count changes.
+    """
+    if result is None or f.facet is None:
+        return ""
+    counts: Mapping[str, int] = result.facets.get(f.facet, {})
+    if f.kind == "state":
+        top = ", ".join(f"{code} {n:,}" for code, n in list(counts.items())[:6])
+        return f"In these results: {top}" if top else ""
     parts = [f"{taxonomy.group(name).label} {count:,}" for name, count in counts.items() if count]
     line = "In these results: " + (" · ".join(parts) if parts else "none listed")
-    if listed is not None and total is not None:
-        line = f"Listed for {listed:,} of {total:,} results. " + line
+    if f.field != "services" and result.total:
+        line = f"Listed for {result.listed.get(f.family, 0):,} of {result.total:,} results. " + line
     return line

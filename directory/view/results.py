@@ -16,7 +16,7 @@ import pandas as pd
 from ..search import SearchResult
 from ..store import Store
 from ..taxonomy import Taxonomy
-from .text import tel_url, website_url
+from .text import md_escape, md_link, tel_url, website_url
 
 #: The treatment types shown as badges in the list, in this order.
 BADGE_GROUPS = ("detox", "mat", "outpatient", "intensive-outpatient", "residential", "inpatient", "telehealth")
@@ -112,6 +112,26 @@ class ListItem:
 
 #: The text list shows at most this many rows (the grid, the map and the downloads have them all).
 TEXT_LIST_LIMIT = 50
+
+
+def item_markdown(item: ListItem, selected: str | None = None) -> str:
+    """A list item as escaped Markdown: the name (bold), distance · place · the phone as a ``tel:`` link,
+    then its treatment types."""
+    chosen = " (shown above)" if item.facility_id == selected else ""
+    line = (f"**{md_escape(item.name)}**{md_escape(chosen)}  \n"
+            + " · ".join(md_escape(p) for p in (item.distance, item.place) if p)
+            + f" · {md_link(item.phone, item.phone_url)}")
+    return line + (f"  \n{md_escape(', '.join(item.types))}" if item.types else "")
+
+
+def is_phone(user_agent: str | None) -> bool:
+    """True for a phone's browser (the "Mobi" token every mobile browser sends): it gets the text list
+    first and the map folded away.
+
+    >>> is_phone("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"), is_phone(None)
+    (True, False)
+    """
+    return "Mobi" in (user_agent or "")
 
 
 def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) -> list[ListItem]:
