@@ -151,9 +151,8 @@ class Format(str, Enum):
     csv = "csv"
 
 
-#: A repeatable filter parameter, and a bounded free-text one.
+#: A repeatable filter parameter.
 Many = list[Annotated[str, Field(max_length=60)]]
-Text = Annotated[str | None, Q(max_length=MAX_TEXT)]
 
 
 def _filter_params():
