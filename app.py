@@ -282,7 +282,7 @@ def show_grid() -> None:
         hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)), placeholder="",
         column_order=["name", "distance_miles", "phone", "city", "services", "website"],
         column_config={
-            "name": st.column_config.TextColumn("Name", width="medium", pinned=True),
+            "name": st.column_config.TextColumn("Name", width="large", pinned=True),  # the program line tells sites apart
             "distance_miles": st.column_config.NumberColumn("Miles", format="%.1f", width=60),
             "phone": st.column_config.TextColumn("Phone", width=125),
             "city": st.column_config.TextColumn("City"),

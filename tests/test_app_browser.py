@@ -84,6 +84,7 @@ def test_search_filter_download_select(page, server, directory):
     assert page.locator("h3").filter(has_text=first["name"]).count() == 1
     assert f"facility={first['facility_id']}" in page.url
     assert page.locator('a[href^="tel:+1"]').count() >= 1
+    page.get_by_text("Find substance-use treatment").first.scroll_into_view_if_needed()  # the README shows the top
     path = shot(page, "2-detail")
     (REPO / "docs").mkdir(exist_ok=True)
     shutil.copyfile(path, REPO / "docs" / "screenshot.png")
