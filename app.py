@@ -19,6 +19,7 @@ from directory.reports import MAX_CONTACT, PROBLEMS, Report, ReportStore, trim
 from directory.states import STATES
 
 st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", layout="wide")
+st.html(mapview.page_css())
 esc = view.md_escape
 
 
@@ -198,9 +199,6 @@ mobile = view.is_phone(st.context.headers.get("User-Agent"))
 
 
 def show_map() -> None:
-    css = mapview.page_css()
-    if css:
-        st.html(css)
     points = mapview.map_points(store, result.frame, result.coordinates(), first)
     ss.map_ids = mapview.layer_ids(points)
     deck = mapview.build_deck(store, result, points=points)  # the same map whatever is selected

@@ -1,0 +1,99 @@
+"""Accessibility in a real browser (Debian's Chromium): axe-core finds no serious or critical violation
+on the home page, a result list, a facility's detail and the phone layout; and a person with only a
+keyboard gets from the place box to a facility's phone number, and to its detail."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from directory import view
+
+from .browser import idle, needs_chromium, new_page, serve_app, shot
+from .conftest import national_directory
+
+pytestmark = needs_chromium
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve_app() as url:
+        yield url
+
+
+def first_results(params: dict[str, list[str]]) -> list[view.ListItem]:
+    form, warnings = view.SearchForm.from_params(params)
+    assert warnings == []
+    store = national_directory()
+    return view.text_list(store, view.run(store, form).result)
+
+
+def serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']}" for v in found
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("layout", ["home", "results", "detail", "phone"])
+def test_axe_finds_no_serious_violation(browser, server, layout):
+    params = {"near": ["Tampa, FL"], "service": ["detox"]}
+    if layout in ("detail", "phone"):
+        params["facility"] = [first_results(params)[0].facility_id]
+    query = "" if layout == "home" else "?" + urllib.parse.urlencode(params, doseq=True)
+    page = new_page(browser, server, **(PHONE if layout == "phone" else {}))
+    page.goto(server + "/" + query)
+    idle(page, "Showing results near Tampa, FL" if query else "All facilities")
+    page.wait_for_timeout(800)
+    assert serious(page) == [], layout
+    page.context.close()
+
+
+def focused(page) -> dict[str, str]:
+    return page.evaluate("""() => { const e = document.activeElement;
+        return {tag: e.tagName, label: e.getAttribute('aria-label') || '', href: e.getAttribute('href') || '',
+                text: (e.innerText || '').trim().slice(0, 80)}; }""")
+
+
+def tab_until(page, wanted, limit: int = 60) -> int:
+    """Press Tab until ``wanted(focused element)``; how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(60)
+        if wanted(focused(page)):
+            return presses
+    raise AssertionError(f"not reached in {limit} presses of Tab; focus is on {focused(page)}")
+
+
+def test_keyboard_only_from_the_place_box_to_a_facilitys_phone(browser, server):
+    page = new_page(browser, server)
+    page.goto(server)
+    idle(page, "All facilities")
+    page.wait_for_timeout(1000)
+    # The place box is among the first stops (after the skip link and the three crisis lines).
+    assert tab_until(page, lambda e: e["tag"] == "INPUT" and e["label"] == "Where are you?", 12) <= 10
+    page.keyboard.type("Tampa, FL")
+    page.keyboard.press("Enter")
+    idle(page, "Showing results near Tampa, FL")
+    # The map and the grid are passed over; the text list is one switch away.
+    tab_until(page, lambda e: e["tag"] == "INPUT" and "text list" in e["label"])
+    page.keyboard.press("Space")
+    idle(page)
+    expected = first_results({"near": ["Tampa, FL"]})
+    tab_until(page, lambda e: e["href"].startswith("tel:"))
+    link = focused(page)
+    assert link["href"] == expected[0].phone_url and link["text"] == expected[0].phone
+    # The next stop is that facility's Details button; Enter opens its detail, with the same number.
+    tab_until(page, lambda e: e["tag"] == "BUTTON" and e["text"] == "Details", 3)
+    page.keyboard.press("Enter")
+    idle(page, "Report a problem with this listing")
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["facility"] == [expected[0].facility_id]
+    # The number is now in the detail too, beside the list's.
+    assert page.locator(f'a[href="{expected[0].phone_url}"]').count() >= 2
+    shot(page, "keyboard-detail")
+    page.context.close()
