@@ -50,7 +50,7 @@ def build(
     show = sys.stderr.isatty() if progress is None else progress
     results = []
     for entry in tqdm(entries, desc="importing sources", unit="source", disable=not show):
-        results.append(import_file(entry.path, adapter=entry.adapter, mapping=entry.mapping,
+        results.append(import_file(list(entry.files), adapter=entry.adapter, mapping=entry.mapping,
                                    source_id=entry.id, source_date=entry.vintage,
                                    taxonomy=taxonomy, locate=locate))
     sites, linked = link_sources(results, {e.id: e.kind for e in entries}, progress=show)
@@ -98,7 +98,7 @@ def _report(entries, results, linked, frame: pd.DataFrame, records: list[Facilit
     sources = []
     for entry, result in zip(entries, results):
         item = result.report()
-        item["path"] = entry.path.name
+        item["path"] = " + ".join(f.name for f in entry.files)
         item["kind"] = entry.kind
         item["title"] = entry.title
         item["licence"] = entry.licence
@@ -106,6 +106,11 @@ def _report(entries, results, linked, frame: pd.DataFrame, records: list[Facilit
         item["new_sites"] = linked[entry.id]["new"]
         item["duplicates_within_source"] = linked[entry.id]["duplicate"]
         item["sites_listing_it"] = int(frame["sources"].map(lambda s, i=entry.id: i in s.split(";")).sum())
+        if entry.kind == "listing":
+            # Every facility of the listing is a site: linked to one, a repeat of another, or new.
+            item["coverage_of_listing"] = round((linked[entry.id]["linked"] + linked[entry.id]["duplicate"]
+                                                 + linked[entry.id]["new"]) / max(result.accepted, 1), 4)
+            item["sites_linked"] = linked[entry.id]["sites_linked"]
         sources.append(item)
     codes = Counter(c for s in frame["service_codes"] for c in s.split(";") if c)
     unknown = {c: n for c, n in sorted(codes.items()) if not taxonomy.is_known(c)}
@@ -135,6 +140,7 @@ def _report(entries, results, linked, frame: pd.DataFrame, records: list[Facilit
             "with_mat": with_mat,
             "share_with_mat": round(with_mat / n, 4) if n else 0.0,
             "sites_by_services_as_of": {k: int(v) for k, v in sorted(frame["services_as_of"].str[:4].value_counts().items())},
+            "sites_by_last_listed": {k: int(v) for k, v in sorted(frame["last_listed"].str[:4].value_counts().items())},
             "sites_with_several_sources": int((frame["sources"].str.contains(";")).sum()),
             "duplicate_pairs": len(pairs),
             "duplicate_rate": round(len(pairs) / n, 4) if n else 0.0,
@@ -143,4 +149,26 @@ def _report(entries, results, linked, frame: pd.DataFrame, records: list[Facilit
             "sites_by_precision": {k: int(v) for k, v in sorted(frame["geocode_precision"].value_counts().items())},
             "codes_without_public_label": unknown,
         },
+        "coverage_by_state": coverage_by_state(frame, taxonomy),
     }
+
+
+def coverage_by_state(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, dict[str, object]]:
+    """Per state: sites, and how many have a phone (or intake phone), any accreditation, services
+    beyond the bare ``sa`` code, and were listed in 2021 or later — what the sources leave unsaid, by state."""
+    accredited = frozenset().union(*(g.codes for g in taxonomy.groups_in("accreditations")))
+    codes = frame["service_codes"].map(lambda s: frozenset(c for c in s.split(";") if c))
+    has = pd.DataFrame({
+        "state": frame["state"],
+        "phone": (frame["phone"] != "") | (frame["intake_phone"] != ""),
+        "accreditation": codes.map(lambda c: bool(c & accredited)),
+        "services": codes.map(lambda c: bool(c - {"sa"})),
+        "listed_since_2021": frame["last_listed"] >= "2021",
+    })
+    out = {}
+    for state, rows in sorted(has.groupby("state")):
+        n = len(rows)
+        out[state] = {"sites": n, **{f"with_{k}": int(rows[k].sum()) for k in
+                                     ("phone", "accreditation", "services", "listed_since_2021")}}
+        out[state]["share_with_phone"] = round(out[state]["with_phone"] / n, 4)
+    return out

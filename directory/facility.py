@@ -44,10 +44,11 @@ COLUMNS: dict[str, str] = {
     "source_date": "vintage of that source (ISO date)",
     "sources": "';'-separated ids of every source that listed the site",
     "services_as_of": "vintage of the source the service codes come from (ISO date)",
+    "last_listed": "vintage of the newest source that lists the site, whatever it says about it (ISO date)",
     "notes": "free-text notes from the source (e.g. 'Methadone Clients Only')",
 }
 _FLOATS = ("latitude", "longitude")
-_DATES = ("source_date", "services_as_of")
+_DATES = ("source_date", "services_as_of", "last_listed")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Facility:
     #: Every source that listed the site, newest first.
     sources: tuple[str, ...] = ()
     services_as_of: date | None = None
+    #: The newest vintage of any source that lists the site (a name-and-point listing counts).
+    last_listed: date | None = None
     notes: str = ""
     #: Columns a source adds beyond :data:`COLUMNS` (``license_number``, ``capacity`` …), as text.
     extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=True)

@@ -18,6 +18,12 @@ from .errors import ManifestError
 from .importers import ADAPTERS
 
 
+#: What a source tells: "full" — a complete listing of each site's services at its vintage; "partial" —
+#: specific facts (MAT medications, an OTP, a state licence); "listing" — only that a facility (a name
+#: and a point) was listed then: it dates a site's ``last_listed`` and adds sites, never services or addresses.
+KINDS = ("full", "partial", "listing")
+
+
 @dataclass(frozen=True)
 class SourceEntry:
     """One ``[[source]]`` entry of the manifest."""
@@ -29,10 +35,16 @@ class SourceEntry:
     title: str = ""
     licence: str = ""
     mapping: Path | None = None
-    #: "full": a complete listing of each site's services at ``vintage``; "partial": specific facts.
+    #: One of :data:`KINDS`.
     kind: str = "full"
     #: A short name for people ("FindTreatment.gov export"); the title when the manifest gives none.
     name: str = ""
+    #: Every file of the source (``path`` is the first); several when a release comes in cuts.
+    paths: tuple[Path, ...] = ()
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return self.paths or (self.path,)
 
 
 def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
@@ -58,13 +70,17 @@ def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
         except ValueError:
             raise ManifestError(f"{p}: source {item['id']!r} vintage {item['vintage']!r} is not an ISO date") from None
         kind = item.get("kind", "full")
-        if kind not in ("full", "partial"):
-            raise ManifestError(f"{p}: source {item['id']!r} kind must be 'full' or 'partial', not {kind!r}")
+        if kind not in KINDS:
+            raise ManifestError(f"{p}: source {item['id']!r} kind must be one of {', '.join(KINDS)}, not {kind!r}")
         seen.add(item["id"])
+        files = item["path"] if isinstance(item["path"], list) else [item["path"]]
+        if not files or not all(isinstance(f, str) for f in files):
+            raise ManifestError(f"{p}: source {item['id']!r} path must be a file name or a list of them")
         entries.append(SourceEntry(
-            item["id"], p.parent / item["path"], item["adapter"], str(item["vintage"]),
+            item["id"], p.parent / files[0], item["adapter"], str(item["vintage"]),
             item.get("title", ""), item.get("licence", ""),
             p.parent / item["mapping"] if "mapping" in item else None, kind, item.get("name", ""),
+            tuple(p.parent / f for f in files),
         ))
     if not entries:
         raise ManifestError(f"{p}: no [[source]] entries")

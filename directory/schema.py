@@ -159,7 +159,7 @@ def validate(path: str | Path, taxonomy: Taxonomy | None = None) -> ValidationRe
         for code in codes:
             if not tax.in_vocabulary(code):
                 add((i, "service_codes", "code has no label", code))
-        for column in ("source_date", "services_as_of"):
+        for column in ("source_date", "services_as_of", "last_listed"):
             if row[column] and not _ISO_DATE.match(row[column]):
                 add((i, column, "not an ISO date", row[column]))
         if not row["source_date"]:

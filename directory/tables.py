@@ -45,6 +45,24 @@ class SourceTable:
             yield line_no, dict(zip(self.header, padded))
 
 
+def concat_tables(tables: list[SourceTable]) -> SourceTable:
+    """Several files of one release (cuts of one export) as one table with a ``source_file`` column
+    last; each row keeps its own line number. The files must have the same columns."""
+    first = tables[0]
+    for other in tables[1:]:
+        if [h.lower() for h in other.header] != [h.lower() for h in first.header]:
+            raise InputFileError(f"{other.path}: its columns differ from {first.path}'s; "
+                                 "the files of one source must have the same columns")
+    width = len(first.header)
+    rows, problems = [], []
+    for table in tables:
+        name = Path(table.path).name
+        rows += [(n, list(cells) + [""] * (width - len(cells)) + [name]) for n, cells in table.rows]
+        problems += [(n, f"{name}: {text}", reason) for n, text, reason in table.problems]
+    return SourceTable(" + ".join(str(t.path) for t in tables), [*first.header, "source_file"], rows,
+                       first.encoding, problems)
+
+
 def read_table(path: str | Path) -> SourceTable:
     """Read a CSV or XLSX file; raise :class:`InputFileError` with one clear line when it cannot be read."""
     p = Path(path)

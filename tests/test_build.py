@@ -54,7 +54,14 @@ def test_linked_sites_keep_the_newest_source_and_say_where_every_fact_came_from(
         sources = record["sources"].split(";")
         dates = [vintages[s] for s in sources]
         assert dates == sorted(dates, reverse=True)  # newest first
-        assert record["source"] == sources[0] and record["source_date"] == dates[0]
+        assert record["last_listed"] == dates[0]  # by any source
+        # Name, address and phone come from the newest source that gives an address; a name-and-point
+        # listing is the source only of the sites nobody else lists.
+        addressed = [s for s in sources if kinds[s] != "listing"]
+        origin = addressed[0] if addressed else sources[0]
+        assert record["source"] == origin and record["source_date"] == vintages[origin]
+        if not addressed:
+            assert record["street1"] == "" and record["phone"] == "" and record["service_codes"] == "sa"
         full = [vintages[s] for s in sources if kinds[s] == "full"]
         if record["service_codes"]:
             assert record["services_as_of"] in dates
@@ -65,6 +72,10 @@ def test_linked_sites_keep_the_newest_source_and_say_where_every_fact_came_from(
     assert (both["services_as_of"] == "2025-08-19").all()  # 2015 services do not join a 2025 listing
     only_2015 = frame[frame["sources"] == "nssats-2015"]
     assert len(only_2015) > 0 and (only_2015["services_as_of"] == "2015-03-31").all()
+    # Listed again in 2026 says nothing about services: 2015 services stay dated 2015.
+    relisted = frame[frame["sources"] == "findtreatment-2026-listing;nssats-2015"]
+    assert len(relisted) > 0 and (relisted["services_as_of"] == "2015-03-31").all()
+    assert (relisted["last_listed"] == "2026-01-09").all() and (relisted["source"] == "nssats-2015").all()
 
 
 def test_the_linked_directory_meets_its_targets():

@@ -43,7 +43,7 @@ def sources():
     from directory.geocode import record_locator
 
     entries = read_manifest()
-    results = [import_file(e.path, adapter=e.adapter, mapping=e.mapping, source_id=e.id, source_date=e.vintage,
+    results = [import_file(list(e.files), adapter=e.adapter, mapping=e.mapping, source_id=e.id, source_date=e.vintage,
                            locate=record_locator()) for e in entries]
     return results, {e.id: e.kind for e in entries}
 
@@ -144,3 +144,70 @@ def test_suites_programs_acronyms_and_duplicates():
 def F(**fields: str) -> Facility:
     """A record with just these fields (as they would be stored)."""
     return Facility.from_row(fields)
+
+
+# -- name-and-point listings (FindTreatment.gov's national listing, early 2026) ----------------------
+
+LISTING_PAIRS = DATA / "listing_pairs.csv"
+
+
+def test_listing_linker_precision_and_recall_on_the_labelled_pairs():
+    """``tests/data/listing_pairs.csv``: 120 listing–site pairs, 10 drawn (seeded) from each of 12 strata
+    of name similarity × distance to the most similar site within 5 km of a listing, each labelled by
+    reading both (a listing naming an organisation with several offices, 1–2 km from one of them, is
+    labelled "different": nothing says which office it is). Precision and recall are printed as drawn
+    (every stratum alike, the hard ones over-represented) and weighted by stratum size (as the build meets them)."""
+    from directory.link.points import compare_listing
+
+    outcome, weighted, wrong = Counter(), Counter(), []
+    for pair in csv.DictReader(LISTING_PAIRS.open(encoding="utf-8")):
+        listing = Facility("listing", pair["listing_name"], latitude=float(pair["listing_latitude"]),
+                           longitude=float(pair["listing_longitude"]))
+        site = Facility(pair["site_id"], pair["site_name"], pair["site_name2"], pair["site_street1"],
+                        city=pair["site_city"], state=pair["site_state"], latitude=float(pair["site_latitude"]),
+                        longitude=float(pair["site_longitude"]))
+        verdict = compare_listing(listing, site)
+        truth = pair["label"] == "same"
+        outcome[(verdict.same, truth)] += 1
+        weighted[(verdict.same, truth)] += int(pair["stratum_size"]) / 10
+        if verdict.same != truth:
+            wrong.append(f"  {pair['label']} ({verdict.why}): {listing.name}  |  {site.name} / {site.name2}")
+
+    def rates(c):
+        tp, fp, fn = c[(True, True)], c[(True, False)], c[(False, True)]
+        return tp / (tp + fp), tp / (tp + fn)
+
+    precision, recall = rates(outcome)
+    w_precision, w_recall = rates(weighted)
+    print(f"\nlisting linker on {sum(outcome.values())} labelled pairs: precision {precision:.3f}, recall {recall:.3f}; "
+          f"weighted by stratum: precision {w_precision:.3f}, recall {w_recall:.3f}\n" + "\n".join(wrong))
+    assert sum(outcome.values()) == 120 and outcome[(True, True)] + outcome[(False, True)] >= 50
+    assert precision >= 0.85 and recall >= 0.88
+    assert w_precision >= 0.95 and w_recall >= 0.97
+
+
+def test_a_listing_links_programs_at_one_place_and_takes_each_site_once():
+    from directory.link.points import link_listing
+
+    def site(fid, name, name2, lat, lon):
+        return Facility(fid, name, name2, "1 Main Street", city="Tampa", state="FL", latitude=lat, longitude=lon)
+
+    sites = {s.facility_id: s for s in (
+        site("f1", "Gracepoint", "Adult Outpatient", 27.9500, -82.4600),
+        site("f2", "Gracepoint", "Detox Unit", 27.9502, -82.4601),       # 25 m away: a program at the same place
+        site("f3", "Gracepoint", "Youth Services", 27.9700, -82.4600),    # 2.2 km away: another office
+        site("f4", "Tampa Crossroads", "", 27.9800, -82.5000))}
+    listings = {f.facility_id: f for f in (
+        Facility("l1", "Gracepoint", latitude=27.9501, longitude=-82.4600),
+        Facility("l2", "Gracepoint", latitude=27.9501, longitude=-82.4601),  # the listing names it twice
+        Facility("l3", "New Clinic", latitude=27.9800, longitude=-82.5000))}
+    linked = link_listing(listings, sites)
+    # Both programs at the place are listed, each taken once; the office 2 km off is not (no listing there).
+    assert sorted(linked["l1"] + linked["l2"]) == ["f1", "f2"] and linked["l1"] and linked["l2"]
+    assert linked["l3"] == []  # a different name at Tampa Crossroads' point is a new site
+    # One listing at the place takes both programs.
+    assert sorted(link_listing({"l1": listings["l1"]}, sites)["l1"]) == ["f1", "f2"]
+    # A repeat of a listing whose site is taken lists that site too.
+    only = {k: sites[k] for k in ("f1", "f4")}
+    both = link_listing({"l1": listings["l1"], "l2": listings["l2"]}, only)
+    assert both == {"l1": ["f1"], "l2": ["f1"]}

@@ -88,7 +88,9 @@ def build(manifest: Path | None, output: Path | None, report: Path | None) -> No
     totals = result["totals"]
     for source in result["sources"]:
         click.echo(f"{source['source']}: {source['rows_read']} read, {source['accepted']} accepted "
-                   f"({source['linked_to_existing_site']} linked to a newer source's site, {source['new_sites']} new), "
+                   f"({source['linked_to_existing_site']} linked to "
+                   f"{'another source' if source['kind'] == 'listing' else 'a newer source'}'s site, "
+                   f"{source['new_sites']} new), "
                    f"{source['merged']} merged, {source['rejected']} rejected")
     click.echo(f"{totals['sites']} sites in {totals['states']} states and territories; "
                f"{totals['share_with_service_codes']:.1%} with service codes, {totals['share_with_mat']:.1%} with MAT, "

@@ -1,7 +1,7 @@
 """Importers: one adapter per source format, a registry, and :func:`import_file`.
 
 >>> sorted(ADAPTERS)
-['findtreatment', 'mapped', 'nssats']
+['findtreatment', 'findtreatment-listing', 'mapped', 'nssats']
 """
 
 from __future__ import annotations
@@ -10,15 +10,17 @@ import datetime as dt
 from pathlib import Path
 
 from ..errors import InputFileError, UnknownNameError
-from ..tables import SourceTable, read_table
+from ..tables import SourceTable, concat_tables, read_table
 from ..taxonomy import Taxonomy
 from .base import REJECT_REASONS, Adapter, Candidate, ImportResult, Locator, import_table
 from .findtreatment import FindTreatmentAdapter
+from .listing import ListingAdapter
 from .mapped import Mapping, MappedAdapter
 from .nssats import NssatsAdapter
 
 ADAPTERS: dict[str, type[Adapter]] = {
     "findtreatment": FindTreatmentAdapter,
+    "findtreatment-listing": ListingAdapter,
     "nssats": NssatsAdapter,
     "mapped": MappedAdapter,
 }
@@ -54,7 +56,7 @@ def get_adapter(name: str, mapping: Mapping | str | Path | None = None) -> Adapt
 
 
 def import_file(
-    path: str | Path,
+    path: str | Path | list[str | Path] | tuple[str | Path, ...],
     *,
     adapter: str | None = None,
     mapping: Mapping | str | Path | None = None,
@@ -66,9 +68,14 @@ def import_file(
     """Import one file into the facilities schema.
 
     The adapter is recognised from the header when not given (a mapping implies
-    ``mapped``). ``source_id`` defaults to the file's stem, ``source_date`` to today.
+    ``mapped``). ``source_id`` defaults to the file's stem, ``source_date`` to today. A list of paths
+    is one source in several files with the same columns (read as one table, see :func:`concat_tables`).
     """
-    table = read_table(path)
+    if isinstance(path, (list, tuple)):
+        table = concat_tables([read_table(p) for p in path])
+        path = path[0]
+    else:
+        table = read_table(path)
     name = adapter or ("mapped" if mapping is not None else detect_adapter(table))
     return import_table(
         table,

@@ -33,6 +33,7 @@ REJECT_REASONS = (
     "could not geocode",
     "duplicate",
     "licence expired",
+    "point outside every state",
 )
 FIELDS = ("name", "name2", "street1", "street2", "city", "state", "zip", "county", "phone",
           "intake_phone", "website", "latitude", "longitude", "notes")
@@ -58,6 +59,12 @@ class Adapter(ABC):
     name: ClassVar[str]
     required: ClassVar[frozenset[str]] = frozenset()
     description: ClassVar[str] = ""
+    #: Rows have no street address: a site is told apart by its name and point instead.
+    point_identity: ClassVar[bool] = False
+
+    def prepare(self, rows: list[dict[str, str]]) -> None:
+        """Called once with every raw row (lower-cased keys) before :meth:`convert`: work that is
+        cheaper for all rows at once (finding each point's state and ZIP). Nothing by default."""
 
     @classmethod
     def matches(cls, header: list[str]) -> bool:
@@ -219,6 +226,7 @@ def import_table(
         reject(line_no, {table.header[0]: raw_text} if table.header else {}, reason)
 
     width = len(table.header)
+    adapter.prepare([dict(zip(lower_header, cells + [""] * (width - len(cells)))) for _, cells in table.rows])
     for line_no, cells in table.rows:
         result.rows_read += 1
         raw = dict(zip(table.header, cells + [""] * (width - len(cells))))
@@ -250,7 +258,10 @@ def import_table(
                 if not tax.in_vocabulary(code):
                     result.unknown_codes[code] += 1
         record.update({k: clean_text(v) for k, v in candidate.extra.items()})
-        fid = facility_id(record["name"], record["name2"], record["street1"], record["zip"])
+        street = record["street1"]
+        if adapter.point_identity and not street:
+            street = f"@{record['latitude']},{record['longitude']}"
+        fid = facility_id(record["name"], record["name2"], street, record["zip"])
         existing = result.sites.get(fid)
         if existing is None:
             record["facility_id"] = fid
@@ -276,6 +287,7 @@ def import_table(
         record["source_date"] = source_date
         record["sources"] = source_id
         record["services_as_of"] = source_date if codes else ""
+        record["last_listed"] = source_date
     # From here on a site is a typed record; the dicts above were rows being cleaned.
     result.sites = {fid: Facility.from_row(record) for fid, record in result.sites.items()}
     return result

@@ -19,6 +19,7 @@ from ..facility import Facility
 from ..importers import ImportResult
 from ..normalize import norm_city
 from .address import address_key, parse_address, same_address
+from .points import link_listing
 from .rules import NO_WORDS, SAME_ADDRESS_NAME, Verdict, Words, compare, is_duplicate, norm_name
 
 def block_keys(record: Facility) -> tuple[tuple[str, str], ...]:
@@ -71,6 +72,29 @@ class SiteIndex:
         return found
 
 
+class _PointIndex:
+    """A source's new sites by ~1 km grid cell, to find the same facility listed twice (no address)."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[str, Facility]]] = {}
+
+    @staticmethod
+    def _cell(record: Facility) -> tuple[int, int]:
+        return int(math.floor(record.latitude * 100)), int(math.floor(record.longitude * 100))
+
+    def add(self, fid: str, record: Facility) -> None:
+        self.cells.setdefault(self._cell(record), []).append((fid, record))
+
+    def twin(self, record: Facility) -> str | None:
+        y, x = self._cell(record)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                for fid, other in self.cells.get((y + dy, x + dx), ()):
+                    if is_duplicate(other, record):
+                        return fid
+        return None
+
+
 @dataclass
 class _Site:
     record: Facility
@@ -97,8 +121,11 @@ def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = Non
     ``duplicate``. Returns the sites and, per source id, counts of ``linked``, ``duplicate`` and ``new``.
     """
     kinds = kinds or {}
-    ordered = sorted(results, key=lambda r: (r.source_date, r.source_id), reverse=True)
-    index = SiteIndex(Words(r for result in results for r in result.sites.values()))
+    listings = sorted((r for r in results if kinds.get(r.source_id) == "listing"),
+                      key=lambda r: (r.source_date, r.source_id), reverse=True)
+    ordered = sorted((r for r in results if kinds.get(r.source_id) != "listing"),
+                     key=lambda r: (r.source_date, r.source_id), reverse=True)
+    index = SiteIndex(Words(r for result in ordered for r in result.sites.values()))
     sites: dict[str, _Site] = {}
     counts: dict[str, Counter] = {r.source_id: Counter() for r in results}
     total = sum(len(r.sites) for r in results)
@@ -140,6 +167,29 @@ def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = Non
             # Indexed only after the whole source: a source's own listings stay separate.
             for fid in added:
                 index.add(fid, sites[fid].record)
+        # Name-and-point listings last: they date the sites they list and add the ones nobody else has.
+        for result in listings:
+            found = link_listing(result.sites, {sid: site.record for sid, site in sites.items()})
+            own = _PointIndex()
+            for fid in sorted(result.sites):
+                bar.update()
+                record = result.sites[fid]
+                site_ids = found.get(fid, [])
+                if site_ids:
+                    counts[result.source_id]["linked"] += 1
+                    counts[result.source_id]["sites_linked"] += len(site_ids)
+                    for site_id in site_ids:
+                        sites[site_id].listings.append((result.source_date, result.source_id, "listing", frozenset()))
+                elif (twin := own.twin(record)) is not None:  # the listing names one facility twice
+                    site_ids = [twin]
+                    counts[result.source_id]["duplicate"] += 1
+                else:
+                    site_ids = [fid]
+                    sites[fid] = _Site(record, [(result.source_date, result.source_id, "listing", record.service_codes)])
+                    own.add(fid, record)
+                    counts[result.source_id]["new"] += 1
+                if members is not None:
+                    members[(result.source_id, fid)] = site_ids[0]
     return {fid: _finish(site) for fid, site in sites.items()}, counts
 
 
@@ -188,6 +238,9 @@ def merge(site: Facility, record: Facility) -> Facility:
 
 
 def _finish(site: _Site) -> Facility:
+    """The site's services (see :func:`link_sources`), its sources newest first, the source its name
+    and address come from (the newest that gives an address: a name-and-point listing only when
+    nothing else lists the site), and ``last_listed``: the newest vintage of any source listing it."""
     listings = sorted(site.listings, key=lambda x: (x[0], x[1]), reverse=True)
     full = next((x for x in listings if x[2] == "full" and x[3]), None)
     used = [x for x in listings if x[3] and (full is None or x[0] >= full[0])]
@@ -196,6 +249,8 @@ def _finish(site: _Site) -> Facility:
     for _, source_id, _, _ in listings:
         if source_id not in seen:
             seen.append(source_id)
+    origin = next((x for x in listings if x[2] != "listing"), listings[0])
     return replace(site.record, service_codes=codes,
                    services_as_of=date.fromisoformat(min(x[0] for x in used)) if used else None,
-                   sources=tuple(seen), source=listings[0][1], source_date=date.fromisoformat(listings[0][0]))
+                   sources=tuple(seen), source=origin[1], source_date=date.fromisoformat(origin[0]),
+                   last_listed=date.fromisoformat(listings[0][0]))
