@@ -114,6 +114,11 @@ def ask_to_print() -> None:
     ss.print_requested = True
 
 
+def include_older() -> None:
+    ss[KEYS["listed_since"]] = "any"
+    ss.facility = ""
+
+
 def clear_filters() -> None:
     near, radius = ss[KEYS["near"]], ss[KEYS["radius"]]
     set_form(view.SearchForm(near=near, radius=radius))
@@ -136,6 +141,8 @@ def filter_widget(f) -> None:
     elif f.kind == "state":
         st.selectbox(f.label, [""] + sorted(STATES), key=KEYS[f.field],
                      format_func=lambda code: "Any state" if not code else f"{code} — {STATES[code]}")
+    elif f.kind == "since":
+        st.selectbox(f.label, view.since_options(ss[KEYS[f.field]]), key=KEYS[f.field], format_func=view.since_label)
     else:
         st.text_input(f.label, key=KEYS[f.field])
     line = view.facet_line(taxonomy, f, result)
@@ -162,7 +169,7 @@ with st.container(border=True):
             if f.field in TOP:
                 filter_widget(f)
     others = [f for f in APP_FILTERS if f.field not in TOP]
-    active = sum(1 for f in others if getattr(form, f.field))
+    active = form.changed(f.field for f in others)
     with st.expander(f"More filters: {', '.join(f.label.lower() for f in others)}"
                      f"{f' ({active} set)' if active else ''}", expanded=bool(active)):
         grid = st.columns(3)
@@ -192,6 +199,10 @@ if outcome.alternatives:
 st.markdown(f"**{esc(result.describe())}**")
 for note in outcome.notes:
     st.info(esc(note))
+if result.older:
+    note_col, button_col = st.columns([5, 1], vertical_alignment="center")
+    note_col.caption(esc(result.older_note()))
+    button_col.button("Include older listings", on_click=include_older)
 
 first = result.query.services
 #: Phones get the detail first, then a text list (no sideways scrolling), then the map.

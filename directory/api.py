@@ -30,6 +30,7 @@ from .apidocs import SecurityHeaders, add_offline_docs
 from .errors import DirectoryError, LocationNotFound
 from .facility import COLUMNS
 from .filters import FILTERS, MAX_TEXT, param_of
+from .filters import chosen as given
 from .search import Query
 from .search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
 from .store import Store, open_store
@@ -81,6 +82,14 @@ class PlaceOut(BaseModel):
     alternatives: list[Alternative] = Field(description="other places the text could mean")
 
 
+class OlderOut(BaseModel):
+    """Matches left out by ``listed_since``."""
+
+    count: int = Field(description="matches no source has listed since listed_since (same area)")
+    last_listed_years: list[int] | None = Field(description="first and last year those were last listed")
+    note: str = Field(description="the same in a sentence ('' when none)")
+
+
 class SearchOut(BaseModel):
     """A page of search results."""
 
@@ -91,6 +100,7 @@ class SearchOut(BaseModel):
     page: int
     page_size: int
     note: str = Field(description="set when nothing was within the radius and the nearest are shown")
+    older: OlderOut
     results: list[SearchHit]  # type: ignore[valid-type]
     facets: dict[str, dict[str, int]] = Field(
         description="for each family (service, medication, accreditation, payment, population, state), "
@@ -160,7 +170,7 @@ def _filter_params():
     the chosen filters by Query field (repeatable ones as tuples)."""
 
     def chosen(**values: Any) -> dict[str, Any]:
-        return {f.field: (tuple(values[f.param]) if f.repeatable else (values[f.param] or None)) for f in FILTERS}
+        return given({f.field: (tuple(values[f.param]) if f.repeatable else (values[f.param] or None)) for f in FILTERS})
 
     parameters = []
     for f in FILTERS:
@@ -169,9 +179,9 @@ def _filter_params():
                                                 examples=[["detox"]] if f.field == "services" else None)]
             default: Any = []
         else:
-            limit = 40 if f.kind == "state" else MAX_TEXT
-            annotation = Annotated[str | None, Q(max_length=limit, description=f.help,
-                                                 examples=["FL"] if f.kind == "state" else None)]
+            limit = 40 if f.kind in ("state", "since") else MAX_TEXT
+            example = {"state": ["FL"], "since": ["2021"]}.get(f.kind)
+            annotation = Annotated[str | None, Q(max_length=limit, description=f.help, examples=example)]
             default = None
         parameters.append(inspect.Parameter(f.param, inspect.Parameter.KEYWORD_ONLY, default=default,
                                             annotation=annotation))
@@ -285,10 +295,11 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
         echo: dict[str, Any] = {"near": near, "lat": lat, "lon": lon, "radius_miles": radius_miles, "nearest": nearest,
                                 "nearest_within_miles": nearest_within_miles}
         for f in FILTERS:
-            value = filters[f.field]
+            value = filters.get(f.field)
             echo[f.param] = list(value) if f.repeatable else value
             if f.field == "services":
                 echo["match"] = match.value
+        echo["listed_since"] = query.listed_since.isoformat() if query.listed_since else "any"
         echo = {k: v for k, v in {**echo, "sort": sort.value}.items() if v not in (None, [], "")}
         headers = {"X-Total-Count": str(result.total)}
         if format is Format.json:

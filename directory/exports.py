@@ -273,7 +273,8 @@ def facility_json(facility: Facility) -> dict[str, object]:
 
 def json_body(result, *, page: int = 1, page_size: int | None = None, query: dict | None = None) -> dict:
     """The locator-style JSON body shared by the CLI and the API:
-    ``{"query", "description", "center", "total", "page", "page_size", "note", "results", "facets"}``.
+    ``{"query", "description", "center", "total", "page", "page_size", "note", "older", "results", "facets"}``;
+    ``older`` says how many matches ``listed_since`` left out (``count``, ``last_listed_years``, ``note``).
 
     ``result.frame`` must already hold the rows of the page (or every row when ``page_size`` is None).
     """
@@ -288,6 +289,8 @@ def json_body(result, *, page: int = 1, page_size: int | None = None, query: dic
         "page": page,
         "page_size": page_size if page_size is not None else result.total,
         "note": result.note,
+        "older": {"count": result.older, "last_listed_years": list(result.older_years) if result.older_years else None,
+                  "note": result.older_note()},
         "results": records(frame),
         "facets": result.facets,
     }

@@ -13,18 +13,51 @@ rows in ``data/codebook/groups.csv``.
 ['service', 'medication', 'accreditation', 'payment', 'population', 'language']
 >>> by_param("language").field
 'languages'
+>>> parse_since("2023"), parse_since("any"), parse_since("2024-06-30")
+(datetime.date(2023, 1, 1), None, datetime.date(2024, 6, 30))
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 #: How a filter selects: one of the taxonomy's friendly groups (repeatable), a state, a city,
-#: a county, or a fuzzy facility name.
-KINDS = ("group", "state", "city", "county", "name")
+#: a county, a fuzzy facility name, or a date a site must have been listed since.
+KINDS = ("group", "state", "city", "county", "name", "since")
 
 #: Longest text a text filter accepts.
 MAX_TEXT = 200
+
+#: Searches show sites listed since this date unless asked otherwise, in every front end: most sites
+#: no source has listed since 2015 or 2020 have closed (most are absent from the 2026 national listing).
+LISTED_SINCE = dt.date(2021, 1, 1)
+#: Values of ``listed_since`` that mean "however old".
+ANY_DATE = ("", "any", "all", "none")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def parse_since(value: object) -> dt.date | None:
+    """A ``listed_since`` value as a date: a year (the 1st of January), an ISO date, a date; None for
+    'any'. Raises ``ValueError`` with a readable message otherwise."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    text = str(value).strip().lower()
+    if text in ANY_DATE:
+        return None
+    try:
+        if _YEAR.match(text):
+            found = dt.date(int(text), 1, 1)
+        else:
+            found = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"listed_since must be a year (2021), a date (2021-06-01) or 'any', not {str(value)[:40]!r}") from None
+    if not 1990 <= found.year <= 2100:
+        raise ValueError(f"listed_since must be a year between 1990 and 2100, not {found.year}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -83,6 +116,9 @@ FILTERS: tuple[Filter, ...] = (
     Filter("state", "state", "state", "State", phrase="in {}", help="USPS code or name"),
     Filter("name", "name", "name", "Facility name", phrase="named like {!r}", in_filename=False,
            help="facility name (fuzzy)"),
+    Filter("listed_since", "listed_since", "since", "Listed since", phrase="listed since {}", in_filename=False,
+           help="only sites a source listed on or after this year or date (YEAR or YYYY-MM-DD; default 2021; "
+                "'any' includes every listing, however old)"),
 )
 
 GROUP_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.kind == "group")
@@ -104,6 +140,12 @@ def by_param(name: str) -> Filter:
 OTHER_PARAMS = {"near": "near", "radius_miles": "radius_miles", "nearest": "nearest",
                 "nearest_within_miles": "nearest_within_miles", "match": "match",
                 "sort": "sort", "limit": "page_size"}
+
+
+def chosen(values: dict[str, object]) -> dict[str, object]:
+    """Filter values by Query field as a front end read them, without the unset ones that have a
+    default of their own (``listed_since`` absent means 2021, not "any date")."""
+    return {k: v for k, v in values.items() if not (v is None and k in _BY_FIELD and _BY_FIELD[k].kind == "since")}
 
 
 def param_of(field: str) -> str:

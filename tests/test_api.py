@@ -41,7 +41,9 @@ def test_search_json_matches_the_library(client):
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     body = r.json()
     expected = DIRECTORY.search(Query(near="Tampa, FL", services=("detox", "mat"), payments=("medicaid",)))
-    assert set(body) == {"query", "description", "center", "total", "page", "page_size", "note", "results", "facets"}
+    assert set(body) == {"query", "description", "center", "total", "page", "page_size", "note", "older", "results",
+                         "facets"}
+    assert body["older"]["count"] == expected.older and body["query"]["listed_since"] == "2021-01-01"
     assert body["total"] == expected.total == int(r.headers["x-total-count"])
     assert ids(body) == list(expected.frame["facility_id"])
     assert body["center"]["label"] == "Tampa, FL" and body["center"]["precision"] == "city"

@@ -69,7 +69,9 @@ def test_search_table_starts_with_the_sentence():
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].startswith("Detox within 25 miles of Tampa, FL: ")
-    assert lines[1].split()[:2] == ["miles", "name"] and len(lines) == 5
+    assert lines[1].split()[:2] == ["miles", "name"] and len(lines) == 6
+    # Last, what the default listed_since leaves out, and how to include it.
+    assert lines[-1].startswith("Not shown: 2 older facilities") and "--listed-since any" in lines[-1]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "geojson", "xlsx"])

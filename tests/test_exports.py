@@ -19,7 +19,7 @@ PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "
 
 @pytest.fixture()
 def chelsea():
-    return Directory.load(CHELSEA).search(Query(near=(42.3918, -71.0328), radius_miles=5))
+    return Directory.load(CHELSEA).search(Query(near=(42.3918, -71.0328), radius_miles=5, listed_since="any"))
 
 
 def test_csv_export_is_exactly_the_expected_file(chelsea):

@@ -51,6 +51,8 @@ def brute_force(frame, taxonomy, query: Query, center=None):
             ok &= row["state"] == query.state
         if query.city:
             ok &= norm_city(row["city"]) == norm_city(query.city)
+        if query.listed_since is not None:
+            ok &= row["last_listed"] >= query.listed_since.isoformat()
         if ok:
             keep.append(row["facility_id"])
     return keep
@@ -68,9 +70,13 @@ def test_radius_search_matches_brute_force(directory, frame, taxonomy, data):
     query = Query(near=(lat, lon), radius_miles=data.draw(st.sampled_from([1, 5, 10, 25, 60])),
                   services=tuple(data.draw(st.lists(st.sampled_from(GROUPS), max_size=2, unique=True))),
                   match=data.draw(st.sampled_from(["any", "all"])),
-                  payments=tuple(data.draw(st.lists(st.sampled_from(["medicaid", "cash", "free"]), max_size=1))))
+                  payments=tuple(data.draw(st.lists(st.sampled_from(["medicaid", "cash", "free"]), max_size=1))),
+                  listed_since=data.draw(st.sampled_from(["2021", "any", "2025-06-30"])))
     result = directory.search(query)
     expected = brute_force(frame, taxonomy, query, (lat, lon))
+    if query.listed_since is not None and not result.note:  # what listed_since left out, counted
+        every = brute_force(frame, taxonomy, query.with_(listed_since=None), (lat, lon))
+        assert result.older == len(every) - len(expected)
     if result.note:  # nothing in the radius: the nearest that pass the filters, none beyond 100 miles
         assert expected == []
         within = brute_force(frame, taxonomy, query.with_(radius_miles=query.nearest_within_miles), (lat, lon))
@@ -90,9 +96,12 @@ def test_nearest_k_matches_brute_force(directory, frame, data):
     lon = data.draw(st.floats(-124, -68))
     k = data.draw(st.integers(1, 30))
     bound = data.draw(st.sampled_from([5.0, 100.0, 500.0, 12_500.0]))
-    result = directory.search(Query(near=(lat, lon), nearest=k, nearest_within_miles=bound))
+    since = data.draw(st.sampled_from(["2021", "any"]))
+    result = directory.search(Query(near=(lat, lon), nearest=k, nearest_within_miles=bound, listed_since=since))
     all_d = haversine_miles(lat, lon, frame["latitude"].astype(float).to_numpy(),
                             frame["longitude"].astype(float).to_numpy())
+    if since != "any":
+        all_d = all_d[(frame["last_listed"] >= "2021-01-01").to_numpy()]
     expected = np.sort(all_d[all_d <= bound])[:k]  # the k nearest, none farther than the bound
     assert np.allclose(result.frame["distance_miles"].to_numpy(), np.round(expected, 2), atol=0.011)
 
@@ -170,7 +179,7 @@ def test_within_polygon_filter(directory, tmp_path):
     suffolk = next(f for f in counties["features"] if f["properties"]["fips"] == "25025")
     path = tmp_path / "suffolk.geojson"
     path.write_text(json.dumps(suffolk))
-    result = directory.search(Query(near="Boston, MA", radius_miles=50, within=str(path)))
+    result = directory.search(Query(near="Boston, MA", radius_miles=50, within=str(path), listed_since="any"))
     # reference: every facility tested against the polygon, no index
     import shapely
     from shapely.geometry import shape

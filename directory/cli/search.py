@@ -16,7 +16,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     from ..filters import FILTERS
 
     for f in reversed(FILTERS):
-        func = click.option(f"--{f.param}", f.field, multiple=f.repeatable, help=f.help)(func)
+        func = click.option(f"--{f.param.replace('_', '-')}", f.field, multiple=f.repeatable, help=f.help)(func)
     return func
 
 
@@ -53,15 +53,21 @@ def search(near: str | None, radius: float, nearest: int | None, nearest_within:
     from ..search import Query
     from ..store import open_store
 
+    from ..filters import chosen
+
     query = Query(near=near, radius_miles=radius, nearest=nearest, nearest_within_miles=nearest_within, match=match,
-                  within=str(within) if within else None, sort=sort, limit=limit, **filters)
+                  within=str(within) if within else None, sort=sort, limit=limit, **chosen(filters))
     result = open_store(data).search(query)
     if fmt == "table":
         click.echo(result.describe())
         if result.center is not None and result.center.alternatives:
             click.echo("  (also: " + "; ".join(a.label for a in result.center.alternatives) + ")")
         _print_table(result.frame)
+        if result.older:
+            click.echo(f"{result.older_note()} Add --listed-since any to include them.")
         return
+    if result.older:
+        click.echo(result.older_note(), err=True)
     if fmt == "xlsx":
         if output is None or str(output) == "-":
             raise UsageFailure("--format xlsx needs --output FILE.xlsx")
@@ -71,7 +77,8 @@ def search(near: str | None, radius: float, nearest: int | None, nearest_within:
     elif fmt == "geojson":
         payload = exports.geojson_text(result.frame, area=result.area)
     else:
-        body = exports.json_body(result, query={k: v for k, v in vars(query).items() if v not in (None, (), "")
+        body = exports.json_body(result, query={k: v.isoformat() if hasattr(v, "isoformat") else v
+                                                for k, v in vars(query).items() if v not in (None, (), "")
                                                 and k != "within"})
         payload = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     if output is None or str(output) == "-":

@@ -60,6 +60,12 @@ class Directory:
         self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
         self._family_masks = {f.family: self._mask(frozenset().union(*(g.codes for g in self.taxonomy.groups_in(f.family))))
                               for f in GROUP_FILTERS}
+        # When each site was last listed (ISO text compares as dates); a file from before the column
+        # existed counts its record's own source date.
+        listed = frame["last_listed"] if "last_listed" in frame else pd.Series([""] * n, dtype=object)
+        self._last_listed = np.where(listed.astype(str) != "", listed.astype(str),
+                                     frame["source_date"].astype(str)).astype("U10")
+        self._since: dict[object, np.ndarray] = {}
         self._by_state = _index(frame["state"].map(str.upper))
         cities = [norm_city(c) for c in frame["city"]]
         self._by_city = _index(pd.Series(cities, dtype=object))
@@ -124,7 +130,9 @@ class Directory:
         """Run ``query``; see :class:`Query` for the semantics."""
         started = time.perf_counter()
         groups = query.groups(self.taxonomy)
-        keep = self._filter_mask(query, groups)
+        every = self._filter_mask(query, groups)  # every filter but listed_since
+        recent = self._since_mask(query.listed_since)
+        keep = every if recent is None else (recent if every is None else every & recent)
         try:
             center = self.resolve(query.near) if query.near is not None else None
         except LocationNotFound as exc:
@@ -132,22 +140,27 @@ class Directory:
             raise
         note = ""
         distances = None
+        older = np.empty(0, dtype=np.int64)
         if center is None:
-            rows = np.flatnonzero(keep) if keep is not None else np.arange(self.n)
+            rows = np.flatnonzero(every) if every is not None else np.arange(self.n)
+            if recent is not None:
+                rows, older = rows[recent[rows]], rows[~recent[rows]]
         elif query.nearest:
             rows, distances = self._nearest(center, query.nearest, keep, query.nearest_within_miles)
         else:
-            rows, distances = self._within(center, query.radius_miles, keep)
+            rows, distances = self._within(center, query.radius_miles, every)
+            if recent is not None:
+                shown = recent[rows]
+                older, rows, distances = rows[~shown], rows[shown], distances[shown]
             if not len(rows) and query.radius_miles < query.nearest_within_miles:
                 rows, distances = self._nearest(center, FALLBACK_NEAREST, keep, query.nearest_within_miles)
                 note = fallback_note(query, len(rows))
-        if query.within is not None and len(rows):
-            polygon = load_polygon(query.within)
-            inside = shapely.contains_xy(polygon, self.lon[rows], self.lat[rows])
-            rows = rows[inside]
-            distances = distances[inside] if distances is not None else None
-        if query.name:
-            rows, distances = self._by_name(query.name, rows, distances)
+        if center is not None and recent is not None and (query.nearest or note):
+            # Older listings as near as the farthest shown (or anywhere within the bound, when none is).
+            reach = float(distances.max()) if len(rows) else query.nearest_within_miles
+            older, _ = self._within(center, reach, ~recent if every is None else every & ~recent)
+        rows, distances = self._refine(query, rows, distances)
+        older, _ = self._refine(query, older, None)
         order = self._order(query, rows, distances)
         rows = rows[order]
         distances = distances[order] if distances is not None else None
@@ -162,8 +175,30 @@ class Directory:
             frame = frame.assign(distance_miles=np.round(distances, 2))
         labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
         listed = {family: int(mask[all_rows].sum()) for family, mask in self._family_masks.items()}
+        years = sorted({d[:4] for d in self._last_listed[older]})
         return SearchResult(query, frame, center, facets, note, total,
-                            (time.perf_counter() - started) * 1000, labels, (self.lat[rows], self.lon[rows]), listed)
+                            (time.perf_counter() - started) * 1000, labels, (self.lat[rows], self.lon[rows]), listed,
+                            older=len(older), older_years=(int(years[0]), int(years[-1])) if years else None)
+
+    def _since_mask(self, since) -> np.ndarray | None:
+        """Sites last listed on or after ``since`` (None: no restriction), cached per date."""
+        if since is None:
+            return None
+        mask = self._since.get(since)
+        if mask is None:
+            mask = self._since[since] = self._last_listed >= since.isoformat()
+        return mask
+
+    def _refine(self, query: Query, rows: np.ndarray, distances: np.ndarray | None):
+        """The rows inside ``query.within`` and matching ``query.name``."""
+        if query.within is not None and len(rows):
+            polygon = load_polygon(query.within)
+            inside = shapely.contains_xy(polygon, self.lon[rows], self.lat[rows])
+            rows = rows[inside]
+            distances = distances[inside] if distances is not None else None
+        if query.name:
+            rows, distances = self._by_name(query.name, rows, distances)
+        return rows, distances
 
     def _filter_mask(self, query: Query, groups: dict[str, list]) -> np.ndarray | None:
         mask: np.ndarray | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import field, make_dataclass, replace
 
 from ..errors import QueryError, UnknownNameError
-from ..filters import FILTERS, GROUP_FILTERS, MAX_TEXT, TEXT_FILTERS
+from ..filters import FILTERS, GROUP_FILTERS, LISTED_SINCE, MAX_TEXT, TEXT_FILTERS, parse_since
 from ..taxonomy import Group, Taxonomy
 
 MAX_RADIUS_MILES = 500.0
@@ -66,6 +66,12 @@ class _QueryMethods:
             raise QueryError(f"sort must be 'distance' or 'name', not {self.sort!r}", "sort")
         for f in TEXT_FILTERS:
             value = getattr(self, f.field)
+            if f.kind == "since":
+                try:
+                    object.__setattr__(self, f.field, parse_since(value))
+                except ValueError as exc:
+                    raise QueryError(str(exc), f.field) from None
+                continue
             if value is not None and len(str(value)) > MAX_TEXT:
                 raise QueryError(f"{f.field} is longer than {MAX_TEXT} characters", f.field)
         if isinstance(self.near, str) and len(self.near) > MAX_TEXT:
@@ -94,8 +100,10 @@ class _QueryMethods:
         return resolved
 
     def filters(self) -> dict[str, object]:
-        """The filters that are set, by Query field, in registry order."""
-        return {f.field: getattr(self, f.field) for f in FILTERS if getattr(self, f.field)}
+        """The filters that are set, by Query field, in registry order (``listed_since`` only when
+        it is not the default every front end shares)."""
+        return {f.field: getattr(self, f.field) for f in FILTERS if getattr(self, f.field)
+                and not (f.kind == "since" and getattr(self, f.field) == LISTED_SINCE)}
 
 
 def _fields() -> list[tuple]:
@@ -108,6 +116,8 @@ def _fields() -> list[tuple]:
     for f in FILTERS:
         if f.repeatable:
             specs.append((f.field, "tuple[str, ...]", field(default=())))
+        elif f.kind == "since":
+            specs.append((f.field, "datetime.date | None", field(default=LISTED_SINCE)))
         else:
             specs.append((f.field, "str | None", field(default=None)))
     specs += [
@@ -126,10 +136,13 @@ Query.__doc__ = """What to search for. Values within a group filter combine by `
 
 With a place, ``radius_miles`` bounds the search; ``nearest`` asks for the k nearest instead. When
 nothing is inside the radius, the :data:`FALLBACK_NEAREST` nearest matches are returned with a
-note. Nearest results are never farther than ``nearest_within_miles`` (default 100).
+note. Nearest results are never farther than ``nearest_within_miles`` (default 100). Only sites
+some source listed on or after ``listed_since`` are found (default 2021-01-01; None for any date).
 
 >>> Query(near="Tampa, FL", services=("detox",)).radius_miles
 25.0
 >>> Query(languages="spanish").languages
 ('spanish',)
+>>> Query().listed_since, Query(listed_since="any").listed_since
+(datetime.date(2021, 1, 1), None)
 """

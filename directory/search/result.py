@@ -42,6 +42,10 @@ class SearchResult:
     #: Group family → how many of the results list anything in it (any accreditation, any payment …):
     #: what a screen states as coverage ("accreditation listed for 12 of 43").
     listed: dict[str, int] = field(default_factory=dict)
+    #: Matches left out because no source has listed them since ``query.listed_since`` (in the same
+    #: area; for nearest results, as near as the farthest shown), and the years they were last listed.
+    older: int = 0
+    older_years: tuple[int, int] | None = None
 
     def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         """Latitudes and longitudes of the result's rows, as float arrays."""
@@ -79,6 +83,22 @@ class SearchResult:
         """A sentence: ``"Detox within 25 miles of Tampa, FL: 12 facilities"``."""
         return describe(self)
 
+    def older_note(self) -> str:
+        """What ``listed_since`` left out, in a sentence ('' when nothing)."""
+        if not self.older or self.query.listed_since is None:
+            return ""
+        since = since_text(self.query.listed_since)
+        first, last = self.older_years or (0, 0)
+        years = f"{first}" if first == last else f"{first}–{last}"
+        many = "facility" if self.older == 1 else "facilities"
+        return (f"Not shown: {self.older:,} older {many} that no source has listed since {since} "
+                f"(last listed {years}; most have closed).")
+
+
+def since_text(when) -> str:
+    """A ``listed_since`` date as people write it: the year alone for the 1st of January."""
+    return str(when.year) if (when.month, when.day) == (1, 1) else when.isoformat()
+
 
 def describe(result: SearchResult) -> str:
     """Turn a result into a sentence (the datasette habit: the selection in words); each filter
@@ -97,6 +117,8 @@ def describe(result: SearchResult) -> str:
             extras.append(f.phrase.format(" or ".join(result.labels[f.field])))
         elif f.kind == "name":
             extras.append(f.phrase.format(value))
+        elif f.kind == "since":
+            extras.append(f.phrase.format(since_text(value)))
         else:
             place.append(f.phrase.format(state_code(value) or value if f.kind == "state" else value))
     where = ""

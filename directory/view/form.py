@@ -9,12 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, make_dataclass, replace
 
 from ..errors import DirectoryError, LocationNotFound, UnknownNameError
-from ..filters import APP_FILTERS, MAX_TEXT, Filter
+from ..filters import APP_FILTERS, LISTED_SINCE, MAX_TEXT, Filter, parse_since
 from ..search import Query, SearchResult
+from ..search.result import since_text
 from ..states import state_code
 from ..store import Store
 from ..taxonomy import Taxonomy
 
+#: The form's ``listed_since`` unless a person widens it ("any") — the library's default.
+DEFAULT_SINCE = since_text(LISTED_SINCE)
 #: The radius choices offered, in miles.
 RADII = (5, 10, 25, 50, 100, 250, 500)
 DEFAULT_RADIUS = 25
@@ -94,6 +97,15 @@ class _FormMethods:
                         values[f.field] = code
                     else:
                         warnings.append(f"unknown state {state!r}; showing every state")
+            elif f.kind == "since":
+                text = last(f.param)
+                if text:
+                    try:
+                        when = parse_since(text)
+                    except ValueError as exc:
+                        warnings.append(f"{exc}; showing sites listed since {since_text(LISTED_SINCE)}")
+                    else:
+                        values[f.field] = "any" if when is None else since_text(when)
             else:
                 values[f.field] = last(f.param)
         return cls(**values), warnings  # type: ignore[return-value]
@@ -130,11 +142,17 @@ class _FormMethods:
     def to_query(self) -> Query:
         """The library :class:`~directory.search.Query` this form asks for."""
         chosen = {f.field: (getattr(self, f.field) if f.repeatable else getattr(self, f.field).strip() or None)
-                  for f in APP_FILTERS}
+                  for f in APP_FILTERS if f.kind != "since"}
+        chosen.update({f.field: getattr(self, f.field) or DEFAULT_SINCE for f in APP_FILTERS if f.kind == "since"})
         return Query(near=self.near.strip() or None, radius_miles=self.radius, match=self.match, **chosen)
 
     def with_(self, **changes: object) -> "SearchForm":
         return replace(self, **changes)  # type: ignore[type-var]
+
+    def changed(self, names) -> int:
+        """How many of the named fields differ from their defaults."""
+        default = SearchForm()
+        return sum(1 for name in names if getattr(self, name) != getattr(default, name))
 
 
 def _fields() -> list[tuple]:
@@ -142,6 +160,8 @@ def _fields() -> list[tuple]:
     for f in APP_FILTERS:
         if f.repeatable:
             specs.append((f.field, "tuple[str, ...]", field(default=())))
+        elif f.kind == "since":
+            specs.append((f.field, "str", field(default=DEFAULT_SINCE)))
         else:
             specs.append((f.field, "str", field(default="")))
         if f.field == "services":
@@ -154,6 +174,20 @@ SearchForm = make_dataclass("SearchForm", _fields(), bases=(_FormMethods,), froz
 SearchForm.__module__ = __name__
 SearchForm.__doc__ = """The search screen's inputs, in friendly names (``detox``, ``joint-commission``):
 the place, the radius, one field per app filter of the registry, and the selected facility."""
+
+
+def since_options(current: str) -> list[str]:
+    """The choices of the ``listed_since`` box: the default, any date, later years, and the current
+    value when a link asked for another."""
+    options = [DEFAULT_SINCE, "any", "2025", "2026"]
+    return options if current in options or not current else [*options, current]
+
+
+def since_label(value: str) -> str:
+    """How a ``listed_since`` choice reads: ``2021 or later (default)``, ``Any date, older listings too``."""
+    if value == "any":
+        return "Any date, older listings too"
+    return f"{value} or later" + (" (default)" if value == DEFAULT_SINCE else "")
 
 
 def _nearest_radius(text: str, warnings: list[str]) -> int:
