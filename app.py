@@ -231,9 +231,13 @@ def show_detail() -> None:
     st.markdown(f"### {esc(detail.name)}")
     if detail.program:
         st.markdown(f"*{esc(detail.program)}*")
+    listed, long_ago = view.listing_note(detail)
+    (st.warning if long_ago else st.caption)(esc(listed))
     if detail.stale_note:
         st.warning(esc(detail.stale_note))
     st.markdown("  \n".join(esc(line) for line in detail.address_lines))
+    if detail.address_note:
+        st.caption(esc(detail.address_note))
     st.markdown("  \n".join((f"{esc(label)}: " if label else "") + view.md_link(text, link)
                              for label, text, link in view.contacts(detail)))
     for heading, values in view.highlights(detail):
@@ -289,13 +293,14 @@ def show_grid() -> None:
         table, key=table_key, on_select=lambda: on_table_select(table_key), selection_mode="single-row",
         selection_default={"selection": {"rows": default_rows, "columns": []}},
         hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)), placeholder="",
-        column_order=["name", "distance_miles", "phone", "city", "services", "website"],
+        column_order=["name", "distance_miles", "phone", "city", "services", "listed", "website"],
         column_config={
             "name": st.column_config.TextColumn("Name", width="large", pinned=True),  # the program line tells sites apart
             "distance_miles": st.column_config.NumberColumn("Miles", format="%.1f", width=60),
             "phone": st.column_config.TextColumn("Phone", width=125),
             "city": st.column_config.TextColumn("City"),
             "services": st.column_config.ListColumn("Treatment", width="large"),
+            "listed": st.column_config.TextColumn("Listed", width=60, help="The year a source last listed it"),
             "website": st.column_config.LinkColumn("Website", display_text=r"https?://(?:www\.)?([^/]+).*"),
         },
     )

@@ -216,14 +216,19 @@ def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: s
         intake = _fmt(record.get("intake_phone"))
         if intake and intake != _fmt(record.get("phone")):
             phones.append(f'Intake: <span class="ph">{escape(intake)}</span>')
+        if not phones:
+            phones.append("None listed — SAMHSA Helpline 1-800-662-4357")
         services = record.get("services")
         services_text = ", ".join(services) if isinstance(services, list) else ""
         distance = record.get("distance_miles") if has_distance else None
+        listed, as_of = _fmt(record.get("last_listed"))[:4], _fmt(record.get("services_as_of"))[:4]
+        age = " · ".join(p for p in (listed and f"last listed {listed}", as_of and f"services as of {as_of}") if p)
         rows.append(
             "<tr>"
             f'<td class="num">{number}</td>'
             f'<td><div class="name">{name}</div>' + (f"<div>{escape(program)}</div>" if program else "") +
-            (f'<div class="svc">{escape(services_text)}</div>' if services_text else "") + "</td>"
+            (f'<div class="svc">{escape(services_text)}</div>' if services_text else "") +
+            (f'<div class="svc">{escape(age.capitalize())}</div>' if age else "") + "</td>"
             f"<td>{escape(street)}<br>{escape(town)}</td>"
             f"<td>{'<br>'.join(phones)}</td>"
             + (f'<td class="num">{_fmt(distance) and f"{float(distance):.1f} mi"}</td>' if has_distance else "")

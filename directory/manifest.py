@@ -95,6 +95,12 @@ def _entries(path: Path) -> dict[str, SourceEntry]:
         return {}
 
 
+def source_kind(source_id: str, manifest: str | Path | None = None) -> str:
+    """A source's kind (:data:`KINDS`); '' when the manifest does not know it."""
+    entry = _entries(Path(manifest) if manifest else paths.MANIFEST).get(source_id)
+    return entry.kind if entry else ""
+
+
 def source_label(source_id: str, manifest: str | Path | None = None) -> str:
     """A source as people read it: its short name and the month of its vintage; the id itself when
     the manifest does not know it."""

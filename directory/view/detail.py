@@ -45,6 +45,10 @@ class FacilityDetail:
     distance_miles: float | None = None
     #: "State licence 191198AP, expires 2027-10-31; capacity 6" when a licence list knows the site.
     licence: str = ""
+    #: The vintage of the newest source listing the site (ISO date; '' when unknown).
+    last_listed: str = ""
+    #: Said when no source gives a street address (a name-and-point listing): what the address lines are.
+    address_note: str = ""
 
     @classmethod
     def from_record(cls, record: Facility | Mapping[str, object], taxonomy: Taxonomy, *,
@@ -73,6 +77,14 @@ class FacilityDetail:
 
         street = ", ".join(p for p in (f.street1, f.street2) if p)
         town = f"{f.city}, {f.state} {f.zip}".strip(", ")
+        address_note = ""
+        if not street:
+            from ..manifest import source_kind
+
+            found = source_kind(f.source) == "listing"
+            address_note = ("Street address and phone not in the sources (a name and a map point only); "
+                            "the town and ZIP are the nearest to that point." if found else
+                            "Street address not in the sources.")
         lat, lon = float(f.latitude or 0.0), float(f.longitude or 0.0)
         as_of = f.services_as_of.isoformat() if f.services_as_of else ""
         return cls(
@@ -88,6 +100,8 @@ class FacilityDetail:
             source_date=f.source_date.isoformat() if f.source_date else "", services_as_of=as_of,
             stale_note=stale_note(as_of, today), distance_miles=distance_miles,
             licence=_licence(f.extra),
+            last_listed=(f.last_listed or f.source_date).isoformat() if (f.last_listed or f.source_date) else "",
+            address_note=address_note,
         )
 
 
@@ -131,7 +145,31 @@ def provenance(detail: FacilityDetail) -> str:
 
     names = "; ".join(source_label(s) for s in detail.sources)
     return (f"Source: {names}; record as of {detail.source_date}; "
-            f"services as of {detail.services_as_of or 'unknown'}. Facility id {detail.facility_id}.")
+            f"services as of {detail.services_as_of or 'unknown'}; last listed {detail.last_listed or 'unknown'}. "
+            f"Facility id {detail.facility_id}.")
+
+
+#: A site no source has listed since this many years before today may have closed.
+GONE_AFTER_YEARS = 5
+
+
+def listing_note(detail: FacilityDetail, today: date | None = None) -> tuple[str, bool]:
+    """When a source last listed the site, in words, and whether that is a warning (long ago).
+
+    >>> d = FacilityDetail.__new__(FacilityDetail); d.last_listed = "2015-03-31"; d.sources = ["nssats-2015"]
+    >>> listing_note(d, date(2026, 11, 26))
+    ('No source has listed this facility since 2015 (N-SSATS national directory, Mar 2015): it may have closed — call before going.', True)
+    """
+    from ..manifest import source_label
+
+    if not detail.last_listed:
+        return "When a source last listed this facility is unknown — call before going.", True
+    when = date.fromisoformat(detail.last_listed)
+    label = source_label(detail.sources[0]) if detail.sources else ""
+    by = f" ({label})" if label else ""
+    if (today or date.today()).year - when.year >= GONE_AFTER_YEARS:
+        return f"No source has listed this facility since {when.year}{by}: it may have closed — call before going.", True
+    return f"Last listed {when.strftime('%b %Y')}{by}.", False
 
 
 def _licence(text: Mapping[str, str]) -> str:

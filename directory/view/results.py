@@ -58,7 +58,17 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
                           dtype=object),
         "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
         "services": _object_column(badges(store, frame)),
+        "listed": np.array([_year(v) for v in _column(frame, "last_listed")], dtype=object),
     })
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[str]:
+    return frame[name].tolist() if name in frame else [""] * len(frame)
+
+
+def _year(iso: object) -> str:
+    """'2026' from '2026-01-09' ('' when unknown)."""
+    return str(iso)[:4] if iso and str(iso)[:4].isdigit() else ""
 
 
 #: What the list says where the sources give no phone: who to call instead.
@@ -108,6 +118,8 @@ class ListItem:
     phone: str
     phone_url: str | None
     types: list[str]
+    #: "listed 2026": the year a source last listed it.
+    listed: str = ""
 
 
 #: The text list shows at most this many rows (the grid, the map and the downloads have them all).
@@ -120,7 +132,7 @@ def item_markdown(item: ListItem, selected: str | None = None) -> str:
     chosen = " (shown above)" if item.facility_id == selected else ""
     line = (f"**{md_escape(item.name)}**{md_escape(chosen)}  \n"
             + " · ".join(md_escape(p) for p in (item.distance, item.place) if p)
-            + f" · {md_link(item.phone, item.phone_url)}")
+            + f" · {md_link(item.phone, item.phone_url)}" + (f" · {md_escape(item.listed)}" if item.listed else ""))
     return line + (f"  \n{md_escape(', '.join(item.types))}" if item.types else "")
 
 
@@ -140,10 +152,12 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
     distances = frame["distance_miles"].tolist() if "distance_miles" in frame else [None] * len(frame)
     items = []
     for row, miles, types in zip(frame.to_dict("records"), distances, badges(store, frame)):
+        year = _year(row.get("last_listed"))
         phone = list_phone(row["phone"], row["intake_phone"])
         items.append(ListItem(
             facility_id=row["facility_id"], name=_title(row["name"], row["name2"]),
             distance="" if miles is None else f"{float(miles):.1f} mi",
             place=f"{row['city']}, {row['state']}", phone=phone,
-            phone_url=tel_url(phone) if phone != NO_PHONE_LINE else "tel:+18006624357", types=types))
+            phone_url=tel_url(phone) if phone != NO_PHONE_LINE else "tel:+18006624357", types=types,
+            listed=f"listed {year}" if year else ""))
     return items
