@@ -162,3 +162,25 @@ def test_phone_sized_window(browser, server):
     shot(page, "phone-detail", full_page=False)
     assert page.outside_requests == []
     page.context.close()
+
+
+def test_include_older_listings_and_back(browser, server):
+    """Default searches show sites listed since 2021 and say what they leave out; one click includes
+    the older ones, the URL says so, and Back returns to the default."""
+    page = new_page(browser, server)
+    page.goto(server + "/?near=Tampa%2C+FL&service=detox")
+    idle(page, "Showing results near Tampa, FL")
+    check(page, {"near": "Tampa, FL", "service": "detox"})
+    default_total = sentence_total(page)
+    left_out = national_directory().search(Query(near="Tampa, FL", services=("detox",))).older
+    assert left_out > 0 and page.get_by_text(f"Not shown: {left_out} older facilit").count() == 1
+    page.get_by_role("button", name="Include older listings").click()
+    idle(page)
+    check(page, {"near": "Tampa, FL", "service": "detox", "listed_since": "any"})
+    assert sentence_total(page) == default_total + left_out
+    assert page.get_by_text("Not shown:").count() == 0
+    page.go_back()
+    idle(page)
+    check(page, {"near": "Tampa, FL", "service": "detox"})
+    assert "listed_since" not in url_params(page) and sentence_total(page) == default_total
+    page.context.close()

@@ -13,7 +13,8 @@ from .results import badges
 #: Shown in the app footer and on printed lists.
 ATTRIBUTION = ("Facility data: SAMHSA, public domain (N-SSATS 2015 directory; locator lists 2020-2021 and "
                "OTP directory 2022 as compiled by the Opioid Environment Policy Scan, doi:10.5281/zenodo.5842465; "
-               "FindTreatment.gov 2025). California licence data: California DHCS, CC-BY 4.0. "
+               "FindTreatment.gov 2025; FindTreatment.gov national listing 2026 via the LOUD study, healthyregions/loud-study). "
+               "California licence data: California DHCS, CC-BY 4.0. "
                "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau.")
 
 
