@@ -22,6 +22,7 @@ from .facility import COLUMNS, Facility
 from .geocode import fill_counties, outside_stated_state
 from .importers import Locator, import_file
 from .link import duplicate_pairs, link_sources
+from .link.assign import PHONE_AS_OF
 from .manifest import SourceEntry, read_manifest
 from .schema import write_records
 from .tables import atomic_writer
@@ -57,7 +58,7 @@ def build(
     records, replaced, counties_filled = enrich([sites[fid] for fid in sorted(sites)])
     flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
     records.sort(key=lambda r: (r.state, r.city.lower(), r.name.lower(), r.facility_id))
-    extra = sorted({c for r in results for c in r.extra_columns if c not in COLUMNS})
+    extra = sorted({c for r in results for c in r.extra_columns if c not in COLUMNS} | {PHONE_AS_OF})
     frame = write_records(records, output or paths.FACILITIES_CSV, extra=extra)
     report = _report(entries, results, linked, frame, records, taxonomy)
     report["totals"]["counties_filled_from_outlines"] = counties_filled

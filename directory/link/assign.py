@@ -215,6 +215,9 @@ def _assign(records: dict[str, Facility], sites: dict[str, _Site], index: SiteIn
     return assigned
 
 
+#: Extra column: the vintage of the source a site's phone came from, when not the site's own source.
+PHONE_AS_OF = "phone_as_of"
+
 #: Fields of a site that are not its identity (name, address, point, services, sources): an older
 #: record may fill them when the site has none.
 _FILLABLE = ("county", "phone", "intake_phone", "website", "notes")
@@ -228,6 +231,8 @@ def merge(site: Facility, record: Facility) -> Facility:
     changes: dict[str, object] = {f: getattr(record, f) for f in _FILLABLE
                                   if getattr(record, f) and not getattr(site, f)}
     missing = {k: v for k, v in record.extra.items() if v and not site.extra.get(k)}
+    if ("phone" in changes or "intake_phone" in changes) and record.source_date and not site.extra.get(PHONE_AS_OF):
+        missing[PHONE_AS_OF] = record.source_date.isoformat()  # an older source's number, with its own date
     if missing:
         changes["extra"] = {**site.extra, **missing}
     if not site.name2 and record.name:

@@ -49,6 +49,8 @@ class FacilityDetail:
     last_listed: str = ""
     #: Said when no source gives a street address (a name-and-point listing): what the address lines are.
     address_note: str = ""
+    #: The vintage of an older source the phone numbers come from ('' when from the record's own source).
+    phone_as_of: str = ""
 
     @classmethod
     def from_record(cls, record: Facility | Mapping[str, object], taxonomy: Taxonomy, *,
@@ -102,6 +104,7 @@ class FacilityDetail:
             licence=_licence(f.extra),
             last_listed=(f.last_listed or f.source_date).isoformat() if (f.last_listed or f.source_date) else "",
             address_note=address_note,
+            phone_as_of=f.extra.get("phone_as_of", ""),
         )
 
 
@@ -112,13 +115,14 @@ NO_PHONE = "No phone in the sources"
 
 def contacts(detail: FacilityDetail) -> list[tuple[str, str, str | None]]:
     """The detail's contact lines as (label, text, link): phone, intake (when it differs), website,
-    directions. Without a phone in the sources, the national helpline (so every result offers a way
-    to reach someone)."""
+    directions. A number an older source gave says its year ("Phone (as listed in 2015)"). Without a
+    phone in the sources, the national helpline (so every result offers a way to reach someone)."""
     lines: list[tuple[str, str, str | None]] = []
+    dated = f" (as listed in {detail.phone_as_of[:4]})" if detail.phone_as_of else ""
     if detail.phone:
-        lines.append(("Phone", detail.phone, detail.phone_url))
+        lines.append((f"Phone{dated}", detail.phone, detail.phone_url))
     if detail.intake_phone and detail.intake_phone != detail.phone:
-        lines.append(("Intake", detail.intake_phone, detail.intake_phone_url))
+        lines.append((f"Intake{dated}", detail.intake_phone, detail.intake_phone_url))
     if not lines:
         lines.append((f"{NO_PHONE}; {HELPLINE[0]}", f"{HELPLINE[1]} (free, 24/7)", HELPLINE[2]))
     if detail.website:
