@@ -119,7 +119,8 @@ def write_records(records: list[Facility], path: str | Path, *, extra: list[str]
     column the records have, in first-seen order), atomically; return the rows written, as text."""
     if extra is None:
         extra = list(dict.fromkeys(k for r in records for k in r.extra))
-    frame = pd.DataFrame([r.to_row() for r in records], columns=list(COLUMNS) + extra).fillna("")
+    blank = dict.fromkeys(extra, "")  # a column no record fills is empty text, not NaN
+    frame = pd.DataFrame([{**blank, **r.to_row()} for r in records], columns=list(COLUMNS) + extra)
     write_facilities(frame, path)
     return frame
 
