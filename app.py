@@ -344,11 +344,11 @@ record = None
 results_area()
 
 st.caption("Download or print this list")
-download_cols = st.columns(5)
+download_cols = st.columns(6)
 for col, item in zip(download_cols, view.downloads(store, result)):
     col.download_button(item.label, data=item.make, file_name=item.file_name, mime=item.mime,
                         on_click="ignore", key=f"download-{item.label}")
-with download_cols[4]:
+with download_cols[5]:
     if result.total <= view.LIST_LIMIT:
         st.button("Print this list", on_click=ask_to_print)
     else:

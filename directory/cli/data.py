@@ -154,3 +154,30 @@ def validate(file: Path | None, show: int) -> None:
     for row, column, reason, value in report.problems[:show]:
         click.echo(f"  row {row}, {column}: {reason} ({value!r})", err=True)
     sys.exit(1)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["hsds"]), default="hsds", show_default=True,
+              help="hsds: an Open Referral HSDS 3.0 Tabular Data Package (a folder of CSV tables + datapackage.json).")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the package into (created).")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
+@friendly
+def export(fmt: str, output: Path, data: Path | None) -> None:
+    """Export the whole directory (every site, however old) for 211 and referral platforms.
+
+    \b
+    Example:
+      directory export --format hsds --output hsds/
+      frictionless validate hsds/datapackage.json
+    """
+    from ..hsds import write_package
+    from ..search import Query
+    from ..store import open_store
+
+    store = open_store(data)
+    result = store.search(Query(listed_since=None))
+    counts = write_package(result.records, output, store.taxonomy)
+    click.echo(f"HSDS 3.0 package of {counts['location']:,} sites -> {output}/datapackage.json ("
+               + ", ".join(f"{name} {n:,}" for name, n in counts.items()) + ")")
+

@@ -32,10 +32,10 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--within", type=click.Path(dir_okay=False, path_type=Path), help="GeoJSON polygon to search inside.")
 @click.option("--sort", type=click.Choice(["distance", "name"]), default="distance", show_default=True)
 @click.option("--limit", type=int)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson", "xlsx"]), default="table",
-              show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file (xlsx needs it; '-' for stdout).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson", "xlsx", "hsds"]), default="table",
+              show_default=True, help="hsds: an Open Referral HSDS 3.0 data package, written into the --output folder.")
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="Write to this file (xlsx needs it; '-' for stdout), or folder (hsds).")
 @click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
 @friendly
 def search(near: str | None, radius: float, nearest: int | None, nearest_within: float, match: str, within: Path | None, sort: str,
@@ -57,7 +57,8 @@ def search(near: str | None, radius: float, nearest: int | None, nearest_within:
 
     query = Query(near=near, radius_miles=radius, nearest=nearest, nearest_within_miles=nearest_within, match=match,
                   within=str(within) if within else None, sort=sort, limit=limit, **chosen(filters))
-    result = open_store(data).search(query)
+    store = open_store(data)
+    result = store.search(query)
     if fmt == "table":
         click.echo(result.describe())
         if result.center is not None and result.center.alternatives:
@@ -68,6 +69,16 @@ def search(near: str | None, radius: float, nearest: int | None, nearest_within:
         return
     if result.older:
         click.echo(result.older_note(), err=True)
+    if fmt == "hsds":
+        if output is None or str(output) == "-":
+            raise UsageFailure("--format hsds needs --output FOLDER")
+        if output.exists() and not output.is_dir():
+            raise UsageFailure(f"--format hsds writes a folder, and {output} is a file")
+        from ..hsds import write_package
+
+        write_package(result.records, output, store.taxonomy)
+        click.echo(f"{result.describe()} -> {output}/datapackage.json", err=True)
+        return
     if fmt == "xlsx":
         if output is None or str(output) == "-":
             raise UsageFailure("--format xlsx needs --output FILE.xlsx")

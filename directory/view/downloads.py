@@ -43,6 +43,7 @@ def printable_list(store: Store, result: SearchResult, *, today: date | None = N
 def downloads(store: Store, result: SearchResult) -> list[Download]:
     """CSV (Excel-safe), XLSX, GeoJSON and the printable list, all from :mod:`directory.exports`."""
     from .. import exports
+    from ..hsds import package_zip
 
     name = exports.result_filename
     return [
@@ -54,4 +55,6 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
                  lambda: exports.geojson_text(result.frame, area=result.area)),
         Download("Printable list", name(result, "html"), "text/html",
                  lambda: printable_list(store, result)),
+        Download("HSDS (zip)", name(result, "hsds.zip"), "application/zip",
+                 lambda: package_zip(result.records, store.taxonomy)),
     ]
