@@ -37,13 +37,19 @@ def build(
     *,
     locate: Locator | None = None,
     progress: bool | None = None,
+    previous: str | Path | None = None,
 ) -> dict[str, object]:
     """Build ``facilities.csv`` and ``build-report.json`` from the manifest; return the report.
 
     Deterministic: the same inputs give byte-identical outputs (sorted rows, no timestamps).
+    ``previous``: a facilities file to compare with; the report gets a ``changes`` section
+    (:func:`~directory.diff.diff_records`).
     """
     entries = read_manifest(manifest)
     taxonomy = Taxonomy.load()
+    from .schema import read_records
+
+    before = read_records(previous) if previous is not None else None  # read first: it may be the output
     if locate is None:
         from .geocode import record_locator
 
@@ -64,6 +70,10 @@ def build(
     report["totals"]["counties_filled_from_outlines"] = counties_filled
     report["coordinates_replaced"] = replaced
     report["outside_stated_state"] = flagged
+    if before is not None:  # what a maintainer reviews before publishing (directory diff)
+        from .diff import diff_records
+
+        report["changes"] = diff_records(before, records, taxonomy)
     with atomic_writer(report_path or paths.BUILD_REPORT, "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=2, sort_keys=False)
         fh.write("\n")

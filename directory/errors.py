@@ -95,3 +95,8 @@ class QueryError(DirectoryError, ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class RefreshError(DirectoryError):
+    """A refresh from FindTreatment.gov could not go on: the locator kept failing, or answered in a
+    way that cannot be trusted (rows outside the circle asked for). Nothing is written."""

@@ -109,3 +109,33 @@ def source_label(source_id: str, manifest: str | Path | None = None) -> str:
         return source_id
     when = dt.date.fromisoformat(entry.vintage).strftime("%b %Y")
     return f"{entry.name or entry.title or entry.id}, {when}"
+
+
+#: The id a refreshed FindTreatment.gov export is registered under (one at a time: the newest).
+REFRESH_ID = "findtreatment-refresh"
+
+
+def register_source(path: str | Path, vintage: str, manifest: str | Path | None = None,
+                    source_id: str = REFRESH_ID) -> str:
+    """Make ``path`` (a refreshed FindTreatment.gov export) a *full* source of the build, dated
+    ``vintage``: its services, phones and accreditation supersede older ones for the sites it
+    lists. An earlier entry with the same id is replaced. Returns the id."""
+    import os
+
+    from .tables import atomic_writer
+
+    target = Path(manifest) if manifest else paths.MANIFEST
+    text = target.read_text(encoding="utf-8")
+    head, *blocks = text.split("\n[[source]]")
+    kept = [b for b in blocks if f'id = "{source_id}"' not in b.split("\n", 3)[1]]
+    relative = os.path.relpath(Path(path).resolve(), target.parent.resolve())
+    entry = (f'\nid = "{source_id}"\nname = "FindTreatment.gov refresh"\npath = "{relative}"\n'
+             f'adapter = "findtreatment"\nvintage = "{vintage}"\nkind = "full"\n'
+             f'title = "FindTreatment.gov locator, harvested by directory refresh findtreatment on {vintage}"\n'
+             'licence = "SAMHSA, U.S. federal government work (public domain)"\n')
+    body = head + "".join("\n[[source]]" + b for b in kept) + "\n[[source]]" + entry
+    with atomic_writer(target, "w", encoding="utf-8") as fh:
+        fh.write(body.rstrip("\n") + "\n")
+    _entries.cache_clear()
+    read_manifest(target)  # still a valid manifest
+    return source_id

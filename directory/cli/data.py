@@ -74,17 +74,20 @@ def _offline_locator():
               help="Facilities CSV (default: data/facilities.csv).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Build report (default: data/build-report.json).")
+@click.option("--diff-against", "previous", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A facilities file to compare the new one with: the report gets a 'changes' section.")
 @friendly
-def build(manifest: Path | None, output: Path | None, report: Path | None) -> None:
+def build(manifest: Path | None, output: Path | None, report: Path | None, previous: Path | None) -> None:
     """Build the national directory from every source in the manifest.
 
     \b
     Example:
       directory build && git diff --stat data/facilities.csv
+      cp data/facilities.csv old.csv && directory build --diff-against old.csv
     """
     from ..build import build as run_build
 
-    result = run_build(manifest, output, report, locate=_offline_locator())
+    result = run_build(manifest, output, report, locate=_offline_locator(), previous=previous)
     totals = result["totals"]
     for source in result["sources"]:
         click.echo(f"{source['source']}: {source['rows_read']} read, {source['accepted']} accepted "
@@ -95,6 +98,10 @@ def build(manifest: Path | None, output: Path | None, report: Path | None) -> No
     click.echo(f"{totals['sites']} sites in {totals['states']} states and territories; "
                f"{totals['share_with_service_codes']:.1%} with service codes, {totals['share_with_mat']:.1%} with MAT, "
                f"duplicate rate {totals['duplicate_rate']:.2%} -> {output or paths.FACILITIES_CSV}")
+    if "changes" in result:
+        changes = result["changes"]["totals"]
+        click.echo("changes since " + str(previous) + ": " + ", ".join(f"{k.replace('_', ' ')} {v:,}"
+                                                                       for k, v in changes.items()))
 
 
 @cli.command()
