@@ -15,7 +15,7 @@ from directory import Store, mapview, open_store, paths, view
 from directory.crisis import CRISIS_LINES
 from directory.errors import DirectoryError
 from directory.filters import APP_FILTERS
-from directory.reports import MAX_CONTACT, PROBLEMS, Report, ReportStore, trim
+from directory.reports import MAX_CONTACT, PROBLEMS, Report, open_reports, trim
 from directory.states import STATES
 
 st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", layout="wide")
@@ -257,7 +257,7 @@ def show_detail() -> None:
                 message, message_note = trim(message)
                 contact, contact_note = trim(contact, MAX_CONTACT)
                 try:
-                    saved = ReportStore().add(Report(detail.facility_id, detail.name, problem, message, contact))
+                    saved = open_reports().add(Report(detail.facility_id, detail.name, problem, message, contact))
                 except DirectoryError as exc:
                     st.error(esc(str(exc)))
                 else:

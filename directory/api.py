@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from . import exports, paths
 from .apidocs import SecurityHeaders, add_offline_docs
-from .errors import DirectoryError, LocationNotFound
+from .errors import DatabaseUnavailable, DirectoryError, LocationNotFound
 from .facility import COLUMNS
 from .filters import FILTERS, MAX_TEXT, param_of
 from .filters import chosen as given
@@ -130,8 +130,9 @@ class ServicesOut(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, or 'database unavailable' (with HTTP 503)")
     facilities: int
+    detail: str | None = Field(None, description="why the database is unavailable")
 
 
 class ErrorItem(BaseModel):
@@ -249,6 +250,10 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
                   "type": str(e.get("type", "value_error")), "suggestions": []} for e in exc.errors()]
         return JSONResponse({"detail": items}, status_code=422)
 
+    @app.exception_handler(DatabaseUnavailable)
+    async def _database_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
@@ -290,6 +295,8 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
                           nearest_within_miles=nearest_within_miles, match=match.value,
                           sort=sort.value, limit=page * page_size, **filters)
             result = store.search(query)
+        except DatabaseUnavailable:
+            raise
         except DirectoryError as exc:
             raise _translate(exc) from None
         echo: dict[str, Any] = {"near": near, "lat": lat, "lon": lon, "radius_miles": radius_miles, "nearest": nearest,
@@ -342,13 +349,20 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
             place = store.resolve(q)
         except LocationNotFound as exc:
             return _error(422, "q", str(exc), list(exc.suggestions))
+        except DatabaseUnavailable:
+            raise
         except DirectoryError as exc:
             return _error(422, "q", str(exc))
         return place.to_dict()
 
-    @app.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and readiness")
+    @app.get("/healthz", response_model=Health, response_model_exclude_none=True, tags=["service"],
+             summary="Liveness and readiness", responses={503: {"model": Health, "description": "the database is unreachable"}})
     async def healthz() -> Any:
-        return {"status": "ok", "facilities": store.count()}
+        try:
+            return {"status": "ok", "facilities": store.count()}
+        except DatabaseUnavailable as exc:
+            return JSONResponse({"status": "database unavailable", "facilities": 0, "detail": str(exc)},
+                                status_code=503)
 
     return app
 

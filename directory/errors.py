@@ -100,3 +100,8 @@ class QueryError(DirectoryError, ValueError):
 class RefreshError(DirectoryError):
     """A refresh from FindTreatment.gov could not go on: the locator kept failing, or answered in a
     way that cannot be trusted (rows outside the circle asked for). Nothing is written."""
+
+
+class DatabaseUnavailable(DirectoryError, ConnectionError):
+    """The database store cannot be reached (or holds no loaded directory). One line; the API answers 503."""
+

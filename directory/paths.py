@@ -21,6 +21,10 @@ GAZETTEER_DIR = DATA_DIR / "gazetteer"
 BOUNDARIES_DIR = DATA_DIR / "boundaries"
 
 
-def facilities_file() -> Path:
-    """The facilities file the app and API serve: ``$DIRECTORY_FACILITIES`` or ``data/facilities.csv``."""
-    return Path(os.environ.get("DIRECTORY_FACILITIES") or FACILITIES_CSV)
+def facilities_file() -> Path | str:
+    """What the app and API serve: ``$DIRECTORY_FACILITIES`` (a facilities file, or a PostgreSQL DSN
+    ``postgresql://…``, kept as text) or ``data/facilities.csv``."""
+    value = os.environ.get("DIRECTORY_FACILITIES")
+    if value and value.startswith(("postgresql://", "postgres://")):
+        return value
+    return Path(value or FACILITIES_CSV)

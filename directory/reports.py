@@ -115,3 +115,55 @@ class ReportStore:
                 except (ValueError, TypeError, ValidationError) as exc:
                     problems.append(f"line {number}: {exc}")
         return reports, problems
+
+
+class DatabaseReportStore:
+    """The same reports in the PostGIS store's database (table ``problem_reports``): what several app
+    replicas share. Same fields and validation as the file; each report is one committed INSERT."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.path = "the database's problem_reports table"
+
+    def _connect(self):
+        import psycopg
+
+        from .pgstore import SCHEMA, _connect_error
+
+        try:
+            conn = psycopg.connect(self.dsn, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise _connect_error(self.dsn, exc) from None
+        conn.execute(SCHEMA)
+        return conn
+
+    def add(self, report: Report) -> Report:
+        with self._connect() as conn:
+            conn.execute("INSERT INTO problem_reports (report_id, created, facility_id, facility_name, problem, message, "
+                         "contact) VALUES (%(report_id)s, %(created)s, %(facility_id)s, %(facility_name)s, %(problem)s, "
+                         "%(message)s, %(contact)s)", asdict(report))
+        return report
+
+    def list(self) -> tuple[list[Report], list[str]]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT facility_id, facility_name, problem, message, contact, report_id, created "
+                                "FROM problem_reports ORDER BY id").fetchall()
+        reports, problems = [], []
+        for row in rows:
+            try:
+                reports.append(Report(*row))
+            except ValidationError as exc:
+                problems.append(f"report {row[5]}: {exc}")
+        return reports, problems
+
+
+def open_reports(folder: str | Path | None = None, data: str | Path | None = None):
+    """Where reports go: the database when the directory is served from one (``data`` or
+    ``$DIRECTORY_FACILITIES`` is a PostgreSQL DSN), else ``folder/reports.jsonl``."""
+    from . import paths
+    from .pgstore import is_dsn
+
+    source = str(data or paths.facilities_file())
+    if folder is None and is_dsn(source):
+        return DatabaseReportStore(source)
+    return ReportStore(folder)

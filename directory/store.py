@@ -48,8 +48,13 @@ class Store(Protocol):
 
 
 def open_store(data: str | Path | None = None, *, geocoder: object | None = None) -> Store:
-    """The store for ``data``: a facilities file (default: ``$DIRECTORY_FACILITIES`` or the shipped one)."""
+    """The store for ``data``: a PostgreSQL DSN (``postgresql://…``: the PostGIS store) or a facilities
+    file (default: ``$DIRECTORY_FACILITIES`` or the shipped one)."""
     from . import paths
+    from .pgstore import PostgisStore, is_dsn
     from .search import Directory
 
-    return Directory.load(data or paths.facilities_file(), geocoder=geocoder)
+    data = data or paths.facilities_file()
+    if is_dsn(str(data)):
+        return PostgisStore(str(data), geocoder=geocoder)
+    return Directory.load(data, geocoder=geocoder)

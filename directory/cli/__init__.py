@@ -57,4 +57,4 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from . import data, places, refresh, search, service  # noqa: E402,F401
+from . import data, db, places, refresh, search, service  # noqa: E402,F401

@@ -168,9 +168,9 @@ def validate(file: Path | None, show: int) -> None:
               help="hsds: an Open Referral HSDS 3.0 Tabular Data Package (a folder of CSV tables + datapackage.json).")
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the package into (created).")
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
+@click.option("--data", help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).")
 @friendly
-def export(fmt: str, output: Path, data: Path | None) -> None:
+def export(fmt: str, output: Path, data: str | None) -> None:
     """Export the whole directory (every site, however old) for 211 and referral platforms.
 
     \b

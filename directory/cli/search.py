@@ -36,10 +36,10 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
               show_default=True, help="hsds: an Open Referral HSDS 3.0 data package, written into the --output folder.")
 @click.option("--output", "-o", type=click.Path(path_type=Path),
               help="Write to this file (xlsx needs it; '-' for stdout), or folder (hsds).")
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
+@click.option("--data", help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).")
 @friendly
 def search(near: str | None, radius: float, nearest: int | None, nearest_within: float, match: str, within: Path | None, sort: str,
-           limit: int | None, fmt: str, output: Path | None, data: Path | None, **filters: Any) -> None:
+           limit: int | None, fmt: str, output: Path | None, data: str | None, **filters: Any) -> None:
     """Search the directory by place, treatment type and other filters.
 
     \b

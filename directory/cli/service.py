@@ -15,16 +15,18 @@ from . import UsageFailure, cli, friendly
 @click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Reports folder (default: $DIRECTORY_REPORTS_DIR or ./reports).")
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True)
+@click.option("--data", help="A PostgreSQL DSN: read the reports from that database (default: $DIRECTORY_FACILITIES "
+                             "when it is one, else the folder).")
 @friendly
-def reports(folder: Path | None, fmt: str) -> None:
+def reports(folder: Path | None, fmt: str, data: str | None) -> None:
     """List the problem reports people sent from the app, oldest first."""
     import csv
     from dataclasses import asdict
 
     from ..exports import neutralise
-    from ..reports import ReportStore
+    from ..reports import open_reports
 
-    store = ReportStore(folder)
+    store = open_reports(folder, data)
     found, problems = store.list()
     if fmt == "jsonl":
         for report in found:
@@ -51,20 +53,25 @@ def reports(folder: Path | None, fmt: str) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Facilities file (default: shipped).")
+@click.option("--data", help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).")
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help="Allow browser requests from this origin (repeatable; default: none, or $DIRECTORY_API_CORS_ORIGINS).")
 @click.option("--workers", default=min(2, os.cpu_count() or 1), show_default="2, or 1 on a 1-core machine",
               type=click.IntRange(1, 64), help="uvicorn worker processes (each loads the directory once).")
 @friendly
-def serve(host: str, port: int, data: Path | None, cors_origins: tuple[str, ...], workers: int) -> None:
+def serve(host: str, port: int, data: str | None, cors_origins: tuple[str, ...], workers: int) -> None:
     """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
     import uvicorn
 
     if data is not None:
-        if not data.is_file():
+        from ..pgstore import is_dsn
+
+        if is_dsn(data):
+            os.environ["DIRECTORY_FACILITIES"] = data
+        elif not Path(data).is_file():
             raise UsageFailure(f"{data}: no such file")
-        os.environ["DIRECTORY_FACILITIES"] = str(data.resolve())
+        else:
+            os.environ["DIRECTORY_FACILITIES"] = str(Path(data).resolve())
     if cors_origins:
         os.environ["DIRECTORY_API_CORS_ORIGINS"] = ",".join(cors_origins)
     click.echo(f"loading the directory; serving on http://{host}:{port} (docs at /docs)", err=True)

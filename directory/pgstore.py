@@ -1,0 +1,448 @@
+"""The directory in PostgreSQL + PostGIS: a second store behind the store interface.
+
+:func:`load` puts a facilities file into a database in one transaction (the new table is built,
+indexed and swapped in at commit; an interrupted load leaves the old data served), and records
+the load in ``directory_loads``. :class:`PostgisStore` answers every :class:`~directory.search.Query`
+the way the in-memory :class:`~directory.search.Directory` does — the same ids in the same
+order, the same distances (the same great-circle formula, applied to candidates PostGIS finds
+with ``ST_DWithin`` and KNN on a GiST-indexed geography), the same facets (SQL aggregates) —
+so the two can serve side by side.
+
+Selected by a DSN wherever a facilities file is accepted (``--data postgresql://…``,
+``DIRECTORY_FACILITIES``). Connections come from a pool; statements time out; an unreachable
+database raises :class:`~directory.errors.DatabaseUnavailable` (one line; the API answers 503).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DatabaseUnavailable, InputFileError, LocationNotFound
+from .facility import Facility
+from .filters import FILTERS, GROUP_FILTERS
+from .geo import EARTH_RADIUS_MILES, Place, great_circle
+from .geocode import locate
+from .geocode.offline import parse_query
+from .normalize import norm_city, norm_name
+from .search import Query, SearchResult
+from .search.engine import FALLBACK_NEAREST, _norm_county, _state_key, fallback_note, name_matches
+from .search.geometry import MAX_NEAREST_MILES, load_polygon
+from .taxonomy import Taxonomy
+
+SCHEMES = ("postgresql://", "postgres://")
+#: Statement timeout of every query (milliseconds).
+STATEMENT_TIMEOUT_MS = 10_000
+#: How long a request waits for a connection before the database counts as unreachable (seconds).
+POOL_WAIT_SECONDS = 3.0
+METRES_PER_MILE = 1609.344
+#: Candidates are fetched this much farther than asked (sphere vs. the geography's own distance),
+#: then cut at the exact great-circle distance.
+SLACK = 1.01
+
+
+def is_dsn(data: object) -> bool:
+    return isinstance(data, str) and data.startswith(SCHEMES)
+
+
+def _connect_error(dsn: str, exc: Exception) -> DatabaseUnavailable:
+    import psycopg
+
+    where = psycopg.conninfo.conninfo_to_dict(dsn)
+    host = f"{where.get('host', 'localhost')}:{where.get('port', 5432)}/{where.get('dbname', '')}"
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DatabaseUnavailable(f"the database at {host} is unreachable ({message})")
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE TABLE IF NOT EXISTS directory_loads (
+    id serial PRIMARY KEY, loaded_at timestamptz NOT NULL DEFAULT now(), source_file text NOT NULL,
+    row_count integer NOT NULL, columns text[] NOT NULL);
+CREATE TABLE IF NOT EXISTS problem_reports (
+    id bigserial PRIMARY KEY, report_id text UNIQUE NOT NULL, created text NOT NULL, facility_id text NOT NULL,
+    facility_name text NOT NULL, problem text NOT NULL, message text NOT NULL, contact text NOT NULL);
+"""
+
+TABLE = """
+CREATE TABLE {name} (
+    row_no integer PRIMARY KEY, facility_id text UNIQUE NOT NULL, state_key text NOT NULL, city_key text NOT NULL,
+    county_key text NOT NULL, name_key text NOT NULL, last_listed_key text NOT NULL, codes text[] NOT NULL,
+    latitude double precision, longitude double precision, geog geography(Point, 4326), record jsonb NOT NULL)
+"""
+
+
+def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
+    """Create or migrate the schema and load a facilities file atomically; returns the load's row
+    (id, rows, file). Rows are checked as they stream in: a bad one stops the load and nothing changes."""
+    import psycopg
+
+    from . import paths
+    from .schema import read_facilities
+
+    path = Path(data or paths.FACILITIES_CSV)
+    frame = read_facilities(path)
+    columns = list(frame.columns)
+    try:
+        conn = psycopg.connect(dsn, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise _connect_error(dsn, exc) from None
+    with conn:
+        conn.execute(SCHEMA)
+        conn.commit()
+        with conn.transaction():
+            conn.execute("DROP TABLE IF EXISTS facilities_loading")
+            conn.execute(TABLE.format(name="facilities_loading"))
+            fields = "row_no, facility_id, state_key, city_key, county_key, name_key, last_listed_key, codes, " \
+                     "latitude, longitude, record"
+            with conn.cursor() as cur, cur.copy(f"COPY facilities_loading ({fields}) FROM STDIN") as copy:
+                for row_no, row in enumerate(frame.to_dict("records")):
+                    copy.write_row(_load_row(row_no, row, path))
+            conn.execute("UPDATE facilities_loading SET geog = ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)"
+                         "::geography WHERE latitude IS NOT NULL AND longitude IS NOT NULL")
+            for column, method in (("geog", "gist"), ("codes", "gin"), ("state_key", "btree"),
+                                   ("city_key", "btree"), ("county_key", "btree")):
+                conn.execute(f"CREATE INDEX ON facilities_loading USING {method} ({column})")
+            conn.execute("DROP TABLE IF EXISTS facilities")
+            conn.execute("ALTER TABLE facilities_loading RENAME TO facilities")
+            load_id = conn.execute("INSERT INTO directory_loads (source_file, row_count, columns) VALUES (%s, %s, %s) "
+                                   "RETURNING id", (str(path.resolve()), len(frame), columns)).fetchone()[0]
+        conn.execute("ANALYZE facilities")
+    return {"id": load_id, "rows": len(frame), "file": str(path)}
+
+
+def _load_row(row_no: int, row: dict[str, str], path: Path) -> tuple:
+    try:
+        record = Facility.from_row(row)
+    except ValueError as exc:
+        raise InputFileError(f"{path}: row {row_no + 2}: {exc}; nothing was loaded (the database is unchanged)") \
+            from None
+    state = str(row.get("state", "")).upper()
+    listed = row.get("last_listed") or row.get("source_date") or ""
+    return (row_no, record.facility_id, state, norm_city(row["city"]), _norm_county(row["county"]),
+            norm_name(f"{row['name']} {row['name2']}"), listed[:10], sorted(record.service_codes),
+            record.latitude, record.longitude, json.dumps(row, ensure_ascii=False))
+
+
+def status(dsn: str) -> dict[str, object]:
+    """The loads so far (newest first) and how many facilities are served."""
+    import psycopg
+
+    try:
+        conn = psycopg.connect(dsn, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise _connect_error(dsn, exc) from None
+    with conn:
+        has = conn.execute("SELECT to_regclass('directory_loads') IS NOT NULL, "
+                           "to_regclass('facilities') IS NOT NULL").fetchone()
+        if not has[0]:
+            return {"loads": [], "facilities": 0}
+        loads = [{"id": i, "loaded_at": at.isoformat(), "file": f, "rows": n} for i, at, f, n in conn.execute(
+            "SELECT id, loaded_at, source_file, row_count FROM directory_loads ORDER BY id DESC")]
+        served = conn.execute("SELECT count(*) FROM facilities").fetchone()[0] if has[1] else 0
+    return {"loads": loads, "facilities": served}
+
+
+# -- the store -----------------------------------------------------------------------------------
+
+
+class PostgisStore:
+    """A :class:`~directory.store.Store` over a loaded database (see the module docstring)."""
+
+    def __init__(self, dsn: str, *, taxonomy: Taxonomy | None = None, geocoder: object | None = None,
+                 pool_size: int = 4) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.dsn = dsn
+        self.taxonomy = taxonomy or Taxonomy.load()
+        self.geocoder = geocoder
+        # Each connection is checked before use, so a restarted database is used again at once.
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, timeout=POOL_WAIT_SECONDS, open=False,
+                                   check=ConnectionPool.check_connection,
+                                   kwargs={"options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+                                           "connect_timeout": 10})
+        try:
+            self.pool.open(wait=True, timeout=POOL_WAIT_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - psycopg_pool.PoolTimeout carries the cause
+            self.pool.close()
+            raise _connect_error(dsn, exc) from None
+        self._family_codes = {f.family: sorted(frozenset().union(*(g.codes for g in self.taxonomy.groups_in(f.family))))
+                              for f in GROUP_FILTERS}
+        with self._conn() as conn:
+            found = conn.execute("SELECT columns FROM directory_loads ORDER BY id DESC LIMIT 1").fetchone()
+        if found is None:
+            raise DatabaseUnavailable(f"no facilities loaded in {self._where()}; run: directory db load DSN")
+        self.columns: list[str] = found[0]
+
+    def _where(self) -> str:
+        import psycopg
+
+        info = psycopg.conninfo.conninfo_to_dict(self.dsn)
+        return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+    @contextmanager
+    def _conn(self) -> Iterator:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise _connect_error(self.dsn, exc) from None
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def ping(self) -> bool:
+        with self._conn() as conn:
+            return conn.execute("SELECT 1").fetchone()[0] == 1
+
+    # -- the interface ---------------------------------------------------------------------------
+    def count(self) -> int:
+        with self._conn() as conn:
+            return conn.execute("SELECT count(*) FROM facilities").fetchone()[0]
+
+    def facility(self, facility_id: str) -> Facility | None:
+        with self._conn() as conn:
+            found = conn.execute("SELECT record FROM facilities WHERE facility_id = %s", (facility_id,)).fetchone()
+        return Facility.from_row(found[0]) if found else None
+
+    def resolve(self, near: str | tuple[float, float]) -> Place:
+        """As the in-memory store: the geocoder, then the directory's own "City, ST" (mean of its facilities)."""
+        if isinstance(near, tuple):
+            lat, lon = near
+            return Place(f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
+        try:
+            return locate(near, self.geocoder)
+        except LocationNotFound:
+            parsed = parse_query(near)
+            if not parsed.city or parsed.street or parsed.zip:
+                raise
+            with self._conn() as conn:
+                rows = conn.execute(
+                    "SELECT record->>'city', latitude, longitude FROM facilities WHERE city_key = %s AND state_key = %s "
+                    "AND latitude IS NOT NULL ORDER BY row_no", (norm_city(parsed.city), (parsed.state or "").upper())
+                ).fetchall()
+            if not rows:
+                raise
+            lat = float(np.mean([r[1] for r in rows]))
+            lon = float(np.mean([r[2] for r in rows]))
+            return Place(near, f"{rows[0][0]}, {(parsed.state or '').upper()}", lat, lon, "city")
+
+    def search(self, query: Query) -> SearchResult:
+        started = time.perf_counter()
+        groups = query.groups(self.taxonomy)
+        where, params = self._filters(query, groups)
+        try:
+            center = self.resolve(query.near) if query.near is not None else None
+        except LocationNotFound as exc:
+            exc.field = "near"
+            raise
+        since = query.listed_since.isoformat() if query.listed_since else None
+        note = ""
+        with self._conn() as conn:
+            if center is None:
+                rows, lls = self._rows(conn, where, params)
+                distances = None
+                rows, older = _split(rows, lls, since)
+            elif query.nearest:
+                rows, distances = self._nearest(conn, center, query.nearest, where, params, since,
+                                                query.nearest_within_miles)
+                older = np.empty(0, dtype=np.int64)
+            else:
+                rows, distances, lls = self._within(conn, center, query.radius_miles, where, params)
+                shown = np.ones(len(rows), dtype=bool) if since is None else lls >= since
+                older, rows, distances = rows[~shown], rows[shown], distances[shown]
+                if not len(rows) and query.radius_miles < query.nearest_within_miles:
+                    rows, distances = self._nearest(conn, center, FALLBACK_NEAREST, where, params, since,
+                                                    query.nearest_within_miles)
+                    note = fallback_note(query, len(rows))
+            if center is not None and since is not None and (query.nearest or note):
+                reach = float(distances.max()) if len(rows) else query.nearest_within_miles
+                candidates, _, lls = self._within(conn, center, reach, where, params)
+                older = candidates[lls < since]
+            rows, distances = self._refine(conn, query, rows, distances)
+            older, _ = self._refine(conn, query, older, None)
+            order = _order(query, rows, distances, self._sort_names(conn, rows) if query.sort == "name"
+                           or distances is None else None)
+            rows = rows[order]
+            distances = distances[order] if distances is not None else None
+            total = len(rows)
+            facets, listed = self._facets(conn, rows)
+            older_years = self._years(conn, older)
+            shown_rows = rows[: query.limit] if query.limit else rows
+            shown_distances = distances[: len(shown_rows)] if distances is not None else None
+            frame = self._frame(conn, shown_rows)
+        if shown_distances is not None:
+            frame = frame.assign(distance_miles=np.round(shown_distances, 2))
+        labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
+        points = (pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float) if len(frame) else np.zeros(0),
+                  pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float) if len(frame) else np.zeros(0))
+        return SearchResult(query, frame, center, facets, note, total, (time.perf_counter() - started) * 1000,
+                            labels, points, listed, older=len(older), older_years=older_years)
+
+    # -- SQL pieces ------------------------------------------------------------------------------
+    def _filters(self, query: Query, groups: dict[str, list]) -> tuple[list[str], list[object]]:
+        where: list[str] = []
+        params: list[object] = []
+        for f in FILTERS:
+            value = getattr(query, f.field)
+            if not value:
+                continue
+            if f.kind == "group":
+                sets = [sorted(g.codes) for g in groups[f.field]]
+                if f.field == "services" and query.match == "all":
+                    for codes in sets:
+                        where.append("codes && %s::text[]")
+                        params.append(codes)
+                else:
+                    where.append("codes && %s::text[]")
+                    params.append(sorted(set().union(*map(set, sets))))
+            elif f.kind == "state":
+                where.append("state_key = %s")
+                params.append(_state_key(value))
+            elif f.kind == "city":
+                where.append("city_key = %s")
+                params.append(norm_city(value))
+            elif f.kind == "county":
+                where.append("county_key = %s")
+                params.append(_norm_county(value))
+        return where, params
+
+    @staticmethod
+    def _sql(where: list[str], extra: str = "") -> str:
+        clauses = [*where, *([extra] if extra else [])]
+        return (" WHERE " + " AND ".join(clauses)) if clauses else ""
+
+    def _rows(self, conn, where, params) -> tuple[np.ndarray, np.ndarray]:
+        found = conn.execute("SELECT row_no, last_listed_key FROM facilities" + self._sql(where) + " ORDER BY row_no",
+                             params).fetchall()
+        return (np.array([r[0] for r in found], dtype=np.int64), np.array([r[1] for r in found], dtype="U10"))
+
+    def _within(self, conn, center: Place, miles: float, where, params):
+        """Rows within ``miles`` (exact great-circle, as the in-memory store), their distances and listing dates."""
+        metres = miles * METRES_PER_MILE * SLACK + 1
+        sql = ("SELECT row_no, latitude, longitude, last_listed_key FROM facilities"
+               + self._sql(where, "ST_DWithin(geog, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, false)"))
+        found = conn.execute(sql, [*params, center.longitude, center.latitude, metres]).fetchall()
+        rows = np.array([r[0] for r in found], dtype=np.int64)
+        lat = np.array([r[1] for r in found], dtype=float)
+        lon = np.array([r[2] for r in found], dtype=float)
+        lls = np.array([r[3] for r in found], dtype="U10")
+        distances = great_circle(center.latitude, center.longitude, lat, lon, radius=EARTH_RADIUS_MILES)
+        inside = distances <= miles
+        order = np.argsort(rows[inside], kind="stable")
+        return rows[inside][order], distances[inside][order], lls[inside][order]
+
+    def _nearest(self, conn, center: Place, k: int, where, params, since, max_miles: float):
+        """The k nearest (none beyond ``max_miles``): KNN on the geography index finds how far the
+        k-th is; every row that near is then measured exactly, as the in-memory store does."""
+        clauses = list(where) + (["last_listed_key >= %s"] if since else [])
+        values = list(params) + ([since] if since else [])
+        sql = ("SELECT latitude, longitude FROM facilities" + self._sql(clauses, "geog IS NOT NULL")
+               + " ORDER BY geog <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography LIMIT %s")
+        found = conn.execute(sql, [*values, center.longitude, center.latitude, k]).fetchall()
+        limit = min(max_miles or MAX_NEAREST_MILES, MAX_NEAREST_MILES)
+        if not found:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        reach = float(great_circle(center.latitude, center.longitude, np.array([r[0] for r in found]),
+                                   np.array([r[1] for r in found])).max())
+        rows, distances, lls = self._within(conn, center, min(reach * SLACK + 0.01, limit), where, params)
+        if since:
+            keep = lls >= since
+            rows, distances = rows[keep], distances[keep]
+        keep = distances <= limit
+        rows, distances = rows[keep], distances[keep]
+        order = np.lexsort((rows, distances))[:k]
+        return rows[order], distances[order]
+
+    def _refine(self, conn, query: Query, rows: np.ndarray, distances):
+        """``within`` (a polygon) and ``name`` (fuzzy), tested in Python as the in-memory store does."""
+        if (query.within is not None or query.name) and len(rows):
+            found = dict((r[0], r[1:]) for r in conn.execute(
+                "SELECT row_no, latitude, longitude, name_key FROM facilities WHERE row_no = ANY(%s)", (rows.tolist(),)))
+            keep = np.ones(len(rows), dtype=bool)
+            if query.within is not None:
+                import shapely
+
+                polygon = load_polygon(query.within)
+                lats = np.array([found[r][0] for r in rows], dtype=float)
+                lons = np.array([found[r][1] for r in rows], dtype=float)
+                keep &= shapely.contains_xy(polygon, lons, lats)
+            if query.name:
+                words = norm_name(query.name).split()
+                if words:
+                    keep &= np.array([name_matches(words, found[r][2]) for r in rows], dtype=bool)
+            rows = rows[keep]
+            distances = distances[keep] if distances is not None else None
+        return rows, distances
+
+    def _sort_names(self, conn, rows: np.ndarray) -> np.ndarray:
+        """Names lower-cased by Python, as the in-memory store does (the database's lower() follows its locale)."""
+        found = dict(conn.execute("SELECT row_no, record->>'name' FROM facilities WHERE row_no = ANY(%s)",
+                                  (rows.tolist(),)).fetchall())
+        return np.array([found[r].lower() for r in rows], dtype=object)
+
+    def _facets(self, conn, rows: np.ndarray) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+        """Counts per group (and per state, largest first) over the result, and per family how many
+        list anything in it — one aggregate query."""
+        parts, params, keys = [], [], []
+        for f in GROUP_FILTERS:
+            for g in self.taxonomy.groups_in(f.family):
+                parts.append("count(*) FILTER (WHERE codes && %s::text[])")
+                params.append(sorted(g.codes))
+                keys.append(("facet", f.family, g.name))
+            parts.append("count(*) FILTER (WHERE codes && %s::text[])")
+            params.append(self._family_codes[f.family])
+            keys.append(("listed", f.family, ""))
+        values = conn.execute(f"SELECT {', '.join(parts)} FROM facilities WHERE row_no = ANY(%s)",
+                              [*params, rows.tolist()]).fetchone()
+        facets: dict[str, dict[str, int]] = {f.family: {} for f in GROUP_FILTERS}
+        listed: dict[str, int] = {}
+        for (kind, family, name), value in zip(keys, values):
+            if kind == "facet":
+                facets[family][name] = int(value)
+            else:
+                listed[family] = int(value)
+        states = conn.execute("SELECT record->>'state', count(*) FROM facilities WHERE row_no = ANY(%s) "
+                              "GROUP BY 1", (rows.tolist(),)).fetchall()
+        facets["state"] = {str(s): int(n) for s, n in sorted(states, key=lambda x: (-x[1], x[0]))}
+        return facets, listed
+
+    def _years(self, conn, rows: np.ndarray) -> tuple[int, int] | None:
+        if not len(rows):
+            return None
+        low, high = conn.execute("SELECT min(left(last_listed_key, 4)), max(left(last_listed_key, 4)) FROM facilities "
+                                 "WHERE row_no = ANY(%s)", (rows.tolist(),)).fetchone()
+        return int(low), int(high)
+
+    def _frame(self, conn, rows: np.ndarray) -> pd.DataFrame:
+        """The result's storage rows, in result order, as the in-memory store's frame (text cells)."""
+        found = dict(conn.execute("SELECT row_no, record FROM facilities WHERE row_no = ANY(%s)",
+                                  (rows.tolist(),)).fetchall()) if len(rows) else {}
+        records = [found[r] for r in rows]
+        return pd.DataFrame(records, columns=self.columns).fillna("").astype(object).reset_index(drop=True)
+
+
+def _split(rows: np.ndarray, lls: np.ndarray, since: str | None):
+    if since is None:
+        return rows, np.empty(0, dtype=np.int64)
+    shown = lls >= since
+    return rows[shown], rows[~shown]
+
+
+def _order(query: Query, rows: np.ndarray, distances, names) -> np.ndarray:
+    """As the in-memory store: by distance (ties by file order), else by name (ties by file order)."""
+    if distances is not None and query.sort == "distance":
+        return np.lexsort((rows, distances))
+    return np.lexsort((rows, names))
+

@@ -1,0 +1,162 @@
+"""The PostGIS store against the in-memory store, on a throwaway PostgreSQL + PostGIS cluster the
+tests start themselves (127.0.0.1, a free port): the same ids in the same order, distances within
+10 m and the same facets for random queries on the national file; loads that are atomic; reports
+from several processes; and a database that goes away and comes back."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from directory.cli import cli
+from directory.errors import DatabaseUnavailable, InputFileError
+from directory.search import Query
+from directory.store import open_store
+
+from .conftest import REPO, national_directory
+from .pg import cluster, needs_postgis
+
+pytestmark = needs_postgis
+
+SERVICES = ["detox", "mat", "outpatient", "residential", "telehealth", "inpatient"]
+
+
+@pytest.fixture(scope="module")
+def pg():
+    from directory.pgstore import PostgisStore, load
+
+    with cluster() as c:
+        load(c.dsn, REPO / "data/facilities.csv")
+        store = PostgisStore(c.dsn)
+        c.store = store
+        yield c
+        store.close()
+
+
+def same(memory, database) -> None:
+    assert database.ids == memory.ids
+    assert database.total == memory.total and database.note == memory.note
+    if memory.distances is not None:
+        assert np.abs(database.distances - memory.distances).max(initial=0) * 1609.344 <= 10
+    assert database.facets == memory.facets and database.listed == memory.listed
+    assert (database.older, database.older_years) == (memory.older, memory.older_years)
+    assert database.describe() == memory.describe()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_queries_answer_as_the_in_memory_store(pg, data):
+    memory = national_directory()
+    i = data.draw(st.integers(0, memory.n - 1))
+    lat = float(memory.lat[i]) + data.draw(st.floats(-0.3, 0.3))
+    lon = float(memory.lon[i]) + data.draw(st.floats(-0.3, 0.3))
+    nearest = data.draw(st.one_of(st.none(), st.integers(1, 25)))
+    query = Query(near=(lat, lon), radius_miles=data.draw(st.sampled_from([1, 5, 10, 25, 100])), nearest=nearest,
+                  services=tuple(data.draw(st.lists(st.sampled_from(SERVICES), max_size=2, unique=True))),
+                  match=data.draw(st.sampled_from(["any", "all"])),
+                  payments=tuple(data.draw(st.lists(st.sampled_from(["medicaid", "cash"]), max_size=1))),
+                  accreditations=tuple(data.draw(st.lists(st.sampled_from(["carf", "joint-commission"]), max_size=1))),
+                  listed_since=data.draw(st.sampled_from(["2021", "any", "2026"])),
+                  nearest_within_miles=data.draw(st.sampled_from([25.0, 100.0, 500.0])),
+                  limit=data.draw(st.sampled_from([None, 10])))
+    same(memory.search(query), pg.store.search(query))
+
+
+@pytest.mark.parametrize("query", [
+    Query(near="Tampa, FL", services=("detox",), payments=("medicaid",)),
+    Query(state="VT"), Query(city="Saint Louis", state="MO"), Query(county="Suffolk", state="MA", sort="name"),
+    Query(near="Ely, NV", radius_miles=5, medications=("methadone",), nearest_within_miles=400),
+    Query(name="Gateway Comm Svcs"), Query(near="Boston, MA", listed_since="any", sort="name"),
+    Query(near="Dorchester Center, MA"), Query(languages=("spanish",), state="FL"),
+])
+def test_named_queries_answer_as_the_in_memory_store(pg, query):
+    same(national_directory().search(query), pg.store.search(query))
+
+
+def test_facility_count_and_status(pg):
+    memory = national_directory()
+    some = memory.search(Query(near="Tampa, FL")).ids[3]
+    assert pg.store.facility(some) == memory.facility(some) and pg.store.facility("fnope") is None
+    assert pg.store.count() == memory.n
+    out = CliRunner().invoke(cli, ["db", "status", pg.dsn])
+    assert out.exit_code == 0 and f"{memory.n:,} facilities served" in out.output
+
+
+def test_the_cli_searches_the_database_as_the_file(pg):
+    runner = CliRunner()
+    args = ["search", "--near", "Tampa, FL", "--service", "detox", "--format", "csv"]
+    assert runner.invoke(cli, [*args, "--data", pg.dsn]).stdout == runner.invoke(cli, args).stdout
+
+
+def test_an_interrupted_load_keeps_the_old_data_served(pg, tmp_path):
+    from directory.pgstore import load, status
+
+    broken = tmp_path / "broken.csv"
+    lines = (REPO / "data/facilities.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].split(",")
+    cells = lines[5000].split(",")
+    cells[header.index("latitude")] = "north"  # row 5,000 cannot be loaded: the COPY stops halfway
+    lines[5000] = ",".join(cells)
+    broken.write_text("".join(lines), encoding="utf-8")
+    before = status(pg.dsn)
+    with pytest.raises(InputFileError, match="row 5001.*nothing was loaded"):
+        load(pg.dsn, broken)
+    assert status(pg.dsn) == before and pg.store.count() == national_directory().n
+
+
+def _send_reports(dsn: str, worker: int, n: int) -> None:
+    from directory.reports import DatabaseReportStore, Report
+
+    store = DatabaseReportStore(dsn)
+    for i in range(n):
+        store.add(Report(f"f{worker:06d}{i:06d}", f"Facility {worker}-{i}", "Phone number is wrong", f"report {i}"))
+
+
+def test_reports_from_several_processes_are_all_kept(pg):
+    from directory.reports import open_reports
+
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_send_reports, args=(pg.dsn, w, 25)) for w in range(4)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(60)
+    assert all(p.exitcode == 0 for p in workers)
+    found, problems = open_reports(data=pg.dsn).list()
+    assert problems == [] and len(found) == 100 and len({r.report_id for r in found}) == 100
+    out = CliRunner().invoke(cli, ["reports", "--data", pg.dsn])
+    assert out.exit_code == 0 and out.output.startswith("100 reports")
+
+
+def test_a_database_that_is_down_then_back(pg):
+    from fastapi.testclient import TestClient
+
+    from directory.api import create_app
+
+    client = TestClient(create_app(pg.store))
+    assert client.get("/healthz").json()["status"] == "ok"
+    pg.stop()
+    try:
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "database unavailable"
+        search = client.get("/v1/facilities", params={"near": "Tampa, FL"})
+        assert search.status_code == 503 and "unreachable" in search.json()["detail"]
+        with pytest.raises(DatabaseUnavailable, match="unreachable"):
+            open_store(pg.dsn)
+        out = CliRunner().invoke(cli, ["search", "--near", "Tampa, FL", "--data", pg.dsn])
+        assert out.exit_code == 2 and out.output.startswith("error: the database at 127.0.0.1") and "Traceback" not in out.output
+    finally:
+        pg.start()
+    # The pool reconnects by itself (with backoff): healthy again within seconds, no restart of the API.
+    deadline = time.monotonic() + 30
+    while client.get("/healthz").status_code != 200:
+        assert time.monotonic() < deadline, "the store did not recover after the database came back"
+        time.sleep(0.5)
+    assert client.get("/v1/facilities", params={"near": "Tampa, FL"}).json()["total"] == \
+        national_directory().search(Query(near="Tampa, FL")).total
