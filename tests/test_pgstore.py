@@ -160,3 +160,20 @@ def test_a_database_that_is_down_then_back(pg):
         time.sleep(0.5)
     assert client.get("/v1/facilities", params={"near": "Tampa, FL"}).json()["total"] == \
         national_directory().search(Query(near="Tampa, FL")).total
+
+
+def test_the_app_over_the_database_shows_what_it_shows_over_the_file(pg, browser):
+    """DIRECTORY_FACILITIES=postgresql://… : the same search in the app, in Chromium, lists the same total."""
+    from .browser import CHROMIUM, alerts, idle, new_page, sentence_total, serve_app, shot
+
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium")
+    expected = national_directory().search(Query(near="Tampa, FL", services=("detox",)))
+    with serve_app({"DIRECTORY_FACILITIES": pg.dsn}) as url:
+        page = new_page(browser, url)
+        page.goto(url + "/?near=Tampa%2C+FL&service=detox")
+        idle(page, "Showing results near Tampa, FL")
+        assert not any("unreachable" in a or "error" in a.lower() for a in alerts(page)), alerts(page)
+        assert sentence_total(page) == expected.total
+        shot(page, "app-over-postgis")
+        page.context.close()
