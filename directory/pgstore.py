@@ -28,11 +28,9 @@ from .errors import DatabaseUnavailable, InputFileError, LocationNotFound
 from .facility import Facility
 from .filters import FILTERS, GROUP_FILTERS
 from .geo import EARTH_RADIUS_MILES, Place, great_circle
-from .geocode import locate
-from .geocode.offline import parse_query
 from .normalize import norm_city, norm_name
 from .search import Query, SearchResult
-from .search.engine import FALLBACK_NEAREST, _norm_county, _state_key, fallback_note, name_matches
+from .search.engine import FALLBACK_NEAREST, _norm_county, _state_key, fallback_note, name_matches, resolve_place
 from .search.geometry import MAX_NEAREST_MILES, load_polygon
 from .taxonomy import Taxonomy
 
@@ -218,25 +216,17 @@ class PostgisStore:
 
     def resolve(self, near: str | tuple[float, float]) -> Place:
         """As the in-memory store: the geocoder, then the directory's own "City, ST" (mean of its facilities)."""
-        if isinstance(near, tuple):
-            lat, lon = near
-            return Place(f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
-        try:
-            return locate(near, self.geocoder)
-        except LocationNotFound:
-            parsed = parse_query(near)
-            if not parsed.city or parsed.street or parsed.zip:
-                raise
-            with self._conn() as conn:
-                rows = conn.execute(
-                    "SELECT record->>'city', latitude, longitude FROM facilities WHERE city_key = %s AND state_key = %s "
-                    "AND latitude IS NOT NULL ORDER BY row_no", (norm_city(parsed.city), (parsed.state or "").upper())
-                ).fetchall()
-            if not rows:
-                raise
-            lat = float(np.mean([r[1] for r in rows]))
-            lon = float(np.mean([r[2] for r in rows]))
-            return Place(near, f"{rows[0][0]}, {(parsed.state or '').upper()}", lat, lon, "city")
+        return resolve_place(near, self.geocoder, self._own_city)
+
+    def _own_city(self, city: str, state: str) -> tuple[str, float, float] | None:
+        with self._conn() as conn:
+            rows = conn.execute("SELECT record->>'city', latitude, longitude FROM facilities WHERE city_key = %s "
+                                "AND state_key = %s AND latitude IS NOT NULL ORDER BY row_no", (city, state.upper())
+                                ).fetchall()
+        if not rows:
+            return None
+        return (f"{rows[0][0]}, {state.upper()}", float(np.mean([r[1] for r in rows])),
+                float(np.mean([r[2] for r in rows])))
 
     def search(self, query: Query) -> SearchResult:
         started = time.perf_counter()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -112,19 +113,7 @@ class Directory:
     def resolve(self, near: str | tuple[float, float]) -> Place:
         """Where ``near`` is. A "City, ST" the gazetteer lacks but the directory's own records use
         (postal names such as "Dorchester Center, MA") resolves to the middle of its facilities."""
-        if isinstance(near, tuple):
-            lat, lon = near
-            return Place(f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
-        try:
-            return locate(near, self.geocoder)
-        except LocationNotFound:
-            parsed = parse_query(near)
-            own = self._own_cities.get((norm_city(parsed.city), parsed.state or "")) if parsed.city and \
-                not parsed.street and not parsed.zip else None
-            if own is None:
-                raise
-            label, lat, lon = own
-            return Place(near, label, lat, lon, "city")
+        return resolve_place(near, self.geocoder, lambda city, state: self._own_cities.get((city, state)))
 
     def search(self, query: Query) -> SearchResult:
         """Run ``query``; see :class:`Query` for the semantics."""
@@ -255,6 +244,26 @@ class Directory:
         values, counts = np.unique(states, return_counts=True)
         facets["state"] = {str(v): int(c) for v, c in sorted(zip(values, counts), key=lambda x: (-x[1], x[0]))}
         return facets
+
+
+def resolve_place(near: str | tuple[float, float], geocoder: object | None,
+                  own_city: Callable[[str, str], tuple[str, float, float] | None]) -> Place:
+    """Where a search for ``near`` is centred, for any store: coordinates as given, else the geocoder,
+    else ``own_city(normalised city, state)`` — the store's own (label, latitude, longitude) of a
+    "City, ST" its records use — else :class:`LocationNotFound`."""
+    if isinstance(near, tuple):
+        lat, lon = near
+        return Place(f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
+    try:
+        return locate(near, geocoder)
+    except LocationNotFound:
+        parsed = parse_query(near)
+        own = own_city(norm_city(parsed.city), parsed.state or "") if parsed.city and \
+            not parsed.street and not parsed.zip else None
+        if own is None:
+            raise
+        label, lat, lon = own
+        return Place(near, label, lat, lon, "city")
 
 
 def name_matches(words: list[str], name: str) -> bool:
