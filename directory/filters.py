@@ -82,6 +82,8 @@ class Filter:
     in_app: bool = True
     #: Its values go into a download's file name.
     in_filename: bool = True
+    #: Its value when nobody sets it, in every front end (``listed_since``: 2021; others: nothing).
+    default: object = None
 
     @property
     def repeatable(self) -> bool:
@@ -118,7 +120,7 @@ FILTERS: tuple[Filter, ...] = (
            help="facility name (fuzzy)"),
     Filter("listed_since", "listed_since", "since", "Listed since", phrase="listed since {}", in_filename=False,
            help="only sites a source listed on or after this year or date (YEAR or YYYY-MM-DD; default 2021; "
-                "'any' includes every listing, however old)"),
+                "'any' includes every listing, however old)", default=LISTED_SINCE),
 )
 
 GROUP_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.kind == "group")
@@ -143,9 +145,9 @@ OTHER_PARAMS = {"near": "near", "radius_miles": "radius_miles", "nearest": "near
 
 
 def chosen(values: dict[str, object]) -> dict[str, object]:
-    """Filter values by Query field as a front end read them, without the unset ones that have a
-    default of their own (``listed_since`` absent means 2021, not "any date")."""
-    return {k: v for k, v in values.items() if not (v is None and k in _BY_FIELD and _BY_FIELD[k].kind == "since")}
+    """Filter values by Query field as a front end read them, without the unset ones whose filter has
+    a default of its own (``listed_since`` absent means 2021, not "any date")."""
+    return {k: v for k, v in values.items() if not (v is None and k in _BY_FIELD and _BY_FIELD[k].default is not None)}
 
 
 def param_of(field: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import field, make_dataclass, replace
 
 from ..errors import QueryError, UnknownNameError
-from ..filters import FILTERS, GROUP_FILTERS, LISTED_SINCE, MAX_TEXT, TEXT_FILTERS, parse_since
+from ..filters import FILTERS, GROUP_FILTERS, MAX_TEXT, TEXT_FILTERS, parse_since
 from ..taxonomy import Group, Taxonomy
 
 MAX_RADIUS_MILES = 500.0
@@ -100,10 +100,9 @@ class _QueryMethods:
         return resolved
 
     def filters(self) -> dict[str, object]:
-        """The filters that are set, by Query field, in registry order (``listed_since`` only when
-        it is not the default every front end shares)."""
-        return {f.field: getattr(self, f.field) for f in FILTERS if getattr(self, f.field)
-                and not (f.kind == "since" and getattr(self, f.field) == LISTED_SINCE)}
+        """The filters set to something other than their default, by Query field, in registry order."""
+        return {f.field: getattr(self, f.field) for f in FILTERS
+                if getattr(self, f.field) and getattr(self, f.field) != f.default}
 
 
 def _fields() -> list[tuple]:
@@ -117,7 +116,7 @@ def _fields() -> list[tuple]:
         if f.repeatable:
             specs.append((f.field, "tuple[str, ...]", field(default=())))
         elif f.kind == "since":
-            specs.append((f.field, "datetime.date | None", field(default=LISTED_SINCE)))
+            specs.append((f.field, "datetime.date | None", field(default=f.default)))
         else:
             specs.append((f.field, "str | None", field(default=None)))
     specs += [

@@ -9,15 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, make_dataclass, replace
 
 from ..errors import DirectoryError, LocationNotFound, UnknownNameError
-from ..filters import APP_FILTERS, LISTED_SINCE, MAX_TEXT, Filter, parse_since
+from ..filters import APP_FILTERS, MAX_TEXT, Filter, by_param, parse_since
 from ..search import Query, SearchResult
 from ..search.result import since_text
 from ..states import state_code
 from ..store import Store
 from ..taxonomy import Taxonomy
 
-#: The form's ``listed_since`` unless a person widens it ("any") — the library's default.
-DEFAULT_SINCE = since_text(LISTED_SINCE)
+#: The form's ``listed_since`` unless a person widens it ("any") — the registry's default, as text.
+DEFAULT_SINCE = since_text(by_param("listed_since").default)
 #: The radius choices offered, in miles.
 RADII = (5, 10, 25, 50, 100, 250, 500)
 DEFAULT_RADIUS = 25
@@ -103,7 +103,7 @@ class _FormMethods:
                     try:
                         when = parse_since(text)
                     except ValueError as exc:
-                        warnings.append(f"{exc}; showing sites listed since {since_text(LISTED_SINCE)}")
+                        warnings.append(f"{exc}; showing sites listed since {DEFAULT_SINCE}")
                     else:
                         values[f.field] = "any" if when is None else since_text(when)
             else:
