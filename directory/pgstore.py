@@ -124,9 +124,8 @@ def _load_row(row_no: int, row: dict[str, str], path: Path) -> tuple:
         raise InputFileError(f"{path}: row {row_no + 2}: {exc}; nothing was loaded (the database is unchanged)") \
             from None
     state = str(row.get("state", "")).upper()
-    listed = row.get("last_listed") or row.get("source_date") or ""
     return (row_no, record.facility_id, state, norm_city(row["city"]), _norm_county(row["county"]),
-            norm_name(f"{row['name']} {row['name2']}"), listed[:10], sorted(record.service_codes),
+            norm_name(f"{row['name']} {row['name2']}"), row["last_listed"][:10], sorted(record.service_codes),
             record.latitude, record.longitude, json.dumps(row, ensure_ascii=False))
 
 
@@ -329,9 +328,8 @@ class PostgisStore:
         lon = np.array([r[2] for r in found], dtype=float)
         lls = np.array([r[3] for r in found], dtype="U10")
         distances = great_circle(center.latitude, center.longitude, lat, lon, radius=EARTH_RADIUS_MILES)
-        inside = distances <= miles
-        order = np.argsort(rows[inside], kind="stable")
-        return rows[inside][order], distances[inside][order], lls[inside][order]
+        inside = distances <= miles  # in no particular order: callers order the result as the in-memory store does
+        return rows[inside], distances[inside], lls[inside]
 
     def _nearest(self, conn, center: Place, k: int, where, params, since, max_miles: float):
         """The k nearest (none beyond ``max_miles``): KNN on the geography index finds how far the

@@ -98,6 +98,8 @@ def read_facilities(path: str | Path | None = None) -> pd.DataFrame:
     for column in COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
+    # A file from before `last_listed` existed: each record was last listed by its own source.
+    frame["last_listed"] = frame["last_listed"].where(frame["last_listed"] != "", frame["source_date"])
     return frame
 
 

@@ -61,11 +61,8 @@ class Directory:
         self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
         self._family_masks = {f.family: self._mask(frozenset().union(*(g.codes for g in self.taxonomy.groups_in(f.family))))
                               for f in GROUP_FILTERS}
-        # When each site was last listed (ISO text compares as dates); a file from before the column
-        # existed counts its record's own source date.
-        listed = frame["last_listed"] if "last_listed" in frame else pd.Series([""] * n, dtype=object)
-        self._last_listed = np.where(listed.astype(str) != "", listed.astype(str),
-                                     frame["source_date"].astype(str)).astype("U10")
+        # When each site was last listed, as ISO text (which compares as dates).
+        self._last_listed = frame["last_listed"].astype(str).to_numpy(dtype="U10")
         self._since: dict[object, np.ndarray] = {}
         self._by_state = _index(frame["state"].map(str.upper))
         cities = [norm_city(c) for c in frame["city"]]
@@ -175,6 +172,8 @@ class Directory:
             return None
         mask = self._since.get(since)
         if mask is None:
+            if len(self._since) >= 8:  # an API client may ask for any date: keep only a few
+                self._since.clear()
             mask = self._since[since] = self._last_listed >= since.isoformat()
         return mask
 

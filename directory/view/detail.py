@@ -102,7 +102,7 @@ class FacilityDetail:
             source_date=f.source_date.isoformat() if f.source_date else "", services_as_of=as_of,
             stale_note=stale_note(as_of, today), distance_miles=distance_miles,
             licence=_licence(f.extra),
-            last_listed=(f.last_listed or f.source_date).isoformat() if (f.last_listed or f.source_date) else "",
+            last_listed=f.last_listed.isoformat() if f.last_listed else "",
             address_note=address_note,
             phone_as_of=f.extra.get("phone_as_of", ""),
         )

@@ -58,12 +58,8 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
                           dtype=object),
         "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
         "services": _object_column(badges(store, frame)),
-        "listed": np.array([_year(v) for v in _column(frame, "last_listed")], dtype=object),
+        "listed": np.array([_year(v) for v in frame["last_listed"].tolist()], dtype=object),
     })
-
-
-def _column(frame: pd.DataFrame, name: str) -> list[str]:
-    return frame[name].tolist() if name in frame else [""] * len(frame)
 
 
 def _year(iso: object) -> str:
