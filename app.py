@@ -19,7 +19,7 @@ from directory.reports import MAX_CONTACT, PROBLEMS, Report, open_reports, trim
 from directory.states import STATES
 
 st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", layout="wide")
-st.html(mapview.page_css())
+st.html(view.page_css())
 esc = view.md_escape
 
 

@@ -335,15 +335,13 @@ def build_deck(store: Store, result: SearchResult, *, style: str | None = None,
     )
 
 
-def page_css() -> str:
-    """Style for the page the map is on. Captions are darkened to meet WCAG AA contrast (Streamlit's
-    grey, #828180 on white, is 3.9:1; this is 7:1). With the blank local style no map vendor's service
-    is used (no tiles, no fonts, no sprites), so mapbox-gl's logo — a link off the app — is hidden;
-    with web tiles (``DIRECTORY_MAP_TILES``) the vendor's attribution stays."""
-    css = '[data-testid="stCaptionContainer"] { color: #555555 !important; opacity: 1 !important; }'
-    if map_style() == BLANK_STYLE_URL:
-        css += " .mapboxgl-ctrl-logo, .maplibregl-ctrl-logo { display: none !important; }"
-    return f"<style>{css}</style>"
+def logo_css() -> str:
+    """CSS for the map: with the blank local style no map vendor's service is used (no tiles, no fonts,
+    no sprites), so mapbox-gl's logo — a link off the app — is hidden; with web tiles
+    (``DIRECTORY_MAP_TILES``) the vendor's attribution stays."""
+    if map_style() != BLANK_STYLE_URL:
+        return ""
+    return ".mapboxgl-ctrl-logo, .maplibregl-ctrl-logo { display: none !important; }"
 
 
 class CompactDeck(pdk.Deck):
