@@ -8,6 +8,7 @@ name them to people.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -127,7 +128,8 @@ def register_source(path: str | Path, vintage: str, manifest: str | Path | None 
     target = Path(manifest) if manifest else paths.MANIFEST
     text = target.read_text(encoding="utf-8")
     head, *blocks = text.split("\n[[source]]")
-    kept = [b for b in blocks if f'id = "{source_id}"' not in b.split("\n", 3)[1]]
+    mine = re.compile(rf'^\s*id\s*=\s*"{re.escape(source_id)}"\s*$', re.M)
+    kept = [b for b in blocks if not mine.search(b)]
     relative = os.path.relpath(Path(path).resolve(), target.parent.resolve())
     entry = (f'\nid = "{source_id}"\nname = "FindTreatment.gov refresh"\npath = "{relative}"\n'
              f'adapter = "findtreatment"\nvintage = "{vintage}"\nkind = "full"\n'

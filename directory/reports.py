@@ -124,6 +124,7 @@ class DatabaseReportStore:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self.path = "the database's problem_reports table"
+        self._ready = False
 
     def _connect(self):
         import psycopg
@@ -134,7 +135,9 @@ class DatabaseReportStore:
             conn = psycopg.connect(self.dsn, connect_timeout=10)
         except psycopg.OperationalError as exc:
             raise _connect_error(self.dsn, exc) from None
-        conn.execute(SCHEMA)
+        if not self._ready:  # the table exists after `db load`; made here once for a fresh database
+            conn.execute(SCHEMA)
+            self._ready = True
         return conn
 
     def add(self, report: Report) -> Report:

@@ -62,9 +62,10 @@ class Adapter(ABC):
     #: Rows have no street address: a site is told apart by its name and point instead.
     point_identity: ClassVar[bool] = False
 
-    def prepare(self, rows: list[dict[str, str]]) -> None:
-        """Called once with every raw row (lower-cased keys) before :meth:`convert`: work that is
-        cheaper for all rows at once (finding each point's state and ZIP). Nothing by default."""
+    def prepare(self, rows: Iterable[dict[str, str]]) -> None:
+        """Called once with every raw row (lower-cased keys; short rows lack their last cells) before
+        :meth:`convert`: work that is cheaper for all rows at once (finding each point's state and
+        ZIP). Nothing by default, and the rows are then never built."""
 
     @classmethod
     def matches(cls, header: list[str]) -> bool:
@@ -226,7 +227,7 @@ def import_table(
         reject(line_no, {table.header[0]: raw_text} if table.header else {}, reason)
 
     width = len(table.header)
-    adapter.prepare([dict(zip(lower_header, cells + [""] * (width - len(cells)))) for _, cells in table.rows])
+    adapter.prepare(dict(zip(lower_header, cells)) for _, cells in table.rows)  # lazy: most adapters need none
     for line_no, cells in table.rows:
         result.rows_read += 1
         raw = dict(zip(table.header, cells + [""] * (width - len(cells))))

@@ -30,7 +30,7 @@ class ListingAdapter(Adapter):
     def __init__(self) -> None:
         self._around: dict[tuple[str, str], object] = {}
 
-    def prepare(self, rows: list[dict[str, str]]) -> None:
+    def prepare(self, rows) -> None:
         points = []
         for raw in rows:
             key = (raw.get("latitude", "").strip(), raw.get("longitude", "").strip())

@@ -273,8 +273,8 @@ def from_export(path: str | Path, taxonomy: Taxonomy | None = None) -> Harvest:
     from ..tables import read_table
 
     table = read_table(path)
-    names = ServiceNames(taxonomy or Taxonomy.load())
     tax = taxonomy or Taxonomy.load()
+    names = ServiceNames(tax)
     result = Harvest()
     lower = [h.lower() for h in table.header]
     missing = {"name1", "street1", "city", "state", "zip", "latitude", "longitude"} - set(lower)
