@@ -153,17 +153,19 @@ def provenance(detail: FacilityDetail) -> str:
             f"Facility id {detail.facility_id}.")
 
 
-#: A site no source has listed since this many years before today may have closed.
-GONE_AFTER_YEARS = 5
-
-
-def listing_note(detail: FacilityDetail, today: date | None = None) -> tuple[str, bool]:
-    """When a source last listed the site, in words, and whether that is a warning (long ago).
+def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
+    """When a source last listed the site, in words, and whether that is a warning: listed before the
+    date default searches start at (the registry's ``listed_since``), the same line every front end
+    draws between current and older listings.
 
     >>> d = FacilityDetail.__new__(FacilityDetail); d.last_listed = "2015-03-31"; d.sources = ["nssats-2015"]
-    >>> listing_note(d, date(2026, 11, 26))
+    >>> listing_note(d)
     ('No source has listed this facility since 2015 (N-SSATS national directory, Mar 2015): it may have closed — call before going.', True)
+    >>> d.last_listed, d.sources = "2021-07-28", ["sut-2021"]
+    >>> listing_note(d)
+    ('Last listed Jul 2021 (SAMHSA treatment locator list, Jul 2021).', False)
     """
+    from ..filters import by_param
     from ..manifest import source_label
 
     if not detail.last_listed:
@@ -171,7 +173,7 @@ def listing_note(detail: FacilityDetail, today: date | None = None) -> tuple[str
     when = date.fromisoformat(detail.last_listed)
     label = source_label(detail.sources[0]) if detail.sources else ""
     by = f" ({label})" if label else ""
-    if (today or date.today()).year - when.year >= GONE_AFTER_YEARS:
+    if when < by_param("listed_since").default:
         return f"No source has listed this facility since {when.year}{by}: it may have closed — call before going.", True
     return f"Last listed {when.strftime('%b %Y')}{by}.", False
 
