@@ -49,6 +49,8 @@ def test_axe_finds_no_serious_violation(browser, server, layout):
     page = new_page(browser, server, **(PHONE if layout == "phone" else {}))
     page.goto(server + "/" + query)
     idle(page, "Showing results near Tampa, FL" if query else "All facilities")
+    # Elements of a run still in flight are drawn faded ("stale"); axe judges the settled page.
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=30_000)
     page.wait_for_timeout(800)
     assert serious(page) == [], layout
     page.context.close()
