@@ -163,7 +163,7 @@ def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
     ('No source has listed this facility since 2015 (N-SSATS national directory, Mar 2015): it may have closed — call before going.', True)
     >>> d.last_listed, d.sources = "2021-07-28", ["sut-2021"]
     >>> listing_note(d)
-    ('Last listed Jul 2021 (SAMHSA treatment locator list, Jul 2021).', False)
+    ('Last listed by SAMHSA treatment locator list, Jul 2021.', False)
     """
     from ..filters import by_param
     from ..manifest import source_label
@@ -175,7 +175,7 @@ def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
     by = f" ({label})" if label else ""
     if when < by_param("listed_since").default:
         return f"No source has listed this facility since {when.year}{by}: it may have closed — call before going.", True
-    return f"Last listed {when.strftime('%b %Y')}{by}.", False
+    return (f"Last listed by {label}." if label else f"Last listed {when.strftime('%b %Y')}."), False
 
 
 def _licence(text: Mapping[str, str]) -> str:
