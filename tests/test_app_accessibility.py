@@ -36,8 +36,10 @@ def serious(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     found = Axe().run(page).response["violations"]
-    return [f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {v['help']}" for v in found
-            if v["impact"] in ("serious", "critical")]
+    # Each violation names its elements and axe's reason, so a failure on CI says what to fix.
+    return [f"{v['id']} ({v['impact']}): {v['help']}: "
+            + "; ".join(f"{n['target']} {n['html'][:120]!r} {n.get('failureSummary', '')[:200]!r}" for n in v["nodes"])
+            for v in found if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("layout", ["home", "results", "detail", "phone"])
@@ -51,6 +53,8 @@ def test_axe_finds_no_serious_violation(browser, server, layout):
     idle(page, "Showing results near Tampa, FL" if query else "All facilities")
     # Elements of a run still in flight are drawn faded ("stale"); axe judges the settled page.
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=30_000)
+    # ...and with no fade or transition still running (a loaded machine draws them late).
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')", timeout=30_000)
     page.wait_for_timeout(800)
     assert serious(page) == [], layout
     page.context.close()
