@@ -10,7 +10,8 @@ page), on the national file, median of N tries each:
 * opening a facility's detail from the list.
 
 Both apps run at once on 127.0.0.1 (the earlier revision from a temporary git worktree); the tries
-alternate between them.
+alternate between them, in ABBA order. On this 2-core machine single tries vary by ±30 % (the browser's
+software renderer, the two servers and Playwright share the cores): use 7 or more tries.
 
     python benchmarks/bench_felt.py                    # against the commit before this round's work
     python benchmarks/bench_felt.py --rev HEAD~5 --tries 7
@@ -105,9 +106,10 @@ def main() -> None:
                 runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
                 for name, url in (("old", old_url), ("new", new_url)):  # warm both (caches, first compile)
                     one_try(browser, url, facility)
-                for _ in range(args.tries):
-                    runs["old"].append(one_try(browser, old_url, facility))
-                    runs["new"].append(one_try(browser, new_url, facility))
+                for i in range(args.tries):  # ABBA: neither side always runs right after the other
+                    order = (("old", old_url), ("new", new_url))
+                    for name, url in order if i % 2 == 0 else order[::-1]:
+                        runs[name].append(one_try(browser, url, facility))
                 browser.close()
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old_tree)],

@@ -19,6 +19,7 @@ import numpy as np
 EARTH_RADIUS_KM = 6371.0088
 EARTH_RADIUS_MILES = 3958.7613
 MILES_PER_DEGREE = EARTH_RADIUS_MILES * math.pi / 180
+METRES_PER_MILE = 1609.344
 
 
 @dataclass(frozen=True)

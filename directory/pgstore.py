@@ -27,7 +27,7 @@ import pandas as pd
 from .errors import DatabaseUnavailable, InputFileError, LocationNotFound
 from .facility import Facility
 from .filters import FILTERS, GROUP_FILTERS
-from .geo import EARTH_RADIUS_MILES, Place, great_circle
+from .geo import EARTH_RADIUS_MILES, METRES_PER_MILE, Place, great_circle
 from .normalize import norm_city, norm_name
 from .search import Query, SearchResult
 from .search.engine import FALLBACK_NEAREST, _norm_county, _state_key, fallback_note, name_matches, resolve_place
@@ -39,7 +39,6 @@ SCHEMES = ("postgresql://", "postgres://")
 STATEMENT_TIMEOUT_MS = 10_000
 #: How long a request waits for a connection before the database counts as unreachable (seconds).
 POOL_WAIT_SECONDS = 3.0
-METRES_PER_MILE = 1609.344
 #: Candidates are fetched this much farther than asked (sphere vs. the geography's own distance),
 #: then cut at the exact great-circle distance.
 SLACK = 1.01

@@ -188,6 +188,30 @@ def test_map_points_carry_only_what_the_map_needs(directory):
     assert "states" not in {layer["id"] for layer in spec["layers"]}  # the outlines are in the base style
 
 
+def test_the_drawn_circle_is_the_search_circle(directory):
+    """The map draws the search circle as a ScatterplotLayer circle in metres at its centre's Mercator
+    scale: centred on the searched place, with the query's radius, and within 0.5 % of the geodesic
+    search circle (result.area) at 25 miles and 1.5 % at 100, north, south, east and west."""
+    import math
+
+    def merc_y(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    for radius, tolerance in ((25, 0.005), (100, 0.015)):
+        result = directory.search(Query(near="Bend, OR", radius_miles=radius))
+        spec = json.loads(mapview.build_deck(directory, result).to_json())
+        (layer,) = [layer for layer in spec["layers"] if layer["id"] == "radius"]
+        assert layer["@@type"] == "ScatterplotLayer"
+        (circle,) = layer["data"]
+        lat0, lon0 = result.center.latitude, result.center.longitude
+        assert circle["p"] == [round(lon0, 5), round(lat0, 5)] and circle["r"] == round(radius * 1609.344)
+        drawn = circle["r"] / (6_378_137 * math.cos(math.radians(lat0)))  # in radians of Mercator
+        minx, miny, maxx, maxy = result.area.bounds
+        for true in (merc_y(maxy) - merc_y(lat0), merc_y(lat0) - merc_y(miny),
+                     math.radians(maxx - lon0), math.radians(lon0 - minx)):
+            assert abs(drawn - true) / true < tolerance
+
+
 def test_the_served_base_style_holds_the_state_outlines():
     """static/blank-style.json is what mapview.blank_style() makes (regenerate it with blank_style_json)."""
     from .conftest import REPO
