@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from . import exports, paths
 from .apidocs import SecurityHeaders, add_offline_docs
+from .crisis import HELPLINE_NAME, HELPLINE_NUMBER
 from .errors import DatabaseUnavailable, DirectoryError, LocationNotFound
 from .facility import COLUMNS
 from .filters import FILTERS, MAX_TEXT, param_of
@@ -229,8 +230,8 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
         description=(
             "Geosearch over US substance-use treatment facilities (SAMHSA sources). Search by place and "
             "radius or nearest, filter by treatment type, medication, accreditation, payment and population; "
-            "JSON, GeoJSON or Excel-safe CSV. Read-only. Crisis help: call or text 988; SAMHSA's National "
-            "Helpline 1-800-662-4357 (free, confidential, 24/7); if someone may be overdosing, call 911."
+            "JSON, GeoJSON or Excel-safe CSV. Read-only. Crisis help: call or text 988; "
+            f"{HELPLINE_NAME} {HELPLINE_NUMBER} (free, confidential, 24/7); if someone may be overdosing, call 911."
         ),
         docs_url=None, redoc_url=None,  # served offline below, with a CSP
     )

@@ -203,7 +203,7 @@ def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: s
     """
     from html import escape
 
-    from .crisis import CRISIS_LINES
+    from .crisis import CRISIS_LINES, HELPLINE_NUMBER
 
     has_distance = "distance_miles" in frame.columns
     rows = []
@@ -217,7 +217,7 @@ def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: s
         if intake and intake != _fmt(record.get("phone")):
             phones.append(f'Intake: <span class="ph">{escape(intake)}</span>')
         if not phones:
-            phones.append("None listed — SAMHSA Helpline 1-800-662-4357")
+            phones.append(f"None listed — SAMHSA Helpline {HELPLINE_NUMBER}")
         services = record.get("services")
         services_text = ", ".join(services) if isinstance(services, list) else ""
         distance = record.get("distance_miles") if has_distance else None

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from ..crisis import HELPLINE_NAME, HELPLINE_NUMBER, HELPLINE_TEL
 from ..facility import Facility
 from ..taxonomy import Taxonomy
 from .text import directions_url, tel_url, website_url
@@ -109,7 +110,7 @@ class FacilityDetail:
 
 
 #: Who to call when the sources give a facility no phone.
-HELPLINE = ("SAMHSA's National Helpline", "1-800-662-4357", "tel:+18006624357")
+HELPLINE = (HELPLINE_NAME, HELPLINE_NUMBER, HELPLINE_TEL)
 NO_PHONE = "No phone in the sources"
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from ..crisis import HELPLINE_NUMBER, HELPLINE_TEL
 from ..search import SearchResult
 from ..store import Store
 from ..taxonomy import Taxonomy
@@ -68,7 +69,7 @@ def _year(iso: object) -> str:
 
 
 #: What the list says where the sources give no phone: who to call instead.
-NO_PHONE_LINE = "None listed — Helpline 1-800-662-4357"
+NO_PHONE_LINE = f"None listed — Helpline {HELPLINE_NUMBER}"
 
 
 def list_phone(phone: str, intake: str) -> str:
@@ -154,6 +155,6 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
             facility_id=row["facility_id"], name=_title(row["name"], row["name2"]),
             distance="" if miles is None else f"{float(miles):.1f} mi",
             place=f"{row['city']}, {row['state']}", phone=phone,
-            phone_url=tel_url(phone) if phone != NO_PHONE_LINE else "tel:+18006624357", types=types,
+            phone_url=tel_url(phone) if phone != NO_PHONE_LINE else HELPLINE_TEL, types=types,
             listed=f"listed {year}" if year else ""))
     return items
