@@ -19,12 +19,13 @@ from tqdm import tqdm
 
 from . import paths
 from .facility import COLUMNS, Facility
+from .filters import LISTED_SINCE
 from .geocode import fill_counties, outside_stated_state
 from .importers import Locator, import_file
 from .link import duplicate_pairs, link_sources
 from .link.assign import PHONE_AS_OF
 from .manifest import SourceEntry, read_manifest
-from .schema import write_records
+from .schema import read_records, write_records
 from .tables import atomic_writer
 from .taxonomy import Taxonomy
 
@@ -47,8 +48,6 @@ def build(
     """
     entries = read_manifest(manifest)
     taxonomy = Taxonomy.load()
-    from .schema import read_records
-
     before = read_records(previous) if previous is not None else None  # read first: it may be the output
     if locate is None:
         from .geocode import record_locator
@@ -166,7 +165,9 @@ def _report(entries, results, linked, frame: pd.DataFrame, records: list[Facilit
 
 def coverage_by_state(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, dict[str, object]]:
     """Per state: sites, and how many have a phone (or intake phone), any accreditation, services
-    beyond the bare ``sa`` code, and were listed in 2021 or later — what the sources leave unsaid, by state."""
+    beyond the bare ``sa`` code, and were listed since the default ``listed_since`` (2021) — what the
+    sources leave unsaid, by state."""
+    recent = f"listed_since_{LISTED_SINCE.year}"
     accredited = frozenset().union(*(g.codes for g in taxonomy.groups_in("accreditations")))
     codes = frame["service_codes"].map(lambda s: frozenset(c for c in s.split(";") if c))
     has = pd.DataFrame({
@@ -174,12 +175,12 @@ def coverage_by_state(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, dict
         "phone": (frame["phone"] != "") | (frame["intake_phone"] != ""),
         "accreditation": codes.map(lambda c: bool(c & accredited)),
         "services": codes.map(lambda c: bool(c - {"sa"})),
-        "listed_since_2021": frame["last_listed"] >= "2021",
+        recent: frame["last_listed"] >= LISTED_SINCE.isoformat(),
     })
     out = {}
     for state, rows in sorted(has.groupby("state")):
         n = len(rows)
         out[state] = {"sites": n, **{f"with_{k}": int(rows[k].sum()) for k in
-                                     ("phone", "accreditation", "services", "listed_since_2021")}}
+                                     ("phone", "accreditation", "services", recent)}}
         out[state]["share_with_phone"] = round(out[state]["with_phone"] / n, 4)
     return out

@@ -2,9 +2,9 @@
 circle and the searched place (the state outlines are in the base style).
 
 Works with no internet: by default the base map is a blank local style (served by the
-app from ``static/``) and the land comes from the state outlines layer; set
-``DIRECTORY_MAP_TILES`` to a style URL (or ``carto``) to draw web tiles instead.
-Only what the map needs is sent to the browser: id, name, place, rounded coordinates.
+app from ``static/``), whose land is the state outlines; set ``DIRECTORY_MAP_TILES`` to a style
+URL (or ``carto``) to draw web tiles instead. Only what the map needs is sent to the browser:
+name, place and rounded coordinates (a selection's index finds the id, :func:`layer_ids`).
 """
 
 from __future__ import annotations
