@@ -30,7 +30,8 @@ from .filters import FILTERS, GROUP_FILTERS
 from .geo import EARTH_RADIUS_MILES, METRES_PER_MILE, Place, great_circle
 from .normalize import norm_city, norm_name
 from .search import Query, SearchResult
-from .search.engine import FALLBACK_NEAREST, _norm_county, _state_key, fallback_note, name_matches, resolve_place
+from .search.engine import (FALLBACK_NEAREST, _norm_county, _state_key, fallback_note, name_matches, order_rows,
+                            resolve_place)
 from .search.geometry import MAX_NEAREST_MILES, load_polygon
 from .taxonomy import Taxonomy
 
@@ -48,13 +49,27 @@ def is_dsn(data: object) -> bool:
     return isinstance(data, str) and data.startswith(SCHEMES)
 
 
-def _connect_error(dsn: str, exc: Exception) -> DatabaseUnavailable:
+def _where(dsn: str) -> str:
+    """``host:port/dbname`` of a DSN, for messages (never its password)."""
     import psycopg
 
-    where = psycopg.conninfo.conninfo_to_dict(dsn)
-    host = f"{where.get('host', 'localhost')}:{where.get('port', 5432)}/{where.get('dbname', '')}"
+    info = psycopg.conninfo.conninfo_to_dict(dsn)
+    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+
+def _connect_error(dsn: str, exc: Exception) -> DatabaseUnavailable:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return DatabaseUnavailable(f"the database at {host} is unreachable ({message})")
+    return DatabaseUnavailable(f"the database at {_where(dsn)} is unreachable ({message})")
+
+
+def _connect(dsn: str):
+    """One connection (for loading and status), or :class:`DatabaseUnavailable`."""
+    import psycopg
+
+    try:
+        return psycopg.connect(dsn, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise _connect_error(dsn, exc) from None
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -80,19 +95,13 @@ CREATE TABLE {name} (
 def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
     """Create or migrate the schema and load a facilities file atomically; returns the load's row
     (id, rows, file). Rows are checked as they stream in: a bad one stops the load and nothing changes."""
-    import psycopg
-
     from . import paths
     from .schema import read_facilities
 
     path = Path(data or paths.FACILITIES_CSV)
     frame = read_facilities(path)
     columns = list(frame.columns)
-    try:
-        conn = psycopg.connect(dsn, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise _connect_error(dsn, exc) from None
-    with conn:
+    with _connect(dsn) as conn:
         conn.execute(SCHEMA)
         conn.commit()
         with conn.transaction():
@@ -130,13 +139,7 @@ def _load_row(row_no: int, row: dict[str, str], path: Path) -> tuple:
 
 def status(dsn: str) -> dict[str, object]:
     """The loads so far (newest first) and how many facilities are served."""
-    import psycopg
-
-    try:
-        conn = psycopg.connect(dsn, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise _connect_error(dsn, exc) from None
-    with conn:
+    with _connect(dsn) as conn:
         has = conn.execute("SELECT to_regclass('directory_loads') IS NOT NULL, "
                            "to_regclass('facilities') IS NOT NULL").fetchone()
         if not has[0]:
@@ -175,14 +178,8 @@ class PostgisStore:
         with self._conn() as conn:
             found = conn.execute("SELECT columns FROM directory_loads ORDER BY id DESC LIMIT 1").fetchone()
         if found is None:
-            raise DatabaseUnavailable(f"no facilities loaded in {self._where()}; run: directory db load DSN")
+            raise DatabaseUnavailable(f"no facilities loaded in {_where(self.dsn)}; run: directory db load DSN")
         self.columns: list[str] = found[0]
-
-    def _where(self) -> str:
-        import psycopg
-
-        info = psycopg.conninfo.conninfo_to_dict(self.dsn)
-        return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
     @contextmanager
     def _conn(self) -> Iterator:
@@ -260,8 +257,7 @@ class PostgisStore:
                 older = candidates[lls < since]
             rows, distances = self._refine(conn, query, rows, distances)
             older, _ = self._refine(conn, query, older, None)
-            order = _order(query, rows, distances, self._sort_names(conn, rows) if query.sort == "name"
-                           or distances is None else None)
+            order = order_rows(query, rows, distances, lambda: self._sort_names(conn, rows))
             rows = rows[order]
             distances = distances[order] if distances is not None else None
             total = len(rows)
@@ -425,11 +421,4 @@ def _split(rows: np.ndarray, lls: np.ndarray, since: str | None):
         return rows, np.empty(0, dtype=np.int64)
     shown = lls >= since
     return rows[shown], rows[~shown]
-
-
-def _order(query: Query, rows: np.ndarray, distances, names) -> np.ndarray:
-    """As the in-memory store: by distance (ties by file order), else by name (ties by file order)."""
-    if distances is not None and query.sort == "distance":
-        return np.lexsort((rows, distances))
-    return np.lexsort((rows, names))
 

@@ -147,7 +147,7 @@ class Directory:
             older, _ = self._within(center, reach, ~recent if every is None else every & ~recent)
         rows, distances = self._refine(query, rows, distances)
         older, _ = self._refine(query, older, None)
-        order = self._order(query, rows, distances)
+        order = order_rows(query, rows, distances, lambda: self._sort_names[rows])
         rows = rows[order]
         distances = distances[order] if distances is not None else None
         total = len(rows)
@@ -229,11 +229,6 @@ class Directory:
         keep = np.fromiter((name_matches(words, self._names[i]) for i in rows), dtype=bool, count=len(rows))
         return rows[keep], (distances[keep] if distances is not None else None)
 
-    def _order(self, query: Query, rows: np.ndarray, distances: np.ndarray | None) -> np.ndarray:
-        if distances is not None and query.sort == "distance":
-            return np.lexsort((rows, distances))
-        return np.lexsort((rows, self._sort_names[rows]))
-
     def _facets(self, rows: np.ndarray) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {}
         for f in GROUP_FILTERS:
@@ -243,6 +238,15 @@ class Directory:
         values, counts = np.unique(states, return_counts=True)
         facets["state"] = {str(v): int(c) for v, c in sorted(zip(values, counts), key=lambda x: (-x[1], x[0]))}
         return facets
+
+
+def order_rows(query: Query, rows: np.ndarray, distances: np.ndarray | None,
+               names: Callable[[], np.ndarray]) -> np.ndarray:
+    """A result's order, the same in every store: by distance, else by name (``names()``: the rows'
+    lower-cased names, asked for only then); ties by file order."""
+    if distances is not None and query.sort == "distance":
+        return np.lexsort((rows, distances))
+    return np.lexsort((rows, names()))
 
 
 def resolve_place(near: str | tuple[float, float], geocoder: object | None,
