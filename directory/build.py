@@ -168,7 +168,7 @@ def coverage_by_state(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, dict
     beyond the bare ``sa`` code, and were listed since the default ``listed_since`` (2021) — what the
     sources leave unsaid, by state."""
     recent = f"listed_since_{LISTED_SINCE.year}"
-    accredited = frozenset().union(*(g.codes for g in taxonomy.groups_in("accreditations")))
+    accredited = taxonomy.family_codes("accreditation")
     codes = frame["service_codes"].map(lambda s: frozenset(c for c in s.split(";") if c))
     has = pd.DataFrame({
         "state": frame["state"],

@@ -25,7 +25,7 @@ def diff_records(old: list[Facility], new: list[Facility], taxonomy: Taxonomy | 
                  examples: int = 5) -> dict[str, object]:
     """Counts of each kind of change by state, totals, and a few examples of each (ids and names)."""
     tax = taxonomy or Taxonomy.load()
-    accredited = frozenset().union(*(g.codes for g in tax.groups_in("accreditation")))
+    accredited = tax.family_codes("accreditation")
     before = {r.facility_id: r for r in old}
     after = {r.facility_id: r for r in new}
     by_state: dict[str, Counter] = {}

@@ -173,7 +173,7 @@ class PostgisStore:
         except Exception as exc:  # noqa: BLE001 - psycopg_pool.PoolTimeout carries the cause
             self.pool.close()
             raise _connect_error(dsn, exc) from None
-        self._family_codes = {f.family: sorted(frozenset().union(*(g.codes for g in self.taxonomy.groups_in(f.family))))
+        self._family_codes = {f.family: sorted(self.taxonomy.family_codes(f.family))
                               for f in GROUP_FILTERS}
         with self._conn() as conn:
             found = conn.execute("SELECT columns FROM directory_loads ORDER BY id DESC LIMIT 1").fetchone()

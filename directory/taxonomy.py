@@ -168,7 +168,20 @@ class Taxonomy:
         raise UnknownNameError("group", name, _close(key, self.groups))
 
     def groups_in(self, family: str) -> list[Group]:
-        return [g for g in self.groups.values() if g.family == family]
+        """The groups of a family, in ``groups.csv`` order; ``KeyError`` for a family it has none of
+        (a misspelt family would otherwise count nothing, silently)."""
+        found = [g for g in self.groups.values() if g.family == family]
+        if not found:
+            raise KeyError(f"no group family {family!r} in the code book (families: {', '.join(self.families())})")
+        return found
+
+    def family_codes(self, family: str) -> frozenset[str]:
+        """Every code of a family's groups: a site with any of them lists something in it.
+
+        >>> "jc" in Taxonomy.load().family_codes("accreditation")
+        True
+        """
+        return frozenset().union(*(g.codes for g in self.groups_in(family)))
 
     def families(self) -> list[str]:
         """The group families, in the order ``groups.csv`` first uses them."""

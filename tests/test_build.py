@@ -45,6 +45,27 @@ def test_build_report_accounts_for_every_row(rebuilt):
     assert totals["sites"] == sum(totals["sites_by_state"].values())
 
 
+def test_coverage_by_state_counts_what_the_file_holds(rebuilt):
+    """Per state, the report's phone, accreditation and listed-since counts are the file's (brute force
+    over the code book's accreditation rows, not the code that made the report)."""
+    import csv
+
+    out, report = rebuilt
+    accreditation = {row["includes"] for row in csv.DictReader(open(REPO / "data/codebook/groups.csv", encoding="utf-8"))
+                     if row["family"] == "accreditation"}
+    accredited = {c for codes in accreditation for c in codes.split(";")}
+    frame = read_facilities(out / "facilities.csv")
+    for state in ("MA", "CA", "FL"):
+        rows = frame[frame["state"] == state]
+        codes = [set(s.split(";")) for s in rows["service_codes"]]
+        got = report["coverage_by_state"][state]
+        assert got["sites"] == len(rows)
+        assert got["with_accreditation"] == sum(1 for c in codes if c & accredited)
+        assert got["with_phone"] == int(((rows["phone"] != "") | (rows["intake_phone"] != "")).sum())
+        assert got["with_listed_since_2021"] == int((rows["last_listed"] >= "2021-01-01").sum())
+    assert report["coverage_by_state"]["MA"]["with_accreditation"] > 0
+
+
 def test_linked_sites_keep_the_newest_source_and_say_where_every_fact_came_from(rebuilt):
     out, report = rebuilt
     frame = read_facilities(out / "facilities.csv")

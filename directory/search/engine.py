@@ -59,7 +59,7 @@ class Directory:
         self._code_rows = {c: np.array(rows, dtype=np.int64) for c, rows in by_code.items()}
         self._masks: dict[frozenset[str], np.ndarray] = {}
         self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
-        self._family_masks = {f.family: self._mask(frozenset().union(*(g.codes for g in self.taxonomy.groups_in(f.family))))
+        self._family_masks = {f.family: self._mask(self.taxonomy.family_codes(f.family))
                               for f in GROUP_FILTERS}
         # When each site was last listed, as ISO text (which compares as dates).
         self._last_listed = frame["last_listed"].astype(str).to_numpy(dtype="U10")
