@@ -72,13 +72,14 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
     rows: dict[str, list[dict[str, str]]] = {t: [] for t in TABLES}
     taxonomy_id = uid("taxonomy", TAXONOMY_NAME)
     used: set[str] = set()
-    languages = [g for g in taxonomy.groups_in("language")]
+    languages = taxonomy.groups_in("language")
+    service_groups, accreditation_groups = taxonomy.groups_in("service"), taxonomy.groups_in("accreditation")
     for f in records:
         key = f.facility_id
         org, service, location = uid("organization", key), uid("service", key), uid("location", key)
         at = uid("service_at_location", key)
-        labels = [g.label for g in taxonomy.groups_in("service") if g.codes & f.service_codes]
-        accreditations = [g.label for g in taxonomy.groups_in("accreditation") if g.codes & f.service_codes]
+        labels = [g.label for g in service_groups if g.codes & f.service_codes]
+        accreditations = [g.label for g in accreditation_groups if g.codes & f.service_codes]
         place = ", ".join(p for p in (f.city, f.state) if p)
         sources = "; ".join(source_label(s) for s in f.sources)
         rows["organization"].append({

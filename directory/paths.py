@@ -21,10 +21,14 @@ GAZETTEER_DIR = DATA_DIR / "gazetteer"
 BOUNDARIES_DIR = DATA_DIR / "boundaries"
 
 
+#: How a PostgreSQL DSN starts (the PostGIS store, :mod:`directory.pgstore`) where a facilities file may be given.
+DSN_SCHEMES = ("postgresql://", "postgres://")
+
+
 def facilities_file() -> Path | str:
     """What the app and API serve: ``$DIRECTORY_FACILITIES`` (a facilities file, or a PostgreSQL DSN
     ``postgresql://…``, kept as text) or ``data/facilities.csv``."""
     value = os.environ.get("DIRECTORY_FACILITIES")
-    if value and value.startswith(("postgresql://", "postgres://")):
+    if value and value.startswith(DSN_SCHEMES):
         return value
     return Path(value or FACILITIES_CSV)

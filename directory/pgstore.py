@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import paths
 from .errors import DatabaseUnavailable, InputFileError, LocationNotFound
 from .facility import Facility
 from .filters import FILTERS, GROUP_FILTERS
@@ -35,7 +36,7 @@ from .search.engine import (FALLBACK_NEAREST, _norm_county, _state_key, fallback
 from .search.geometry import MAX_NEAREST_MILES, load_polygon
 from .taxonomy import Taxonomy
 
-SCHEMES = ("postgresql://", "postgres://")
+SCHEMES = paths.DSN_SCHEMES
 #: Statement timeout of every query (milliseconds).
 STATEMENT_TIMEOUT_MS = 10_000
 #: How long a request waits for a connection before the database counts as unreachable (seconds).
@@ -95,7 +96,6 @@ CREATE TABLE {name} (
 def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
     """Create or migrate the schema and load a facilities file atomically; returns the load's row
     (id, rows, file). Rows are checked as they stream in: a bad one stops the load and nothing changes."""
-    from . import paths
     from .schema import read_facilities
 
     path = Path(data or paths.FACILITIES_CSV)

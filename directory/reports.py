@@ -127,14 +127,9 @@ class DatabaseReportStore:
         self._ready = False
 
     def _connect(self):
-        import psycopg
+        from .pgstore import SCHEMA, _connect
 
-        from .pgstore import SCHEMA, _connect_error
-
-        try:
-            conn = psycopg.connect(self.dsn, connect_timeout=10)
-        except psycopg.OperationalError as exc:
-            raise _connect_error(self.dsn, exc) from None
+        conn = _connect(self.dsn)
         if not self._ready:  # the table exists after `db load`; made here once for a fresh database
             conn.execute(SCHEMA)
             self._ready = True

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from ..errors import RefreshError
 from ..geo import great_circle_km
 from ..geocode.boundaries import states as state_outlines
+from ..geocode.reverse import OFFSHORE_DEGREES
 from ..importers.findtreatment import DESCRIPTIVE
 from ..states import STATES, in_us_bounds, state_code
 from ..tables import atomic_writer
@@ -47,7 +48,7 @@ PAGE_SIZE = 100
 OUTSIDE_METRES = 2_000
 OUTSIDE_SHARE = 0.05
 #: Columns the output gives before the code columns (the locator export's own).
-COLUMNS = [c for c in DESCRIPTIVE]
+COLUMNS = list(DESCRIPTIVE)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def lies_in(state: str, lat: float, lon: float) -> bool:
     if not in_us_bounds(lat, lon):
         return False
     index = state_outlines()
-    found = index.locate(np.array([lat]), np.array([lon]), near=0.03)[0]
+    found = index.locate(np.array([lat]), np.array([lon]), near=OFFSHORE_DEGREES)[0]
     return found >= 0 and index.regions[found].state == state
 
 
