@@ -344,11 +344,12 @@ record = None
 results_area()
 
 st.caption("Download or print this list")
-download_cols = st.columns(6)
-for col, item in zip(download_cols, view.downloads(store, result)):
+files = view.downloads(store, result)
+download_cols = st.columns(len(files) + 1)  # the last for printing
+for col, item in zip(download_cols, files):
     col.download_button(item.label, data=item.make, file_name=item.file_name, mime=item.mime,
                         on_click="ignore", key=f"download-{item.label}")
-with download_cols[5]:
+with download_cols[-1]:
     if result.total <= view.LIST_LIMIT:
         st.button("Print this list", on_click=ask_to_print)
     else:
