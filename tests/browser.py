@@ -4,6 +4,7 @@ Chromium through Playwright, waiting for reruns, screenshots. Not a test module.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import socket
@@ -105,6 +106,21 @@ def shot(page, name: str, *, full_page: bool = True) -> Path:
     page.wait_for_timeout(800)  # let the map finish drawing
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def map_pixel(deck, lat: float, lon: float, canvas_box: dict) -> tuple[float, float]:
+    """Where on the page the map's canvas (``canvas_box``, Playwright's bounding box) draws ``lat, lon``,
+    for the deck's initial view (Web Mercator, 512-pixel tiles)."""
+    view = deck.initial_view_state
+    scale = 512 * 2 ** view.zoom
+
+    def project(la: float, lo: float) -> tuple[float, float]:
+        y = math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
+        return (lo + 180) / 360 * scale, (1 - y / math.pi) / 2 * scale
+
+    cx, cy = project(view.latitude, view.longitude)
+    x, y = project(lat, lon)
+    return canvas_box["x"] + canvas_box["width"] / 2 + x - cx, canvas_box["y"] + canvas_box["height"] / 2 + y - cy
 
 
 def sentence_total(page) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 import shutil
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from directory.search import Directory, Query
 
-from .browser import idle, needs_chromium, new_page, serve_app, shot
+from .browser import idle, map_pixel, needs_chromium, new_page, serve_app, shot
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -91,18 +90,6 @@ def test_search_filter_download_select(page, server, directory):
     assert page.outside_requests == []
 
 
-def _pixel(view: dict, lat: float, lon: float, width: float, height: float) -> tuple[float, float]:
-    scale = 512 * 2 ** view["zoom"]
-
-    def project(la: float, lo: float) -> tuple[float, float]:
-        y = math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
-        return (lo + 180) / 360 * scale, (1 - y / math.pi) / 2 * scale
-
-    cx, cy = project(view["latitude"], view["longitude"])
-    x, y = project(lat, lon)
-    return width / 2 + x - cx, height / 2 + y - cy
-
-
 def test_map_click_selects_and_url_restores(page, server, directory):
     from directory import mapview
 
@@ -111,15 +98,12 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     idle(page, "Showing results near Washington, IN")
     result = directory.search(Query(near="Washington, IN", radius_miles=50, services=("mat",)))
     deck = mapview.build_deck(directory, result)
-    view = {"latitude": deck.initial_view_state.latitude, "longitude": deck.initial_view_state.longitude,
-            "zoom": deck.initial_view_state.zoom}
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     box = canvas.bounding_box()
     target = result.frame.iloc[-1]
-    x, y = _pixel(view, float(target["latitude"]), float(target["longitude"]), box["width"], box["height"])
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.mouse.click(*map_pixel(deck, float(target["latitude"]), float(target["longitude"]), box))
     idle(page, "Report a problem with this listing")
     assert page.locator("h3").filter(has_text=target["name"]).count() == 1
     assert f"facility={target['facility_id']}" in page.url
