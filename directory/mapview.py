@@ -336,7 +336,7 @@ def build_deck(store: Store, result: SearchResult, *, style: str | None = None,
     view = fit_view(lats, lons)
     return CompactDeck(
         layers=layers, initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),
-        map_style=style or map_style(), tooltip={"text": "{n}\n{c}"},
+        map_style=style or map_style(), tooltip={"text": "{n}\n{c}"}, views=[MAP_VIEW],
     )
 
 
@@ -347,6 +347,12 @@ def logo_css() -> str:
     if map_style() != BLANK_STYLE_URL:
         return ""
     return ".mapboxgl-ctrl-logo, .maplibregl-ctrl-logo { display: none !important; }"
+
+
+#: Pan, zoom and pinch as usual, but no zoom on a double click: while deck.gl listens for double clicks it
+#: holds every single click ~300 ms to see whether a second follows, so a click on a facility's point
+#: opened its detail 300 ms late (the zoom buttons, the wheel and pinching still zoom).
+MAP_VIEW = pdk.View(type="MapView", controller={"doubleClickZoom": False})
 
 
 class CompactDeck(pdk.Deck):

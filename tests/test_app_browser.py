@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import shutil
 from pathlib import Path
@@ -115,6 +116,20 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     idle(fresh, "Report a problem with this listing")
     assert fresh.locator("h3").filter(has_text=target["name"]).count() == 1
     assert fresh.get_by_text(re.compile(r"within 50 miles of Washington, IN")).count() >= 1
+
+    # A double click does not zoom (while deck.gl listens for double clicks it holds every single click
+    # ~300 ms to tell them apart): after one, a point is still where the first view drew it.
+    spots = [map_pixel(deck, float(r["latitude"]), float(r["longitude"]), box) for _, r in result.frame.iterrows()]
+    empty = (box["x"] + 30, box["y"] + box["height"] - 30)  # a corner of the map, away from every point
+    assert min(math.dist(empty, spot) for spot in spots) > 40
+    page.mouse.dblclick(*empty)
+    page.wait_for_timeout(500)
+    # the facility whose point is farthest from every other point (a click there can only mean it)
+    alone = max(range(len(spots)), key=lambda i: min(math.dist(spots[i], s) for j, s in enumerate(spots) if j != i))
+    other = result.frame.iloc[alone]
+    page.mouse.click(*map_pixel(deck, float(other["latitude"]), float(other["longitude"]), box))
+    idle(page, f"facility={other['facility_id']}")
+    assert page.locator("h3").filter(has_text=other["name"]).count() == 1
 
 
 def test_print_this_list_prints_the_referral_list_in_one_click(page, server, directory):
