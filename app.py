@@ -67,7 +67,7 @@ from_url, warnings_from_url = url_form()
 if "initialised" not in ss:
     set_form(from_url)
     ss.url_warnings = warnings_from_url
-    ss.table_gen = ss.map_gen = 0
+    ss.map_gen = 0
     ss.map_holds_selection = False
     ss.initialised = True
 elif from_url != ss.get("url_written") and from_url != current_form():
@@ -84,7 +84,10 @@ def select(facility_id: str | None, *, source: str) -> None:
         return
     ss.facility = facility_id
     if source == "map":
-        ss.table_gen += 1  # redraw the list with this row selected
+        # Select its row in the list: set through the list's state, so the list is not drawn anew.
+        key, ids = ss.get("table_key"), ss.get("table_ids", [])
+        if key:
+            ss[key] = {"selection": {"rows": [ids.index(facility_id)] if facility_id in ids else [], "columns": []}}
         ss.map_holds_selection = True
     elif ss.get("map_holds_selection"):
         # The map still holds an earlier click of its own: redraw it once without it (so that point
@@ -287,7 +290,7 @@ def show_grid() -> None:
     if list_note:
         st.caption(esc(list_note))
     ss.table_ids = table["facility_id"].tolist()
-    table_key = f"table-{form.signature()}-{ss.table_gen}"
+    table_key = ss.table_key = f"table-{form.signature()}"
     default_rows = [ss.table_ids.index(selected)] if selected in ss.table_ids else []
     st.dataframe(
         table, key=table_key, on_select=lambda: on_table_select(table_key), selection_mode="single-row",

@@ -184,3 +184,55 @@ def test_include_older_listings_and_back(browser, server):
     check(page, {"near": "Tampa, FL", "service": "detox"})
     assert "listed_since" not in url_params(page) and sentence_total(page) == default_total
     page.context.close()
+
+
+def test_list_map_list_selections(browser, server):
+    """A row, then a point on the map, then another row, then the map's first point again: each opens
+    its facility, the URL names it, and the list marks the same row (a map click selects its row)."""
+    from directory import mapview
+
+    from .browser import map_pixel
+
+    directory = national_directory()
+    result = directory.search(Query(near="Tampa, FL", services=("detox",)))
+    deck = mapview.build_deck(directory, result)
+    frame = result.frame.reset_index(drop=True)
+    page = new_page(browser, server, viewport={"width": 1400, "height": 1900})
+    page.goto(server + "/?near=Tampa%2C+FL&service=detox")
+    idle(page, "Showing results near Tampa, FL")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    page.wait_for_timeout(1000)
+    spots = [map_pixel(deck, float(r.latitude), float(r.longitude), canvas.bounding_box()) for r in frame.itertuples()]
+    # points no other point is within 12 pixels of: a click there can only mean that facility
+    alone = [i for i, spot in enumerate(spots)
+             if all(j == i or abs(spot[0] - s[0]) + abs(spot[1] - s[1]) > 12 for j, s in enumerate(spots))]
+    assert len(alone) >= 2
+
+    def selected_rows() -> list[int]:
+        rows = grid.locator('[aria-selected="true"]').evaluate_all("rows => rows.map(r => r.getAttribute('aria-rowindex'))")
+        return [int(r) - 2 for r in rows]  # aria-rowindex counts from 1, the header first
+
+    def opened(i: int) -> None:
+        facility = frame.iloc[i]
+        idle(page, f"facility={facility['facility_id']}")
+        assert page.locator("h3").filter(has_text=facility["name"]).count() == 1
+        assert url_params(page)["facility"] == [facility["facility_id"]]
+        assert selected_rows() == [i]
+        assert not [a for a in alerts(page) if "error" in a.lower()], alerts(page)
+
+    def row(i: int) -> None:
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 16, box["y"] + 35 + 17 + 35 * i)  # row i's selection cell
+        opened(i)
+
+    def point(i: int) -> None:
+        page.mouse.click(*spots[i])
+        opened(i)
+
+    row(0)
+    point(alone[-1])
+    row(alone[0] if alone[0] != 0 else 1)
+    point(alone[-1])
+    assert page.outside_requests == []
+    page.context.close()
