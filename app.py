@@ -226,48 +226,49 @@ def show_map() -> None:
         st.html(mapview.legend_html(mapview.legend(points, facets.get("service", {}), first)))
 
 
+@st.dialog("Report a problem with this listing")
+def report_problem(facility_id: str, name: str) -> None:
+    st.markdown(f"**{esc(name)}**")
+    with st.form(f"report-{facility_id}", clear_on_submit=True):
+        problem = st.selectbox("What is wrong?", PROBLEMS)
+        message = st.text_area("Details (optional)")
+        contact = st.text_input("Your email or phone, if we may contact you (optional)")
+        if st.form_submit_button("Send report"):
+            message, message_note = trim(message)
+            contact, contact_note = trim(contact, MAX_CONTACT)
+            try:
+                saved = open_reports().add(Report(facility_id, name, problem, message, contact))
+            except DirectoryError as exc:
+                st.error(esc(str(exc)))
+            else:
+                st.success(f"Thank you — report {esc(saved.report_id)} saved.")
+                for note in (message_note, contact_note):
+                    if note:
+                        st.info(esc(note))
+
+
 def show_detail() -> None:
+    """The selected facility in a few elements (a selection draws them all anew); the report form
+    opens in a dialog, drawn only when asked for."""
     if record is None:
         st.markdown("Select a facility on the map or in the list to see its details.")
         return
     detail = view.FacilityDetail.from_record(record, taxonomy)
-    st.markdown(f"### {esc(detail.name)}")
-    if detail.program:
-        st.markdown(f"*{esc(detail.program)}*")
+    blocks = view.detail_markdown(detail)
+    st.markdown(blocks.heading)
     listed, long_ago = view.listing_note(detail)
     (st.warning if long_ago else st.caption)(esc(listed))
     if detail.stale_note:
         st.warning(esc(detail.stale_note))
-    st.markdown("  \n".join(esc(line) for line in detail.address_lines))
+    st.markdown(blocks.address)
     if detail.address_note:
         st.caption(esc(detail.address_note))
-    st.markdown("  \n".join((f"{esc(label)}: " if label else "") + view.md_link(text, link)
-                             for label, text, link in view.contacts(detail)))
-    for heading, values in view.highlights(detail):
-        st.markdown(f"**{esc(heading)}:** " + ", ".join(esc(v) for v in values))
+    st.markdown(blocks.contact)
     with st.expander("All services, by category"):
-        for category, labels in detail.services.items():
-            st.markdown(f"**{esc(category)}**  \n" + ", ".join(esc(v) for v in labels))
-    if detail.licence:
-        st.markdown(esc(detail.licence))
+        st.markdown(blocks.services)
     st.caption(esc(view.provenance(detail)))
-    with st.expander("Report a problem with this listing"):
-        with st.form(f"report-{detail.facility_id}", clear_on_submit=True):
-            problem = st.selectbox("What is wrong?", PROBLEMS)
-            message = st.text_area("Details (optional)")
-            contact = st.text_input("Your email or phone, if we may contact you (optional)")
-            if st.form_submit_button("Send report"):
-                message, message_note = trim(message)
-                contact, contact_note = trim(contact, MAX_CONTACT)
-                try:
-                    saved = open_reports().add(Report(detail.facility_id, detail.name, problem, message, contact))
-                except DirectoryError as exc:
-                    st.error(esc(str(exc)))
-                else:
-                    st.success(f"Thank you — report {esc(saved.report_id)} saved.")
-                    for note in (message_note, contact_note):
-                        if note:
-                            st.info(esc(note))
+    if st.button("Report a problem with this listing", key=f"report-{detail.facility_id}"):
+        report_problem(detail.facility_id, detail.name)
 
 
 def show_text_list() -> None:

@@ -154,23 +154,6 @@ def test_nothing_nearby_says_which_filter_empties_the_area(directory):
     assert listed_ids(at) == []
 
 
-def test_report_a_problem_is_saved(tmp_path, monkeypatch, directory):
-    from directory.reports import ReportStore
-
-    monkeypatch.setenv("DIRECTORY_REPORTS_DIR", str(tmp_path))
-    facility = directory.search(Query(near="Tampa, FL")).frame.iloc[0]
-    at = start({"near": "Tampa, FL", "facility": facility["facility_id"]})
-    form_select = [s for s in at.selectbox if s.label == "What is wrong?"][0]
-    form_select.set_value("Phone number is wrong")
-    [t for t in at.text_area if t.label.startswith("Details")][0].input("The number rings a fax machine")
-    [b for b in at.button if b.label == "Send report"][0].click().run()
-    assert not at.exception
-    assert any("saved" in s.value for s in at.success)
-    reports, problems = ReportStore(tmp_path).list()
-    assert problems == [] and len(reports) == 1
-    assert reports[0].facility_id == facility["facility_id"] and reports[0].message == "The number rings a fax machine"
-
-
 def test_facility_text_is_escaped(tmp_path, monkeypatch):
     """A hostile name renders as text in the detail view, not as markup or a link."""
     import csv

@@ -132,6 +132,34 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     assert page.locator("h3").filter(has_text=other["name"]).count() == 1
 
 
+def test_report_a_problem_opens_a_form_and_is_saved(page, server, directory):
+    """The report form is drawn only when asked for (a dialog); what is sent is saved, and a long
+    message is kept, trimmed with a note."""
+    from directory.reports import MAX_MESSAGE, ReportStore
+
+    facility = directory.search(Query(near="Tampa, FL")).frame.iloc[0]
+    page.goto(f"{server['url']}/?near=Tampa%2C+FL&facility={facility['facility_id']}")
+    idle(page, "Report a problem with this listing")
+    assert page.get_by_label("What is wrong?").count() == 0
+    page.get_by_role("button", name="Report a problem with this listing").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text(facility["name"]).first.wait_for()
+    dialog.get_by_label("What is wrong?").click()
+    page.get_by_role("option", name="Phone number is wrong").click()
+    long_message = "The number rings a fax machine. " * (MAX_MESSAGE // 20)
+    dialog.get_by_label("Details (optional)").fill(long_message)
+    dialog.get_by_role("button", name="Send report").click()
+    dialog.get_by_text("saved").first.wait_for()
+    assert dialog.get_by_text(f"the first {MAX_MESSAGE:,} were kept").count() == 1
+    reports, problems = ReportStore(server["reports"]).list()
+    assert problems == [] and len(reports) == 1
+    report = reports[0]
+    assert (report.facility_id, report.facility_name, report.problem) == (facility["facility_id"], facility["name"],
+                                                                 "Phone number is wrong")
+    assert long_message.startswith(report.message) and len(report.message) <= MAX_MESSAGE
+    assert page.outside_requests == []
+
+
 def test_print_this_list_prints_the_referral_list_in_one_click(page, server, directory):
     """The printable page is built only when asked for, and opens the print dialog itself."""
     page.add_init_script("window.print = function () { (window.top.__printed = window.top.__printed || [])"

@@ -397,3 +397,22 @@ def test_detail_contact_lines_highlights_and_provenance(directory):
     assert view.contacts(own)[0] == ("Phone", detail.phone, detail.phone_url)
     assert [h for h, _ in view.highlights(detail)][0] == "Treatment"
     assert view.provenance(detail).startswith("Source: " + "; ".join(source_label(s) for s in detail.sources) + f"; record as of {detail.source_date}")
+
+
+def test_detail_markdown_holds_every_line_and_escapes_the_data(directory):
+    """The detail's few Markdown blocks carry every contact line, fact, address line and service label,
+    and text from the data stays text: no markup, no link other than the contact links."""
+    record = directory.search(Query(near="Tampa, FL", services=("detox",))).frame.iloc[0].to_dict()
+    hostile = "[Call 555-0100](https://evil.example) <b>x</b> ![i](https://evil.example/p.png) :red[x] $x$"
+    detail = view.FacilityDetail.from_record(dict(record, name=hostile, name2=hostile, street1=hostile), TAXONOMY)
+    blocks = view.detail_markdown(detail)
+    for block in (blocks.heading, blocks.address, blocks.contact):
+        assert "](https://evil" not in block and "<b>" not in block and "![" not in block
+    assert blocks.heading.startswith("### " + view.md_escape(hostile)) and view.md_escape(hostile) in blocks.address
+    for label, text, link in view.contacts(detail):
+        assert view.md_link(text, link) in blocks.contact
+    for name, values in view.highlights(detail):
+        assert f"**{name}:** " + ", ".join(view.md_escape(v) for v in values) in blocks.contact
+    assert all(view.md_escape(label) in blocks.services for labels in detail.services.values() for label in labels)
+    links = re.findall(r"\]\(([^)]*)\)", blocks.contact)
+    assert links == [link for _, _, link in view.contacts(detail) if link]

@@ -10,7 +10,7 @@ from datetime import date
 from ..crisis import HELPLINE_NAME, HELPLINE_NUMBER, HELPLINE_TEL
 from ..facility import Facility
 from ..taxonomy import Taxonomy
-from .text import directions_url, tel_url, website_url
+from .text import directions_url, md_escape, md_link, tel_url, website_url
 
 #: A record's services are "old" when their release is this many years before today.
 STALE_AFTER_YEARS = 3
@@ -152,6 +152,33 @@ def provenance(detail: FacilityDetail) -> str:
     return (f"Source: {names}; record as of {detail.source_date}; "
             f"services as of {detail.services_as_of or 'unknown'}; last listed {detail.last_listed or 'unknown'}. "
             f"Facility id {detail.facility_id}.")
+
+
+@dataclass(frozen=True)
+class DetailMarkdown:
+    """A detail as a few blocks of escaped Markdown, each drawn as one element: the heading (name and
+    program), the address, the contact lines with the headline facts and the licence, and every service
+    by category. Few elements make a selection quicker to draw (about 40 ms of 280 in Chromium)."""
+
+    heading: str
+    address: str
+    contact: str
+    services: str
+
+
+def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
+    """The blocks of :class:`DetailMarkdown`; every text from the data is escaped, and the only links
+    are those of :func:`contacts` (``tel:``, the validated website, directions)."""
+    heading = f"### {md_escape(detail.name)}" + (f"\n\n*{md_escape(detail.program)}*" if detail.program else "")
+    lines = [(f"{md_escape(label)}: " if label else "") + md_link(text, link) for label, text, link in contacts(detail)]
+    facts = [f"**{md_escape(name)}:** " + ", ".join(md_escape(v) for v in values) for name, values in highlights(detail)]
+    contact = "  \n".join(lines) + "\n\n" + "  \n".join(facts)
+    if detail.licence:
+        contact += "\n\n" + md_escape(detail.licence)
+    services = "\n\n".join(f"**{md_escape(category)}**  \n" + ", ".join(md_escape(v) for v in labels)
+                             for category, labels in detail.services.items())
+    return DetailMarkdown(heading, "  \n".join(md_escape(line) for line in detail.address_lines), contact,
+                          services or md_escape(f"Services: {NOT_LISTED}"))
 
 
 def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
