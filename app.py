@@ -339,8 +339,9 @@ def results_area() -> None:
     # The URL (and the link to copy) follow the selection, which changes here without a full rerun.
     shown = form.with_(facility=selected or "")
     write_url(shown)
-    st.caption("Link to this search (copy it with the button at its right):")
-    st.code(f"{(st.context.url or '').split('?')[0]}?{shown.query_string()}", language=None, wrap_lines=True)
+    if shown.query_string():  # the bare home page has no search to share (and loads no code box: 240 ms)
+        st.caption("Link to this search (copy it with the button at its right):")
+        st.code(f"{(st.context.url or '').split('?')[0]}?{shown.query_string()}", language=None, wrap_lines=True)
 
 
 selected: str | None = None

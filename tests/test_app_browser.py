@@ -11,10 +11,12 @@ import io
 import math
 import re
 import shutil
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from directory import view
 from directory.search import Directory, Query
 
 from .browser import idle, map_pixel, needs_chromium, new_page, serve_app, shot
@@ -173,3 +175,31 @@ def test_print_this_list_prints_the_referral_list_in_one_click(page, server, dir
     expected = directory.search(Query(near="Tampa, FL", services=("detox",)))
     assert page.evaluate("window.__printed") == [["Treatment facilities — referral list", expected.total]]
     assert page.outside_requests == []
+
+
+def test_copy_link_button_copies_the_search(browser, server):
+    """A search's page offers its link with a copy button, and the copied link reopens the search and
+    the selected facility; the bare home page, with nothing to share, has no link box."""
+    page = new_page(browser, server["url"])
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server["url"])
+    page.goto(server["url"])
+    idle(page, "All facilities")
+    assert page.get_by_text("Link to this search").count() == 0
+    facility = national_directory().search(Query(near="Tampa, FL", services=("detox",))).ids[0]
+    page.goto(f"{server['url']}/?near=Tampa%2C+FL&service=detox&facility={facility}")
+    idle(page, "Report a problem with this listing")
+    box = page.locator('[data-testid="stCode"]')
+    box.hover()
+    box.get_by_role("button").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    def form(url: str):
+        return view.SearchForm.from_params(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query))
+
+    assert form(copied) == form(page.url) and form(copied)[0].facility == facility
+    assert copied.startswith(server["url"])
+    fresh = page.context.new_page()
+    fresh.goto(copied)
+    idle(fresh, "Report a problem with this listing")
+    assert fresh.get_by_text("Detox within 25 miles of Tampa, FL").count() >= 1
+    assert page.outside_requests == []
+    page.context.close()
