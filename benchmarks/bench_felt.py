@@ -2,8 +2,8 @@
 
 What a person waits for, on the national file, median of N tries each: from the input event (the
 pointer or key event, stamped in the page) or from navigation start (loads) to settled (the script is
-not running, nothing is drawn faded as stale, and the step's text is on the page; checked in the page
-on every animation frame). An earlier version timed from Python and first waited up to 400 ms for the
+not running, nothing is drawn faded as stale, the step's text is on the page and, for a load, the map
+and the list are too; checked in the page on every animation frame). An earlier version timed from Python and first waited up to 400 ms for the
 app to show "running": a rerun quicker than Playwright's polling was never seen running, and that try
 counted the whole 400 ms.
 
@@ -54,20 +54,26 @@ ARM = """() => {
       }, true);
   }
 }"""
-#: Settled: the script is not running, nothing is drawn faded as stale, and the text is on the page.
-#: Checked in the page on every animation frame; gives the page's clock (ms since navigation).
-SETTLED = """(text) => {
+#: Settled: the script is not running, nothing is drawn faded as stale, the text is on the page and so
+#: is every element named (Streamlit loads the map's and the list's code on first use, and draws them
+#: after the text around them). Checked in the page on every animation frame; gives the page's clock
+#: (ms since navigation).
+SETTLED = """([text, selectors]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   if (text && !document.body.textContent.includes(text)) return false;
+  if (selectors.some(selector => !document.querySelector(selector))) return false;
   return performance.now();
 }"""
+#: A page is loaded when its map and its list are on it.
+PAGE = ('[data-testid="stDeckGlJsonChart"] canvas', '[data-testid="stDataFrame"]')
 
 
-def settled_at(page, text: str, timeout: float = 60_000) -> float:
-    """The page's clock when it has settled with ``text`` shown (every step's text is new to the page)."""
-    return page.wait_for_function(SETTLED, arg=text, polling="raf", timeout=timeout).json_value()
+def settled_at(page, text: str, selectors: tuple[str, ...] = (), timeout: float = 60_000) -> float:
+    """The page's clock when it has settled with ``text`` and ``selectors`` on it (every step's text is
+    new to the page)."""
+    return page.wait_for_function(SETTLED, arg=[text, list(selectors)], polling="raf", timeout=timeout).json_value()
 
 
 def act(page, action, text: str) -> float:
@@ -83,11 +89,11 @@ def one_try(browser, url: str, facility: str, on_map: tuple[str, float, float], 
     page = context.new_page()
     out = {}
     page.goto(url)  # a load is timed from navigation start, the page's clock zero
-    out["first load"] = settled_at(page, "All facilities")
+    out["first load"] = settled_at(page, "All facilities", PAGE)
     page.goto(f"{url}/?near=Tampa%2C+FL&service=detox&facility={facility}")
-    out["shared URL"] = settled_at(page, "Report a problem with this listing")
+    out["shared URL"] = settled_at(page, "Report a problem with this listing", PAGE)
     page.goto(url)
-    settled_at(page, "All facilities")
+    settled_at(page, "All facilities", PAGE)
     near = page.get_by_role("textbox", name="Where are you?")
     near.fill("Tampa, FL")
     out["place + Enter"] = act(page, lambda: near.press("Enter"), "Showing results near Tampa, FL")
