@@ -212,10 +212,16 @@ first = result.query.services
 mobile = view.is_phone(st.context.headers.get("User-Agent"))
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def search_map(search: str, _result) -> tuple:
+    """The map of one search (``search`` is its signature), built once: the same whatever is selected,
+    for every session (the national map of the home page takes 70 ms to build)."""
+    points = mapview.map_points(store, _result.frame, _result.coordinates(), _result.query.services)
+    return points, mapview.layer_ids(points), mapview.build_deck(store, _result, points=points)
+
+
 def show_map() -> None:
-    points = mapview.map_points(store, result.frame, result.coordinates(), first)
-    ss.map_ids = mapview.layer_ids(points)
-    deck = mapview.build_deck(store, result, points=points)  # the same map whatever is selected
+    points, ss.map_ids, deck = search_map(form.signature(), result)
     map_key = f"map-{ss.map_gen}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
                     key=map_key, height=460, alt="Map of the facilities found; the same facilities are in the list")
