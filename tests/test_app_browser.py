@@ -189,6 +189,9 @@ def test_copy_link_button_copies_the_search(browser, server):
     page.goto(f"{server['url']}/?near=Tampa%2C+FL&service=detox&facility={facility}")
     idle(page, "Report a problem with this listing")
     box = page.locator('[data-testid="stCode"]')
+    box.get_by_text(f"facility={facility}").wait_for()  # drawn (its code loads on first use)
+    # The copy button is made when the pointer enters the box: enter it once it is drawn.
+    page.mouse.move(0, 0)
     box.hover()
     box.get_by_role("button").click()
     copied = page.evaluate("navigator.clipboard.readText()")
