@@ -28,7 +28,8 @@ def load_store(data: str) -> Store:
     return open_store(data)
 
 
-store = load_store(str(paths.facilities_file()))
+DATA = str(paths.facilities_file())
+store = load_store(DATA)
 taxonomy = store.taxonomy
 ss = st.session_state
 
@@ -79,15 +80,20 @@ elif from_url != ss.get("url_written") and from_url != current_form():
 # -- callbacks: selection from the list or the map, place suggestions, clearing --------------------
 
 
+def rows_of(facility_id: str | None) -> list[int]:
+    """The list's row showing ``facility_id`` (none when it is not among the rows listed)."""
+    ids = ss.get("table_ids", [])
+    return [ids.index(facility_id)] if facility_id in ids else []
+
+
 def select(facility_id: str | None, *, source: str) -> None:
     if not facility_id or facility_id == ss.get("facility"):
         return
     ss.facility = facility_id
     if source == "map":
         # Select its row in the list: set through the list's state, so the list is not drawn anew.
-        key, ids = ss.get("table_key"), ss.get("table_ids", [])
-        if key:
-            ss[key] = {"selection": {"rows": [ids.index(facility_id)] if facility_id in ids else [], "columns": []}}
+        if ss.get("table_key"):
+            ss[ss.table_key] = {"selection": {"rows": rows_of(facility_id), "columns": []}}
         ss.map_holds_selection = True
     elif ss.get("map_holds_selection"):
         # The map still holds an earlier click of its own: redraw it once without it (so that point
@@ -163,8 +169,8 @@ with st.container(border=True):
         col.markdown(f"**{esc(who)}**  \n{view.md_link(what, link)}")
 
 # The form's box comes first on the page, but its widgets are drawn after the results: the browser
-# fetches the map's and the list's code (3.5 MB) only when their elements arrive, and a first load
-# settles about 200 ms sooner when they arrive first (benchmarks/bench_felt.py).
+# fetches the map's and the list's code (3.5 MB) only when their elements arrive, and the home page
+# showed its map and list about 200 ms sooner when they arrive first (1,813 -> 1,600 ms, 10 loads each).
 form_box = st.container(border=True)
 
 
@@ -223,15 +229,15 @@ mobile = view.is_phone(st.context.headers.get("User-Agent"))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def search_map(search: str, _result) -> tuple:
-    """The map of one search (``search`` is its signature), built once: the same whatever is selected,
-    for every session (the national map of the home page takes 70 ms to build)."""
+def search_map(data: str, search: str, _result) -> tuple:
+    """The map of one search of one directory file (``search`` is the search's signature), built once:
+    the same whatever is selected, for every session (the home page's national map takes 70 ms)."""
     points = mapview.map_points(store, _result.frame, _result.coordinates(), _result.query.services)
     return points, mapview.layer_ids(points), mapview.build_deck(store, _result, points=points)
 
 
 def show_map() -> None:
-    points, ss.map_ids, deck = search_map(form.signature(), result)
+    points, ss.map_ids, deck = search_map(DATA, form.signature(), result)
     map_key = f"map-{ss.map_gen}"
     st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
                     key=map_key, height=460, alt="Map of the facilities found; the same facilities are in the list")
@@ -308,10 +314,9 @@ def show_grid() -> None:
         st.caption(esc(list_note))
     ss.table_ids = table["facility_id"].tolist()
     table_key = ss.table_key = f"table-{form.signature()}"
-    default_rows = [ss.table_ids.index(selected)] if selected in ss.table_ids else []
     st.dataframe(
         table, key=table_key, on_select=lambda: on_table_select(table_key), selection_mode="single-row",
-        selection_default={"selection": {"rows": default_rows, "columns": []}},
+        selection_default={"selection": {"rows": rows_of(selected), "columns": []}},
         hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)), placeholder="",
         column_order=["name", "distance_miles", "phone", "city", "services", "listed", "website"],
         column_config={
@@ -355,9 +360,10 @@ def results_area() -> None:
     # The URL (and the link to copy) follow the selection, which changes here without a full rerun.
     shown = form.with_(facility=selected or "")
     write_url(shown)
-    if shown.query_string():  # the bare home page has no search to share (and loads no code box: 240 ms)
+    query = shown.query_string()
+    if query:  # the bare home page has no search to share (and loads no code box: 95-230 ms)
         st.caption("Link to this search (copy it with the button at its right):")
-        st.code(f"{(st.context.url or '').split('?')[0]}?{shown.query_string()}", language=None, wrap_lines=True)
+        st.code(f"{(st.context.url or '').split('?')[0]}?{query}", language=None, wrap_lines=True)
 
 
 selected: str | None = None

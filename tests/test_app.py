@@ -183,3 +183,24 @@ def test_language_filter_comes_from_the_registry(directory):
     assert not at.exception
     assert listed_ids(at) == directory.search(Query(near="Miami, FL", languages=("spanish", "other-languages"))).ids
     assert as_list(at.query_params["language"]) == ["spanish", "other-languages"]
+
+
+def test_the_map_is_of_the_file_the_app_reads(tmp_path, monkeypatch):
+    """The map of a search is built once per directory file: the same search on another file (here
+    the first 40 Tampa rows of the shipped file) maps that file's facilities, not a map kept from
+    the national file."""
+    import csv
+    import json
+
+    from directory.schema import read_facilities
+
+    start({"near": "Tampa, FL"})  # the national file's map of this search, now kept
+    frame = read_facilities()
+    cut = frame[(frame["state"] == "FL") & (frame["city"] == "Tampa")].head(40)
+    path = tmp_path / "facilities.csv"
+    cut.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
+    monkeypatch.setenv("DIRECTORY_FACILITIES", str(path))
+    at = start({"near": "Tampa, FL"})
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    shown = sum(len(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("facilities-"))
+    assert shown == len(listed_ids(at)) and 0 < shown <= 40
