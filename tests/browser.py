@@ -123,6 +123,20 @@ def map_pixel(deck, lat: float, lon: float, canvas_box: dict) -> tuple[float, fl
     return canvas_box["x"] + canvas_box["width"] / 2 + x - cx, canvas_box["y"] + canvas_box["height"] / 2 + y - cy
 
 
+def map_pixels(deck, frame, canvas_box: dict) -> list[tuple[float, float]]:
+    """:func:`map_pixel` of every facility in ``frame`` (its ``latitude``/``longitude`` columns), in order."""
+    return [map_pixel(deck, float(lat), float(lon), canvas_box) for lat, lon in zip(frame["latitude"], frame["longitude"])]
+
+
+def lone_points(spots: list[tuple[float, float]], gap: float = 12.0) -> list[int]:
+    """The indices of the points no other point is within ``gap`` pixels of, the loneliest first: a
+    click there can only mean that facility."""
+    def room(i: int) -> float:
+        return min((math.dist(spots[i], s) for j, s in enumerate(spots) if j != i), default=math.inf)
+
+    return sorted((i for i in range(len(spots)) if room(i) > gap), key=room, reverse=True)
+
+
 def sentence_total(page) -> int:
     """The count in the result sentence ("…: 11 facilities")."""
     text = page.get_by_text(re.compile(r": [\d,]+ facilit")).first.inner_text()

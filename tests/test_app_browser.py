@@ -19,7 +19,7 @@ import pytest
 from directory import view
 from directory.search import Directory, Query
 
-from .browser import idle, map_pixel, needs_chromium, new_page, serve_app, shot
+from .browser import idle, lone_points, map_pixel, map_pixels, needs_chromium, new_page, serve_app, shot
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -121,14 +121,12 @@ def test_map_click_selects_and_url_restores(page, server, directory):
 
     # A double click does not zoom (while deck.gl listens for double clicks it holds every single click
     # ~300 ms to tell them apart): after one, a point is still where the first view drew it.
-    spots = [map_pixel(deck, float(r["latitude"]), float(r["longitude"]), box) for _, r in result.frame.iterrows()]
+    spots = map_pixels(deck, result.frame, box)
     empty = (box["x"] + 30, box["y"] + box["height"] - 30)  # a corner of the map, away from every point
     assert min(math.dist(empty, spot) for spot in spots) > 40
     page.mouse.dblclick(*empty)
     page.wait_for_timeout(500)
-    # the facility whose point is farthest from every other point (a click there can only mean it)
-    alone = max(range(len(spots)), key=lambda i: min(math.dist(spots[i], s) for j, s in enumerate(spots) if j != i))
-    other = result.frame.iloc[alone]
+    other = result.frame.iloc[lone_points(spots)[0]]  # the point farthest from every other
     page.mouse.click(*map_pixel(deck, float(other["latitude"]), float(other["longitude"]), box))
     idle(page, f"facility={other['facility_id']}")
     assert page.locator("h3").filter(has_text=other["name"]).count() == 1

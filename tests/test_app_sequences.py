@@ -16,8 +16,8 @@ import pytest
 
 from directory import Query, view
 
-from .browser import (alerts, idle, needs_chromium, new_page, open_more_filters, pick, sentence_total,
-                      serve_app, shot, url_params)
+from .browser import (alerts, idle, lone_points, map_pixels, needs_chromium, new_page, open_more_filters, pick,
+                      sentence_total, serve_app, shot, url_params)
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -191,8 +191,6 @@ def test_list_map_list_selections(browser, server):
     its facility, the URL names it, and the list marks the same row (a map click selects its row)."""
     from directory import mapview
 
-    from .browser import map_pixel
-
     directory = national_directory()
     result = directory.search(Query(near="Tampa, FL", services=("detox",)))
     deck = mapview.build_deck(directory, result)
@@ -203,10 +201,8 @@ def test_list_map_list_selections(browser, server):
     grid = page.locator('[data-testid="stDataFrame"]').first
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
     page.wait_for_timeout(1000)
-    spots = [map_pixel(deck, float(r.latitude), float(r.longitude), canvas.bounding_box()) for r in frame.itertuples()]
-    # points no other point is within 12 pixels of: a click there can only mean that facility
-    alone = [i for i, spot in enumerate(spots)
-             if all(j == i or abs(spot[0] - s[0]) + abs(spot[1] - s[1]) > 12 for j, s in enumerate(spots))]
+    spots = map_pixels(deck, frame, canvas.bounding_box())
+    alone = lone_points(spots)
     assert len(alone) >= 2
 
     def selected_rows() -> list[int]:
@@ -231,8 +227,8 @@ def test_list_map_list_selections(browser, server):
         opened(i)
 
     row(0)
-    point(alone[-1])
-    row(alone[0] if alone[0] != 0 else 1)
-    point(alone[-1])
+    point(alone[0])
+    row(alone[1])
+    point(alone[0])
     assert page.outside_requests == []
     page.context.close()
