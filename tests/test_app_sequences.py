@@ -218,12 +218,14 @@ def test_list_map_list_selections(browser, server):
         assert not [a for a in alerts(page) if "error" in a.lower()], alerts(page)
 
     def row(i: int) -> None:
+        grid.scroll_into_view_if_needed()  # a long detail above can push the list down
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 16, box["y"] + 35 + 17 + 35 * i)  # row i's selection cell
         opened(i)
 
     def point(i: int) -> None:
-        page.mouse.click(*spots[i])
+        canvas.scroll_into_view_if_needed()
+        page.mouse.click(*map_pixels(deck, frame, canvas.bounding_box())[i])
         opened(i)
 
     row(0)
