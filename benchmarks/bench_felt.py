@@ -3,9 +3,9 @@
 What a person waits for, on the national file, median of N tries each: from the input event (the
 pointer or key event, stamped in the page) or from navigation start (loads) to settled (the script is
 not running, nothing is drawn faded as stale, the step's text is on the page and, for a load, the map
-and the list are too; checked in the page on every animation frame). An earlier version timed from Python and first waited up to 400 ms for the
-app to show "running": a rerun quicker than Playwright's polling was never seen running, and that try
-counted the whole 400 ms.
+and the list are too; checked in the page on every animation frame). An earlier version timed from
+Python and first waited up to 400 ms for the app to show "running": a rerun quicker than Playwright's
+polling was never seen running, and that try counted the whole 400 ms.
 
 * first load of the bare URL;
 * a shared URL (place, treatment type and a selected facility);

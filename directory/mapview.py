@@ -287,6 +287,12 @@ def map_style() -> str:
     return setting
 
 
+#: Pan, zoom and pinch as usual, but no zoom on a double click: while deck.gl listens for double clicks it
+#: holds every single click ~300 ms to see whether a second follows, so a click on a facility's point
+#: opened its detail 300 ms late (the zoom buttons, the wheel and pinching still zoom).
+MAP_VIEW = pdk.View(type="MapView", controller={"doubleClickZoom": False})
+
+
 def build_deck(store: Store, result: SearchResult, *, style: str | None = None,
                points: pd.DataFrame | None = None) -> pdk.Deck:
     """The map for a result, its view fitted to the results and search circle. It does not depend on
@@ -347,12 +353,6 @@ def logo_css() -> str:
     if map_style() != BLANK_STYLE_URL:
         return ""
     return ".mapboxgl-ctrl-logo, .maplibregl-ctrl-logo { display: none !important; }"
-
-
-#: Pan, zoom and pinch as usual, but no zoom on a double click: while deck.gl listens for double clicks it
-#: holds every single click ~300 ms to see whether a second follows, so a click on a facility's point
-#: opened its detail 300 ms late (the zoom buttons, the wheel and pinching still zoom).
-MAP_VIEW = pdk.View(type="MapView", controller={"doubleClickZoom": False})
 
 
 class CompactDeck(pdk.Deck):
