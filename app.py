@@ -168,32 +168,27 @@ with st.container(border=True):
     for col, (who, what, link) in zip(cols, CRISIS_LINES):
         col.markdown(f"**{esc(who)}**  \n{view.md_link(what, link)}")
 
-# The form's box comes first on the page, but its widgets are drawn after the results: the browser
-# fetches the map's and the list's code (3.5 MB) only when their elements arrive, and the home page
-# showed its map and list about 200 ms sooner when they arrive first (1,813 -> 1,600 ms, 10 loads each).
-form_box = st.container(border=True)
-
-
-def form_section() -> None:
-    """The search form: place, radius, treatment type, and the other filters under "More filters"."""
-    with form_box:
-        place_col, radius_col, type_col = st.columns([4, 2, 4])
-        place_col.text_input("Where are you?", key=KEYS["near"], placeholder="ZIP, City, ST, address or lat, lon",
-                             help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46")
-        radius_col.select_slider("Radius (miles)", options=view.RADII, key=KEYS["radius"])
-        with type_col:
-            for f in APP_FILTERS:
-                if f.field in TOP:
-                    filter_widget(f)
-        others = [f for f in APP_FILTERS if f.field not in TOP]
-        active = form.changed(f.field for f in others)
-        with st.expander(f"More filters: {', '.join(f.label.lower() for f in others)}"
-                         f"{f' ({active} set)' if active else ''}", expanded=bool(active)):
-            grid = st.columns(3)
-            for i, f in enumerate(others):
-                with grid[i % 3]:
-                    filter_widget(f)
-            st.button("Clear filters", on_click=clear_filters)
+# The form comes first, in the page and in what is sent: a person needs the place box before the map.
+# (Sent after the results, it showed up only once the map's and the list's code had loaded: 300 ms
+# later on this machine, 1 s later with the CPU slowed 6x, for no measurable gain in the map's time.)
+with st.container(border=True):
+    place_col, radius_col, type_col = st.columns([4, 2, 4])
+    place_col.text_input("Where are you?", key=KEYS["near"], placeholder="ZIP, City, ST, address or lat, lon",
+                         help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46")
+    radius_col.select_slider("Radius (miles)", options=view.RADII, key=KEYS["radius"])
+    with type_col:
+        for f in APP_FILTERS:
+            if f.field in TOP:
+                filter_widget(f)
+    others = [f for f in APP_FILTERS if f.field not in TOP]
+    active = form.changed(f.field for f in others)
+    with st.expander(f"More filters: {', '.join(f.label.lower() for f in others)}"
+                     f"{f' ({active} set)' if active else ''}", expanded=bool(active)):
+        grid = st.columns(3)
+        for i, f in enumerate(others):
+            with grid[i % 3]:
+                filter_widget(f)
+        st.button("Clear filters", on_click=clear_filters)
 
 
 for warning in ss.get("url_warnings", []):
@@ -206,7 +201,6 @@ if result is None:
         for i, suggestion in enumerate(outcome.suggestions):
             st.button(esc(suggestion), key=f"suggest-{i}", on_click=use_place, args=(suggestion,))
     write_url(form)
-    form_section()
     st.stop()
 
 st.subheader(esc(outcome.heading))
@@ -369,7 +363,6 @@ def results_area() -> None:
 selected: str | None = None
 record = None
 results_area()
-form_section()
 
 st.caption("Download or print this list")
 files = view.downloads(store, result)

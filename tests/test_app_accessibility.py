@@ -80,7 +80,8 @@ def test_keyboard_only_from_the_place_box_to_a_facilitys_phone(browser, server):
     page = new_page(browser, server)
     page.goto(server)
     idle(page, "All facilities")
-    page.wait_for_timeout(1000)
+    # A person starts pressing Tab once they see the place box.
+    page.get_by_role("textbox", name="Where are you?").wait_for()
     # The place box is among the first stops (after the skip link and the three crisis lines).
     assert tab_until(page, lambda e: e["tag"] == "INPUT" and e["label"] == "Where are you?", 12) <= 10
     page.keyboard.type("Tampa, FL")
@@ -103,3 +104,4 @@ def test_keyboard_only_from_the_place_box_to_a_facilitys_phone(browser, server):
     assert page.locator(f'a[href="{expected[0].phone_url}"]').count() >= 2
     shot(page, "keyboard-detail")
     page.context.close()
+
