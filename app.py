@@ -21,6 +21,9 @@ from directory.states import STATES
 st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", layout="wide")
 st.html(view.page_css())
 esc = view.md_escape
+#: The results map: a canvas drawn by directory/web/map.js (see directory.mapview).
+facility_map = st.components.v2.component("facility_map", html=mapview.MAP_HTML, css=mapview.MAP_CSS,
+                                          js=mapview.MAP_JS)
 
 
 @st.cache_resource(show_spinner="Loading the directory…")
@@ -68,8 +71,6 @@ from_url, warnings_from_url = url_form()
 if "initialised" not in ss:
     set_form(from_url)
     ss.url_warnings = warnings_from_url
-    ss.map_gen = 0
-    ss.map_holds_selection = False
     ss.initialised = True
 elif from_url != ss.get("url_written") and from_url != current_form():
     # The browser moved to another URL of this app (Back / Forward): show that search.
@@ -90,17 +91,9 @@ def select(facility_id: str | None, *, source: str) -> None:
     if not facility_id or facility_id == ss.get("facility"):
         return
     ss.facility = facility_id
-    if source == "map":
+    if source == "map" and ss.get("table_key"):
         # Select its row in the list: set through the list's state, so the list is not drawn anew.
-        if ss.get("table_key"):
-            ss[ss.table_key] = {"selection": {"rows": rows_of(facility_id), "columns": []}}
-        ss.map_holds_selection = True
-    elif ss.get("map_holds_selection"):
-        # The map still holds an earlier click of its own: redraw it once without it (so that point
-        # can be clicked again). Otherwise the map is left alone: redrawing it is what made a
-        # selection slow.
-        ss.map_gen += 1
-        ss.map_holds_selection = False
+        ss[ss.table_key] = {"selection": {"rows": rows_of(facility_id), "columns": []}}
 
 
 def on_table_select(key: str) -> None:
@@ -110,8 +103,8 @@ def on_table_select(key: str) -> None:
         select(ids[rows[0]], source="table")
 
 
-def on_map_select(key: str) -> None:
-    select(mapview.selected_id(ss[key], ss.get("map_ids", {})), source="map")
+def on_map_pick() -> None:
+    select(mapview.selected_id(ss.map.pick, ss.map_data), source="map")
 
 
 def use_place(label: str) -> None:
@@ -227,14 +220,13 @@ def search_map(data: str, search: str, _result) -> tuple:
     """The map of one search of one directory file (``search`` is the search's signature), built once:
     the same whatever is selected, for every session (the home page's national map takes 70 ms)."""
     points = mapview.map_points(store, _result.frame, _result.coordinates(), _result.query.services)
-    return points, mapview.layer_ids(points), mapview.build_deck(store, _result, points=points)
+    return points, mapview.build_map(store, _result, points=points)
 
 
 def show_map() -> None:
-    points, ss.map_ids, deck = search_map(DATA, form.signature(), result)
-    map_key = f"map-{ss.map_gen}"
-    st.pydeck_chart(deck, on_select=lambda: on_map_select(map_key), selection_mode="single-object",
-                    key=map_key, height=460, alt="Map of the facilities found; the same facilities are in the list")
+    points, ss.map_data = search_map(DATA, form.signature(), result)
+    facility_map(key="map", data=ss.map_data.payload(
+        selected, label="Map of the facilities found; the same facilities are in the list"), on_pick_change=on_map_pick)
     note = mapview.map_note(points)
     if note:
         st.caption(esc(note))

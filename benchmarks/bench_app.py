@@ -2,8 +2,8 @@
 
 1. Server-side rerun after a filter change (AppTest, no browser): median and p95 of 15
    reruns per scenario, vs the bare ``Directory.search`` for the same query (the floor).
-2. Map payload (the JSON the pydeck chart sends): ours (only id, name, place, rounded
-   coordinates, compact JSON) vs pydeck's default serialisation of the whole result frame.
+2. Map payload (the JSON the map component is sent): ours (name, place, type and rounded
+   coordinates as columns, compact JSON) vs the whole result frame as JSON records.
 3. First full render in Chromium (``streamlit run`` on 127.0.0.1, Debian chromium): time from
    navigation to the script idle with the map canvas drawn; 3 runs each. Skipped without
    /usr/bin/chromium.
@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import statistics
 import subprocess
@@ -23,7 +22,6 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-import pydeck as pdk
 
 from _table import print_table
 
@@ -82,15 +80,13 @@ def payloads(directory: Directory) -> None:
                          ("Tampa 25 mi", Query(near="Tampa, FL")), ("Chicago 100 mi", Query(near="Chicago, IL",
                                                                                               radius_miles=100))]:
         result = directory.search(query)
-        ours = mapview.payload_bytes(mapview.build_deck(directory, result))
-        started = time.perf_counter()
-        baseline = len(pdk.Deck(layers=[pdk.Layer("ScatterplotLayer", result.frame, get_position=["longitude", "latitude"],
-                                                  id="all", pickable=True)]).to_json().encode())
+        ours = mapview.build_map(directory, result).payload_bytes()
+        baseline = len(result.frame.to_json(orient="records").encode())
         rows.append({"view": title, "points": f"{result.total:,}", "ours MB": f"{ours / 1e6:.2f}",
-                     "pydeck default, all columns MB": f"{baseline / 1e6:.2f}", "ratio": f"{baseline / ours:.1f}x",
+                     "whole frame as JSON MB": f"{baseline / 1e6:.2f}", "ratio": f"{baseline / ours:.1f}x",
                      "target": "<= 2 MB"})
-    print("2. Map payload (JSON sent per rerun; ours includes the state outlines, "
-          f"{len(json.dumps(mapview.state_outlines(), separators=(',', ':'))) / 1e3:.0f} kB)")
+    print("2. Map payload (JSON sent per rerun; the state outlines, "
+          f"{len(mapview.outlines_json()) / 1e3:.0f} kB, are a static file the browser keeps)")
     print_table(rows)
 
 
@@ -127,7 +123,7 @@ def first_render() -> None:
                     page = context.new_page()
                     started = time.perf_counter()
                     page.goto(url + path)
-                    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60000)
+                    page.wait_for_selector('[data-testid="stBidiComponentIsolated"] canvas[data-drawn]', timeout=60000)
                     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
                                            timeout=60000)
                     page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stDataFrame\"]').length > 0")

@@ -36,7 +36,7 @@ from _table import print_table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.browser import launch, map_pixel, serve_app  # noqa: E402
+from tests.browser import MAP_CANVAS, launch, map_pixel, serve_app  # noqa: E402
 
 DEFAULT_REV = "f40339c"
 TARGETS = {"first load: place box": None, "first load": 1500, "shared URL": 1500, "place + Enter": 500, "filter change": 300, "detail from list": 250,
@@ -54,20 +54,26 @@ ARM = """() => {
       }, true);
   }
 }"""
+#: A page is loaded when its map and its list are on it ("map": the map component's canvas once it has
+#: drawn, in its shadow root; or, in revisions before it, deck.gl's canvas).
+PAGE = ("map", '[data-testid="stDataFrame"]')
+MAP_DRAWN = """() => !!document.querySelector('[data-testid="stDeckGlJsonChart"] canvas') ||
+  [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')].some(
+    host => host.shadowRoot && host.shadowRoot.querySelector('canvas[data-drawn]'))"""
 #: Settled: the script is not running, nothing is drawn faded as stale, the text is on the page and so
 #: is every element named (Streamlit loads the map's and the list's code on first use, and draws them
 #: after the text around them). Checked in the page on every animation frame; gives the page's clock
 #: (ms since navigation).
 SETTLED = """([text, selectors]) => {
+  const MAP_DRAWN = %s;
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   if (text && !document.body.textContent.includes(text)) return false;
-  if (selectors.some(selector => !document.querySelector(selector))) return false;
+  const found = selector => selector === "map" ? MAP_DRAWN() : document.querySelector(selector);
+  if (selectors.some(selector => !found(selector))) return false;
   return performance.now();
-}"""
-#: A page is loaded when its map and its list are on it.
-PAGE = ('[data-testid="stDeckGlJsonChart"] canvas', '[data-testid="stDataFrame"]')
+}""" % MAP_DRAWN
 
 
 def settled_at(page, text: str, selectors: tuple[str, ...] = (), timeout: float = 60_000) -> float:
@@ -95,7 +101,7 @@ def act(page, action, text: str) -> float:
     return end - page.evaluate("window.__felt.start")
 
 
-def one_try(browser, url: str, facility: str, on_map: tuple[str, float, float], deck) -> dict[str, float]:
+def one_try(browser, url: str, facility: str, on_map: tuple[str, float, float], view: dict) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     out = {}
@@ -120,10 +126,10 @@ def one_try(browser, url: str, facility: str, on_map: tuple[str, float, float], 
     out["detail from list"] = act(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17),
                                   "Report a problem with this listing")
     target, lat, lon = on_map
-    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas = page.locator(f'[data-testid="stDeckGlJsonChart"] canvas, {MAP_CANVAS}').first
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    x, y = map_pixel(deck, lat, lon, canvas.bounding_box())
+    x, y = map_pixel(view, lat, lon, canvas.bounding_box())
     # Settled when the link to this search (on the page as text) names the facility clicked.
     out["detail from map"] = act(page, lambda: page.mouse.click(x, y), f"facility={target}")
     context.close()
@@ -145,7 +151,7 @@ def main() -> None:
     facility = result.ids[0]
     last = result.frame.iloc[-1]
     on_map = (last["facility_id"], float(last["latitude"]), float(last["longitude"]))
-    deck = mapview.build_deck(directory, result)
+    view = mapview.build_map(directory, result).view  # the same fit as deck.gl's first view before it
     with tempfile.TemporaryDirectory() as tmp:
         old_tree = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old_tree), args.rev],
@@ -156,11 +162,11 @@ def main() -> None:
                 browser = launch(p)
                 runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
                 for name, url in (("old", old_url), ("new", new_url)):  # warm both (caches, first compile)
-                    one_try(browser, url, facility, on_map, deck)
+                    one_try(browser, url, facility, on_map, view)
                 for i in range(args.tries):  # ABBA: neither side always runs right after the other
                     order = (("old", old_url), ("new", new_url))
                     for name, url in order if i % 2 == 0 else order[::-1]:
-                        runs[name].append(one_try(browser, url, facility, on_map, deck))
+                        runs[name].append(one_try(browser, url, facility, on_map, view))
                 browser.close()
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old_tree)],

@@ -1,10 +1,12 @@
-"""The results map as a pydeck :class:`~pydeck.Deck`: points by treatment type, the search
-circle and the searched place (the state outlines are in the base style).
+"""The results map: what the app's map component (``web/map.js``, a 2-D canvas) draws for a result —
+points by treatment type (or areas with counts above :data:`MAP_POINTS_LIMIT`), the search circle and
+the searched place, over the state outlines.
 
-Works with no internet: by default the base map is a blank local style (served by the
-app from ``static/``), whose land is the state outlines; set ``DIRECTORY_MAP_TILES`` to a style
-URL (or ``carto``) to draw web tiles instead. Only what the map needs is sent to the browser:
-name, place and rounded coordinates (a selection's index finds the id, :func:`layer_ids`).
+Works with no internet: the land is the state outlines, served by the app from
+``static/state-outlines.json``; set ``DIRECTORY_MAP_TILES`` to ``carto`` (or an XYZ tile URL with
+``{z}``, ``{x}`` and ``{y}``) to draw web tiles instead. Only what the map needs is sent to the
+browser: name, place, type and rounded coordinates; a click sends back the point's index, and
+:func:`selected_id` finds its facility.
 """
 
 from __future__ import annotations
@@ -19,25 +21,51 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pydeck as pdk
-from pydeck.bindings.json_tools import default_serialize
 import shapely
 from shapely.geometry import mapping, shape
 
 from . import paths
+from .errors import DirectoryError
 from .geo import METRES_PER_MILE
 from .search import SearchResult
 from .store import Store
 from .view.results import groups_of
 
-#: Served by Streamlit static serving from ``static/`` next to ``app.py``.
-BLANK_STYLE_URL = "/app/static/blank-style.json"
-#: Environment variable: a map style URL, or ``carto`` for pydeck's Carto light tiles.
+#: Served by Streamlit static serving from ``static/`` next to ``app.py`` (the browser caches it).
+OUTLINES_URL = "/app/static/state-outlines.json"
+#: Environment variable: ``carto`` for Carto's light tiles, or an XYZ tile URL template.
 TILES_ENV = "DIRECTORY_MAP_TILES"
+CARTO_TILES = "https://basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
+CARTO_ATTRIBUTION = "\u00a9 OpenStreetMap contributors \u00a9 CARTO"
+#: The map component's code (``web/map.js``), its markup and its style.
+MAP_JS = (Path(__file__).parent / "web" / "map.js").read_text(encoding="utf-8")
+MAP_HTML = (
+    '<div class="map"><canvas role="img" aria-label="Map"></canvas><div class="tip" hidden></div>'
+    '<div class="controls"><button type="button" class="zoom-in" aria-label="Zoom in" title="Zoom in">+</button>'
+    '<button type="button" class="zoom-out" aria-label="Zoom out" title="Zoom out">\u2212</button>'
+    '<button type="button" class="fit" aria-label="Show all the results" title="Show all the results">'
+    '\u2922</button></div><div class="credit" hidden></div></div>')
+MAP_CSS = """
+.map { position: relative; overflow: hidden; border-radius: 0.5rem; border: 1px solid #d5d9de; }
+canvas { display: block; touch-action: none; cursor: grab; }
+.tip { position: absolute; pointer-events: none; background: #fff; color: #1f1f1f; border: 1px solid #b8bec6;
+       border-radius: 4px; padding: 4px 8px; font: 13px/1.35 sans-serif; white-space: pre-line; max-width: 280px;
+       box-shadow: 0 1px 4px rgba(0, 0, 0, 0.2); }
+.controls { position: absolute; top: 8px; right: 8px; display: flex; flex-direction: column; gap: 4px; }
+.controls button { width: 32px; height: 32px; font: 18px/1 sans-serif; color: #1f1f1f; background: #fff;
+                   border: 1px solid #8a9099; border-radius: 4px; cursor: pointer; padding: 0; }
+.controls button:focus-visible { outline: 3px solid #0072b2; outline-offset: 1px; }
+.credit { position: absolute; right: 0; bottom: 0; padding: 1px 5px; font: 11px sans-serif; color: #333;
+          background: rgba(255, 255, 255, 0.8); }
+"""
 #: 4 decimals is about 11 m: plenty for a map, and a smaller payload.
 COORD_DECIMALS = 4
 OUTLINE_TOLERANCE_DEG = 0.02
 WATER = "#dde6ee"
+LAND = "#faf9f5"
+BORDER = "#969696"
+#: The map's height in pixels.
+MAP_HEIGHT = 460
 #: Above this many results the map draws areas with counts instead of single points: 22,000 dots
 #: nationally overlap into a blot and took a software-rendered browser about 1.5 s per redraw.
 MAP_POINTS_LIMIT = 2_500
@@ -57,10 +85,6 @@ class PointType:
     def hex(self) -> str:
         return "#%02x%02x%02x" % self.rgb
 
-    @property
-    def layer_id(self) -> str:
-        return f"facilities-{self.group}"
-
 
 #: Okabe–Ito colours (distinguishable with the common colour-vision deficiencies).
 TYPES = (
@@ -72,7 +96,6 @@ TYPES = (
     PointType("outpatient", "Outpatient", (86, 180, 233)),
     PointType("other", "Other services", (110, 110, 110)),
 )
-LAYER_IDS = frozenset(t.layer_id for t in TYPES)
 
 
 def colour_order(first: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -126,15 +149,6 @@ def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.n
         "lat": lat,
         "t": point_types(store, frame, first),
     })
-
-
-def _records(points: pd.DataFrame) -> list[dict]:
-    """What each point sends: ``n`` name, ``c`` place, ``p`` [lon, lat]. Built from column lists
-    (pandas' to_dict took 60 ms for the national map); a position pair is 12 bytes shorter than
-    ``"lon":…,"lat":…``."""
-    return [{"n": n, "c": c, "p": [x, y]}
-            for n, c, x, y in zip(points["n"].tolist(), points["c"].tolist(), points["lon"].tolist(),
-                                  points["lat"].tolist())]
 
 
 def cluster_records(points: pd.DataFrame, degrees: float = CLUSTER_DEGREES) -> list[dict]:
@@ -212,24 +226,11 @@ def state_outlines(tolerance: float = OUTLINE_TOLERANCE_DEG, folder: Path | None
     return {"type": "FeatureCollection", "features": features}
 
 
-def blank_style(tolerance: float = OUTLINE_TOLERANCE_DEG) -> dict:
-    """The base map the app serves from ``static/blank-style.json``: water, and the state outlines as an
-    inline GeoJSON source. The base map draws them once and keeps them while the results change, so
-    they are never part of the per-search payload (they were 147 KB of a 152 KB Tampa map)."""
-    return {
-        "version": 8, "name": "blank, with US state outlines (Census 2017, 1:10m, simplified)",
-        "sources": {"states": {"type": "geojson", "data": state_outlines(tolerance)}},
-        "layers": [
-            {"id": "background", "type": "background", "paint": {"background-color": WATER}},
-            {"id": "land", "type": "fill", "source": "states", "paint": {"fill-color": "#faf9f5"}},
-            {"id": "borders", "type": "line", "source": "states", "paint": {"line-color": "#969696", "line-width": 1}},
-        ],
-    }
-
-
-def blank_style_json() -> str:
-    """:func:`blank_style` as the bytes of ``static/blank-style.json`` (a test checks the file matches)."""
-    return json.dumps(blank_style(), separators=(",", ":"), sort_keys=True) + "\n"
+def outlines_json(tolerance: float = OUTLINE_TOLERANCE_DEG) -> str:
+    """:func:`state_outlines` as the bytes of ``static/state-outlines.json`` (a test checks the file matches).
+    The map fetches it once and the browser keeps it, so the outlines (147 KB) are never part of a
+    search's payload."""
+    return json.dumps(state_outlines(tolerance), separators=(",", ":"), sort_keys=True) + "\n"
 
 
 def _rounded(value, decimals: int):
@@ -277,59 +278,69 @@ def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 560, height: in
             "longitude": float(lo_lon + hi_lon) / 2, "zoom": round(max(zoom, 1.0), 2)}
 
 
-def map_style() -> str:
-    """The base map style: the blank local style unless ``DIRECTORY_MAP_TILES`` says otherwise."""
+def map_tiles() -> dict[str, str] | None:
+    """The web tiles to draw under the points, from ``DIRECTORY_MAP_TILES`` (none by default: the map
+    then needs no network). ``carto`` is Carto's light tiles; anything else must be an ``https://`` (or
+    ``http://``) URL with ``{z}``, ``{x}`` and ``{y}``."""
     setting = os.environ.get(TILES_ENV, "").strip()
     if not setting:
-        return BLANK_STYLE_URL
+        return None
     if setting.lower() == "carto":
-        return pdk.map_styles.CARTO_LIGHT
-    return setting
+        return {"url": CARTO_TILES, "attribution": CARTO_ATTRIBUTION}
+    if not setting.startswith(("https://", "http://")) or not all(k in setting for k in ("{z}", "{x}", "{y}")):
+        raise DirectoryError(f"{TILES_ENV} must be 'carto' or a tile URL with {{z}}, {{x}} and {{y}}, "
+                             f"not {setting[:80]!r}")
+    return {"url": setting, "attribution": "Map tiles: " + setting.split("/")[2]}
 
 
-#: Pan, zoom and pinch as usual, but no zoom on a double click: while deck.gl listens for double clicks it
-#: holds every single click ~300 ms to see whether a second follows, so a click on a facility's point
-#: opened its detail 300 ms late (the zoom buttons, the wheel and pinching still zoom).
-MAP_VIEW = pdk.View(type="MapView", controller={"doubleClickZoom": False})
+@dataclass(frozen=True)
+class MapData:
+    """What the map component draws for one result; the same whatever is selected (the selection is
+    added by :meth:`payload`). ``ids`` are the facility ids in the order of the points sent."""
+
+    view: dict[str, float]
+    points: dict[str, list] | None
+    clusters: dict[str, list] | None
+    circle: dict[str, float] | None
+    place: dict[str, object] | None
+    tiles: dict[str, str] | None
+    ids: tuple[str, ...]
+
+    def payload(self, selected: str | None = None, *, label: str = "Map", height: int = MAP_HEIGHT) -> dict:
+        """The component's data: JSON-ready, with the index of the ``selected`` facility's point (or -1)."""
+        index = self.ids.index(selected) if self.points is not None and selected in self.ids else -1
+        return {"view": self.view, "points": self.points, "clusters": self.clusters, "circle": self.circle,
+                "place": self.place, "tiles": self.tiles, "selected": index, "label": label, "height": height,
+                "outlines": OUTLINES_URL, "types": [list(t.rgb) for t in TYPES], "water": WATER, "land": LAND,
+                "border": BORDER}
+
+    def payload_bytes(self) -> int:
+        """How many bytes of JSON the map sends to the browser."""
+        return len(json.dumps(self.payload(), separators=(",", ":")).encode("utf-8"))
 
 
-def build_deck(store: Store, result: SearchResult, *, style: str | None = None,
-               points: pd.DataFrame | None = None) -> pdk.Deck:
-    """The map for a result, its view fitted to the results and search circle. It does not depend on
-    which facility is selected, so a selection does not make the browser redraw it."""
+def build_map(store: Store, result: SearchResult, *, points: pd.DataFrame | None = None) -> MapData:
+    """The map for a result, its view fitted to the results and the search circle."""
     points = map_points(store, result.frame, result.coordinates(), result.query.services) if points is None else points
-    # The state outlines are in the base style (blank_style), not a layer: see there.
-    layers: list[pdk.Layer] = []
-    area = result.area
-    if area is not None and result.center is not None:
-        # The search circle as a circle in metres at its centre's scale (within 0.5 % of the geodesic
-        # circle at 25 miles, 1.5 % at 100): a ScatterplotLayer like the points, so the browser compiles
-        # no other shader for a search (a PolygonLayer's first draw cost about 500 ms on a software renderer).
-        layers.append(pdk.Layer(
-            "ScatterplotLayer", [{"p": [round(result.center.longitude, 5), round(result.center.latitude, 5)],
-                                  "r": round(result.query.radius_miles * METRES_PER_MILE)}],
-            id="radius", get_position="p", get_radius="r", get_fill_color=[0, 114, 178, 18],
-            get_line_color=[0, 114, 178, 160], line_width_min_pixels=2, stroked=True, filled=True, pickable=False))
-    if len(points) > MAP_POINTS_LIMIT:
-        layers.append(pdk.Layer(
-            "ScatterplotLayer", cluster_records(points), id="clusters", get_position="p", get_radius="r",
-            radius_min_pixels=3, radius_max_pixels=28, get_fill_color=[0, 114, 178, 150],
-            get_line_color=[255, 255, 255], stroked=True, line_width_min_pixels=1, pickable=True, auto_highlight=True))
-    else:
-        kinds = points["t"].to_numpy() if len(points) else np.zeros(0, dtype=np.int64)
-        for i, kind in enumerate(TYPES):
-            layers.append(pdk.Layer(
-                "ScatterplotLayer", _records(points[kinds == i]), id=kind.layer_id, get_position="p",
-                get_fill_color=list(kind.rgb) + [215], get_line_color=[255, 255, 255], stroked=True,
-                line_width_min_pixels=1, get_radius=250, radius_min_pixels=4, radius_max_pixels=12,
-                pickable=True, auto_highlight=True))
-    center = result.center
+    area, center = result.area, result.center
+    circle = None
+    if area is not None and center is not None:
+        # A circle in metres at its centre's Mercator scale: within 0.5 % of the geodesic search circle at
+        # 25 miles, 1.5 % at 100.
+        circle = {"x": round(center.longitude, 5), "y": round(center.latitude, 5),
+                  "r": round(result.query.radius_miles * METRES_PER_MILE)}
+    place = None
     if center is not None:
-        layers.append(pdk.Layer(
-            "ScatterplotLayer", [{"n": center.label, "c": "the place you searched",
-                                  "p": [round(center.longitude, 5), round(center.latitude, 5)]}],
-            id="searched", get_position="p", get_fill_color=[20, 20, 20], get_line_color=[255, 255, 255],
-            stroked=True, line_width_min_pixels=2, get_radius=1, radius_min_pixels=7, pickable=True))
+        place = {"x": round(center.longitude, 5), "y": round(center.latitude, 5), "n": center.label,
+                 "c": "the place you searched"}
+    clusters = dots = None
+    if len(points) > MAP_POINTS_LIMIT:
+        cells = cluster_records(points)
+        clusters = {"x": [c["p"][0] for c in cells], "y": [c["p"][1] for c in cells], "r": [c["r"] for c in cells],
+                    "n": [c["n"] for c in cells], "c": [c["c"] for c in cells]}
+    else:
+        dots = {"x": points["lon"].tolist(), "y": points["lat"].tolist(),
+                "t": points["t"].astype(int).tolist(), "n": points["n"].tolist(), "c": points["c"].tolist()}
     lats = points["lat"].to_numpy(dtype=float)
     lons = points["lon"].to_numpy(dtype=float)
     if area is not None:
@@ -339,51 +350,12 @@ def build_deck(store: Store, result: SearchResult, *, style: str | None = None,
     elif center is not None:
         lats = np.concatenate([lats, [center.latitude]])
         lons = np.concatenate([lons, [center.longitude]])
-    view = fit_view(lats, lons)
-    return CompactDeck(
-        layers=layers, initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),
-        map_style=style or map_style(), tooltip={"text": "{n}\n{c}"}, views=[MAP_VIEW],
-    )
+    return MapData(view=fit_view(lats, lons), points=dots, clusters=clusters, circle=circle, place=place,
+                   tiles=map_tiles(), ids=tuple(points["id"].tolist()) if dots is not None else ())
 
 
-def logo_css() -> str:
-    """CSS for the map: with the blank local style no map vendor's service is used (no tiles, no fonts,
-    no sprites), so mapbox-gl's logo — a link off the app — is hidden; with web tiles
-    (``DIRECTORY_MAP_TILES``) the vendor's attribution stays."""
-    if map_style() != BLANK_STYLE_URL:
-        return ""
-    return ".mapboxgl-ctrl-logo, .maplibregl-ctrl-logo { display: none !important; }"
-
-
-class CompactDeck(pdk.Deck):
-    """A Deck whose JSON has no indentation (pydeck indents by 2, which more than doubled the payload)."""
-
-    def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
-
-
-def payload_bytes(deck: pdk.Deck) -> int:
-    """How many bytes of JSON the map sends to the browser."""
-    return len(deck.to_json().encode("utf-8"))
-
-
-def layer_ids(points: pd.DataFrame) -> dict[str, list[str]]:
-    """For each facility layer, the facility ids in the order of its points. The points sent to
-    the browser carry no id (20 bytes each); a selection's index finds it here."""
-    kinds = points["t"].to_numpy() if len(points) else np.zeros(0, dtype=np.int64)
-    ids = points["id"].to_numpy(dtype=object) if len(points) else np.zeros(0, dtype=object)
-    return {kind.layer_id: ids[kinds == i].tolist() for i, kind in enumerate(TYPES)}
-
-
-def selected_id(selection: object, ids: dict[str, list[str]]) -> str | None:
-    """The facility id a ``st.pydeck_chart`` selection points at (any facility layer), or None."""
-    try:
-        indices = selection["selection"]["indices"]  # type: ignore[index]
-    except (KeyError, TypeError):
+def selected_id(index: object, data: MapData) -> str | None:
+    """The facility id of the point the map says was clicked (its index among the points), or None."""
+    if isinstance(index, bool) or not isinstance(index, int):
         return None
-    for layer_id, chosen in (indices or {}).items():
-        if layer_id in LAYER_IDS and chosen:
-            layer = ids.get(layer_id, [])
-            if 0 <= int(chosen[0]) < len(layer):
-                return layer[int(chosen[0])]
-    return None
+    return data.ids[index] if 0 <= index < len(data.ids) else None

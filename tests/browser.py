@@ -108,24 +108,34 @@ def shot(page, name: str, *, full_page: bool = True) -> Path:
     return path
 
 
-def map_pixel(deck, lat: float, lon: float, canvas_box: dict) -> tuple[float, float]:
+#: The results map's canvas (in the map component's shadow root, which Playwright's CSS pierces).
+MAP_CANVAS = '[data-testid="stBidiComponentIsolated"] canvas'
+
+
+def map_canvas(page):
+    """The map's canvas, once it has drawn its points."""
+    canvas = page.locator(MAP_CANVAS).first
+    canvas.and_(page.locator("canvas[data-drawn]")).wait_for()
+    return canvas
+
+
+def map_pixel(view: dict, lat: float, lon: float, canvas_box: dict) -> tuple[float, float]:
     """Where on the page the map's canvas (``canvas_box``, Playwright's bounding box) draws ``lat, lon``,
-    for the deck's initial view (Web Mercator, 512-pixel tiles)."""
-    view = deck.initial_view_state
-    scale = 512 * 2 ** view.zoom
+    for the map's first view (``MapData.view``: Web Mercator, 512-pixel tiles)."""
+    scale = 512 * 2 ** view["zoom"]
 
     def project(la: float, lo: float) -> tuple[float, float]:
         y = math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
         return (lo + 180) / 360 * scale, (1 - y / math.pi) / 2 * scale
 
-    cx, cy = project(view.latitude, view.longitude)
+    cx, cy = project(view["latitude"], view["longitude"])
     x, y = project(lat, lon)
     return canvas_box["x"] + canvas_box["width"] / 2 + x - cx, canvas_box["y"] + canvas_box["height"] / 2 + y - cy
 
 
-def map_pixels(deck, frame, canvas_box: dict) -> list[tuple[float, float]]:
+def map_pixels(view: dict, frame, canvas_box: dict) -> list[tuple[float, float]]:
     """:func:`map_pixel` of every facility in ``frame`` (its ``latitude``/``longitude`` columns), in order."""
-    return [map_pixel(deck, float(lat), float(lon), canvas_box) for lat, lon in zip(frame["latitude"], frame["longitude"])]
+    return [map_pixel(view, float(lat), float(lon), canvas_box) for lat, lon in zip(frame["latitude"], frame["longitude"])]
 
 
 def lone_points(spots: list[tuple[float, float]], gap: float = 12.0) -> list[int]:

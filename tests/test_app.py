@@ -201,6 +201,6 @@ def test_the_map_is_of_the_file_the_app_reads(tmp_path, monkeypatch):
     cut.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
     monkeypatch.setenv("DIRECTORY_FACILITIES", str(path))
     at = start({"near": "Tampa, FL"})
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    shown = sum(len(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("facilities-"))
+    (drawn,) = [e for e in at.get("bidi_component") if e.proto.component_name == "facility_map"]
+    shown = len(json.loads(drawn.proto.json)["points"]["n"])
     assert shown == len(listed_ids(at)) and 0 < shown <= 40

@@ -19,7 +19,7 @@ import pytest
 from directory import view
 from directory.search import Directory, Query
 
-from .browser import idle, lone_points, map_pixel, map_pixels, needs_chromium, new_page, serve_app, shot
+from .browser import idle, lone_points, map_canvas, map_pixel, map_pixels, needs_chromium, new_page, serve_app, shot
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -100,16 +100,16 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     page.goto(f"{server['url']}/?{query}")
     idle(page, "Showing results near Washington, IN")
     result = directory.search(Query(near="Washington, IN", radius_miles=50, services=("mat",)))
-    deck = mapview.build_deck(directory, result)
-    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    view = mapview.build_map(directory, result).view
+    canvas = map_canvas(page)
     canvas.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
     box = canvas.bounding_box()
     target = result.frame.iloc[-1]
-    page.mouse.click(*map_pixel(deck, float(target["latitude"]), float(target["longitude"]), box))
+    page.mouse.click(*map_pixel(view, float(target["latitude"]), float(target["longitude"]), box))
     idle(page, "Report a problem with this listing")
     assert page.locator("h3").filter(has_text=target["name"]).count() == 1
     assert f"facility={target['facility_id']}" in page.url
+    assert canvas.get_attribute("data-selected") == str(len(result.frame) - 1)  # the map marks it
     shot(page, "3-map-click")
 
     # The URL alone restores the search and the selection in a fresh page.
@@ -118,18 +118,37 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     idle(fresh, "Report a problem with this listing")
     assert fresh.locator("h3").filter(has_text=target["name"]).count() == 1
     assert fresh.get_by_text(re.compile(r"within 50 miles of Washington, IN")).count() >= 1
+    assert map_canvas(fresh).get_attribute("data-selected") == str(len(result.frame) - 1)
 
-    # A double click does not zoom (while deck.gl listens for double clicks it holds every single click
-    # ~300 ms to tell them apart): after one, a point is still where the first view drew it.
-    spots = map_pixels(deck, result.frame, box)
+    # A double click changes nothing; a drag moves every point with the pointer; the zoom button doubles
+    # every point's distance from the centre. After each, a click where the point now is opens it.
+    spots = map_pixels(view, result.frame, box)
     empty = (box["x"] + 30, box["y"] + box["height"] - 30)  # a corner of the map, away from every point
     assert min(math.dist(empty, spot) for spot in spots) > 40
     page.mouse.dblclick(*empty)
-    page.wait_for_timeout(500)
-    other = result.frame.iloc[lone_points(spots)[0]]  # the point farthest from every other
-    page.mouse.click(*map_pixel(deck, float(other["latitude"]), float(other["longitude"]), box))
-    idle(page, f"facility={other['facility_id']}")
-    assert page.locator("h3").filter(has_text=other["name"]).count() == 1
+    page.wait_for_timeout(300)
+    alone = lone_points(spots, gap=30)
+    assert len(alone) >= 3
+    other = alone[0]  # the point farthest from every other
+    page.mouse.click(*spots[other])
+    idle(page, f"facility={result.frame.iloc[other]['facility_id']}")
+    assert page.locator("h3").filter(has_text=result.frame.iloc[other]["name"]).count() == 1
+
+    page.mouse.move(*empty)
+    page.mouse.down()
+    page.mouse.move(empty[0] + 40, empty[1] - 25, steps=5)
+    page.mouse.up()
+    moved = alone[1]
+    page.mouse.click(spots[moved][0] + 40, spots[moved][1] - 25)
+    idle(page, f"facility={result.frame.iloc[moved]['facility_id']}")
+
+    page.get_by_role("button", name="Show all the results").click()
+    page.get_by_role("button", name="Zoom in").click()
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    zoomed = alone[2]
+    page.mouse.click(2 * spots[zoomed][0] - centre[0], 2 * spots[zoomed][1] - centre[1])
+    idle(page, f"facility={result.frame.iloc[zoomed]['facility_id']}")
+    assert page.locator("h3").filter(has_text=result.frame.iloc[zoomed]["name"]).count() == 1
 
 
 def test_report_a_problem_opens_a_form_and_is_saved(page, server, directory):

@@ -16,7 +16,7 @@ import pytest
 
 from directory import Query, view
 
-from .browser import (alerts, idle, lone_points, map_pixels, needs_chromium, new_page, open_more_filters, pick,
+from .browser import (alerts, idle, lone_points, map_canvas, map_pixels, needs_chromium, new_page, open_more_filters, pick,
                       sentence_total, serve_app, shot, url_params)
 from .conftest import REPO, national_directory
 
@@ -188,20 +188,20 @@ def test_include_older_listings_and_back(browser, server):
 
 def test_list_map_list_selections(browser, server):
     """A row, then a point on the map, then another row, then the map's first point again: each opens
-    its facility, the URL names it, and the list marks the same row (a map click selects its row)."""
+    its facility, the URL names it, and the list and the map mark it (a map click selects its row, a
+    row click marks its point)."""
     from directory import mapview
 
     directory = national_directory()
     result = directory.search(Query(near="Tampa, FL", services=("detox",)))
-    deck = mapview.build_deck(directory, result)
+    view = mapview.build_map(directory, result).view
     frame = result.frame.reset_index(drop=True)
     page = new_page(browser, server, viewport={"width": 1400, "height": 1900})
     page.goto(server + "/?near=Tampa%2C+FL&service=detox")
     idle(page, "Showing results near Tampa, FL")
     grid = page.locator('[data-testid="stDataFrame"]').first
-    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    page.wait_for_timeout(1000)
-    spots = map_pixels(deck, frame, canvas.bounding_box())
+    canvas = map_canvas(page)
+    spots = map_pixels(view, frame, canvas.bounding_box())
     alone = lone_points(spots)
     assert len(alone) >= 2
 
@@ -215,6 +215,7 @@ def test_list_map_list_selections(browser, server):
         assert page.locator("h3").filter(has_text=facility["name"]).count() == 1
         assert url_params(page)["facility"] == [facility["facility_id"]]
         assert selected_rows() == [i]
+        assert canvas.get_attribute("data-selected") == str(i)  # the map marks it too, whichever was clicked
         assert not [a for a in alerts(page) if "error" in a.lower()], alerts(page)
 
     def row(i: int) -> None:
@@ -225,7 +226,7 @@ def test_list_map_list_selections(browser, server):
 
     def point(i: int) -> None:
         canvas.scroll_into_view_if_needed()
-        page.mouse.click(*map_pixels(deck, frame, canvas.bounding_box())[i])
+        page.mouse.click(*map_pixels(view, frame, canvas.bounding_box())[i])
         opened(i)
 
     row(0)

@@ -170,27 +170,27 @@ def test_map_points_carry_only_what_the_map_needs(directory):
         first = next((i for i, t in enumerate(mapview.TYPES[:-1]) if TAXONOMY.group(t.group).codes & codes),
                      len(mapview.TYPES) - 1)
         assert kind == first
-    spec = json.loads(mapview.build_deck(directory, result).to_json())
-    data_keys = {k for layer in spec["layers"] if layer["id"].startswith("facilities-") for row in layer["data"]
-                 for k in row}
-    assert data_keys == {"n", "c", "p"}
-    shown = sum(len(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("facilities-"))
-    assert shown == result.total
-    # every point's index in its layer finds its facility again
-    ids = mapview.layer_ids(points)
+    data = mapview.build_map(directory, result, points=points)
+    sent = data.payload()
+    assert set(sent["points"]) == {"x", "y", "t", "n", "c"} and sent["clusters"] is None
+    assert all(len(column) == result.total for column in sent["points"].values())
+    # every point's index finds its facility again
     by_id = result.frame.set_index("facility_id")
-    for layer in spec["layers"]:
-        if layer["id"].startswith("facilities-"):
-            for i, row in enumerate(layer["data"]):
-                assert by_id.loc[ids[layer["id"]][i], "name"] == row["n"]
-    assert spec["mapStyle"] == mapview.BLANK_STYLE_URL
-    assert {"radius", "searched"} <= {layer["id"] for layer in spec["layers"]}
-    assert "states" not in {layer["id"] for layer in spec["layers"]}  # the outlines are in the base style
+    for i, name in enumerate(sent["points"]["n"]):
+        assert by_id.loc[mapview.selected_id(i, data), "name"] == name
+    assert sent["outlines"] == mapview.OUTLINES_URL and sent["tiles"] is None
+    assert sent["circle"] is not None and sent["place"]["n"] == result.center.label
+    assert len(json.dumps(sent, separators=(",", ":")).encode()) == data.payload_bytes()
+    # the selection is the only thing that differs between two payloads of one search
+    chosen = result.frame["facility_id"].iloc[3]
+    assert data.payload(chosen)["selected"] == 3 and sent["selected"] == -1
+    assert {k for k in sent if sent[k] != data.payload(chosen)[k]} == {"selected"}
+    assert data.payload("no-such-id")["selected"] == -1
 
 
 def test_the_drawn_circle_is_the_search_circle(directory):
-    """The map draws the search circle as a ScatterplotLayer circle in metres at its centre's Mercator
-    scale: centred on the searched place, with the query's radius, and within 0.5 % of the geodesic
+    """The map draws the search circle as a circle in metres at its centre's Mercator scale (map.js
+    divides by metres per pixel at the centre's latitude): centred on the searched place, with the query's radius, and within 0.5 % of the geodesic
     search circle (result.area) at 25 miles and 1.5 % at 100, north, south, east and west."""
     import math
 
@@ -199,12 +199,9 @@ def test_the_drawn_circle_is_the_search_circle(directory):
 
     for radius, tolerance in ((25, 0.005), (100, 0.015)):
         result = directory.search(Query(near="Bend, OR", radius_miles=radius))
-        spec = json.loads(mapview.build_deck(directory, result).to_json())
-        (layer,) = [layer for layer in spec["layers"] if layer["id"] == "radius"]
-        assert layer["@@type"] == "ScatterplotLayer"
-        (circle,) = layer["data"]
+        circle = mapview.build_map(directory, result).circle
         lat0, lon0 = result.center.latitude, result.center.longitude
-        assert circle["p"] == [round(lon0, 5), round(lat0, 5)] and circle["r"] == round(radius * 1609.344)
+        assert [circle["x"], circle["y"]] == [round(lon0, 5), round(lat0, 5)] and circle["r"] == round(radius * 1609.344)
         drawn = circle["r"] / (6_378_137 * math.cos(math.radians(lat0)))  # in radians of Mercator
         minx, miny, maxx, maxy = result.area.bounds
         for true in (merc_y(maxy) - merc_y(lat0), merc_y(lat0) - merc_y(miny),
@@ -212,33 +209,41 @@ def test_the_drawn_circle_is_the_search_circle(directory):
             assert abs(drawn - true) / true < tolerance
 
 
-def test_the_served_base_style_holds_the_state_outlines():
-    """static/blank-style.json is what mapview.blank_style() makes (regenerate it with blank_style_json)."""
+def test_the_served_outlines_are_the_state_outlines():
+    """static/state-outlines.json, which the map fetches, is what mapview.outlines_json() makes
+    (regenerate it with that function)."""
     from .conftest import REPO
 
-    assert (REPO / "static" / "blank-style.json").read_text(encoding="utf-8") == mapview.blank_style_json()
-    style = mapview.blank_style()
-    assert {layer["id"] for layer in style["layers"]} == {"background", "land", "borders"}
-    assert len(style["sources"]["states"]["data"]["features"]) >= 51
+    assert (REPO / "static" / "state-outlines.json").read_text(encoding="utf-8") == mapview.outlines_json()
+    assert mapview.OUTLINES_URL == "/app/static/state-outlines.json"
 
 
 def test_a_national_map_shows_areas_not_22000_points(directory):
     result = directory.search(Query())
     points = mapview.map_points(directory, result.frame, result.coordinates())
-    spec = json.loads(mapview.build_deck(directory, result, points=points).to_json())
-    assert [layer["id"] for layer in spec["layers"]] == ["clusters"]
-    clusters = spec["layers"][0]["data"]
-    assert sum(int(c["n"].split()[0].replace(",", "")) for c in clusters) == result.total
-    assert len(json.dumps(spec)) < 400_000 and mapview.map_note(points)
+    data = mapview.build_map(directory, result, points=points)
+    assert data.points is None and data.ids == ()
+    assert sum(int(n.split()[0].replace(",", "")) for n in data.clusters["n"]) == result.total
+    assert data.payload_bytes() < 400_000 and mapview.map_note(points)
+    assert mapview.selected_id(0, data) is None and data.payload(result.ids[0])["selected"] == -1
     small = directory.search(Query(near="Tampa, FL"))
     assert not mapview.map_note(mapview.map_points(directory, small.frame))
 
 
-def test_map_style_setting(monkeypatch):
+def test_map_tiles_setting(monkeypatch, directory):
+    from directory.errors import DirectoryError
+
     monkeypatch.setenv(mapview.TILES_ENV, "carto")
-    assert mapview.map_style().startswith("https://")
+    assert mapview.map_tiles() == {"url": mapview.CARTO_TILES, "attribution": mapview.CARTO_ATTRIBUTION}
+    assert mapview.build_map(directory, directory.search(Query(near="Tampa, FL"))).tiles["url"].startswith("https://")
+    monkeypatch.setenv(mapview.TILES_ENV, "https://tiles.example.org/{z}/{x}/{y}.png")
+    assert mapview.map_tiles()["attribution"] == "Map tiles: tiles.example.org"
+    for bad in ("https://example.org/style.json", "javascript:alert(1)//{z}/{x}/{y}", "tiles/{z}/{x}/{y}.png"):
+        monkeypatch.setenv(mapview.TILES_ENV, bad)
+        with pytest.raises(DirectoryError, match=mapview.TILES_ENV):
+            mapview.map_tiles()
     monkeypatch.delenv(mapview.TILES_ENV)
-    assert mapview.map_style() == mapview.BLANK_STYLE_URL
+    assert mapview.map_tiles() is None
 
 
 def test_state_outlines_cover_every_state():
@@ -267,13 +272,12 @@ def test_fit_view_contains_every_point(points):
         assert abs(x - cx) <= 450 + 1e-6 and abs(y - cy) <= 260 + 1e-6
 
 
-def test_selected_id_reads_a_selection():
-    ids = {"facilities-mat": ["fa", "fb", "fc", "fabc"]}
-    state = {"selection": {"indices": {"facilities-mat": [3]}, "objects": {"facilities-mat": [{"n": "x"}]}}}
-    assert mapview.selected_id(state, ids) == "fabc"
-    assert mapview.selected_id({"selection": {"indices": {}, "objects": {}}}, ids) is None
-    assert mapview.selected_id({"selection": {"indices": {"searched": [0]}}}, ids) is None
-    assert mapview.selected_id({"selection": {"indices": {"facilities-mat": [9]}}}, ids) is None
+def test_selected_id_reads_a_click(directory):
+    result = directory.search(Query(near="Tampa, FL"))
+    data = mapview.build_map(directory, result)
+    assert mapview.selected_id(len(result.ids) - 1, data) == result.ids[-1]
+    for wrong in (len(result.ids), -1, None, True, "0", 1.5, {"i": 0}):
+        assert mapview.selected_id(wrong, data) is None
 
 
 # -- printable list -----------------------------------------------------------------------------

@@ -82,10 +82,7 @@ def md_link(text: object, url: str | None) -> str:
 def page_css() -> str:
     """The page's own style: captions darkened to meet WCAG AA contrast (Streamlit's faded grey,
     #828180 at opacity 0.6 on white, is 3.9:1; this is 7:1), warnings' text darkened from Streamlit's
-    #956b0f on #fffae5 (4.57:1, a hair above AA's 4.5) to 9:1, and the map's (:func:`~directory.mapview.logo_css`)."""
-    from ..mapview import logo_css
-
+    #956b0f on #fffae5 (4.57:1, a hair above AA's 4.5) to 9:1."""
     return ('<style>[data-testid="stCaptionContainer"] { color: #555555 !important; opacity: 1 !important; } '
-            '[data-testid="stAlertContentWarning"] { color: #5c4108 !important; } '
-            f"{logo_css()}</style>")
+            '[data-testid="stAlertContentWarning"] { color: #5c4108 !important; }</style>')
 
