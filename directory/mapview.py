@@ -30,6 +30,7 @@ from .geo import METRES_PER_MILE
 from .search import SearchResult
 from .store import Store
 from .view.results import groups_of
+from .view.text import plain
 
 #: Served by Streamlit static serving from ``static/`` next to ``app.py`` (the browser caches it).
 OUTLINES_URL = "/app/static/state-outlines.json"
@@ -135,7 +136,7 @@ def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.n
         points = (pd.to_numeric(frame["latitude"]).to_numpy(dtype=float),
                   pd.to_numeric(frame["longitude"]).to_numpy(dtype=float))
     lon, lat = np.round(points[1], COORD_DECIMALS), np.round(points[0], COORD_DECIMALS)
-    places = [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
+    places = [plain(f"{c}, {s}") for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
     if 0 < len(frame) <= MAP_POINTS_LIMIT:  # above it the map draws areas, whose tooltips say how many
         # Sites at one spot (a hospital campus, one building) draw as one dot: the tooltip says how many.
         _, where, counts = np.unique(np.stack([lat, lon], axis=1), axis=0, return_inverse=True, return_counts=True)
@@ -143,7 +144,7 @@ def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.n
         places = [p if k == 1 else f"{p} · {k} facilities at this spot (see the list)" for p, k in zip(places, shared)]
     return pd.DataFrame({
         "id": np.array(frame["facility_id"].tolist(), dtype=object),
-        "n": np.array(frame["name"].tolist(), dtype=object),
+        "n": np.array([plain(n) for n in frame["name"].tolist()], dtype=object),
         "c": np.array(places, dtype=object),
         "lon": lon,
         "lat": lat,
@@ -331,7 +332,7 @@ def build_map(store: Store, result: SearchResult, *, points: pd.DataFrame | None
                   "r": round(result.query.radius_miles * METRES_PER_MILE)}
     place = None
     if center is not None:
-        place = {"x": round(center.longitude, 5), "y": round(center.latitude, 5), "n": center.label,
+        place = {"x": round(center.longitude, 5), "y": round(center.latitude, 5), "n": plain(center.label),
                  "c": "the place you searched"}
     clusters = dots = None
     if len(points) > MAP_POINTS_LIMIT:

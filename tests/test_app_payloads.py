@@ -95,3 +95,35 @@ def test_facility_text_stays_text_in_the_detail_list_and_print(browser, server, 
     assert page.get_by_text("[Call 555-0100](https://evil.example/call) name", exact=False).count() >= 1
     shot(page, "payload-detail")
     page.context.close()
+
+
+def test_facility_text_stays_text_in_the_map_tooltips(browser, server, hostile):
+    """The map's tooltips set the name and place as text: a pointer over a point shows the payload
+    literally (less any bidi override), and the tooltip holds no element."""
+    from directory import Directory, Query, mapview, view as text_view
+
+    from .browser import lone_points, map_canvas, map_pixels
+
+    directory = Directory.load(hostile[0])
+    result = directory.search(Query(near="Tampa, FL"))
+    view = mapview.build_map(directory, result).view
+    page = new_page(browser, server)
+    page.goto(f"{server}/?near=Tampa%2C+FL")
+    idle(page, "Showing results near Tampa, FL")
+    canvas = map_canvas(page)
+    canvas.scroll_into_view_if_needed()
+    spots = map_pixels(view, result.frame, canvas.bounding_box())
+    tip = page.locator('[data-testid="stBidiComponentIsolated"] .tip')
+    lone = lone_points(spots)
+    assert len(lone) >= 3
+    for i in lone[:5]:
+        page.mouse.move(*spots[i])
+        tip.wait_for(state="visible")
+        row = result.frame.iloc[i]
+        assert tip.inner_text().splitlines()[0] == text_view.plain(row["name"])
+        assert "\u202e" not in tip.inner_text()
+        assert tip.evaluate("e => e.childElementCount") == 0
+        page.mouse.move(5, 5)
+        tip.wait_for(state="hidden")
+    assert_inert(page, server)
+    page.context.close()

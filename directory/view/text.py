@@ -55,6 +55,16 @@ _JOINER = "\u2060"
 _BIDI = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
+def plain(text: object) -> str:
+    r"""Facility text for a text-only place (the map's tooltips): bidi overrides and invisible
+    formatting characters dropped, whitespace runs made one space.
+
+    >>> plain("\u202eevil\u202c  text\n")
+    'evil text'
+    """
+    return "" if text is None else re.sub(r"\s+", " ", _BIDI.sub("", str(text))).strip()
+
+
 def md_escape(text: object) -> str:
     """Facility text made inert for Markdown renderers (Streamlit's included): every ASCII
     punctuation character that Markdown, HTML, LaTeX (``$``) or colour directives (``:blue[``)
@@ -66,8 +76,7 @@ def md_escape(text: object) -> str:
     >>> md_escape("https://x.org www.x.org a@x.org").count("\u2060")
     3
     """
-    value = "" if text is None else re.sub(r"\s+", " ", _BIDI.sub("", str(text))).strip()
-    value = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + _JOINER, value)
+    value = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + _JOINER, plain(text))
     return _MD_SPECIAL.sub(r"\\\1", value)
 
 
