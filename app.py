@@ -9,6 +9,8 @@ text-only element) before Streamlit renders it. Run with ``make run`` (binds 127
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from directory import Store, mapview, open_store, paths, view
@@ -128,8 +130,33 @@ def clear_filters() -> None:
 
 # -- search (before the filters, so every filter can show its counts) -------------------------------
 
+class Searched:
+    """One search of one directory file, kept for every session: its outcome, and its map once drawn
+    (the whole directory's search takes 90 ms and its map 70). Both expire together, after
+    ``SEARCH_TTL`` seconds, so a database store's changes show within that time."""
+
+    def __init__(self, outcome: view.Outcome) -> None:
+        self.outcome = outcome
+
+    @functools.cached_property
+    def map(self) -> tuple:
+        result = self.outcome.result
+        points = mapview.map_points(store, result.frame, result.coordinates(), result.query.services)
+        return points, mapview.build_map(store, result, points=points)
+
+
+SEARCH_TTL = 600
+
+
+@st.cache_resource(max_entries=64, ttl=SEARCH_TTL, show_spinner=False)
+def searched(data: str, search: str, _form: view.SearchForm) -> Searched:
+    """The search ``_form`` (whose signature is ``search``) of the directory file ``data``."""
+    return Searched(view.run(store, _form))
+
+
 form = current_form()
-outcome = view.run(store, form)
+search = searched(DATA, form.signature(), form)
+outcome = search.outcome
 result = outcome.result
 facets = result.facets if result is not None else {}
 
@@ -215,16 +242,8 @@ first = result.query.services
 mobile = view.is_phone(st.context.headers.get("User-Agent"))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def search_map(data: str, search: str, _result) -> tuple:
-    """The map of one search of one directory file (``search`` is the search's signature), built once:
-    the same whatever is selected, for every session (the home page's national map takes 70 ms)."""
-    points = mapview.map_points(store, _result.frame, _result.coordinates(), _result.query.services)
-    return points, mapview.build_map(store, _result, points=points)
-
-
 def show_map() -> None:
-    points, ss.map_data = search_map(DATA, form.signature(), result)
+    points, ss.map_data = search.map
     facility_map(key="map", data=ss.map_data.payload(
         selected, label="Map of the facilities found; the same facilities are in the list"), on_pick_change=on_map_pick)
     note = mapview.map_note(points)

@@ -25,6 +25,7 @@ software renderer, the two servers and Playwright share the cores): use 7 or mor
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -129,7 +130,9 @@ def one_try(browser, url: str, facility: str, on_map: tuple[str, float, float], 
     canvas = page.locator(f'[data-testid="stDeckGlJsonChart"] canvas, {MAP_CANVAS}').first
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    x, y = map_pixel(view, lat, lon, canvas.bounding_box())
+    # The map component writes the view it drew; deck.gl (earlier revisions) drew ``view`` as given.
+    drawn = canvas.get_attribute("data-view")
+    x, y = map_pixel(json.loads(drawn) if drawn else view, lat, lon, canvas.bounding_box())
     # Settled when the link to this search (on the page as text) names the facility clicked.
     out["detail from map"] = act(page, lambda: page.mouse.click(x, y), f"facility={target}")
     context.close()
@@ -151,7 +154,7 @@ def main() -> None:
     facility = result.ids[0]
     last = result.frame.iloc[-1]
     on_map = (last["facility_id"], float(last["latitude"]), float(last["longitude"]))
-    view = mapview.build_map(directory, result).view  # the same fit as deck.gl's first view before it
+    view = mapview.build_map(directory, result).view  # deck.gl's first view (earlier revisions)
     with tempfile.TemporaryDirectory() as tmp:
         old_tree = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old_tree), args.rev],

@@ -247,7 +247,9 @@ def _rounded(value, decimals: int):
 
 def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 560, height: int = 520,
              padding: int = 40, max_zoom: float = 13.0) -> dict[str, float]:
-    """Centre and zoom (Web Mercator) that fit the points; many points fit their 1st–99th percentiles.
+    """Centre and zoom (Web Mercator) that fit the points in ``width`` × ``height`` pixels; many points fit
+    their 1st–99th percentiles. ``bounds`` (south, north, west, east) are what was fitted: the map fits
+    them again to its real size (map.js, ``fit``), with the same padding and maximum zoom.
 
     >>> v = fit_view(np.array([27.9, 28.1]), np.array([-82.6, -82.4]))
     >>> round(v["latitude"], 2), round(v["longitude"], 2), 9 < v["zoom"] < 12
@@ -258,7 +260,7 @@ def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 560, height: in
     ok = np.isfinite(lats) & np.isfinite(lons)
     lats, lons = lats[ok], lons[ok]
     if not len(lats):
-        return {"latitude": 39.5, "longitude": -98.35, "zoom": 3.0}
+        return {"latitude": 39.5, "longitude": -98.35, "zoom": 3.0, "bounds": None}
     if len(lats) > 200:
         lo_lat, hi_lat = np.percentile(lats, [1, 99])
         lo_lon, hi_lon = np.percentile(lons, [1, 99])
@@ -276,7 +278,8 @@ def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 560, height: in
                math.log2((height - 2 * padding) / (512 * span_y)), max_zoom)
     mid_y = (y0 + y1) / 2
     return {"latitude": float(math.degrees(2 * math.atan(math.exp(mid_y)) - math.pi / 2)),
-            "longitude": float(lo_lon + hi_lon) / 2, "zoom": round(max(zoom, 1.0), 2)}
+            "longitude": float(lo_lon + hi_lon) / 2, "zoom": round(max(zoom, 1.0), 2),
+            "bounds": [round(float(v), 5) for v in (lo_lat, hi_lat, lo_lon, hi_lon)]}
 
 
 def map_tiles() -> dict[str, str] | None:

@@ -4,6 +4,7 @@ Chromium through Playwright, waiting for reruns, screenshots. Not a test module.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import re
@@ -119,9 +120,15 @@ def map_canvas(page):
     return canvas
 
 
+def map_view(canvas) -> dict:
+    """The view the map is drawn at (its centre's ``latitude`` and ``longitude``, and ``zoom``), as the map
+    writes it on its canvas after each drawing."""
+    return json.loads(canvas.get_attribute("data-view"))
+
+
 def map_pixel(view: dict, lat: float, lon: float, canvas_box: dict) -> tuple[float, float]:
-    """Where on the page the map's canvas (``canvas_box``, Playwright's bounding box) draws ``lat, lon``,
-    for the map's first view (``MapData.view``: Web Mercator, 512-pixel tiles)."""
+    """Where on the page the map's canvas (``canvas_box``, Playwright's bounding box) draws ``lat, lon``
+    at ``view`` (:func:`map_view`; Web Mercator, 512-pixel tiles)."""
     scale = 512 * 2 ** view["zoom"]
 
     def project(la: float, lo: float) -> tuple[float, float]:

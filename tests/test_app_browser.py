@@ -19,7 +19,7 @@ import pytest
 from directory import view
 from directory.search import Directory, Query
 
-from .browser import idle, lone_points, map_canvas, map_pixel, map_pixels, needs_chromium, new_page, serve_app, shot
+from .browser import idle, lone_points, map_canvas, map_pixel, map_pixels, map_view, needs_chromium, new_page, serve_app, shot
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -94,16 +94,17 @@ def test_search_filter_download_select(page, server, directory):
 
 
 def test_map_click_selects_and_url_restores(page, server, directory):
-    from directory import mapview
-
     query = "near=Washington%2C+IN&radius=50&service=mat"
     page.goto(f"{server['url']}/?{query}")
     idle(page, "Showing results near Washington, IN")
     result = directory.search(Query(near="Washington, IN", radius_miles=50, services=("mat",)))
-    view = mapview.build_map(directory, result).view
     canvas = map_canvas(page)
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
+    view = map_view(canvas)
+    # The first view fits the results to the canvas: every point is on it, clear of its edges.
+    for x, y in map_pixels(view, result.frame, box):
+        assert box["x"] + 30 < x < box["x"] + box["width"] - 30 and box["y"] + 30 < y < box["y"] + box["height"] - 30
     target = result.frame.iloc[-1]
     page.mouse.click(*map_pixel(view, float(target["latitude"]), float(target["longitude"]), box))
     idle(page, "Report a problem with this listing")

@@ -100,19 +100,18 @@ def test_facility_text_stays_text_in_the_detail_list_and_print(browser, server, 
 def test_facility_text_stays_text_in_the_map_tooltips(browser, server, hostile):
     """The map's tooltips set the name and place as text: a pointer over a point shows the payload
     literally (less any bidi override), and the tooltip holds no element."""
-    from directory import Directory, Query, mapview, view as text_view
+    from directory import Directory, Query, view as text_view
 
-    from .browser import lone_points, map_canvas, map_pixels
+    from .browser import lone_points, map_canvas, map_pixels, map_view
 
     directory = Directory.load(hostile[0])
     result = directory.search(Query(near="Tampa, FL"))
-    view = mapview.build_map(directory, result).view
     page = new_page(browser, server)
     page.goto(f"{server}/?near=Tampa%2C+FL")
     idle(page, "Showing results near Tampa, FL")
     canvas = map_canvas(page)
     canvas.scroll_into_view_if_needed()
-    spots = map_pixels(view, result.frame, canvas.bounding_box())
+    spots = map_pixels(map_view(canvas), result.frame, canvas.bounding_box())
     tip = page.locator('[data-testid="stBidiComponentIsolated"] .tip')
     lone = lone_points(spots)
     assert len(lone) >= 3

@@ -16,7 +16,7 @@ import pytest
 
 from directory import Query, view
 
-from .browser import (alerts, idle, lone_points, map_canvas, map_pixels, needs_chromium, new_page, open_more_filters, pick,
+from .browser import (alerts, idle, lone_points, map_canvas, map_pixels, map_view, needs_chromium, new_page, open_more_filters, pick,
                       sentence_total, serve_app, shot, url_params)
 from .conftest import REPO, national_directory
 
@@ -160,6 +160,18 @@ def test_phone_sized_window(browser, server):
     idle(page, "Report a problem with this listing")
     assert f"facility={first.facility_id}" in page.url
     shot(page, "phone-detail", full_page=False)
+    # The map, one tap away, fits every result into the phone's width; a tap on a point opens its detail.
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Map").click()
+    canvas = map_canvas(page)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box["width"] < 390
+    spots = map_pixels(map_view(canvas), expected.frame, box)
+    assert all(box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"] for x, y in spots)
+    other = next(i for i in lone_points(spots) if expected.ids[i] != first.facility_id)
+    page.touchscreen.tap(*spots[other])
+    idle(page, f"facility={expected.ids[other]}")
+    assert page.locator("h3").filter(has_text=expected.frame.iloc[other]["name"]).count() == 1
     assert page.outside_requests == []
     page.context.close()
 
@@ -190,17 +202,15 @@ def test_list_map_list_selections(browser, server):
     """A row, then a point on the map, then another row, then the map's first point again: each opens
     its facility, the URL names it, and the list and the map mark it (a map click selects its row, a
     row click marks its point)."""
-    from directory import mapview
-
     directory = national_directory()
     result = directory.search(Query(near="Tampa, FL", services=("detox",)))
-    view = mapview.build_map(directory, result).view
     frame = result.frame.reset_index(drop=True)
     page = new_page(browser, server, viewport={"width": 1400, "height": 1900})
     page.goto(server + "/?near=Tampa%2C+FL&service=detox")
     idle(page, "Showing results near Tampa, FL")
     grid = page.locator('[data-testid="stDataFrame"]').first
     canvas = map_canvas(page)
+    view = map_view(canvas)
     spots = map_pixels(view, frame, canvas.bounding_box())
     alone = lone_points(spots)
     assert len(alone) >= 2

@@ -26,6 +26,8 @@ function mercY(lat) {
 // World pixels (at zoom 0, 512-pixel tiles) of a longitude and latitude.
 function worldX(lon) { return (lon + 180) / 360 * TILE; }
 function worldY(lat) { return (1 - mercY(lat) / Math.PI) / 2 * TILE; }
+function lonOf(wx) { return wx / TILE * 360 - 180; }
+function latOf(wy) { return Math.atan(Math.sinh(Math.PI * (1 - 2 * wy / TILE))) * 180 / Math.PI; }
 
 function loadOutlines(url) {
   if (!url) return Promise.resolve(null);
@@ -65,7 +67,7 @@ class FacilityMap {
     this.width = 0;
     root.querySelector(".zoom-in").addEventListener("click", () => this.zoomAt(1, this.width / 2, this.height / 2));
     root.querySelector(".zoom-out").addEventListener("click", () => this.zoomAt(-1, this.width / 2, this.height / 2));
-    root.querySelector(".fit").addEventListener("click", () => { this.fit(); this.draw(); });
+    root.querySelector(".fit").addEventListener("click", () => { this.moved_by_hand = false; this.fit(); this.draw(); });
     const c = this.canvas;
     c.addEventListener("pointerdown", e => this.down(e));
     c.addEventListener("pointermove", e => this.move(e));
@@ -87,12 +89,12 @@ class FacilityMap {
     this.wrap.style.height = data.height + "px";
     this.canvas.setAttribute("aria-label", data.label || "Map");
     // A new search (another view) fits its results; a new selection keeps where the person panned to.
-    if (!old || JSON.stringify(old.view) !== JSON.stringify(data.view)) this.fit();
+    if (!old || JSON.stringify(old.view) !== JSON.stringify(data.view)) this.moved_by_hand = false;
     this.credit.textContent = data.tiles ? data.tiles.attribution : "";
     this.credit.hidden = !data.tiles;
     this.prepare();
     loadOutlines(data.outlines).then(rings => { this.rings = rings; this.draw(); });
-    this.resize();
+    this.resize(true);  // drawn now, not at the next frame: the first view of a page is not kept waiting
   }
 
   // Points in world pixels, and the radius each is drawn at.
@@ -108,14 +110,26 @@ class FacilityMap {
     if (!d.clusters) this.order.sort((a, b) => (d.points.t[b] - d.points.t[a]) || (a - b));
   }
 
+  // The results' bounds fitted to this canvas (as mapview.fit_view does for a given size: 40 pixels of
+  // padding, zoom 1 to 13), so a phone's narrow map shows them all too.
   fit() {
     const v = this.data.view;
     this.zoom = v.zoom;
     this.cx = worldX(v.longitude);
     this.cy = worldY(v.latitude);
+    if (v.bounds && this.width) {
+      const [south, north, west, east] = v.bounds, pad = 40;
+      const spanX = Math.max((east - west) / 360, 1e-9);
+      const spanY = Math.max((mercY(north) - mercY(south)) / (2 * Math.PI), 1e-9);
+      const zoom = Math.min(Math.log2((this.width - 2 * pad) / (TILE * spanX)),
+                            Math.log2((this.height - 2 * pad) / (TILE * spanY)), 13);
+      this.zoom = Math.max(zoom, 1);
+      this.cx = worldX((west + east) / 2);
+      this.cy = (worldY(south) + worldY(north)) / 2;
+    }
   }
 
-  resize() {
+  resize(now = false) {
     const w = Math.round(this.wrap.clientWidth);
     if (!w) return;
     const ratio = window.devicePixelRatio || 1;
@@ -125,7 +139,11 @@ class FacilityMap {
     this.canvas.style.width = w + "px";
     this.canvas.style.height = this.height + "px";
     this.ratio = ratio;
-    this.draw();
+    if (!this.moved_by_hand) this.fit();  // a new search, or a new size the person has not panned in
+    if (!now) return this.draw();
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.paint();
   }
 
   scale() { return Math.pow(2, this.zoom); }
@@ -211,6 +229,7 @@ class FacilityMap {
     }
     // For tests and the benchmark: what has been drawn ("points", then "all" with the land or tiles).
     this.canvas.dataset.drawn = d.tiles || this.rings ? "all" : "points";
+    this.canvas.dataset.view = JSON.stringify({latitude: latOf(this.cy), longitude: lonOf(this.cx), zoom: this.zoom});
     this.canvas.dataset.selected = String(selected);
   }
 
@@ -289,6 +308,7 @@ class FacilityMap {
     }
     if (Math.hypot(x - p.x0, y - p.y0) > 4) this.moved = true;
     if (this.moved) {
+      this.moved_by_hand = true;
       this.cx -= (x - p.x) / this.scale();
       this.cy -= (y - p.y) / this.scale();
       this.canvas.style.cursor = "grabbing";
@@ -316,6 +336,7 @@ class FacilityMap {
 
   zoomAt(delta, x, y) {
     const zoom = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, this.zoom + delta));
+    this.moved_by_hand = true;
     // Keep the world point under (x, y) where it is.
     const wx = this.cx + (x - this.width / 2) / this.scale(), wy = this.cy + (y - this.height / 2) / this.scale();
     this.zoom = zoom;
