@@ -148,14 +148,28 @@ class Searched:
 SEARCH_TTL = 600
 
 
+class NotKept(Exception):
+    """A search that found no place or failed (a geocoding service down): not kept, so the next try
+    searches again. (An exception is how a cached function keeps nothing.)"""
+
+    def __init__(self, search: Searched) -> None:
+        self.search = search
+
+
 @st.cache_resource(max_entries=64, ttl=SEARCH_TTL, show_spinner=False)
 def searched(data: str, search: str, _form: view.SearchForm) -> Searched:
     """The search ``_form`` (whose signature is ``search``) of the directory file ``data``."""
-    return Searched(view.run(store, _form))
+    found = Searched(view.run(store, _form))
+    if found.outcome.result is None:
+        raise NotKept(found)
+    return found
 
 
 form = current_form()
-search = searched(DATA, form.signature(), form)
+try:
+    search = searched(DATA, form.signature(), form)
+except NotKept as not_kept:
+    search = not_kept.search
 outcome = search.outcome
 result = outcome.result
 facets = result.facets if result is not None else {}
