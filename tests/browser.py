@@ -41,8 +41,8 @@ def serve_app(env: dict[str, str] | None = None, *, app: Path | None = None, cwd
     """``streamlit run app.py`` on a free port of 127.0.0.1; yields its URL. ``app``/``cwd`` run another
     checkout (the benchmarks compare revisions); its own ``directory`` package is imported first."""
     port = free_port()
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("DIRECTORY_MAP_TILES", None)
+    full_env = {k: v for k, v in os.environ.items() if k != "DIRECTORY_MAP_TILES"}  # only a test's own
+    full_env.update(env or {})
     if cwd is not None:
         full_env["PYTHONPATH"] = str(cwd)
     proc = subprocess.Popen(

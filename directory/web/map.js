@@ -245,8 +245,9 @@ class FacilityMap {
   }
 
   paintTiles() {
-    const g = this.ctx, z = Math.max(0, Math.min(MAX_ZOOM, Math.round(this.zoom)));
-    const size = TILE * this.scale() / Math.pow(2, z);  // a tile of zoom z on screen
+    // Web tiles are 256 pixels: one zoom level more than this map's 512-pixel zoom.
+    const g = this.ctx, z = Math.max(0, Math.min(MAX_ZOOM + 1, Math.round(this.zoom + 1)));
+    const size = TILE * this.scale() / Math.pow(2, z);  // a tile of zoom z on screen (about 256 pixels)
     const n = Math.pow(2, z);
     const left = this.cx * this.scale() - this.width / 2, top = this.cy * this.scale() - this.height / 2;
     for (let ty = Math.floor(top / size); ty * size < top + this.height; ty++) {
@@ -255,8 +256,7 @@ class FacilityMap {
         const url = this.data.tiles.url.replace("{z}", z).replace("{x}", ((tx % n) + n) % n).replace("{y}", ty);
         let img = this.tiles.get(url);
         if (!img) {
-          img = new Image();
-          img.crossOrigin = "anonymous";
+          img = new Image();  // no CORS asked: the canvas is never read back, so any tile server will do
           img.onload = () => this.draw();
           img.src = url;
           this.tiles.set(url, img);
