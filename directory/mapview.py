@@ -341,7 +341,7 @@ def build_map(store: Store, result: SearchResult, *, points: pd.DataFrame | None
     if len(points) > MAP_POINTS_LIMIT:
         cells = cluster_records(points)
         clusters = {"x": [c["p"][0] for c in cells], "y": [c["p"][1] for c in cells], "r": [c["r"] for c in cells],
-                    "n": [c["n"] for c in cells], "c": [c["c"] for c in cells]}
+                    "n": [c["n"] for c in cells], "c": cells[0]["c"] if cells else ""}  # one line for all
     else:
         dots = {"x": points["lon"].tolist(), "y": points["lat"].tolist(),
                 "t": points["t"].astype(int).tolist(), "n": points["n"].tolist(), "c": points["c"].tolist()}

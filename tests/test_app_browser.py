@@ -152,6 +152,29 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     assert page.locator("h3").filter(has_text=result.frame.iloc[zoomed]["name"]).count() == 1
 
 
+def test_the_whole_directory_map_shows_areas_and_a_click_zooms_in(page, server, directory):
+    """The home page's map draws areas with counts (22,000 points would be a blot): a pointer over the
+    largest says how many facilities it holds and what to do to see each; a click zooms in on it."""
+    from directory import mapview
+
+    page.goto(server["url"])
+    idle(page, "All facilities")
+    clusters = mapview.build_map(directory, directory.search(Query())).clusters
+    canvas = map_canvas(page)
+    canvas.scroll_into_view_if_needed()
+    view, box = map_view(canvas), canvas.bounding_box()
+    spot = map_pixel(view, clusters["y"][0], clusters["x"][0], box)  # the largest area comes first
+    page.mouse.move(*spot)
+    tip = page.locator('[data-testid="stBidiComponentIsolated"] .tip')
+    tip.wait_for(state="visible")
+    assert tip.inner_text().splitlines() == [clusters["n"][0], "type a place or add a filter to see each one"]
+    page.mouse.click(*spot)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+        .some(h => h.shadowRoot && JSON.parse(h.shadowRoot.querySelector('canvas').dataset.view).zoom > %f)"""
+                           % (view["zoom"] + 1.5))
+    assert "facility=" not in page.url  # an area is not a facility
+
+
 def test_report_a_problem_opens_a_form_and_is_saved(page, server, directory):
     """The report form is drawn only when asked for (a dialog); what is sent is saved, and a long
     message is kept, trimmed with a note."""

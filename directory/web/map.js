@@ -11,7 +11,7 @@
 //
 // data: {view: {latitude, longitude, zoom}, height, label, outlines: url, tiles: {url, attribution}|null,
 //        types: [[r, g, b], ...], points: {x: [], y: [], t: [], n: [], c: []},
-//        clusters: {x: [], y: [], r: [], n: [], c: []} | null, circle: {x, y, r} | null,
+//        clusters: {x: [], y: [], r: [], n: [], c: "the same line for every area"} | null, circle: {x, y, r} | null,
 //        place: {x, y, n, c} | null, selected: index | -1, water, land, border}
 // It sends one trigger, "pick": the index of the point clicked.
 
@@ -352,7 +352,7 @@ class FacilityMap {
     const d = this.data;
     if (i >= 0) {
       const p = d.clusters || d.points;
-      lines = [p.n[i], p.c[i]];
+      lines = [p.n[i], typeof p.c === "string" ? p.c : p.c[i]];  // areas share one second line
     } else if (d.place) {
       const dx = this.sx(worldX(d.place.x)) - x, dy = this.sy(worldY(d.place.y)) - y;
       if (dx * dx + dy * dy <= 100) lines = [d.place.n, d.place.c];
