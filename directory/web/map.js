@@ -79,7 +79,9 @@ class FacilityMap {
       const r = c.getBoundingClientRect();
       this.zoomAt(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.002), e.clientX - r.left, e.clientY - r.top);
     }, {passive: false});
-    new ResizeObserver(() => this.resize()).observe(this.wrap);
+    // Stops watching once Streamlit has taken the map off the page (a search with no result).
+    const watch = new ResizeObserver(() => this.wrap.isConnected ? this.resize() : watch.disconnect());
+    watch.observe(this.wrap);
   }
 
   update(data) {
