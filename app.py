@@ -9,8 +9,6 @@ text-only element) before Streamlit renders it. Run with ``make run`` (binds 127
 
 from __future__ import annotations
 
-import functools
-
 import streamlit as st
 
 from directory import Store, mapview, open_store, paths, view
@@ -130,47 +128,33 @@ def clear_filters() -> None:
 
 # -- search (before the filters, so every filter can show its counts) -------------------------------
 
-class Searched:
-    """One search of one directory file, kept for every session: its outcome, and its map once drawn
-    (the whole directory's search takes 90 ms and its map 70). Both expire together, after
-    ``SEARCH_TTL`` seconds, so a database store's changes show within that time."""
-
-    def __init__(self, outcome: view.Outcome) -> None:
-        self.outcome = outcome
-
-    @functools.cached_property
-    def map(self) -> tuple:
-        result = self.outcome.result
-        points = mapview.map_points(store, result.frame, result.coordinates(), result.query.services)
-        return points, mapview.build_map(store, result, points=points)
-
-
+#: A kept search expires after this many seconds, so a database store's changes show within that time.
 SEARCH_TTL = 600
 
 
 class NotKept(Exception):
-    """A search that found no place or failed (a geocoding service down): not kept, so the next try
-    searches again. (An exception is how a cached function keeps nothing.)"""
+    """A search that found no place or failed (a database down): not kept, so the next try searches
+    again. (An exception is how a cached function keeps nothing.)"""
 
-    def __init__(self, search: Searched) -> None:
-        self.search = search
+    def __init__(self, outcome: view.Outcome) -> None:
+        self.outcome = outcome
 
 
 @st.cache_resource(max_entries=64, ttl=SEARCH_TTL, show_spinner=False)
-def searched(data: str, search: str, _form: view.SearchForm) -> Searched:
-    """The search ``_form`` (whose signature is ``search``) of the directory file ``data``."""
-    found = Searched(view.run(store, _form))
-    if found.outcome.result is None:
-        raise NotKept(found)
-    return found
+def searched(data: str, search: str, _form: view.SearchForm) -> tuple[view.Outcome, mapview.MapData]:
+    """The search ``_form`` (whose signature is ``search``) of the directory file ``data``, and its map,
+    kept for every session and expiring together (the whole directory's search takes 90 ms, its map 70)."""
+    outcome = view.run(store, _form)
+    if outcome.result is None:
+        raise NotKept(outcome)
+    return outcome, mapview.build_map(store, outcome.result)
 
 
 form = current_form()
 try:
-    search = searched(DATA, form.signature(), form)
+    outcome, map_data = searched(DATA, form.signature(), form)
 except NotKept as not_kept:
-    search = not_kept.search
-outcome = search.outcome
+    outcome, map_data = not_kept.outcome, None
 result = outcome.result
 facets = result.facets if result is not None else {}
 
@@ -251,20 +235,17 @@ if result.older:
     note_col.caption(esc(result.older_note()))
     button_col.button("Include older listings", on_click=include_older)
 
-first = result.query.services
 #: Phones get the detail first, then a text list (no sideways scrolling), then the map.
 mobile = view.is_phone(st.context.headers.get("User-Agent"))
 
 
 def show_map() -> None:
-    points, ss.map_data = search.map
-    facility_map(key="map", data=ss.map_data.payload(
-        selected, label="Map of the facilities found; the same facilities are in the list"), on_pick_change=on_map_pick)
-    note = mapview.map_note(points)
-    if note:
-        st.caption(esc(note))
+    ss.map_data = map_data  # what a click's index refers to
+    facility_map(key="map", data=map_data.payload(selected), on_pick_change=on_map_pick)
+    if map_data.note:
+        st.caption(esc(map_data.note))
     else:
-        st.html(mapview.legend_html(mapview.legend(points, facets.get("service", {}), first)))
+        st.html(mapview.legend_html(map_data.legend))
 
 
 @st.dialog("Report a problem with this listing")

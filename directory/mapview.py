@@ -65,8 +65,9 @@ OUTLINE_TOLERANCE_DEG = 0.02
 WATER = "#dde6ee"
 LAND = "#faf9f5"
 BORDER = "#969696"
-#: The map's height in pixels.
+#: The map's height in pixels, and what it is called for screen readers.
 MAP_HEIGHT = 460
+MAP_LABEL = "Map of the facilities found; the same facilities are in the list"
 #: Above this many results the map draws areas with counts instead of single points: 22,000 dots
 #: nationally overlap into a blot and took a software-rendered browser about 1.5 s per redraw.
 MAP_POINTS_LIMIT = 2_500
@@ -152,16 +153,22 @@ def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.n
     })
 
 
-def cluster_records(points: pd.DataFrame, degrees: float = CLUSTER_DEGREES) -> list[dict]:
-    """The points grouped into ``degrees`` cells: one record per cell at the mean point of its
-    facilities, ``n`` how many, ``r`` a radius in metres growing with the square root of the count.
+#: The second line of every area's tooltip (sent once, not once per area).
+AREA_HINT = "type a place or add a filter to see each one"
 
-    >>> pts = pd.DataFrame({"lat": [27.95, 27.96, 40.7], "lon": [-82.46, -82.45, -74.0]})
-    >>> [(c["n"], c["r"]) for c in cluster_records(pts)]
+
+def areas(points: pd.DataFrame, degrees: float = CLUSTER_DEGREES) -> dict[str, list]:
+    """The points grouped into ``degrees`` cells, the largest first, as the columns the map is sent:
+    ``x``, ``y`` the mean point of a cell's facilities, ``n`` how many, ``r`` a radius in metres growing
+    with the square root of the count, and ``c`` the one line every area's tooltip shares.
+
+    >>> a = areas(pd.DataFrame({"lat": [27.95, 27.96, 40.7], "lon": [-82.46, -82.45, -74.0]}))
+    >>> list(zip(a["n"], a["r"]))
     [('2 facilities', 3536), ('1 facility', 2500)]
     """
+    out: dict[str, list] = {"x": [], "y": [], "r": [], "n": [], "c": AREA_HINT}  # type: ignore[dict-item]
     if not len(points):
-        return []
+        return out
     lat, lon = points["lat"].to_numpy(dtype=float), points["lon"].to_numpy(dtype=float)
     cells = np.stack([np.floor(lat / degrees), np.floor(lon / degrees)], axis=1)
     _, group, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
@@ -169,10 +176,11 @@ def cluster_records(points: pd.DataFrame, degrees: float = CLUSTER_DEGREES) -> l
     mean_lat = np.bincount(group, weights=lat) / counts
     mean_lon = np.bincount(group, weights=lon) / counts
     order = np.argsort(-counts, kind="stable")
-    return [{"n": f"{int(counts[i]):,} {'facility' if counts[i] == 1 else 'facilities'}",
-             "c": "type a place or add a filter to see each one",
-             "p": [round(float(mean_lon[i]), 3), round(float(mean_lat[i]), 3)],
-             "r": int(round(2500 * float(np.sqrt(counts[i]))))} for i in order]
+    out["x"] = [round(float(v), 3) for v in mean_lon[order]]
+    out["y"] = [round(float(v), 3) for v in mean_lat[order]]
+    out["r"] = [int(round(2500 * float(np.sqrt(k)))) for k in counts[order]]
+    out["n"] = [f"{int(k):,} {'facility' if k == 1 else 'facilities'}" for k in counts[order]]
+    return out
 
 
 def map_note(points: pd.DataFrame) -> str:
@@ -309,8 +317,11 @@ class MapData:
     place: dict[str, object] | None
     tiles: dict[str, str] | None
     ids: tuple[str, ...]
+    #: Said under the map (:func:`map_note`), and its legend (:func:`legend`): not sent to the component.
+    note: str = ""
+    legend: tuple[tuple[PointType, int], ...] = ()
 
-    def payload(self, selected: str | None = None, *, label: str = "Map", height: int = MAP_HEIGHT) -> dict:
+    def payload(self, selected: str | None = None, *, label: str = MAP_LABEL, height: int = MAP_HEIGHT) -> dict:
         """The component's data: JSON-ready, with the index of the ``selected`` facility's point (or -1)."""
         index = self.ids.index(selected) if self.points is not None and selected in self.ids else -1
         return {"view": self.view, "points": self.points, "clusters": self.clusters, "circle": self.circle,
@@ -324,7 +335,9 @@ class MapData:
 
 
 def build_map(store: Store, result: SearchResult, *, points: pd.DataFrame | None = None) -> MapData:
-    """The map for a result, its view fitted to the results and the search circle."""
+    """The map for a result, its view fitted to the results and the search circle; its legend counts are
+    the result's treatment-type counts (as the filter shows them), its colours chosen by the types
+    searched first."""
     points = map_points(store, result.frame, result.coordinates(), result.query.services) if points is None else points
     area, center = result.area, result.center
     circle = None
@@ -339,9 +352,7 @@ def build_map(store: Store, result: SearchResult, *, points: pd.DataFrame | None
                  "c": "the place you searched"}
     clusters = dots = None
     if len(points) > MAP_POINTS_LIMIT:
-        cells = cluster_records(points)
-        clusters = {"x": [c["p"][0] for c in cells], "y": [c["p"][1] for c in cells], "r": [c["r"] for c in cells],
-                    "n": [c["n"] for c in cells], "c": cells[0]["c"] if cells else ""}  # one line for all
+        clusters = areas(points)
     else:
         dots = {"x": points["lon"].tolist(), "y": points["lat"].tolist(),
                 "t": points["t"].astype(int).tolist(), "n": points["n"].tolist(), "c": points["c"].tolist()}
@@ -355,7 +366,9 @@ def build_map(store: Store, result: SearchResult, *, points: pd.DataFrame | None
         lats = np.concatenate([lats, [center.latitude]])
         lons = np.concatenate([lons, [center.longitude]])
     return MapData(view=fit_view(lats, lons), points=dots, clusters=clusters, circle=circle, place=place,
-                   tiles=map_tiles(), ids=tuple(points["id"].tolist()) if dots is not None else ())
+                   tiles=map_tiles(), ids=tuple(points["id"].tolist()) if dots is not None else (),
+                   note=map_note(points),
+                   legend=tuple(legend(points, result.facets.get("service", {}), result.query.services)))
 
 
 def selected_id(index: object, data: MapData) -> str | None:

@@ -188,6 +188,21 @@ def test_map_points_carry_only_what_the_map_needs(directory):
     assert data.payload("no-such-id")["selected"] == -1
 
 
+def test_the_map_legend_counts_are_the_filter_counts(directory):
+    """The legend under the map gives each treatment type the count the filter shows for it (results
+    offering it, whatever colour they got), in colour order with the searched types first; "Other
+    services" counts the points coloured so; types with none are left out."""
+    result = directory.search(Query(near="Tampa, FL", radius_miles=50, services=("detox",)))
+    data = mapview.build_map(directory, result)
+    facets = result.facets["service"]
+    shown = {t.group: n for t, n in data.legend}
+    assert [t.group for t, _ in data.legend][0] == "detox"
+    for t in mapview.TYPES[:-1]:
+        assert shown.get(t.group, 0) == facets.get(t.group, 0)
+    assert shown.get("other", 0) == sum(1 for k in data.points["t"] if k == len(mapview.TYPES) - 1)
+    assert data.note == "" and mapview.build_map(directory, directory.search(Query())).note
+
+
 def test_the_drawn_circle_is_the_search_circle(directory):
     """The map draws the search circle as a circle in metres at its centre's Mercator scale (map.js
     divides by metres per pixel at the centre's latitude): centred on the searched place, with the query's radius, and within 0.5 % of the geodesic
@@ -223,7 +238,7 @@ def test_a_national_map_shows_areas_not_22000_points(directory):
     points = mapview.map_points(directory, result.frame, result.coordinates())
     data = mapview.build_map(directory, result, points=points)
     assert data.points is None and data.ids == ()
-    assert data.clusters["c"] == "type a place or add a filter to see each one"  # sent once, not per area
+    assert data.clusters["c"] == mapview.AREA_HINT  # sent once, not per area
     assert sum(int(n.split()[0].replace(",", "")) for n in data.clusters["n"]) == result.total
     assert data.payload_bytes() < 100_000 and mapview.map_note(points)
     assert mapview.selected_id(0, data) is None and data.payload(result.ids[0])["selected"] == -1
