@@ -109,8 +109,9 @@ def shot(page, name: str, *, full_page: bool = True) -> Path:
     return path
 
 
-#: The results map's canvas (in the map component's shadow root, which Playwright's CSS pierces).
-MAP_CANVAS = '[data-testid="stBidiComponentIsolated"] canvas'
+#: The results map, and its canvas (in the map component's shadow root, which Playwright's CSS pierces).
+MAP = '[data-testid="stBidiComponentIsolated"]'
+MAP_CANVAS = f"{MAP} canvas"
 
 
 def map_canvas(page):

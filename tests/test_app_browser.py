@@ -19,7 +19,7 @@ import pytest
 from directory import view
 from directory.search import Directory, Query
 
-from .browser import idle, lone_points, map_canvas, map_pixel, map_pixels, map_view, needs_chromium, new_page, serve_app, shot
+from .browser import MAP, idle, lone_points, map_canvas, map_pixel, map_pixels, map_view, needs_chromium, new_page, serve_app, shot
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -165,13 +165,12 @@ def test_the_whole_directory_map_shows_areas_and_a_click_zooms_in(page, server, 
     view, box = map_view(canvas), canvas.bounding_box()
     spot = map_pixel(view, clusters["y"][0], clusters["x"][0], box)  # the largest area comes first
     page.mouse.move(*spot)
-    tip = page.locator('[data-testid="stBidiComponentIsolated"] .tip')
+    tip = page.locator(f"{MAP} .tip")
     tip.wait_for(state="visible")
-    assert tip.inner_text().splitlines() == [clusters["n"][0], "type a place or add a filter to see each one"]
+    assert tip.inner_text().splitlines() == [clusters["n"][0], mapview.AREA_HINT]
     page.mouse.click(*spot)
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
-        .some(h => h.shadowRoot && JSON.parse(h.shadowRoot.querySelector('canvas').dataset.view).zoom > %f)"""
-                           % (view["zoom"] + 1.5))
+    page.wait_for_function("([canvas, zoom]) => JSON.parse(canvas.dataset.view).zoom > zoom",
+                           arg=[canvas.element_handle(), view["zoom"] + 1.5])
     assert "facility=" not in page.url  # an area is not a facility
 
 

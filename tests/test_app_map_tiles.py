@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .browser import idle, map_canvas, map_view, needs_chromium, new_page, serve_app
+from .browser import MAP, idle, map_canvas, map_view, needs_chromium, new_page, serve_app
 
 pytestmark = needs_chromium
 
@@ -58,7 +58,7 @@ def test_configured_tiles_are_asked_for_drawn_and_credited(browser, tiles):
         page.goto(url + "/?near=Tampa%2C+FL&service=detox")
         idle(page, "Showing results near Tampa, FL")
         canvas = map_canvas(page)
-        credit = page.locator('[data-testid="stBidiComponentIsolated"] .credit')
+        credit = page.locator(f"{MAP} .credit")
         assert credit.inner_text() == f"Map tiles: {base.split('/')[2]}"
         view = map_view(canvas)
         # The 256-pixel tile under the map's centre was asked for (the map's zoom is in 512-pixel tiles).
@@ -69,8 +69,7 @@ def test_configured_tiles_are_asked_for_drawn_and_credited(browser, tiles):
         y = int((1 - math.log(math.tan(lat) + 1 / math.cos(lat)) / math.pi) / 2 * n)
         assert f"/{z}/{x}/{y}.png" in asked, asked
         assert all(path.endswith(".png") and path.count("/") == 3 for path in asked)
-        page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
-            .some(h => h.shadowRoot && h.shadowRoot.querySelector('canvas[data-drawn="all"]'))""")
+        canvas.and_(page.locator('canvas[data-drawn="all"]')).wait_for()  # drawn with its tiles
         # Only the tiles left the app's server.
         assert page.outside_requests and all(r.startswith(base + "/") for r in page.outside_requests)
         page.context.close()

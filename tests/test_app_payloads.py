@@ -102,7 +102,7 @@ def test_facility_text_stays_text_in_the_map_tooltips(browser, server, hostile):
     literally (less any bidi override), and the tooltip holds no element."""
     from directory import Directory, Query, view as text_view
 
-    from .browser import lone_points, map_canvas, map_pixels, map_view
+    from .browser import MAP, lone_points, map_canvas, map_pixels, map_view
 
     directory = Directory.load(hostile[0])
     result = directory.search(Query(near="Tampa, FL"))
@@ -112,7 +112,7 @@ def test_facility_text_stays_text_in_the_map_tooltips(browser, server, hostile):
     canvas = map_canvas(page)
     canvas.scroll_into_view_if_needed()
     spots = map_pixels(map_view(canvas), result.frame, canvas.bounding_box())
-    tip = page.locator('[data-testid="stBidiComponentIsolated"] .tip')
+    tip = page.locator(f"{MAP} .tip")
     lone = lone_points(spots)
     assert len(lone) >= 3
     for i in lone[:5]:
