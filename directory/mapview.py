@@ -38,27 +38,9 @@ OUTLINES_URL = "/app/static/state-outlines.json"
 TILES_ENV = "DIRECTORY_MAP_TILES"
 CARTO_TILES = "https://basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
 CARTO_ATTRIBUTION = "\u00a9 OpenStreetMap contributors \u00a9 CARTO"
-#: The map component's code (``web/map.js``), its markup and its style.
-MAP_JS = (Path(__file__).parent / "web" / "map.js").read_text(encoding="utf-8")
-MAP_HTML = (
-    '<div class="map"><canvas role="img" aria-label="Map"></canvas><div class="tip" hidden></div>'
-    '<div class="controls"><button type="button" class="zoom-in" aria-label="Zoom in" title="Zoom in">+</button>'
-    '<button type="button" class="zoom-out" aria-label="Zoom out" title="Zoom out">\u2212</button>'
-    '<button type="button" class="fit" aria-label="Show all the results" title="Show all the results">'
-    '\u2922</button></div><div class="credit" hidden></div></div>')
-MAP_CSS = """
-.map { position: relative; overflow: hidden; border-radius: 0.5rem; border: 1px solid #d5d9de; }
-canvas { display: block; touch-action: none; cursor: grab; }
-.tip { position: absolute; pointer-events: none; background: #fff; color: #1f1f1f; border: 1px solid #b8bec6;
-       border-radius: 4px; padding: 4px 8px; font: 13px/1.35 sans-serif; white-space: pre-line; max-width: 280px;
-       box-shadow: 0 1px 4px rgba(0, 0, 0, 0.2); }
-.controls { position: absolute; top: 8px; right: 8px; display: flex; flex-direction: column; gap: 4px; }
-.controls button { width: 32px; height: 32px; font: 18px/1 sans-serif; color: #1f1f1f; background: #fff;
-                   border: 1px solid #8a9099; border-radius: 4px; cursor: pointer; padding: 0; }
-.controls button:focus-visible { outline: 3px solid #0072b2; outline-offset: 1px; }
-.credit { position: absolute; right: 0; bottom: 0; padding: 1px 5px; font: 11px sans-serif; color: #333;
-          background: rgba(255, 255, 255, 0.8); }
-"""
+#: The map component's code, markup and style (``web/map.js``, ``map.html``, ``map.css``).
+WEB = Path(__file__).parent / "web"
+MAP_JS, MAP_HTML, MAP_CSS = ((WEB / name).read_text(encoding="utf-8") for name in ("map.js", "map.html", "map.css"))
 #: 4 decimals is about 11 m: plenty for a map, and a smaller payload.
 COORD_DECIMALS = 4
 OUTLINE_TOLERANCE_DEG = 0.02

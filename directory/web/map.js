@@ -3,7 +3,7 @@
 // Why not deck.gl (st.pydeck_chart): its code is 3 MB that every first visit parses before the map
 // shows (300-470 ms of a first load here), and on a browser without a GPU each click on a point
 // read the WebGL canvas back twice (150-250 ms) before the selection left the page. This file is
-// about 12 KB; finding the point under the pointer is arithmetic.
+// about 15 KB; finding the point under the pointer is arithmetic.
 //
 // Everything drawn from the data is drawn on the canvas or set as textContent: facility text is never
 // parsed as HTML. The only requests are the state outlines (same origin, cached by the browser) and,
@@ -52,9 +52,7 @@ function loadOutlines(url) {
 }
 
 class FacilityMap {
-  constructor(root, setTriggerValue) {
-    this.root = root;
-    this.send = setTriggerValue;
+  constructor(root) {
     this.wrap = root.querySelector(".map");
     this.canvas = root.querySelector("canvas");
     this.tip = root.querySelector(".tip");
@@ -107,7 +105,7 @@ class FacilityMap {
     this.wx = new Float64Array(n);
     this.wy = new Float64Array(n);
     for (let i = 0; i < n; i++) { this.wx[i] = worldX(p.x[i]); this.wy[i] = worldY(p.y[i]); }
-    // Draw order: by type, so that the first types in the legend are on top.
+    // Draw order: by type, in TYPES order from the last, so MAT's points are drawn on top.
     this.order = Array.from({length: n}, (_, i) => i);
     if (!d.clusters) this.order.sort((a, b) => (d.points.t[b] - d.points.t[a]) || (a - b));
   }
@@ -379,9 +377,9 @@ class FacilityMap {
 export default function ({data, parentElement, setTriggerValue}) {
   let map = parentElement.__facilityMap;
   if (!map) {
-    map = new FacilityMap(parentElement, setTriggerValue);
+    map = new FacilityMap(parentElement);
     parentElement.__facilityMap = map;
   }
-  map.send = setTriggerValue;
+  map.send = setTriggerValue;  // sends the "pick" trigger
   map.update(data);
 }
