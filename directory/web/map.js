@@ -208,11 +208,12 @@ class FacilityMap {
       if (x < -r || y < -r || x > this.width + r || y > this.height + r) continue;
       g.beginPath();
       g.arc(x, y, r, 0, 2 * Math.PI);
+      // Colours stay as the legend gives them when a facility is selected (faded, MAT's blue read as
+      // Outpatient's); the selected one is marked by its size and a dark ring instead.
       const rgb = d.clusters ? [0, 114, 178] : d.types[d.points.t[i]];
-      const alpha = d.clusters ? 0.59 : selected >= 0 ? 0.35 : 0.84;
-      g.fillStyle = `rgba(${rgb[0]}, ${rgb[1]}, ${rgb[2]}, ${alpha})`;
+      g.fillStyle = `rgba(${rgb[0]}, ${rgb[1]}, ${rgb[2]}, ${d.clusters ? 0.59 : 0.84})`;
       g.fill();
-      g.strokeStyle = selected >= 0 ? "rgba(255, 255, 255, 0.5)" : "#fff";
+      g.strokeStyle = "#fff";
       g.lineWidth = 1;
       g.stroke();
       if (i === this.hover) {
