@@ -60,6 +60,8 @@ def test_configured_tiles_are_asked_for_drawn_and_credited(browser, tiles):
         canvas = map_canvas(page)
         credit = page.locator(f"{MAP} .credit")
         assert credit.inner_text() == f"Map tiles: {base.split('/')[2]}"
+        # Drawn with every tile in view: each was asked for and came back.
+        canvas.and_(page.locator('canvas[data-drawn="all"]')).wait_for()
         view = map_view(canvas)
         # The 256-pixel tile under the map's centre was asked for (the map's zoom is in 512-pixel tiles).
         z = round(view["zoom"] + 1)
@@ -69,7 +71,6 @@ def test_configured_tiles_are_asked_for_drawn_and_credited(browser, tiles):
         y = int((1 - math.log(math.tan(lat) + 1 / math.cos(lat)) / math.pi) / 2 * n)
         assert f"/{z}/{x}/{y}.png" in asked, asked
         assert all(path.endswith(".png") and path.count("/") == 3 for path in asked)
-        canvas.and_(page.locator('canvas[data-drawn="all"]')).wait_for()  # drawn with its tiles
         # Only the tiles left the app's server.
         assert page.outside_requests and all(r.startswith(base + "/") for r in page.outside_requests)
         page.context.close()

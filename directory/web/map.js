@@ -174,7 +174,8 @@ class FacilityMap {
     g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
     g.fillStyle = d.water;
     g.fillRect(0, 0, this.width, this.height);
-    if (d.tiles) this.paintTiles();
+    let background = true;
+    if (d.tiles) background = this.paintTiles();
     else if (this.rings) {
       g.beginPath();
       for (const ring of this.rings) {
@@ -228,8 +229,9 @@ class FacilityMap {
       const r = this.radius(selected) + 3;
       this.dot(this.wx[selected], this.wy[selected], r, `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})`, 3, "#141414");
     }
-    // For tests and the benchmark: what has been drawn ("points", then "all" with the land or tiles).
-    this.canvas.dataset.drawn = d.tiles || this.rings ? "all" : "points";
+    // For tests and the benchmark: what has been drawn ("points", then "all" once the outlines are in,
+    // or every tile in view has come back).
+    this.canvas.dataset.drawn = background && (d.tiles || this.rings) ? "all" : "points";
     this.canvas.dataset.view = JSON.stringify({latitude: latOf(this.cy), longitude: lonOf(this.cx), zoom: this.zoom});
     this.canvas.dataset.selected = String(selected);
   }
@@ -245,8 +247,10 @@ class FacilityMap {
     g.stroke();
   }
 
+  // Draws the tiles in view that have come back; whether all of them have (a failed one counts).
   paintTiles() {
     // Web tiles are 256 pixels: one zoom level more than this map's 512-pixel zoom.
+    let done = true;
     const g = this.ctx, z = Math.max(0, Math.min(MAX_ZOOM + 1, Math.round(this.zoom + 1)));
     const size = TILE * this.scale() / Math.pow(2, z);  // a tile of zoom z on screen (about 256 pixels)
     const n = Math.pow(2, z);
@@ -258,13 +262,15 @@ class FacilityMap {
         let img = this.tiles.get(url);
         if (!img) {
           img = new Image();  // no CORS asked: the canvas is never read back, so any tile server will do
-          img.onload = () => this.draw();
+          img.onload = img.onerror = () => this.draw();
           img.src = url;
           this.tiles.set(url, img);
         }
-        if (img.complete && img.naturalWidth) g.drawImage(img, tx * size - left, ty * size - top, size + 0.5, size + 0.5);
+        if (!img.complete) done = false;
+        else if (img.naturalWidth) g.drawImage(img, tx * size - left, ty * size - top, size + 0.5, size + 0.5);
       }
     }
+    return done;
   }
 
   // The point under (x, y) on the canvas: the nearest within its radius and 4 pixels, or -1.
