@@ -174,6 +174,36 @@ def test_the_whole_directory_map_shows_areas_and_a_click_zooms_in(page, server, 
     assert "facility=" not in page.url  # an area is not a facility
 
 
+def test_the_wheel_scrolls_the_page_and_ctrl_with_the_wheel_zooms_the_map(page, server):
+    """A person scrolling down to the list with the pointer over the map scrolls the page (the map says
+    how to zoom it, for a moment); with Ctrl held, the wheel zooms the map and the page stays put."""
+    page.goto(f"{server['url']}/?near=Tampa%2C+FL")
+    idle(page, "Showing results near Tampa, FL")
+    canvas = map_canvas(page)
+    canvas.scroll_into_view_if_needed()
+    box, view = canvas.bounding_box(), map_view(canvas)
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*middle)
+    page.mouse.wheel(0, 200)
+    page.wait_for_function("([canvas, y]) => canvas.getBoundingClientRect().y < y - 100",
+                           arg=[canvas.element_handle(), box["y"]])
+    note = page.locator(f"{MAP} .wheel-note")
+    assert note.is_visible() and "hold Ctrl" in note.inner_text()
+    assert map_view(canvas) == view
+    note.wait_for(state="hidden")  # only for a moment
+
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    page.wait_for_function("([canvas, zoom]) => JSON.parse(canvas.dataset.view).zoom > zoom",
+                           arg=[canvas.element_handle(), view["zoom"] + 0.2])
+    assert canvas.bounding_box()["y"] == box["y"]
+    assert not note.is_visible()
+
+
 def test_report_a_problem_opens_a_form_and_is_saved(page, server, directory):
     """The report form is drawn only when asked for (a dialog); what is sent is saved, and a long
     message is kept, trimmed with a note."""

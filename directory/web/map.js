@@ -56,6 +56,7 @@ class FacilityMap {
     this.wrap = root.querySelector(".map");
     this.canvas = root.querySelector("canvas");
     this.tip = root.querySelector(".tip");
+    this.note = root.querySelector(".wheel-note");
     this.credit = root.querySelector(".credit");
     this.ctx = this.canvas.getContext("2d");
     this.pointers = new Map();
@@ -72,7 +73,11 @@ class FacilityMap {
     c.addEventListener("pointerup", e => this.up(e));
     c.addEventListener("pointercancel", e => this.up(e, true));
     c.addEventListener("pointerleave", e => { if (e.pointerType === "mouse") this.hideTip(); });
+    // The wheel scrolls the page, as everywhere else on it: a person scrolling down to the list is not
+    // caught by the map. Ctrl (or ⌘) with the wheel zooms it, as does a trackpad's pinch (which the
+    // browser sends as a wheel with Ctrl held); a plain wheel says so for a moment.
     c.addEventListener("wheel", e => {
+      if (!e.ctrlKey && !e.metaKey) { this.hideTip(); this.hint(); return; }
       e.preventDefault();
       const r = c.getBoundingClientRect();
       this.zoomAt(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.002), e.clientX - r.left, e.clientY - r.top);
@@ -271,6 +276,13 @@ class FacilityMap {
       }
     }
     return done;
+  }
+
+  // "Ctrl + scroll to zoom", shown for a moment after a plain wheel over the map.
+  hint() {
+    this.note.hidden = false;
+    clearTimeout(this.noteTimer);
+    this.noteTimer = setTimeout(() => { this.note.hidden = true; }, 1500);
   }
 
   // The point under (x, y) on the canvas: the nearest within its radius and 4 pixels, or -1.
