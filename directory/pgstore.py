@@ -204,6 +204,12 @@ class PostgisStore:
         with self._conn() as conn:
             return conn.execute("SELECT count(*) FROM facilities").fetchone()[0]
 
+    def listed_years(self) -> tuple[int, ...]:
+        """Asked of the database each time: a reload may bring a newer source."""
+        with self._conn() as conn:
+            found = conn.execute("SELECT DISTINCT left(last_listed_key, 4) FROM facilities").fetchall()
+        return tuple(sorted(int(year) for (year,) in found if year.isdigit()))
+
     def facility(self, facility_id: str) -> Facility | None:
         with self._conn() as conn:
             found = conn.execute("SELECT record FROM facilities WHERE facility_id = %s", (facility_id,)).fetchone()

@@ -46,6 +46,11 @@ class Store(Protocol):
         """How many facilities the store holds."""
         ...
 
+    def listed_years(self) -> tuple[int, ...]:
+        """The years in which a source last listed some of its facilities, ascending: what a "listed
+        since" choice can mean in this store."""
+        ...
+
 
 def open_store(data: str | Path | None = None, *, geocoder: object | None = None) -> Store:
     """The store for ``data``: a PostgreSQL DSN (``postgresql://…``: the PostGIS store) or a facilities

@@ -204,3 +204,26 @@ def test_the_map_is_of_the_file_the_app_reads(tmp_path, monkeypatch):
     (drawn,) = [e for e in at.get("bidi_component") if e.proto.component_name == "facility_map"]
     shown = len(json.loads(drawn.proto.json)["points"]["n"])
     assert shown == len(listed_ids(at)) and 0 < shown <= 40
+
+
+def test_the_listed_since_choices_are_the_years_the_sources_listed(tmp_path, monkeypatch):
+    """"Listed since" offers each year after the default in which a source of this file listed some
+    facility: a file cut from the shipped one with sites last listed in 2015, 2022 and 2026 offers
+    2022 and 2026, and no 2025 (no source of it is from 2025)."""
+    import csv
+
+    from directory.schema import read_facilities
+
+    frame = read_facilities()
+    year = frame["last_listed"].str[:4]
+    cut = frame[(frame["state"] == "FL") & year.isin(["2015", "2022", "2026"])]
+    assert set(cut["last_listed"].str[:4]) == {"2015", "2022", "2026"}
+    path = tmp_path / "facilities.csv"
+    cut.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
+    monkeypatch.setenv("DIRECTORY_FACILITIES", str(path))
+    at = start({"near": "Tampa, FL"})
+    box = at.selectbox(key="w_listed_since")
+    assert box.options == ["2021 or later (default)", "Any date, older listings too", "2022 or later", "2026 or later"]
+    box.set_value("2022").run()
+    assert not at.exception and at.query_params["listed_since"] == "2022"
+    assert listed_ids(at) == Directory(cut).search(Query(near="Tampa, FL", listed_since="2022")).ids

@@ -84,6 +84,7 @@ def test_facility_count_and_status(pg):
     some = memory.search(Query(near="Tampa, FL")).ids[3]
     assert pg.store.facility(some) == memory.facility(some) and pg.store.facility("fnope") is None
     assert pg.store.count() == memory.n
+    assert pg.store.listed_years() == memory.listed_years()
     out = CliRunner().invoke(cli, ["db", "status", pg.dsn])
     assert out.exit_code == 0 and f"{memory.n:,} facilities served" in out.output
 

@@ -64,6 +64,7 @@ class Directory:
         # When each site was last listed, as ISO text (which compares as dates).
         self._last_listed = frame["last_listed"].astype(str).to_numpy(dtype="U10")
         self._since: dict[object, np.ndarray] = {}
+        self._listed_years = tuple(sorted({int(d[:4]) for d in np.unique(self._last_listed) if d[:4].isdigit()}))
         self._by_state = _index(frame["state"].map(str.upper))
         cities = [norm_city(c) for c in frame["city"]]
         self._by_city = _index(pd.Series(cities, dtype=object))
@@ -101,6 +102,10 @@ class Directory:
     def count(self) -> int:
         """How many facilities the directory holds."""
         return self.n
+
+    def listed_years(self) -> tuple[int, ...]:
+        """The years in which a source last listed some of its facilities, ascending."""
+        return self._listed_years
 
     def rows_of(self, facility_ids) -> np.ndarray:
         """Row positions of the given facility ids (unknown ids raise KeyError)."""

@@ -176,10 +176,18 @@ SearchForm.__doc__ = """The search screen's inputs, in friendly names (``detox``
 the place, the radius, one field per app filter of the registry, and the selected facility."""
 
 
-def since_options(current: str) -> list[str]:
-    """The choices of the ``listed_since`` box: the default, any date, later years, and the current
-    value when a link asked for another."""
-    options = [DEFAULT_SINCE, "any", "2025", "2026"]
+def since_options(current: str, listed_years: tuple[int, ...]) -> list[str]:
+    """The choices of the ``listed_since`` box: the default, any date, each later year in which a
+    source listed facilities (``listed_years``, from the store: a newer source brings its year), and
+    the current value when a link asked for another.
+
+    >>> since_options("2021", (2015, 2020, 2021, 2022, 2025, 2026))
+    ['2021', 'any', '2022', '2025', '2026']
+    >>> since_options("2019-06-01", (2015, 2026))
+    ['2021', 'any', '2026', '2019-06-01']
+    """
+    default = by_param("listed_since").default
+    options = [DEFAULT_SINCE, "any", *(str(year) for year in listed_years if year > default.year)]
     return options if current in options or not current else [*options, current]
 
 
