@@ -101,6 +101,20 @@ def norm_city(text: str) -> str:
     return " ".join(expand.get(w, w) for w in words)
 
 
+def norm_county(text: str) -> str:
+    """A matching key for a county, parish or borough: as a city's, without the word for what it is.
+
+    >>> norm_county("St. Lucie County") == norm_county("saint lucie")
+    True
+    >>> norm_county("Orleans Parish")
+    'orleans'
+    """
+    words = norm_city(text).split()
+    while words and words[-1] in ("county", "parish", "borough", "municipio", "census", "area"):
+        words.pop()
+    return " ".join(words)
+
+
 _KEEP_UPPER = {"llc", "pc", "pllc", "lp", "llp", "dba", "usa", "us", "va", "ymca", "ywca", "aa", "na",
                "dui", "dwi", "hiv", "aids", "lgbt", "lgbtq", "mat", "otp", "sud", "ii", "iii", "iv", "vi", "vii",
                "viii", "ix", "xi", "ne", "nw", "se", "sw", "po"}

@@ -29,10 +29,9 @@ from .errors import DatabaseUnavailable, InputFileError, LocationNotFound
 from .facility import Facility
 from .filters import FILTERS, GROUP_FILTERS
 from .geo import EARTH_RADIUS_MILES, METRES_PER_MILE, Place, great_circle
-from .normalize import norm_city, norm_name
+from .normalize import norm_city, norm_county, norm_name
 from .search import Query, SearchResult
-from .search.engine import (FALLBACK_NEAREST, _norm_county, _state_key, fallback_note, name_matches, order_rows,
-                            resolve_place)
+from .search.engine import FALLBACK_NEAREST, fallback_note, name_matches, order_rows, resolve_place, state_key
 from .search.geometry import MAX_NEAREST_MILES, load_polygon
 from .taxonomy import Taxonomy
 
@@ -132,7 +131,7 @@ def _load_row(row_no: int, row: dict[str, str], path: Path) -> tuple:
         raise InputFileError(f"{path}: row {row_no + 2}: {exc}; nothing was loaded (the database is unchanged)") \
             from None
     state = str(row.get("state", "")).upper()
-    return (row_no, record.facility_id, state, norm_city(row["city"]), _norm_county(row["county"]),
+    return (row_no, record.facility_id, state, norm_city(row["city"]), norm_county(row["county"]),
             norm_name(f"{row['name']} {row['name2']}"), row["last_listed"][:10], sorted(record.service_codes),
             record.latitude, record.longitude, json.dumps(row, ensure_ascii=False))
 
@@ -299,13 +298,13 @@ class PostgisStore:
                     params.append(sorted(set().union(*map(set, sets))))
             elif f.kind == "state":
                 where.append("state_key = %s")
-                params.append(_state_key(value))
+                params.append(state_key(value))
             elif f.kind == "city":
                 where.append("city_key = %s")
                 params.append(norm_city(value))
             elif f.kind == "county":
                 where.append("county_key = %s")
-                params.append(_norm_county(value))
+                params.append(norm_county(value))
         return where, params
 
     @staticmethod

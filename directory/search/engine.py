@@ -22,7 +22,7 @@ from ..errors import LocationNotFound, QueryError
 from ..facility import Facility
 from ..geo import Place
 from ..geocode import locate, parse_query
-from ..normalize import norm_city, norm_name
+from ..normalize import norm_city, norm_county, norm_name
 from ..schema import read_facilities
 from ..filters import FILTERS, GROUP_FILTERS
 from ..states import state_code
@@ -68,7 +68,7 @@ class Directory:
         self._by_state = _index(frame["state"].map(str.upper))
         cities = [norm_city(c) for c in frame["city"]]
         self._by_city = _index(pd.Series(cities, dtype=object))
-        self._by_county = _index(frame["county"].map(_norm_county))
+        self._by_county = _index(frame["county"].map(norm_county))
         self._names = [norm_name(f"{a} {b}") for a, b in zip(frame["name"], frame["name2"])]
         self._sort_names = np.array([n.lower() for n in frame["name"]], dtype=object)
         self._states = frame["state"].to_numpy(dtype=object)
@@ -200,8 +200,8 @@ class Directory:
             nonlocal mask
             mask = other.copy() if mask is None else mask & other
 
-        indexes = {"state": (self._by_state, _state_key), "city": (self._by_city, norm_city),
-                   "county": (self._by_county, _norm_county)}
+        indexes = {"state": (self._by_state, state_key), "city": (self._by_city, norm_city),
+                   "county": (self._by_county, norm_county)}
         for f in FILTERS:
             value = getattr(query, f.field)
             if not value:
@@ -318,13 +318,6 @@ def _city_points(frame: pd.DataFrame, cities: list[str], lat: np.ndarray, lon: n
     return {k: (labels[g], float(mean_lat[g]), float(mean_lon[g])) for k, g in ids.items()}
 
 
-def _norm_county(text: str) -> str:
-    words = norm_city(text).split()
-    while words and words[-1] in ("county", "parish", "borough", "municipio", "census", "area"):
-        words.pop()
-    return " ".join(words)
-
-
 def fallback_note(query: Query, found: int) -> str:
     """What a result says when nothing was inside the radius and the nearest were looked for.
 
@@ -340,7 +333,12 @@ def fallback_note(query: Query, found: int) -> str:
             f"{'is' if found == 1 else 'are'} shown")
 
 
-def _state_key(text: str) -> str:
+def state_key(text: str) -> str:
+    """The USPS code a ``state`` filter value names (a code or a name), as every store keys states.
+
+    >>> state_key("florida"), state_key("FL")
+    ('FL', 'FL')
+    """
     code = state_code(text)
     if code is None:
         raise QueryError(f"unknown state {text!r}; use a USPS code such as FL or a name such as Florida", "state")
