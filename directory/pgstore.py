@@ -16,6 +16,7 @@ database raises :class:`~directory.errors.DatabaseUnavailable` (one line; the AP
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ from .search.geometry import MAX_NEAREST_MILES, load_polygon
 from .taxonomy import Taxonomy
 
 SCHEMES = paths.DSN_SCHEMES
+#: How long the years of its listings (:meth:`PostgisStore.listed_years`) are kept before they are asked again.
+YEARS_TTL_SECONDS = 60
 #: Statement timeout of every query (milliseconds).
 STATEMENT_TIMEOUT_MS = 10_000
 #: How long a request waits for a connection before the database counts as unreachable (seconds).
@@ -179,6 +182,8 @@ class PostgisStore:
         if found is None:
             raise DatabaseUnavailable(f"no facilities loaded in {_where(self.dsn)}; run: directory db load DSN")
         self.columns: list[str] = found[0]
+        self._listed: tuple[int, ...] = ()
+        self._listed_at = -math.inf
 
     @contextmanager
     def _conn(self) -> Iterator:
@@ -204,10 +209,21 @@ class PostgisStore:
             return conn.execute("SELECT count(*) FROM facilities").fetchone()[0]
 
     def listed_years(self) -> tuple[int, ...]:
-        """Asked of the database each time: a reload may bring a newer source."""
-        with self._conn() as conn:
-            found = conn.execute("SELECT DISTINCT left(last_listed_key, 4) FROM facilities").fetchall()
-        return tuple(sorted(int(year) for (year,) in found if year.isdigit()))
+        """Asked of the database at most once a minute (a load may bring a newer source). While it is
+        unreachable, the years it last gave: a list of choices does not fail a page whose search says
+        the database is unreachable."""
+        now = time.monotonic()
+        if now - self._listed_at > YEARS_TTL_SECONDS:
+            self._listed_at = now
+            try:
+                with self._conn() as conn:
+                    found = conn.execute("SELECT DISTINCT left(last_listed_key, 4) FROM facilities").fetchall()
+            except DatabaseUnavailable:
+                if not self._listed:
+                    raise
+            else:
+                self._listed = tuple(sorted(int(year) for (year,) in found if year.isdigit()))
+        return self._listed
 
     def facility(self, facility_id: str) -> Facility | None:
         with self._conn() as conn:

@@ -163,6 +163,39 @@ def test_a_database_that_is_down_then_back(pg):
         national_directory().search(Query(near="Tampa, FL")).total
 
 
+def test_the_app_says_the_database_is_down_then_searches_again_once_it_is_back(pg, monkeypatch):
+    """A search made while the database is down shows one line saying so (no error box); the same
+    search once it is back lists its facilities: a failed search is not kept as the answer."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DIRECTORY_FACILITIES", pg.dsn)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["near"] = "Jacksonville, FL"
+    at.run()
+    assert not at.exception and not at.warning
+    query = Query(near="Gainesville, FL", services=("detox",))  # a search of this test alone
+    pg.stop()
+    try:
+        at.text_input(key="w_near").set_value("Gainesville, FL")
+        at.multiselect(key="w_services").set_value(["detox"])
+        at.run()
+        assert not at.exception
+        (warning,) = at.warning
+        assert "is unreachable" in warning.value and "Traceback" not in warning.value
+        assert not at.dataframe
+    finally:
+        pg.start()
+    deadline = time.monotonic() + 30
+    while True:
+        at.run()
+        assert not at.exception
+        if at.dataframe:
+            break
+        assert time.monotonic() < deadline, [w.value for w in at.warning]
+        time.sleep(0.5)
+    assert list(at.dataframe[0].value["facility_id"]) == national_directory().search(query).ids
+
+
 def test_the_app_over_the_database_shows_what_it_shows_over_the_file(pg, browser):
     """DIRECTORY_FACILITIES=postgresql://… : the same search in the app, in Chromium, lists the same total."""
     from .browser import CHROMIUM, alerts, idle, new_page, sentence_total, serve_app, shot
