@@ -183,12 +183,15 @@ def test_the_wheel_scrolls_the_page_and_ctrl_with_the_wheel_zooms_the_map(page, 
     canvas.scroll_into_view_if_needed()
     box, view = canvas.bounding_box(), map_view(canvas)
     middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    note = page.locator(f"{MAP} .wheel-note")
+    # Whether the note was shown, however briefly (a slow machine may look after it is gone again).
+    note.evaluate("note => new MutationObserver(() => { if (!note.hidden) note.dataset.shown = 'yes'; })"
+                  ".observe(note, {attributes: true, attributeFilter: ['hidden']})")
     page.mouse.move(*middle)
     page.mouse.wheel(0, 200)
     page.wait_for_function("([canvas, y]) => canvas.getBoundingClientRect().y < y - 100",
                            arg=[canvas.element_handle(), box["y"]])
-    note = page.locator(f"{MAP} .wheel-note")
-    assert note.is_visible() and "hold Ctrl" in note.inner_text()
+    assert note.get_attribute("data-shown") == "yes" and "hold Ctrl" in note.inner_text()
     assert map_view(canvas) == view
     note.wait_for(state="hidden")  # only for a moment
 
