@@ -169,7 +169,8 @@ def filter_widget(f) -> None:
         st.selectbox(f.label, [""] + sorted(STATES), key=KEYS[f.field],
                      format_func=lambda code: "Any state" if not code else f"{code} — {STATES[code]}")
     elif f.kind == "since":
-        st.selectbox(f.label, view.since_options(ss[KEYS[f.field]], store.listed_years()), key=KEYS[f.field], format_func=view.since_label)
+        st.selectbox(f.label, view.since_options(ss[KEYS[f.field]], store.listed_years()), key=KEYS[f.field],
+                     format_func=view.since_label)
     else:
         st.text_input(f.label, key=KEYS[f.field])
     line = view.facet_line(taxonomy, f, result)

@@ -173,20 +173,13 @@ def map_note(points: pd.DataFrame) -> str:
             f"or add a filter to see each facility — the map shows single facilities up to {MAP_POINTS_LIMIT:,}.")
 
 
-def legend(points: pd.DataFrame, facets: dict[str, int] | None = None,
-           first: tuple[str, ...] = ()) -> list[tuple[PointType, int]]:
-    """Each colour class in :func:`colour_order`, with its count: with ``facets`` (the result's
-    treatment-type counts) the same number the filter shows — how many results offer it, whatever
-    colour they got; without, how many points have the colour. Classes with none are omitted."""
-    counts = np.bincount(points["t"].to_numpy(dtype=np.int64), minlength=len(TYPES)) if len(points) else [0] * len(TYPES)
-    order = [_INDEX[g] for g in colour_order(first)] + [len(TYPES) - 1]
-    out = []
-    for i in order:
-        t = TYPES[i]
-        n = int(facets.get(t.group, 0)) if facets is not None and t.group != "other" else int(counts[i])
-        if n:
-            out.append((t, n))
-    return out
+def legend(points: pd.DataFrame, facets: dict[str, int], first: tuple[str, ...] = ()) -> list[tuple[PointType, int]]:
+    """Each colour class in :func:`colour_order`, with its count: ``facets`` (the result's treatment-type
+    counts), the number the filter shows — how many results offer it, whatever colour they got; for
+    "Other services", how many points have that colour. Classes with none are omitted."""
+    others = int((points["t"].to_numpy(dtype=np.int64) == len(TYPES) - 1).sum())
+    counts = [(TYPES[_INDEX[g]], int(facets.get(g, 0))) for g in colour_order(first)] + [(TYPES[-1], others)]
+    return [(t, n) for t, n in counts if n]
 
 
 def legend_html(entries: list[tuple[PointType, int]]) -> str:
@@ -316,11 +309,11 @@ class MapData:
         return len(json.dumps(self.payload(), separators=(",", ":")).encode("utf-8"))
 
 
-def build_map(store: Store, result: SearchResult, *, points: pd.DataFrame | None = None) -> MapData:
+def build_map(store: Store, result: SearchResult) -> MapData:
     """The map for a result, its view fitted to the results and the search circle; its legend counts are
     the result's treatment-type counts (as the filter shows them), its colours chosen by the types
     searched first."""
-    points = map_points(store, result.frame, result.coordinates(), result.query.services) if points is None else points
+    points = map_points(store, result.frame, result.coordinates(), result.query.services)
     area, center = result.area, result.center
     circle = None
     if area is not None and center is not None:

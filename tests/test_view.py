@@ -170,7 +170,7 @@ def test_map_points_carry_only_what_the_map_needs(directory):
         first = next((i for i, t in enumerate(mapview.TYPES[:-1]) if TAXONOMY.group(t.group).codes & codes),
                      len(mapview.TYPES) - 1)
         assert kind == first
-    data = mapview.build_map(directory, result, points=points)
+    data = mapview.build_map(directory, result)
     sent = data.payload()
     assert set(sent["points"]) == {"x", "y", "t", "n", "c"} and sent["clusters"] is None
     assert all(len(column) == result.total for column in sent["points"].values())
@@ -236,7 +236,7 @@ def test_the_served_outlines_are_the_state_outlines():
 def test_a_national_map_shows_areas_not_22000_points(directory):
     result = directory.search(Query())
     points = mapview.map_points(directory, result.frame, result.coordinates())
-    data = mapview.build_map(directory, result, points=points)
+    data = mapview.build_map(directory, result)
     assert data.points is None and data.ids == ()
     assert data.clusters["c"] == mapview.AREA_HINT  # sent once, not per area
     assert sum(int(n.split()[0].replace(",", "")) for n in data.clusters["n"]) == result.total
