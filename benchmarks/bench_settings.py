@@ -29,7 +29,7 @@ from _table import print_table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench_felt import PAGE, act, first_load, settled_at  # noqa: E402
+from bench_felt import PAGE, loads, pick_detox, settled_at  # noqa: E402
 from tests.browser import launch, serve_app  # noqa: E402
 
 #: variant → environment (the shipped config, then each setting at Streamlit's default).
@@ -44,17 +44,10 @@ STEPS = ("first load: place box", "first load", "shared URL", "filter change")
 def one_try(browser, url: str, facility: str) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    out = {}
-    page.goto(url)
-    out["first load: place box"], out["first load"] = first_load(page, "All facilities")
-    page.goto(f"{url}/?near=Tampa%2C+FL&service=detox&facility={facility}")
-    out["shared URL"] = settled_at(page, "Report a problem with this listing", PAGE)
+    out = loads(page, url, facility)
     page.goto(f"{url}/?near=Tampa%2C+FL")
     settled_at(page, "Showing results near Tampa, FL", PAGE)
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Treatment type")
-    box.locator("input").click()
-    option = page.get_by_role("option").filter(has_text="Detox").first
-    out["filter change"] = act(page, option.click, "Detox within 25 miles")
+    out["filter change"] = pick_detox(page)
     context.close()
     return out
 
