@@ -104,4 +104,3 @@ def test_keyboard_only_from_the_place_box_to_a_facilitys_phone(browser, server):
     assert page.locator(f'a[href="{expected[0].phone_url}"]').count() >= 2
     shot(page, "keyboard-detail")
     page.context.close()
-

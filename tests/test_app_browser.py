@@ -19,7 +19,8 @@ import pytest
 from directory import view
 from directory.search import Directory, Query
 
-from .browser import MAP, idle, lone_points, map_canvas, map_pixel, map_pixels, map_view, needs_chromium, new_page, serve_app, shot
+from .browser import (MAP, idle, lone_points, map_canvas, map_pixel, map_pixels, map_view, needs_chromium, new_page,
+                      serve_app, shot)
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium

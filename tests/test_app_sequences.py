@@ -16,8 +16,8 @@ import pytest
 
 from directory import Query, view
 
-from .browser import (alerts, idle, lone_points, map_canvas, map_pixels, map_view, needs_chromium, new_page, open_more_filters, pick,
-                      sentence_total, serve_app, shot, url_params)
+from .browser import (alerts, idle, lone_points, map_canvas, map_pixel, map_pixels, map_view, needs_chromium, new_page,
+                      open_more_filters, pick, sentence_total, serve_app, shot, url_params)
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -216,7 +216,8 @@ def test_list_map_list_selections(browser, server):
     assert len(alone) >= 2
 
     def selected_rows() -> list[int]:
-        rows = grid.locator('[aria-selected="true"]').evaluate_all("rows => rows.map(r => r.getAttribute('aria-rowindex'))")
+        rows = grid.locator('[aria-selected="true"]').evaluate_all(
+            "rows => rows.map(r => r.getAttribute('aria-rowindex'))")
         return [int(r) - 2 for r in rows]  # aria-rowindex counts from 1, the header first
 
     def opened(i: int) -> None:
@@ -236,7 +237,8 @@ def test_list_map_list_selections(browser, server):
 
     def point(i: int) -> None:
         canvas.scroll_into_view_if_needed()
-        page.mouse.click(*map_pixels(view, frame, canvas.bounding_box())[i])
+        lat, lon = frame.iloc[i][["latitude", "longitude"]].astype(float)
+        page.mouse.click(*map_pixel(view, lat, lon, canvas.bounding_box()))
         opened(i)
 
     row(0)

@@ -205,8 +205,9 @@ def test_the_map_legend_counts_are_the_filter_counts(directory):
 
 def test_the_drawn_circle_is_the_search_circle(directory):
     """The map draws the search circle as a circle in metres at its centre's Mercator scale (map.js
-    divides by metres per pixel at the centre's latitude): centred on the searched place, with the query's radius, and within 0.5 % of the geodesic
-    search circle (result.area) at 25 miles and 1.5 % at 100, north, south, east and west."""
+    divides by metres per pixel at the centre's latitude): centred on the searched place, with the
+    query's radius, and within 0.5 % of the geodesic search circle (result.area) at 25 miles and 1.5 %
+    at 100, north, south, east and west."""
     import math
 
     def merc_y(lat):
