@@ -22,8 +22,7 @@ st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", 
 st.html(view.page_css())
 esc = view.md_escape
 #: The results map: a canvas drawn by directory/web/map.js (see directory.mapview).
-facility_map = st.components.v2.component("facility_map", html=mapview.MAP_HTML, css=mapview.MAP_CSS,
-                                          js=mapview.MAP_JS)
+facility_map = st.components.v2.component("facility_map", html=mapview.MAP_HTML, css=mapview.MAP_CSS, js=mapview.MAP_JS)
 
 
 @st.cache_resource(show_spinner="Loading the directory…")
@@ -163,22 +162,40 @@ def filter_widget(f) -> None:
     """One filter of the registry as a widget. Option values and labels never change (a browser
     sends back the label it showed); the counts among the current results are in the line below."""
     if f.kind == "group":
-        st.multiselect(f.label, [g.name for g in taxonomy.groups_in(f.family)], key=KEYS[f.field],
-                       format_func=lambda name: taxonomy.group(name).label, placeholder="Any")
+        st.multiselect(
+            f.label,
+            [g.name for g in taxonomy.groups_in(f.family)],
+            key=KEYS[f.field],
+            format_func=lambda name: taxonomy.group(name).label,
+            placeholder="Any",
+        )
     elif f.kind == "state":
-        st.selectbox(f.label, [""] + sorted(STATES), key=KEYS[f.field],
-                     format_func=lambda code: "Any state" if not code else f"{code} — {STATES[code]}")
+        st.selectbox(
+            f.label,
+            [""] + sorted(STATES),
+            key=KEYS[f.field],
+            format_func=lambda code: "Any state" if not code else f"{code} — {STATES[code]}",
+        )
     elif f.kind == "since":
-        st.selectbox(f.label, view.since_options(ss[KEYS[f.field]], store.listed_years()), key=KEYS[f.field],
-                     format_func=view.since_label)
+        st.selectbox(
+            f.label,
+            view.since_options(ss[KEYS[f.field]], store.listed_years()),
+            key=KEYS[f.field],
+            format_func=view.since_label,
+        )
     else:
         st.text_input(f.label, key=KEYS[f.field])
     line = view.facet_line(taxonomy, f, result)
     if line:
         st.caption(esc(line))
     if f.field == "services":
-        st.radio("Offering", ["any", "all"], key=KEYS["match"], horizontal=True,
-                 format_func={"any": "any selected type", "all": "all selected types"}.get)
+        st.radio(
+            "Offering",
+            ["any", "all"],
+            key=KEYS["match"],
+            horizontal=True,
+            format_func={"any": "any selected type", "all": "all selected types"}.get,
+        )
 
 
 st.markdown("## Find substance-use treatment")
@@ -192,8 +209,12 @@ with st.container(border=True):
 # later on this machine, 1 s later with the CPU slowed 6x, for no measurable gain in the map's time.)
 with st.container(border=True):
     place_col, radius_col, type_col = st.columns([4, 2, 4])
-    place_col.text_input("Where are you?", key=KEYS["near"], placeholder="ZIP, City, ST, address or lat, lon",
-                         help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46")
+    place_col.text_input(
+        "Where are you?",
+        key=KEYS["near"],
+        placeholder="ZIP, City, ST, address or lat, lon",
+        help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46",
+    )
     radius_col.select_slider("Radius (miles)", options=view.RADII, key=KEYS["radius"])
     with type_col:
         for f in APP_FILTERS:
@@ -201,8 +222,10 @@ with st.container(border=True):
                 filter_widget(f)
     others = [f for f in APP_FILTERS if f.field not in TOP]
     active = form.changed(f.field for f in others)
-    with st.expander(f"More filters: {', '.join(f.label.lower() for f in others)}"
-                     f"{f' ({active} set)' if active else ''}", expanded=bool(active)):
+    with st.expander(
+        f"More filters: {', '.join(f.label.lower() for f in others)}{f' ({active} set)' if active else ''}",
+        expanded=bool(active),
+    ):
         grid = st.columns(3)
         for i, f in enumerate(others):
             with grid[i % 3]:
@@ -302,8 +325,13 @@ def show_text_list() -> None:
     for item in items:
         text_col, button_col = st.columns([5, 1], vertical_alignment="center")
         text_col.markdown(view.item_markdown(item, selected))
-        button_col.button("Details", key=f"details-{item.facility_id}", on_click=select,
-                          args=(item.facility_id,), kwargs={"source": "list"})
+        button_col.button(
+            "Details",
+            key=f"details-{item.facility_id}",
+            on_click=select,
+            args=(item.facility_id,),
+            kwargs={"source": "list"},
+        )
     if result.total > len(items):
         st.caption(f"The first {len(items):,} of {result.total:,}; the downloads have every one.")
 
@@ -316,12 +344,19 @@ def show_grid() -> None:
     ss.table_ids = table["facility_id"].tolist()
     table_key = ss.table_key = f"table-{form.signature()}"
     st.dataframe(
-        table, key=table_key, on_select=lambda: on_table_select(table_key), selection_mode="single-row",
+        table,
+        key=table_key,
+        on_select=lambda: on_table_select(table_key),
+        selection_mode="single-row",
         selection_default={"selection": {"rows": rows_of(selected), "columns": []}},
-        hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)), placeholder="",
+        hide_index=True,
+        height=min(420, 38 + 35 * max(len(table), 1)),
+        placeholder="",
         column_order=["name", "distance_miles", "phone", "city", "services", "listed", "website"],
         column_config={
-            "name": st.column_config.TextColumn("Name", width="large", pinned=True),  # the program line tells sites apart
+            "name": st.column_config.TextColumn(
+                "Name", width="large", pinned=True
+            ),  # the program line tells sites apart
             "distance_miles": st.column_config.NumberColumn("Miles", format="%.1f", width=60),
             "phone": st.column_config.TextColumn("Phone", width=125),
             "city": st.column_config.TextColumn("City"),
@@ -375,8 +410,14 @@ st.caption("Download or print this list")
 files = view.downloads(store, result)
 download_cols = st.columns(len(files) + 1)  # the last for printing
 for col, item in zip(download_cols, files):
-    col.download_button(item.label, data=item.make, file_name=item.file_name, mime=item.mime,
-                        on_click="ignore", key=f"download-{item.label}")
+    col.download_button(
+        item.label,
+        data=item.make,
+        file_name=item.file_name,
+        mime=item.mime,
+        on_click="ignore",
+        key=f"download-{item.label}",
+    )
 with download_cols[-1]:
     if result.total <= view.LIST_LIMIT:
         st.button("Print this list", on_click=ask_to_print)

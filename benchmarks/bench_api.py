@@ -53,9 +53,16 @@ end
 def mix(count: int = 2000, page_size: int = 50) -> list[str]:
     frame = read_facilities()
     rng = random.Random(SEED)
-    filters = [("service", "detox"), ("service", "mat"), ("service", "outpatient"), ("service", "residential"),
-               ("medication", "buprenorphine"), ("medication", "methadone"), ("payment", "medicaid"),
-               ("payment", "private-insurance")]
+    filters = [
+        ("service", "detox"),
+        ("service", "mat"),
+        ("service", "outpatient"),
+        ("service", "residential"),
+        ("medication", "buprenorphine"),
+        ("medication", "methadone"),
+        ("payment", "medicaid"),
+        ("payment", "private-insurance"),
+    ]
     paths = []
     for _ in range(count):
         row = frame.iloc[rng.randrange(len(frame))]
@@ -68,8 +75,10 @@ def mix(count: int = 2000, page_size: int = 50) -> list[str]:
             elif how < 55 / 70:
                 params.append(("near", f"{row['city']}, {row['state']}"))
             else:
-                params += [("lat", f"{float(row['latitude']) + rng.uniform(-0.1, 0.1):.5f}"),
-                           ("lon", f"{float(row['longitude']) + rng.uniform(-0.1, 0.1):.5f}")]
+                params += [
+                    ("lat", f"{float(row['latitude']) + rng.uniform(-0.1, 0.1):.5f}"),
+                    ("lon", f"{float(row['longitude']) + rng.uniform(-0.1, 0.1):.5f}"),
+                ]
             params.append(("radius_miles", str(rng.choice([10, 25, 50]))))
             params += rng.sample(filters, rng.choice([1, 2]))
             params.append(("page_size", str(page_size)))
@@ -89,10 +98,26 @@ def free_port() -> int:
 
 def serve(workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "directory.api:app_from_environment", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                             "--log-level", "warning", "--no-access-log"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "directory.api:app_from_environment",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -112,8 +137,24 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, paths_file: str, script: str, duration: int, connections: int = CONNECTIONS) -> dict[str, object]:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, url,
-                          "--", paths_file, str(SEED)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            script,
+            url,
+            "--",
+            paths_file,
+            str(SEED),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))
@@ -146,12 +187,20 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait(timeout=10)
-            rows.append({"uvicorn workers": workers, "connections": connections, "page size": size, "requests": f"{result['requests']:,}",
-                         "req/s": f"{result['rps']:.0f}", "p50 ms": f"{result['p50']:.1f}",
-                         "p99 ms": f"{result['p99']:.1f}", "errors": result["errors"],
-                         "target": ">= 200 req/s, p99 <= 100 ms, 0 errors"})
-    print(f"API load on 127.0.0.1: wrk, 1 thread, {DURATION_S} s per row "
-          f"(70 % search / 20 % detail / 10 % locate)")
+            rows.append(
+                {
+                    "uvicorn workers": workers,
+                    "connections": connections,
+                    "page size": size,
+                    "requests": f"{result['requests']:,}",
+                    "req/s": f"{result['rps']:.0f}",
+                    "p50 ms": f"{result['p50']:.1f}",
+                    "p99 ms": f"{result['p99']:.1f}",
+                    "errors": result["errors"],
+                    "target": ">= 200 req/s, p99 <= 100 ms, 0 errors",
+                }
+            )
+    print(f"API load on 127.0.0.1: wrk, 1 thread, {DURATION_S} s per row (70 % search / 20 % detail / 10 % locate)")
     print_table(rows)
 
 

@@ -40,8 +40,15 @@ sys.path.insert(0, str(REPO))
 from tests.browser import MAP_CANVAS, launch, map_pixel, serve_app  # noqa: E402
 
 DEFAULT_REV = "f40339c"
-TARGETS = {"first load: place box": None, "first load": 1500, "shared URL": 1500, "place + Enter": 500,
-           "filter change": 300, "detail from list": 250, "detail from map": 250}
+TARGETS = {
+    "first load: place box": None,
+    "first load": 1500,
+    "shared URL": 1500,
+    "place + Enter": 500,
+    "filter change": 300,
+    "detail from list": 250,
+    "detail from map": 250,
+}
 
 
 #: Armed before an action: the first pointer or key event after it is the moment the person acted.
@@ -65,7 +72,8 @@ MAP_DRAWN = """() => !!document.querySelector('[data-testid="stDeckGlJsonChart"]
 #: is every element named (Streamlit loads the map's and the list's code on first use, and draws them
 #: after the text around them). Checked in the page on every animation frame; gives the page's clock
 #: (ms since navigation).
-SETTLED = """([text, selectors]) => {
+SETTLED = (
+    """([text, selectors]) => {
   const MAP_DRAWN = %s;
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -74,7 +82,9 @@ SETTLED = """([text, selectors]) => {
   const found = selector => selector === "map" ? MAP_DRAWN() : document.querySelector(selector);
   if (selectors.some(selector => !found(selector))) return false;
   return performance.now();
-}""" % MAP_DRAWN
+}"""
+    % MAP_DRAWN
+)
 
 
 def settled_at(page, text: str, selectors: tuple[str, ...] = (), timeout: float = 60_000) -> float:
@@ -86,12 +96,19 @@ def settled_at(page, text: str, selectors: tuple[str, ...] = (), timeout: float 
 def first_load(page, text: str) -> tuple[float, float]:
     """The page's clock when the place box is on it, and when it has settled with ``text`` and its map and
     list on it: both watched in one loop from navigation, so neither waits for the other."""
-    return tuple(page.wait_for_function(f"""([text, selectors]) => {{
+    return tuple(
+        page.wait_for_function(
+            f"""([text, selectors]) => {{
         const box = document.querySelector('input[aria-label="Where are you?"]');
         if (box && window.__box === undefined) window.__box = performance.now();
         const settled = ({SETTLED})([text, selectors]);
         return window.__box !== undefined && settled ? [window.__box, settled] : false;
-    }}""", arg=[text, list(PAGE)], polling="raf", timeout=60_000).json_value())
+    }}""",
+            arg=[text, list(PAGE)],
+            polling="raf",
+            timeout=60_000,
+        ).json_value()
+    )
 
 
 def act(page, action, text: str) -> float:
@@ -137,8 +154,9 @@ def one_try(browser, url: str, facility: str, on_map: tuple[str, float, float], 
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     # The first data row's selection cell.
-    out["detail from list"] = act(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17),
-                                  "Report a problem with this listing")
+    out["detail from list"] = act(
+        page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17), "Report a problem with this listing"
+    )
     target, lat, lon = on_map
     canvas = page.locator(f'[data-testid="stDeckGlJsonChart"] canvas, {MAP_CANVAS}').first
     canvas.scroll_into_view_if_needed()
@@ -170,11 +188,17 @@ def main() -> None:
     view = mapview.build_map(directory, result).view  # deck.gl's first view (earlier revisions)
     with tempfile.TemporaryDirectory() as tmp:
         old_tree = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old_tree), args.rev],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(old_tree), args.rev],
+            check=True,
+            capture_output=True,
+        )
         try:
-            with serve_app(app=old_tree / "app.py", cwd=old_tree) as old_url, serve_app() as new_url, \
-                    sync_playwright() as p:
+            with (
+                serve_app(app=old_tree / "app.py", cwd=old_tree) as old_url,
+                serve_app() as new_url,
+                sync_playwright() as p,
+            ):
                 browser = launch(p)
                 runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
                 for name, url in (("old", old_url), ("new", new_url)):  # warm both (caches, first compile)
@@ -185,15 +209,23 @@ def main() -> None:
                         runs[name].append(one_try(browser, url, facility, on_map, view))
                 browser.close()
         finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old_tree)],
-                           capture_output=True)
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(old_tree)], capture_output=True
+            )
     rows = []
     for step, target in TARGETS.items():
         old = statistics.median(r[step] for r in runs["old"])
         new = statistics.median(r[step] for r in runs["new"])
-        rows.append({"click → settled (ms)": step, args.rev: f"{old:,.0f}", "this tree": f"{new:,.0f}",
-                     "new / old": f"{new / old:.2f}", "target": f"≤ {target:,}" if target else "",
-                     "met": ("yes" if new <= target else "no") if target else ""})
+        rows.append(
+            {
+                "click → settled (ms)": step,
+                args.rev: f"{old:,.0f}",
+                "this tree": f"{new:,.0f}",
+                "new / old": f"{new / old:.2f}",
+                "target": f"≤ {target:,}" if target else "",
+                "met": ("yes" if new <= target else "no") if target else "",
+            }
+        )
     print(f"Felt speed in headless Chromium, national file, median of {args.tries} tries (after one warm-up each)")
     print_table(rows)
 

@@ -21,8 +21,6 @@ from directory.geocode.boundaries import lies_in_another_state
 from directory.schema import read_facilities
 
 
-
-
 def score(name, records, located, seconds):
     ok = [i for i, r in enumerate(located) if r is not None]
     lat = np.array([located[i][0] for i in ok])
@@ -34,10 +32,15 @@ def score(name, records, located, seconds):
     # tolerance from its own (the same rule the build uses to flag records).
     wrong = sum(1 for i, a, b in zip(ok, lat, lon) if lies_in_another_state(records[i]["state"], float(a), float(b)))
     return {
-        "method": name, "records": len(records), "placed": len(ok),
+        "method": name,
+        "records": len(records),
+        "placed": len(ok),
         "rec/s": f"{len(records) / seconds:,.0f}",
-        "median km": f"{np.median(err):.2f}", "p90 km": f"{np.percentile(err, 90):.2f}",
-        "max km": f"{err.max():.1f}", ">150 km": int((err > 150).sum()), "wrong state": wrong,
+        "median km": f"{np.median(err):.2f}",
+        "p90 km": f"{np.percentile(err, 90):.2f}",
+        "max km": f"{err.max():.1f}",
+        ">150 km": int((err > 150).sum()),
+        "wrong state": wrong,
     }
 
 
@@ -57,8 +60,10 @@ def main() -> None:
     baseline = [(zips[r["zip"]].lat, zips[r["zip"]].lon) if r["zip"] in zips else None for r in stripped]
     base_s = time.perf_counter() - start
 
-    rows = [score("offline geocoder (ZIP, state-checked, city fallback)", records, ours, ours_s),
-            score("baseline: bare ZIP centroid", records, baseline, base_s)]
+    rows = [
+        score("offline geocoder (ZIP, state-checked, city fallback)", records, ours, ours_s),
+        score("baseline: bare ZIP centroid", records, baseline, base_s),
+    ]
     precision = {}
     for r in ours:
         key = r[2] if r is not None else "not placed"

@@ -39,18 +39,53 @@ def main() -> None:
         data = hsds.package_zip(records, store.taxonomy)
         zip_s = time.perf_counter() - started
         started = time.perf_counter()
-        check = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate",
-                                str(Path(tmp) / "hsds" / "datapackage.json")], capture_output=True, text=True)
+        check = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "frictionless"),
+                "validate",
+                str(Path(tmp) / "hsds" / "datapackage.json"),
+            ],
+            capture_output=True,
+            text=True,
+        )
         validate_s = time.perf_counter() - started
     valid = "VALID" if check.returncode == 0 else "INVALID"
-    rows.append({"output": "CSV export (baseline)", "sites": f"{len(records):,}", "seconds": f"{csv_s:.2f}",
-                 "MB": f"{len(text.encode()) / 1e6:.1f}", "ratio to CSV": "1.00"})
-    rows.append({"output": "HSDS package (folder)", "sites": f"{counts['location']:,}", "seconds": f"{hsds_s:.2f}",
-                 "MB": f"{size / 1e6:.1f}", "ratio to CSV": f"{hsds_s / csv_s:.2f}"})
-    rows.append({"output": "HSDS package (zip)", "sites": f"{counts['location']:,}", "seconds": f"{zip_s:.2f}",
-                 "MB": f"{len(data) / 1e6:.1f}", "ratio to CSV": f"{zip_s / csv_s:.2f}"})
-    rows.append({"output": f"frictionless validate ({valid})", "sites": f"{counts['location']:,}",
-                 "seconds": f"{validate_s:.2f}", "MB": "", "ratio to CSV": f"{validate_s / csv_s:.2f}"})
+    rows.append(
+        {
+            "output": "CSV export (baseline)",
+            "sites": f"{len(records):,}",
+            "seconds": f"{csv_s:.2f}",
+            "MB": f"{len(text.encode()) / 1e6:.1f}",
+            "ratio to CSV": "1.00",
+        }
+    )
+    rows.append(
+        {
+            "output": "HSDS package (folder)",
+            "sites": f"{counts['location']:,}",
+            "seconds": f"{hsds_s:.2f}",
+            "MB": f"{size / 1e6:.1f}",
+            "ratio to CSV": f"{hsds_s / csv_s:.2f}",
+        }
+    )
+    rows.append(
+        {
+            "output": "HSDS package (zip)",
+            "sites": f"{counts['location']:,}",
+            "seconds": f"{zip_s:.2f}",
+            "MB": f"{len(data) / 1e6:.1f}",
+            "ratio to CSV": f"{zip_s / csv_s:.2f}",
+        }
+    )
+    rows.append(
+        {
+            "output": f"frictionless validate ({valid})",
+            "sites": f"{counts['location']:,}",
+            "seconds": f"{validate_s:.2f}",
+            "MB": "",
+            "ratio to CSV": f"{validate_s / csv_s:.2f}",
+        }
+    )
     print("HSDS export of the national file, this machine")
     print_table(rows)
     print("rows per table: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))

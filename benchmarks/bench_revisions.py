@@ -23,7 +23,7 @@ from _table import print_table
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_REV = "f40339c"  # the last commit before the filter registry / store interface refactor
 
-WORKLOAD = r'''
+WORKLOAD = r"""
 import json, time
 import numpy as np
 t0 = time.perf_counter()
@@ -56,12 +56,18 @@ for name, q in (("national", Query()), ("tampa", Query(near="Tampa, FL"))):
     screens[name] = (time.perf_counter() - t) * 1000 / 5
 print(json.dumps({"cold": cold, "p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)),
                   "national": screens["national"], "tampa": screens["tampa"]}))
-'''
+"""
 
 
 def run(tree: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", WORKLOAD], cwd=tree, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", WORKLOAD],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -72,8 +78,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old), args.rev],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(old), args.rev], check=True, capture_output=True
+        )
         try:
             results: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
             for _ in range(args.rounds):
@@ -81,9 +88,13 @@ def main() -> None:
                 results["new"].append(run(REPO))
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], capture_output=True)
-    labels = {"cold": "cold start: load + index (ms)", "p50": "search p50, 1,000 queries (ms)",
-              "p95": "search p95 (ms)", "national": "list + map points, national result (ms)",
-              "tampa": "list + map points, Tampa 25 mi (ms)"}
+    labels = {
+        "cold": "cold start: load + index (ms)",
+        "p50": "search p50, 1,000 queries (ms)",
+        "p95": "search p95 (ms)",
+        "national": "list + map points, national result (ms)",
+        "tampa": "list + map points, Tampa 25 mi (ms)",
+    }
     rows = []
     for key, label in labels.items():
         a = median(r[key] for r in results["old"])

@@ -71,19 +71,34 @@ def national() -> None:
 
     p50 = pct(ours, 50)
     rows = [
-        {"method": "Directory.search (STRtree box + haversine, end to end)", "queries": len(ours),
-         "p50 ms": f"{p50:.3f}", "p95 ms": f"{pct(ours, 95):.3f}", "x vs ours (p50)": "1.0"},
-        {"method": "numpy brute-force haversine over all rows", "queries": len(brute),
-         "p50 ms": f"{pct(brute, 50):.3f}", "p95 ms": f"{pct(brute, 95):.3f}",
-         "x vs ours (p50)": f"{pct(brute, 50) / p50:.1f}"},
-        {"method": "per-row geopy.distance.geodesic loop", "queries": len(loop),
-         "p50 ms": f"{pct(loop, 50):.1f}", "p95 ms": f"{pct(loop, 95):.1f}",
-         "x vs ours (p50)": f"{pct(loop, 50) / p50:,.0f}"},
+        {
+            "method": "Directory.search (STRtree box + haversine, end to end)",
+            "queries": len(ours),
+            "p50 ms": f"{p50:.3f}",
+            "p95 ms": f"{pct(ours, 95):.3f}",
+            "x vs ours (p50)": "1.0",
+        },
+        {
+            "method": "numpy brute-force haversine over all rows",
+            "queries": len(brute),
+            "p50 ms": f"{pct(brute, 50):.3f}",
+            "p95 ms": f"{pct(brute, 95):.3f}",
+            "x vs ours (p50)": f"{pct(brute, 50) / p50:.1f}",
+        },
+        {
+            "method": "per-row geopy.distance.geodesic loop",
+            "queries": len(loop),
+            "p50 ms": f"{pct(loop, 50):.1f}",
+            "p95 ms": f"{pct(loop, 95):.1f}",
+            "x vs ours (p50)": f"{pct(loop, 50) / p50:,.0f}",
+        },
     ]
     print(f"National file: {len(frame):,} facilities, 25-mile radius, 1-2 service groups")
     print_table(rows)
-    print(f"Cold start (read facilities.csv + build index and masks): {cold_ms:.0f} ms "
-          f"(index/masks alone {directory.load_ms:.0f} ms); target <= 1000 ms")
+    print(
+        f"Cold start (read facilities.csv + build index and masks): {cold_ms:.0f} ms "
+        f"(index/masks alone {directory.load_ms:.0f} ms); target <= 1000 ms"
+    )
     print("Targets: p50 <= 1 ms; >= 1000x faster than the geodesic loop\n")
 
 
@@ -103,13 +118,25 @@ def synthetic(n: int = 1_000_000) -> None:
         t = time.perf_counter()
         index.nearest(c[0], c[1], 10)
         knn_ms.append((time.perf_counter() - t) * 1000)
-    rows = [{"method": "PointIndex (shapely STRtree + exact great-circle)", "build ms": f"{build_ms:.0f}",
-             "radius p50 ms": f"{pct(radius_ms, 50):.3f}", "k=10 p50 ms": f"{pct(knn_ms, 50):.3f}"}]
+    rows = [
+        {
+            "method": "PointIndex (shapely STRtree + exact great-circle)",
+            "build ms": f"{build_ms:.0f}",
+            "radius p50 ms": f"{pct(radius_ms, 50):.3f}",
+            "k=10 p50 ms": f"{pct(knn_ms, 50):.3f}",
+        }
+    ]
     try:
         from sklearn.neighbors import BallTree
     except ImportError:
-        rows.append({"method": "sklearn BallTree (not installed: pip install -e '.[bench]')", "build ms": "-",
-                     "radius p50 ms": "-", "k=10 p50 ms": "-"})
+        rows.append(
+            {
+                "method": "sklearn BallTree (not installed: pip install -e '.[bench]')",
+                "build ms": "-",
+                "radius p50 ms": "-",
+                "k=10 p50 ms": "-",
+            }
+        )
     else:
         coords = np.radians(np.column_stack([lat, lon]))
         t = time.perf_counter()
@@ -125,8 +152,14 @@ def synthetic(n: int = 1_000_000) -> None:
             t = time.perf_counter()
             tree.query(point, k=10)
             b_knn.append((time.perf_counter() - t) * 1000)
-        rows.append({"method": "sklearn BallTree (haversine)", "build ms": f"{ball_build:.0f}",
-                     "radius p50 ms": f"{pct(b_radius, 50):.3f}", "k=10 p50 ms": f"{pct(b_knn, 50):.3f}"})
+        rows.append(
+            {
+                "method": "sklearn BallTree (haversine)",
+                "build ms": f"{ball_build:.0f}",
+                "radius p50 ms": f"{pct(b_radius, 50):.3f}",
+                "k=10 p50 ms": f"{pct(b_knn, 50):.3f}",
+            }
+        )
     print(f"{n:,} SYNTHETIC sites (random points), 300 queries")
     print_table(rows)
     print("Targets: radius p50 <= 5 ms, k=10 p50 <= 2 ms, build <= 3 s")

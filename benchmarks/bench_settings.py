@@ -72,7 +72,7 @@ def main() -> None:
             one_try(browser, url, facility)
         names = list(VARIANTS)
         for i in range(args.tries):  # rotated: no variant always runs right after another
-            for name in names[i % len(names):] + names[:i % len(names)]:
+            for name in names[i % len(names) :] + names[: i % len(names)]:
                 runs[name].append(one_try(browser, urls[name], facility))
         browser.close()
     base = {step: statistics.median(r[step] for r in runs["as shipped"]) for step in STEPS}
@@ -83,8 +83,10 @@ def main() -> None:
             value = statistics.median(r[step] for r in runs[name])
             row[name] = f"{value:,.0f} ({value / base[step]:.2f}×)"
         rows.append(row)
-    print(f"Streamlit settings in headless Chromium, national file, median of {args.tries} tries "
-          f"(after one warm-up each); in brackets: the default's time / as shipped")
+    print(
+        f"Streamlit settings in headless Chromium, national file, median of {args.tries} tries "
+        f"(after one warm-up each); in brackets: the default's time / as shipped"
+    )
     print_table(rows)
 
 

@@ -29,8 +29,18 @@ from directory.pgstore import PostgisStore, load  # noqa: E402
 from directory.search import Directory, Query  # noqa: E402
 from tests.pg import cluster  # noqa: E402
 
-CITIES = ["Tampa, FL", "Boston, MA", "Denver, CO", "Chicago, IL", "Seattle, WA", "Atlanta, GA", "Phoenix, AZ",
-          "Burlington, VT", "Billings, MT", "Jackson, MS"]
+CITIES = [
+    "Tampa, FL",
+    "Boston, MA",
+    "Denver, CO",
+    "Chicago, IL",
+    "Seattle, WA",
+    "Atlanta, GA",
+    "Phoenix, AZ",
+    "Burlington, VT",
+    "Billings, MT",
+    "Jackson, MS",
+]
 SERVICES = [(), ("detox",), ("mat",), ("outpatient", "residential")]
 
 
@@ -42,8 +52,14 @@ def workload(n: int, seed: int = 1) -> list[Query]:
         if rng.random() < 0.2:
             queries.append(Query(near=near, nearest=10, services=rng.choice(SERVICES)))
         else:
-            queries.append(Query(near=near, radius_miles=rng.choice([10, 25, 50]), services=rng.choice(SERVICES),
-                                 payments=rng.choice([(), ("medicaid",)])))
+            queries.append(
+                Query(
+                    near=near,
+                    radius_miles=rng.choice([10, 25, 50]),
+                    services=rng.choice(SERVICES),
+                    payments=rng.choice([(), ("medicaid",)]),
+                )
+            )
     return queries
 
 
@@ -80,8 +96,13 @@ def synthetic(path: Path, n: int, source: Path) -> None:
 def api(data: str, queries: int = 400, threads: int = 8) -> tuple[float, float]:
     port = 8700 + random.randint(0, 200)
     env = {**os.environ, "DIRECTORY_FACILITIES": data}
-    proc = subprocess.Popen([sys.executable, "-m", "directory", "serve", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "directory", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -91,8 +112,11 @@ def api(data: str, queries: int = 400, threads: int = 8) -> tuple[float, float]:
             except OSError:
                 time.sleep(0.5)
         rng = random.Random(3)
-        urls = [f"{base}/v1/facilities?near={urllib.request.quote(rng.choice(CITIES))}&radius_miles=25"
-                f"&service={rng.choice(['detox', 'mat', 'outpatient'])}&page_size=20" for _ in range(queries)]
+        urls = [
+            f"{base}/v1/facilities?near={urllib.request.quote(rng.choice(CITIES))}&radius_miles=25"
+            f"&service={rng.choice(['detox', 'mat', 'outpatient'])}&page_size=20"
+            for _ in range(queries)
+        ]
 
         def one(url: str) -> float:
             t = time.perf_counter()
@@ -129,18 +153,48 @@ def main() -> None:
         pg = PostgisStore(c.dsn)
         m50, m95 = timings(memory, queries)
         p50, p95 = timings(pg, queries)
-        rows.append({"measure": "load national file (s)", "in-memory": f"{memory_load:.2f}", "PostGIS": f"{pg_load:.2f}",
-                     "PostGIS / in-memory": f"{pg_load / memory_load:.1f}"})
-        rows.append({"measure": "search p50 (ms)", "in-memory": f"{m50:.2f}", "PostGIS": f"{p50:.2f}",
-                     "PostGIS / in-memory": f"{p50 / m50:.1f}"})
-        rows.append({"measure": "search p95 (ms)", "in-memory": f"{m95:.2f}", "PostGIS": f"{p95:.2f}",
-                     "PostGIS / in-memory": f"{p95 / m95:.1f}"})
+        rows.append(
+            {
+                "measure": "load national file (s)",
+                "in-memory": f"{memory_load:.2f}",
+                "PostGIS": f"{pg_load:.2f}",
+                "PostGIS / in-memory": f"{pg_load / memory_load:.1f}",
+            }
+        )
+        rows.append(
+            {
+                "measure": "search p50 (ms)",
+                "in-memory": f"{m50:.2f}",
+                "PostGIS": f"{p50:.2f}",
+                "PostGIS / in-memory": f"{p50 / m50:.1f}",
+            }
+        )
+        rows.append(
+            {
+                "measure": "search p95 (ms)",
+                "in-memory": f"{m95:.2f}",
+                "PostGIS": f"{p95:.2f}",
+                "PostGIS / in-memory": f"{p95 / m95:.1f}",
+            }
+        )
         file_rps, file_p99 = api(str(national))
         db_rps, db_p99 = api(c.dsn)
-        rows.append({"measure": "API, 2 workers: requests/s", "in-memory": f"{file_rps:.0f}", "PostGIS": f"{db_rps:.0f}",
-                     "PostGIS / in-memory": f"{db_rps / file_rps:.2f}"})
-        rows.append({"measure": "API, 2 workers: p99 (ms)", "in-memory": f"{file_p99:.0f}", "PostGIS": f"{db_p99:.0f}",
-                     "PostGIS / in-memory": f"{db_p99 / file_p99:.1f}"})
+        rows.append(
+            {
+                "measure": "API, 2 workers: requests/s",
+                "in-memory": f"{file_rps:.0f}",
+                "PostGIS": f"{db_rps:.0f}",
+                "PostGIS / in-memory": f"{db_rps / file_rps:.2f}",
+            }
+        )
+        rows.append(
+            {
+                "measure": "API, 2 workers: p99 (ms)",
+                "in-memory": f"{file_p99:.0f}",
+                "PostGIS": f"{db_p99:.0f}",
+                "PostGIS / in-memory": f"{db_p99 / file_p99:.1f}",
+            }
+        )
         pg.close()
         if args.synthetic:
             with tempfile.TemporaryDirectory() as tmp:
@@ -152,10 +206,22 @@ def main() -> None:
                 big_store = PostgisStore(c.dsn)
                 b50, b95 = timings(big_store, queries)
                 big_store.close()
-            rows.append({"measure": f"PostGIS, {args.synthetic:,} synthetic sites: load (s)", "in-memory": "",
-                         "PostGIS": f"{big_load:.1f}", "PostGIS / in-memory": ""})
-            rows.append({"measure": f"PostGIS, {args.synthetic:,} synthetic sites: search p50 / p95 (ms)",
-                         "in-memory": "", "PostGIS": f"{b50:.1f} / {b95:.1f}", "PostGIS / in-memory": ""})
+            rows.append(
+                {
+                    "measure": f"PostGIS, {args.synthetic:,} synthetic sites: load (s)",
+                    "in-memory": "",
+                    "PostGIS": f"{big_load:.1f}",
+                    "PostGIS / in-memory": "",
+                }
+            )
+            rows.append(
+                {
+                    "measure": f"PostGIS, {args.synthetic:,} synthetic sites: search p50 / p95 (ms)",
+                    "in-memory": "",
+                    "PostGIS": f"{b50:.1f} / {b95:.1f}",
+                    "PostGIS / in-memory": "",
+                }
+            )
     print(f"Stores side by side, {len(queries)} queries (radius 10-50 mi and nearest-10, with filters), this machine")
     print_table(rows)
 

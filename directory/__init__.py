@@ -16,6 +16,16 @@ from .search import Directory, Query, SearchResult
 from .store import Store, open_store
 from .taxonomy import Taxonomy
 
-__all__ = ["FILTERS", "Directory", "DirectoryError", "Facility", "Filter", "Query", "SearchResult", "Store",
-           "Taxonomy", "open_store"]
+__all__ = [
+    "FILTERS",
+    "Directory",
+    "DirectoryError",
+    "Facility",
+    "Filter",
+    "Query",
+    "SearchResult",
+    "Store",
+    "Taxonomy",
+    "open_store",
+]
 __version__ = "0.1.0"

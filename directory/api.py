@@ -44,8 +44,8 @@ MAX_VALUES = 20
 CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
 
 
-
 # -- response models (documentation and conformance) ------------------------------------------------
+
 
 def _field(name: str, description: str) -> tuple[Any, Any]:
     if name in ("latitude", "longitude"):
@@ -54,13 +54,17 @@ def _field(name: str, description: str) -> tuple[Any, Any]:
 
 
 Facility = create_model(  # type: ignore[call-overload]
-    "Facility", __config__=ConfigDict(extra="allow"),
+    "Facility",
+    __config__=ConfigDict(extra="allow"),
     **{name: _field(name, description) for name, description in COLUMNS.items()},
 )
-Facility.__doc__ = ("One facility: every column of data/facilities.csv (sources may add columns, "
-                    "e.g. license_number, license_expiration and capacity from the California licence list).")
+Facility.__doc__ = (
+    "One facility: every column of data/facilities.csv (sources may add columns, "
+    "e.g. license_number, license_expiration and capacity from the California licence list)."
+)
 SearchHit = create_model(  # type: ignore[call-overload]
-    "SearchHit", __base__=Facility,
+    "SearchHit",
+    __base__=Facility,
     distance_miles=(float | None, Field(None, description="great-circle miles from the searched place")),
 )
 SearchHit.__doc__ = "A facility in a search result, with its distance when the search had a place."
@@ -105,7 +109,8 @@ class SearchOut(BaseModel):
     results: list[SearchHit]  # type: ignore[valid-type]
     facets: dict[str, dict[str, int]] = Field(
         description="for each family (service, medication, accreditation, payment, population, state), "
-                    "how many of all results have each value")
+        "how many of all results have each value"
+    )
 
 
 class ServiceOut(BaseModel):
@@ -172,21 +177,26 @@ def _filter_params():
     the chosen filters by Query field (repeatable ones as tuples)."""
 
     def chosen(**values: Any) -> dict[str, Any]:
-        return given({f.field: (tuple(values[f.param]) if f.repeatable else (values[f.param] or None)) for f in FILTERS})
+        return given(
+            {f.field: (tuple(values[f.param]) if f.repeatable else (values[f.param] or None)) for f in FILTERS}
+        )
 
     parameters = []
     for f in FILTERS:
         if f.repeatable:
-            annotation: Any = Annotated[Many, Q(max_length=MAX_VALUES, description=f.help,
-                                                examples=[["detox"]] if f.field == "services" else None)]
+            annotation: Any = Annotated[
+                Many,
+                Q(max_length=MAX_VALUES, description=f.help, examples=[["detox"]] if f.field == "services" else None),
+            ]
             default: Any = []
         else:
             limit = 40 if f.kind in ("state", "since") else MAX_TEXT
             example = {"state": ["FL"], "since": ["2021"]}.get(f.kind)
             annotation = Annotated[str | None, Q(max_length=limit, description=f.help, examples=example)]
             default = None
-        parameters.append(inspect.Parameter(f.param, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                            annotation=annotation))
+        parameters.append(
+            inspect.Parameter(f.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
     chosen.__signature__ = inspect.Signature(parameters, return_annotation=dict)  # type: ignore[attr-defined]
     return chosen
 
@@ -208,18 +218,24 @@ def _translate(exc: DirectoryError) -> ParameterError:
     return ParameterError(param, str(exc), list(getattr(exc, "suggestions", [])))
 
 
-def _error(status: int, param: str, message: str, suggestions: list[str] | None = None,
-           kind: str = "value_error") -> JSONResponse:
-    item = {"loc": ["query", param] if param != "facility_id" else ["path", param], "msg": message, "type": kind,
-            "suggestions": suggestions or []}
+def _error(
+    status: int, param: str, message: str, suggestions: list[str] | None = None, kind: str = "value_error"
+) -> JSONResponse:
+    item = {
+        "loc": ["query", param] if param != "facility_id" else ["path", param],
+        "msg": message,
+        "type": kind,
+        "suggestions": suggestions or [],
+    }
     return JSONResponse({"detail": [item]}, status_code=status)
 
 
 # -- the app ------------------------------------------------------------------------------------
 
 
-def create_app(store: Store | None = None, *, data: str | Path | None = None,
-               cors_origins: list[str] | None = None) -> FastAPI:
+def create_app(
+    store: Store | None = None, *, data: str | Path | None = None, cors_origins: list[str] | None = None
+) -> FastAPI:
     """The API over ``directory`` (default: load ``data`` or the shipped facilities file once)."""
     store = store or open_store(data or paths.facilities_file())
     if cors_origins is None:
@@ -233,7 +249,8 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
             "JSON, GeoJSON or Excel-safe CSV. Read-only. Crisis help: call or text 988; "
             f"{HELPLINE_NAME} {HELPLINE_NUMBER} (free, confidential, 24/7); if someone may be overdosing, call 911."
         ),
-        docs_url=None, redoc_url=None,  # served offline below, with a CSP
+        docs_url=None,
+        redoc_url=None,  # served offline below, with a CSP
     )
     add_offline_docs(app)
     app.add_middleware(SecurityHeaders)
@@ -247,8 +264,15 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        items = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "invalid value")),
-                  "type": str(e.get("type", "value_error")), "suggestions": []} for e in exc.errors()]
+        items = [
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "invalid value")),
+                "type": str(e.get("type", "value_error")),
+                "suggestions": [],
+            }
+            for e in exc.errors()
+        ]
         return JSONResponse({"detail": items}, status_code=422)
 
     @app.exception_handler(DatabaseUnavailable)
@@ -260,21 +284,39 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse({"detail": "internal error; the request was logged"}, status_code=500)
 
-    @app.get("/v1/facilities", response_model=SearchOut, tags=["facilities"],
-             summary="Search facilities",
-             responses={200: {"content": {"application/geo+json": {}, "text/csv": {}},
-                              "description": "JSON (default), GeoJSON or CSV"},
-                        422: {"model": ErrorOut, "description": "a parameter is invalid"}})
+    @app.get(
+        "/v1/facilities",
+        response_model=SearchOut,
+        tags=["facilities"],
+        summary="Search facilities",
+        responses={
+            200: {
+                "content": {"application/geo+json": {}, "text/csv": {}},
+                "description": "JSON (default), GeoJSON or CSV",
+            },
+            422: {"model": ErrorOut, "description": "a parameter is invalid"},
+        },
+    )
     async def search(
-        near: Annotated[str | None, Q(max_length=MAX_TEXT, description='ZIP, "City, ST", address or "lat, lon"',
-                                      examples=["Tampa, FL"])] = None,
+        near: Annotated[
+            str | None,
+            Q(max_length=MAX_TEXT, description='ZIP, "City, ST", address or "lat, lon"', examples=["Tampa, FL"]),
+        ] = None,
         lat: Annotated[float | None, Q(ge=-90, le=90, description="latitude (with lon), instead of near")] = None,
         lon: Annotated[float | None, Q(ge=-180, le=180, description="longitude (with lat)")] = None,
         radius_miles: Annotated[float, Q(gt=0, le=MAX_RADIUS_MILES, description="search radius in miles")] = 25.0,
         nearest: Annotated[int | None, Q(ge=1, le=1000, description="the K nearest instead of a radius")] = None,
-        nearest_within_miles: Annotated[float, Q(gt=0, le=MAX_NEAREST_WITHIN_MILES, description=(
-            "nearest results (asked for with `nearest`, or returned when nothing is inside the radius) are at "
-            "most this many miles away"))] = NEAREST_WITHIN_MILES,
+        nearest_within_miles: Annotated[
+            float,
+            Q(
+                gt=0,
+                le=MAX_NEAREST_WITHIN_MILES,
+                description=(
+                    "nearest results (asked for with `nearest`, or returned when nothing is inside the radius) are at "
+                    "most this many miles away"
+                ),
+            ),
+        ] = NEAREST_WITHIN_MILES,
         match: Annotated[Match, Q(description="services: any or all of them")] = Match.any,
         filters: Annotated[dict, Depends(_filter_params())] = None,  # type: ignore[assignment]
         sort: Annotated[Sort, Q(description="distance (when there is a place) or name")] = Sort.distance,
@@ -289,19 +331,33 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
             raise ParameterError("lat" if lat is None else "lon", "give both lat and lon")
         if lat is not None and near:
             raise ParameterError("near", "give near or lat and lon, not both")
-        where: str | tuple[float, float] | None = (lat, lon) if lat is not None else (near.strip() or None
-                                                                                      if near else None)
+        where: str | tuple[float, float] | None = (
+            (lat, lon) if lat is not None else (near.strip() or None if near else None)
+        )
         try:
-            query = Query(near=where, radius_miles=radius_miles, nearest=nearest,
-                          nearest_within_miles=nearest_within_miles, match=match.value,
-                          sort=sort.value, limit=page * page_size, **filters)
+            query = Query(
+                near=where,
+                radius_miles=radius_miles,
+                nearest=nearest,
+                nearest_within_miles=nearest_within_miles,
+                match=match.value,
+                sort=sort.value,
+                limit=page * page_size,
+                **filters,
+            )
             result = store.search(query)
         except DatabaseUnavailable:
             raise
         except DirectoryError as exc:
             raise _translate(exc) from None
-        echo: dict[str, Any] = {"near": near, "lat": lat, "lon": lon, "radius_miles": radius_miles, "nearest": nearest,
-                                "nearest_within_miles": nearest_within_miles}
+        echo: dict[str, Any] = {
+            "near": near,
+            "lat": lat,
+            "lon": lon,
+            "radius_miles": radius_miles,
+            "nearest": nearest,
+            "nearest_within_miles": nearest_within_miles,
+        }
         for f in FILTERS:
             value = filters.get(f.field)
             echo[f.param] = list(value) if f.repeatable else value
@@ -311,18 +367,26 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
         echo = {k: v for k, v in {**echo, "sort": sort.value}.items() if v not in (None, [], "")}
         headers = {"X-Total-Count": str(result.total)}
         if format is Format.json:
-            return JSONResponse(exports.json_body(result, page=page, page_size=page_size, query=echo),
-                                headers=headers)
-        rows = result.frame.iloc[(page - 1) * page_size: page * page_size]
+            return JSONResponse(exports.json_body(result, page=page, page_size=page_size, query=echo), headers=headers)
+        rows = result.frame.iloc[(page - 1) * page_size : page * page_size]
         if format is Format.geojson:
-            return Response(exports.geojson_text(rows, area=result.area), media_type="application/geo+json",
-                            headers=headers)
+            return Response(
+                exports.geojson_text(rows, area=result.area), media_type="application/geo+json", headers=headers
+            )
         name_ = exports.result_filename(result, "csv")
-        return Response(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={**headers, "Content-Disposition": f'attachment; filename="{name_}"'})
+        return Response(
+            exports.to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={**headers, "Content-Disposition": f'attachment; filename="{name_}"'},
+        )
 
-    @app.get("/v1/facilities/{facility_id}", response_model=Facility, tags=["facilities"],
-             summary="One facility", responses={404: {"model": ErrorOut, "description": "no such facility"}})
+    @app.get(
+        "/v1/facilities/{facility_id}",
+        response_model=Facility,
+        tags=["facilities"],
+        summary="One facility",
+        responses={404: {"model": ErrorOut, "description": "no such facility"}},
+    )
     async def facility(facility_id: Annotated[str, PathParam(max_length=40, examples=["f3a1d13806edf"])]) -> Any:
         """A facility by its stable id (as returned by a search)."""
         found = store.facility(facility_id)
@@ -335,16 +399,40 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
         """Every SAMHSA service code with its label and category, and the friendly groups filters accept."""
         taxonomy = store.taxonomy
         return {
-            "services": [{"code": s.code, "label": s.label, "category": s.category, "category_code": s.category_code,
-                          "label_source": s.label_source} for s in taxonomy.services.values()],
-            "groups": [{"family": g.family, "name": g.name, "label": g.label, "codes": sorted(g.codes)}
-                       for g in taxonomy.groups.values()],
+            "services": [
+                {
+                    "code": s.code,
+                    "label": s.label,
+                    "category": s.category,
+                    "category_code": s.category_code,
+                    "label_source": s.label_source,
+                }
+                for s in taxonomy.services.values()
+            ],
+            "groups": [
+                {"family": g.family, "name": g.name, "label": g.label, "codes": sorted(g.codes)}
+                for g in taxonomy.groups.values()
+            ],
         }
 
-    @app.get("/v1/locate", response_model=PlaceOut, tags=["places"], summary="Resolve a place",
-             responses={422: {"model": ErrorOut, "description": "the place cannot be found"}})
-    async def locate(q: Annotated[str, Q(min_length=1, max_length=MAX_TEXT, description='ZIP, "City, ST", address or '
-                                   '"lat, lon"', examples=["Washington, IN"])]) -> Any:
+    @app.get(
+        "/v1/locate",
+        response_model=PlaceOut,
+        tags=["places"],
+        summary="Resolve a place",
+        responses={422: {"model": ErrorOut, "description": "the place cannot be found"}},
+    )
+    async def locate(
+        q: Annotated[
+            str,
+            Q(
+                min_length=1,
+                max_length=MAX_TEXT,
+                description='ZIP, "City, ST", address or "lat, lon"',
+                examples=["Washington, IN"],
+            ),
+        ],
+    ) -> Any:
         """Where a search for `q` would be centred, with precision and the other places it could mean."""
         try:
             place = store.resolve(q)
@@ -356,14 +444,21 @@ def create_app(store: Store | None = None, *, data: str | Path | None = None,
             return _error(422, "q", str(exc))
         return place.to_dict()
 
-    @app.get("/healthz", response_model=Health, response_model_exclude_none=True, tags=["service"],
-             summary="Liveness and readiness", responses={503: {"model": Health, "description": "the database is unreachable"}})
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        response_model_exclude_none=True,
+        tags=["service"],
+        summary="Liveness and readiness",
+        responses={503: {"model": Health, "description": "the database is unreachable"}},
+    )
     async def healthz() -> Any:
         try:
             return {"status": "ok", "facilities": store.count()}
         except DatabaseUnavailable as exc:
-            return JSONResponse({"status": "database unavailable", "facilities": 0, "detail": str(exc)},
-                                status_code=503)
+            return JSONResponse(
+                {"status": "database unavailable", "facilities": 0, "detail": str(exc)}, status_code=503
+            )
 
     return app
 

@@ -35,13 +35,20 @@ def add_offline_docs(app: FastAPI, *, docs_url: str = "/docs", redoc_url: str = 
     assets = files("fastapi_offline") / "static"
     app.mount(STATIC_URL, StaticFiles(directory=str(assets)), name="docs-assets")
     redoc_js = (assets / "redoc.standalone.js").read_text(encoding="utf-8").replace(_REDOC_CDN_LOGO, _BLANK_SVG)
-    swagger = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} — Swagger UI",
-                                  swagger_js_url=f"{STATIC_URL}/swagger-ui-bundle.js",
-                                  swagger_css_url=f"{STATIC_URL}/swagger-ui.css",
-                                  swagger_favicon_url=f"{STATIC_URL}/favicon.png").body.decode()
-    redoc = get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} — ReDoc",
-                           redoc_js_url=REDOC_JS_URL,
-                           redoc_favicon_url=f"{STATIC_URL}/favicon.png", with_google_fonts=False).body.decode()
+    swagger = get_swagger_ui_html(
+        openapi_url=app.openapi_url,
+        title=f"{app.title} — Swagger UI",
+        swagger_js_url=f"{STATIC_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{STATIC_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{STATIC_URL}/favicon.png",
+    ).body.decode()
+    redoc = get_redoc_html(
+        openapi_url=app.openapi_url,
+        title=f"{app.title} — ReDoc",
+        redoc_js_url=REDOC_JS_URL,
+        redoc_favicon_url=f"{STATIC_URL}/favicon.png",
+        with_google_fonts=False,
+    ).body.decode()
 
     @app.get(docs_url, include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
@@ -49,8 +56,11 @@ def add_offline_docs(app: FastAPI, *, docs_url: str = "/docs", redoc_url: str = 
 
     @app.get(REDOC_JS_URL, include_in_schema=False)
     async def redoc_script() -> Response:
-        return Response(redoc_js, media_type="application/javascript; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=86400"})
+        return Response(
+            redoc_js,
+            media_type="application/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     @app.get(redoc_url, include_in_schema=False)
     async def redoc_page() -> HTMLResponse:
@@ -61,10 +71,12 @@ def docs_csp(page: str) -> str:
     """Only this origin; inline scripts only the ones in ``page`` (by hash); workers from blob: (ReDoc)."""
     inline = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline)
-    return ("default-src 'self'; "
-            f"script-src 'self' {hashes}; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-            "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+    return (
+        "default-src 'self'; "
+        f"script-src 'self' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 class SecurityHeaders(BaseHTTPMiddleware):

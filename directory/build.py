@@ -31,6 +31,7 @@ from .taxonomy import Taxonomy
 
 __all__ = ["SourceEntry", "build", "enrich", "link_sources", "read_manifest"]
 
+
 def build(
     manifest: str | Path | None = None,
     output: str | Path | None = None,
@@ -56,9 +57,17 @@ def build(
     show = sys.stderr.isatty() if progress is None else progress
     results = []
     for entry in tqdm(entries, desc="importing sources", unit="source", disable=not show):
-        results.append(import_file(list(entry.files), adapter=entry.adapter, mapping=entry.mapping,
-                                   source_id=entry.id, source_date=entry.vintage,
-                                   taxonomy=taxonomy, locate=locate))
+        results.append(
+            import_file(
+                list(entry.files),
+                adapter=entry.adapter,
+                mapping=entry.mapping,
+                source_id=entry.id,
+                source_date=entry.vintage,
+                taxonomy=taxonomy,
+                locate=locate,
+            )
+        )
     sites, linked = link_sources(results, {e.id: e.kind for e in entries}, progress=show)
     records, replaced, counties_filled = enrich([sites[fid] for fid in sorted(sites)])
     flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
@@ -94,17 +103,25 @@ def enrich(records: list[Facility]) -> tuple[list[Facility], list[dict[str, obje
             out.append(record)
             continue
         lat, lon, precision, km = found
-        replaced.append({"facility_id": record.facility_id, "name": record.name, "city": record.city,
-                         "state": record.state, "km_from_zip": round(km, 1),
-                         "source_point": [record.latitude, record.longitude]})
+        replaced.append(
+            {
+                "facility_id": record.facility_id,
+                "name": record.name,
+                "city": record.city,
+                "state": record.state,
+                "km_from_zip": round(km, 1),
+                "source_point": [record.latitude, record.longitude],
+            }
+        )
         # Stored with 6 decimals, like every point.
         out.append(replace(record, latitude=round(lat, 6), longitude=round(lon, 6), geocode_precision=precision))
     out, filled = fill_counties(out)
     return out, replaced, filled
 
 
-def _report(entries, results, linked, frame: pd.DataFrame, records: list[Facility],
-            taxonomy: Taxonomy) -> dict[str, object]:
+def _report(
+    entries, results, linked, frame: pd.DataFrame, records: list[Facility], taxonomy: Taxonomy
+) -> dict[str, object]:
     sources = []
     for entry, result in zip(entries, results):
         item = result.report()
@@ -118,8 +135,11 @@ def _report(entries, results, linked, frame: pd.DataFrame, records: list[Facilit
         item["sites_listing_it"] = int(frame["sources"].map(lambda s, i=entry.id: i in s.split(";")).sum())
         if entry.kind == "listing":
             # Every facility of the listing is a site: linked to one, a repeat of another, or new.
-            item["coverage_of_listing"] = round((linked[entry.id]["linked"] + linked[entry.id]["duplicate"]
-                                                 + linked[entry.id]["new"]) / max(result.accepted, 1), 4)
+            item["coverage_of_listing"] = round(
+                (linked[entry.id]["linked"] + linked[entry.id]["duplicate"] + linked[entry.id]["new"])
+                / max(result.accepted, 1),
+                4,
+            )
             item["sites_linked"] = linked[entry.id]["sites_linked"]
         sources.append(item)
     codes = Counter(c for s in frame["service_codes"] for c in s.split(";") if c)
@@ -149,7 +169,9 @@ def _report(entries, results, linked, frame: pd.DataFrame, records: list[Facilit
             "share_with_codes_beyond_sa": round(beyond_sa / n, 4) if n else 0.0,
             "with_mat": with_mat,
             "share_with_mat": round(with_mat / n, 4) if n else 0.0,
-            "sites_by_services_as_of": {k: int(v) for k, v in sorted(frame["services_as_of"].str[:4].value_counts().items())},
+            "sites_by_services_as_of": {
+                k: int(v) for k, v in sorted(frame["services_as_of"].str[:4].value_counts().items())
+            },
             "sites_by_last_listed": {k: int(v) for k, v in sorted(frame["last_listed"].str[:4].value_counts().items())},
             "sites_with_several_sources": int((frame["sources"].str.contains(";")).sum()),
             "duplicate_pairs": len(pairs),
@@ -170,17 +192,21 @@ def coverage_by_state(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, dict
     recent = f"listed_since_{LISTED_SINCE.year}"
     accredited = taxonomy.family_codes("accreditation")
     codes = frame["service_codes"].map(lambda s: frozenset(c for c in s.split(";") if c))
-    has = pd.DataFrame({
-        "state": frame["state"],
-        "phone": (frame["phone"] != "") | (frame["intake_phone"] != ""),
-        "accreditation": codes.map(lambda c: bool(c & accredited)),
-        "services": codes.map(lambda c: bool(c - {"sa"})),
-        recent: frame["last_listed"] >= LISTED_SINCE.isoformat(),
-    })
+    has = pd.DataFrame(
+        {
+            "state": frame["state"],
+            "phone": (frame["phone"] != "") | (frame["intake_phone"] != ""),
+            "accreditation": codes.map(lambda c: bool(c & accredited)),
+            "services": codes.map(lambda c: bool(c - {"sa"})),
+            recent: frame["last_listed"] >= LISTED_SINCE.isoformat(),
+        }
+    )
     out = {}
     for state, rows in sorted(has.groupby("state")):
         n = len(rows)
-        out[state] = {"sites": n, **{f"with_{k}": int(rows[k].sum()) for k in
-                                     ("phone", "accreditation", "services", recent)}}
+        out[state] = {
+            "sites": n,
+            **{f"with_{k}": int(rows[k].sum()) for k in ("phone", "accreditation", "services", recent)},
+        }
         out[state]["share_with_phone"] = round(out[state]["with_phone"] / n, 4)
     return out

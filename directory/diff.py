@@ -21,8 +21,9 @@ MOVED_METRES = 200.0
 KINDS = ("added", "no_longer_listed", "moved", "phone", "services", "accreditation")
 
 
-def diff_records(old: list[Facility], new: list[Facility], taxonomy: Taxonomy | None = None,
-                 examples: int = 5) -> dict[str, object]:
+def diff_records(
+    old: list[Facility], new: list[Facility], taxonomy: Taxonomy | None = None, examples: int = 5
+) -> dict[str, object]:
     """Counts of each kind of change by state, totals, and a few examples of each (ids and names)."""
     tax = taxonomy or Taxonomy.load()
     accredited = tax.family_codes("accreditation")
@@ -34,8 +35,14 @@ def diff_records(old: list[Facility], new: list[Facility], taxonomy: Taxonomy | 
     def note(kind: str, record: Facility, detail: str = "") -> None:
         by_state.setdefault(record.state or "?", Counter())[kind] += 1
         if len(shown[kind]) < examples:
-            shown[kind].append({"facility_id": record.facility_id, "name": record.name, "state": record.state,
-                                **({"change": detail} if detail else {})})
+            shown[kind].append(
+                {
+                    "facility_id": record.facility_id,
+                    "name": record.name,
+                    "state": record.state,
+                    **({"change": detail} if detail else {}),
+                }
+            )
 
     for fid in sorted(after.keys() - before.keys()):
         note("added", after[fid])
@@ -53,13 +60,18 @@ def diff_records(old: list[Facility], new: list[Facility], taxonomy: Taxonomy | 
             gained, lost = sorted(b.service_codes - a.service_codes), sorted(a.service_codes - b.service_codes)
             note("services", b, f"+{','.join(gained) or '-'} -{','.join(lost) or '-'}")
         if a.service_codes & accredited != b.service_codes & accredited:
-            note("accreditation", b, f"{','.join(sorted(a.service_codes & accredited)) or '-'} -> "
-                                     f"{','.join(sorted(b.service_codes & accredited)) or '-'}")
+            note(
+                "accreditation",
+                b,
+                f"{','.join(sorted(a.service_codes & accredited)) or '-'} -> "
+                f"{','.join(sorted(b.service_codes & accredited)) or '-'}",
+            )
     totals = Counter()
     for counts in by_state.values():
         totals.update(counts)
     return {
-        "old_sites": len(before), "new_sites": len(after),
+        "old_sites": len(before),
+        "new_sites": len(after),
         "totals": {k: totals[k] for k in KINDS},
         "by_state": {state: {k: counts[k] for k in KINDS} for state, counts in sorted(by_state.items())},
         "examples": shown,

@@ -104,4 +104,3 @@ class RefreshError(DirectoryError):
 
 class DatabaseUnavailable(DirectoryError, ConnectionError):
     """The database store cannot be reached (or holds no loaded directory). One line; the API answers 503."""
-

@@ -56,8 +56,10 @@ def why_empty(store: Store, query: Query) -> list[str]:
             phrase = f.phrase.format(getattr(query, f.field))
             sentences.append(f"{total:,} facilities{others} are {where}, but none {phrase}.")
     if not sentences:
-        sentences.append(f"No facility {where} matches these filters together; {base:,} facilities are {where} "
-                         "without them. Remove a filter to see them.")
+        sentences.append(
+            f"No facility {where} matches these filters together; {base:,} facilities are {where} "
+            "without them. Remove a filter to see them."
+        )
     return sentences
 
 
@@ -72,8 +74,9 @@ def _what(store: Store, query: Query) -> str:
         values = getattr(query, f.field)
         if f.kind != "group" or not values:
             continue
-        labels = " or ".join(store.taxonomy.resolve(v, None if f.field == "services" else f.family).label
-                             for v in values)
+        labels = " or ".join(
+            store.taxonomy.resolve(v, None if f.field == "services" else f.family).label for v in values
+        )
         parts.append(f"offering {labels}" if f.field == "services" else f.phrase.format(labels))
     return "".join(f" {p}" for p in parts)
 

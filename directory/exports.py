@@ -109,13 +109,19 @@ def to_geojson(frame: pd.DataFrame, *, area: object | None = None) -> dict:
         except (TypeError, ValueError):
             geometry = None
         properties = {k: (v if k == "distance_miles" else _fmt(v)) for k, v in row.items()}
-        features.append({"type": "Feature", "id": row.get("facility_id"), "geometry": geometry,
-                         "properties": properties})
+        features.append(
+            {"type": "Feature", "id": row.get("facility_id"), "geometry": geometry, "properties": properties}
+        )
     if area is not None:
         from shapely.geometry import mapping
 
-        features.append({"type": "Feature", "geometry": json.loads(json.dumps(mapping(area))),
-                         "properties": {"role": "search-area"}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(json.dumps(mapping(area))),
+                "properties": {"role": "search-area"},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -148,7 +154,9 @@ def result_filename(result, extension: str) -> str:
     near = q.near if isinstance(q.near, str) else (result.center.label if result.center else "")
     if near:
         parts.append(near)
-    radius = q.radius_miles if result.center is not None and not q.nearest and not (result.note and result.total) else None
+    radius = (
+        q.radius_miles if result.center is not None and not q.nearest and not (result.note and result.total) else None
+    )
     if q.nearest:
         parts.append(f"nearest-{q.nearest}")
     elif result.note and result.total and result.center is not None:
@@ -194,8 +202,15 @@ td.num { white-space: nowrap; text-align: right; } .name { font-weight: 600; } .
 """
 
 
-def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: str = "",
-            attribution: str = "", print_on_load: bool = False) -> str:
+def to_html(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str = "",
+    generated: str = "",
+    attribution: str = "",
+    print_on_load: bool = False,
+) -> str:
     """A printable referral list: name, address, phone, distance and services, with the crisis
     lines at the bottom; ``print_on_load`` opens the browser's print dialog as soon as it is shown.
     Every value from the data is HTML-escaped; ``services`` may be a
@@ -226,25 +241,34 @@ def to_html(frame: pd.DataFrame, *, title: str, subtitle: str = "", generated: s
         rows.append(
             "<tr>"
             f'<td class="num">{number}</td>'
-            f'<td><div class="name">{name}</div>' + (f"<div>{escape(program)}</div>" if program else "") +
-            (f'<div class="svc">{escape(services_text)}</div>' if services_text else "") +
-            (f'<div class="svc">{escape(age.capitalize())}</div>' if age else "") + "</td>"
+            f'<td><div class="name">{name}</div>'
+            + (f"<div>{escape(program)}</div>" if program else "")
+            + (f'<div class="svc">{escape(services_text)}</div>' if services_text else "")
+            + (f'<div class="svc">{escape(age.capitalize())}</div>' if age else "")
+            + "</td>"
             f"<td>{escape(street)}<br>{escape(town)}</td>"
             f"<td>{'<br>'.join(phones)}</td>"
             + (f'<td class="num">{_fmt(distance) and f"{float(distance):.1f} mi"}</td>' if has_distance else "")
             + "</tr>"
         )
     head = "<th>#</th><th>Facility and services</th><th>Address</th><th>Phone</th>" + (
-        '<th class="num">Distance</th>' if has_distance else "")
+        '<th class="num">Distance</th>' if has_distance else ""
+    )
     crisis = "".join(f"<p><strong>{escape(who)}:</strong> {escape(what)}</p>" for who, what, _ in CRISIS_LINES)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_PRINT_CSS}</style></head><body>\n"
         '<p class="noprint"><button onclick="window.print()">Print this list</button></p>\n'
-        + ('<script>window.addEventListener("load", function () { window.print(); });</script>\n'
-           if print_on_load else "")
-        + f"<h1>{escape(title)}</h1>\n" + (f'<p class="sub">{escape(subtitle)}</p>\n' if subtitle else "")
-        + f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n"
+        + (
+            '<script>window.addEventListener("load", function () { window.print(); });</script>\n'
+            if print_on_load
+            else ""
+        )
+        + f"<h1>{escape(title)}</h1>\n"
+        + (f'<p class="sub">{escape(subtitle)}</p>\n' if subtitle else "")
+        + f"<table><thead><tr>{head}</tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table>\n"
         f'<div class="crisis">{crisis}</div>\n'
         f'<p class="foot">Call ahead: services, hours and insurance change. {escape(generated)} '
         f"{escape(attribution)}</p>\n</body></html>\n"
@@ -285,7 +309,7 @@ def json_body(result, *, page: int = 1, page_size: int | None = None, query: dic
     """
     frame = result.frame
     if page_size is not None:
-        frame = frame.iloc[(page - 1) * page_size: page * page_size]
+        frame = frame.iloc[(page - 1) * page_size : page * page_size]
     return {
         "query": query if query is not None else {},
         "description": result.describe(),
@@ -294,8 +318,11 @@ def json_body(result, *, page: int = 1, page_size: int | None = None, query: dic
         "page": page,
         "page_size": page_size if page_size is not None else result.total,
         "note": result.note,
-        "older": {"count": result.older, "last_listed_years": list(result.older_years) if result.older_years else None,
-                  "note": result.older_note()},
+        "older": {
+            "count": result.older,
+            "last_listed_years": list(result.older_years) if result.older_years else None,
+            "note": result.older_note(),
+        },
         "results": records(frame),
         "facets": result.facets,
     }

@@ -54,7 +54,9 @@ def parse_since(value: object) -> dt.date | None:
         else:
             found = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"listed_since must be a year (2021), a date (2021-06-01) or 'any', not {str(value)[:40]!r}") from None
+        raise ValueError(
+            f"listed_since must be a year (2021), a date (2021-06-01) or 'any', not {str(value)[:40]!r}"
+        ) from None
     if not 1990 <= found.year <= 2100:
         raise ValueError(f"listed_since must be a year between 1990 and 2100, not {found.year}")
     return found
@@ -99,28 +101,92 @@ class Filter:
 
 
 FILTERS: tuple[Filter, ...] = (
-    Filter("services", "service", "group", "Treatment type", "service",
-           help="treatment type group (detox, mat, outpatient, intensive-outpatient, residential, inpatient, "
-                "telehealth …) or a service code; repeatable"),
-    Filter("medications", "medication", "group", "Medications", "medication", "offering {}",
-           help="buprenorphine, methadone, naltrexone; repeatable"),
-    Filter("accreditations", "accreditation", "group", "Accreditation", "accreditation", "accredited by {}",
-           help="joint-commission, carf, ncqa, coa, hfap, state-licensed; repeatable"),
-    Filter("payments", "payment", "group", "Payment", "payment", "accepting {}",
-           help="medicaid, medicare, private-insurance, cash, sliding-fee …; repeatable"),
-    Filter("populations", "population", "group", "Populations served", "population", "serving {}",
-           help="adolescents, veterans, pregnant-postpartum, lgbtq …; repeatable"),
-    Filter("languages", "language", "group", "Language of treatment", "language", "offering treatment in {}",
-           help="spanish, american-indian-alaska-native, sign-language, other-languages; repeatable"),
+    Filter(
+        "services",
+        "service",
+        "group",
+        "Treatment type",
+        "service",
+        help="treatment type group (detox, mat, outpatient, intensive-outpatient, residential, inpatient, "
+        "telehealth …) or a service code; repeatable",
+    ),
+    Filter(
+        "medications",
+        "medication",
+        "group",
+        "Medications",
+        "medication",
+        "offering {}",
+        help="buprenorphine, methadone, naltrexone; repeatable",
+    ),
+    Filter(
+        "accreditations",
+        "accreditation",
+        "group",
+        "Accreditation",
+        "accreditation",
+        "accredited by {}",
+        help="joint-commission, carf, ncqa, coa, hfap, state-licensed; repeatable",
+    ),
+    Filter(
+        "payments",
+        "payment",
+        "group",
+        "Payment",
+        "payment",
+        "accepting {}",
+        help="medicaid, medicare, private-insurance, cash, sliding-fee …; repeatable",
+    ),
+    Filter(
+        "populations",
+        "population",
+        "group",
+        "Populations served",
+        "population",
+        "serving {}",
+        help="adolescents, veterans, pregnant-postpartum, lgbtq …; repeatable",
+    ),
+    Filter(
+        "languages",
+        "language",
+        "group",
+        "Language of treatment",
+        "language",
+        "offering treatment in {}",
+        help="spanish, american-indian-alaska-native, sign-language, other-languages; repeatable",
+    ),
     Filter("city", "city", "city", "City", phrase="in {}", help="city name (exact, case-insensitive)"),
-    Filter("county", "county", "county", "County", phrase="in {} county", in_app=False, in_filename=False,
-           help="county name"),
+    Filter(
+        "county",
+        "county",
+        "county",
+        "County",
+        phrase="in {} county",
+        in_app=False,
+        in_filename=False,
+        help="county name",
+    ),
     Filter("state", "state", "state", "State", phrase="in {}", help="USPS code or name"),
-    Filter("name", "name", "name", "Facility name", phrase="named like {!r}", in_filename=False,
-           help="facility name (fuzzy)"),
-    Filter("listed_since", "listed_since", "since", "Listed since", phrase="listed since {}", in_filename=False,
-           help="only sites a source listed on or after this year or date (YEAR or YYYY-MM-DD; default 2021; "
-                "'any' includes every listing, however old)", default=LISTED_SINCE),
+    Filter(
+        "name",
+        "name",
+        "name",
+        "Facility name",
+        phrase="named like {!r}",
+        in_filename=False,
+        help="facility name (fuzzy)",
+    ),
+    Filter(
+        "listed_since",
+        "listed_since",
+        "since",
+        "Listed since",
+        phrase="listed since {}",
+        in_filename=False,
+        help="only sites a source listed on or after this year or date (YEAR or YYYY-MM-DD; default 2021; "
+        "'any' includes every listing, however old)",
+        default=LISTED_SINCE,
+    ),
 )
 
 GROUP_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.kind == "group")
@@ -139,9 +205,15 @@ def by_param(name: str) -> Filter:
 
 
 #: Query fields that are not filters, and their parameter names in the API and URLs.
-OTHER_PARAMS = {"near": "near", "radius_miles": "radius_miles", "nearest": "nearest",
-                "nearest_within_miles": "nearest_within_miles", "match": "match",
-                "sort": "sort", "limit": "page_size"}
+OTHER_PARAMS = {
+    "near": "near",
+    "radius_miles": "radius_miles",
+    "nearest": "nearest",
+    "nearest_within_miles": "nearest_within_miles",
+    "match": "match",
+    "sort": "sort",
+    "limit": "page_size",
+}
 
 
 def chosen(values: dict[str, object]) -> dict[str, object]:

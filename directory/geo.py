@@ -45,10 +45,16 @@ class Place:
         return (self.latitude, self.longitude)
 
     def to_dict(self) -> dict[str, object]:
-        return {"query": self.query, "label": self.label, "latitude": self.latitude, "longitude": self.longitude,
-                "precision": self.precision,
-                "alternatives": [{"label": a.label, "latitude": a.latitude, "longitude": a.longitude}
-                                 for a in self.alternatives]}
+        return {
+            "query": self.query,
+            "label": self.label,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "precision": self.precision,
+            "alternatives": [
+                {"label": a.label, "latitude": a.latitude, "longitude": a.longitude} for a in self.alternatives
+            ],
+        }
 
 
 def great_circle(lat: float, lon: float, lats, lons, *, radius: float = EARTH_RADIUS_MILES):

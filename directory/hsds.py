@@ -34,11 +34,24 @@ from .taxonomy import Taxonomy
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/treatment-directory/hsds")
 SPEC = paths.DATA_DIR / "hsds" / "datapackage.json"
 #: Tables written, in the spec's order.
-TABLES = ("organization", "service", "attribute", "service_at_location", "location", "phone", "address",
-          "language", "taxonomy_term", "metadata", "taxonomy")
+TABLES = (
+    "organization",
+    "service",
+    "attribute",
+    "service_at_location",
+    "location",
+    "phone",
+    "address",
+    "language",
+    "taxonomy_term",
+    "metadata",
+    "taxonomy",
+)
 TAXONOMY_NAME = "SAMHSA treatment locator service codes"
-ATTRIBUTION = ("Human Services Data Specification 3.0: an Open Referral resource (https://openreferral.org/), "
-               "CC BY-SA 4.0. Facility data: see the directory's README.")
+ATTRIBUTION = (
+    "Human Services Data Specification 3.0: an Open Referral resource (https://openreferral.org/), "
+    "CC BY-SA 4.0. Facility data: see the directory's README."
+)
 #: ISO 639-1 codes of the language groups that name one language.
 LANGUAGE_CODES = {"spanish": "es"}
 _EXTENSION = re.compile(r"^(?P<number>.+?) x(?P<ext>\d+)$")
@@ -82,80 +95,144 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
         accreditations = [g.label for g in accreditation_groups if g.codes & f.service_codes]
         place = ", ".join(p for p in (f.city, f.state) if p)
         sources = "; ".join(source_label(s) for s in f.sources)
-        rows["organization"].append({
-            "id": org, "name": f.name,
-            "description": f"Substance-use treatment facility in {place}, as listed by {sources}.",
-            "website": f.website,
-        })
+        rows["organization"].append(
+            {
+                "id": org,
+                "name": f.name,
+                "description": f"Substance-use treatment facility in {place}, as listed by {sources}.",
+                "website": f.website,
+            }
+        )
         as_of = f.services_as_of.isoformat() if f.services_as_of else "an unknown date"
-        rows["service"].append({
-            "id": service, "organization_id": org, "name": f.name2 or f.name,
-            "alternate_name": f.name if f.name2 else "",
-            "description": (f"Treatment as listed on {as_of}: {', '.join(labels)}." if labels else
-                            f"Substance-use treatment; the sources list no treatment types (as of {as_of})."),
-            "url": f.website, "status": "active",
-            "accreditations": ", ".join(accreditations),
-            "assured_date": f.last_listed.isoformat() if f.last_listed else "",
-            "licenses": _licence(f),
-        })
+        rows["service"].append(
+            {
+                "id": service,
+                "organization_id": org,
+                "name": f.name2 or f.name,
+                "alternate_name": f.name if f.name2 else "",
+                "description": (
+                    f"Treatment as listed on {as_of}: {', '.join(labels)}."
+                    if labels
+                    else f"Substance-use treatment; the sources list no treatment types (as of {as_of})."
+                ),
+                "url": f.website,
+                "status": "active",
+                "accreditations": ", ".join(accreditations),
+                "assured_date": f.last_listed.isoformat() if f.last_listed else "",
+                "licenses": _licence(f),
+            }
+        )
         for code in sorted(f.service_codes):
             if not taxonomy.is_known(code):
                 continue
             used.add(code)
-            rows["attribute"].append({"id": uid("attribute", f"{key}:{code}"), "link_id": service,
-                                      "taxonomy_term_id": uid("taxonomy_term", code), "link_type": "service",
-                                      "link_entity": "service"})
+            rows["attribute"].append(
+                {
+                    "id": uid("attribute", f"{key}:{code}"),
+                    "link_id": service,
+                    "taxonomy_term_id": uid("taxonomy_term", code),
+                    "link_type": "service",
+                    "link_entity": "service",
+                }
+            )
         rows["service_at_location"].append({"id": at, "service_id": service, "location_id": location})
-        rows["location"].append({
-            "id": location, "location_type": "physical", "organization_id": org, "name": f.name,
-            "latitude": _number(f.latitude), "longitude": _number(f.longitude),
-            "external_identifier": key, "external_identifier_type": "treatment-directory facility_id",
-        })
+        rows["location"].append(
+            {
+                "id": location,
+                "location_type": "physical",
+                "organization_id": org,
+                "name": f.name,
+                "latitude": _number(f.latitude),
+                "longitude": _number(f.longitude),
+                "external_identifier": key,
+                "external_identifier_type": "treatment-directory facility_id",
+            }
+        )
         for kind, number in (("phone", f.phone), ("intake", f.intake_phone)):
             if not number or (kind == "intake" and number == f.phone):
                 continue
             match = _EXTENSION.match(number)
-            rows["phone"].append({
-                "id": uid("phone", f"{key}:{kind}"), "location_id": location, "service_id": service,
-                "organization_id": org, "service_at_location_id": at,
-                "number": match["number"] if match else number, "extension": match["ext"] if match else "",
-                "type": "voice", "description": "intake" if kind == "intake" else "",
-            })
+            rows["phone"].append(
+                {
+                    "id": uid("phone", f"{key}:{kind}"),
+                    "location_id": location,
+                    "service_id": service,
+                    "organization_id": org,
+                    "service_at_location_id": at,
+                    "number": match["number"] if match else number,
+                    "extension": match["ext"] if match else "",
+                    "type": "voice",
+                    "description": "intake" if kind == "intake" else "",
+                }
+            )
         if f.street1 and f.city and f.state and f.zip:
-            rows["address"].append({
-                "id": uid("address", key), "location_id": location, "address_1": f.street1, "address_2": f.street2,
-                "city": f.city, "region": f.county, "state_province": f.state, "postal_code": f.zip,
-                "country": "US", "address_type": "physical",
-            })
+            rows["address"].append(
+                {
+                    "id": uid("address", key),
+                    "location_id": location,
+                    "address_1": f.street1,
+                    "address_2": f.street2,
+                    "city": f.city,
+                    "region": f.county,
+                    "state_province": f.state,
+                    "postal_code": f.zip,
+                    "country": "US",
+                    "address_type": "physical",
+                }
+            )
         for group in languages:
             if group.codes & f.service_codes:
-                rows["language"].append({
-                    "id": uid("language", f"{key}:{group.name}"), "service_id": service, "location_id": location,
-                    "name": group.label, "code": LANGUAGE_CODES.get(group.name, ""),
-                })
-        for name, when, source in (("last_listed", f.last_listed, f.sources[0] if f.sources else ""),
-                                   ("services_as_of", f.services_as_of, "")):
+                rows["language"].append(
+                    {
+                        "id": uid("language", f"{key}:{group.name}"),
+                        "service_id": service,
+                        "location_id": location,
+                        "name": group.label,
+                        "code": LANGUAGE_CODES.get(group.name, ""),
+                    }
+                )
+        for name, when, source in (
+            ("last_listed", f.last_listed, f.sources[0] if f.sources else ""),
+            ("services_as_of", f.services_as_of, ""),
+        ):
             if when is None:
                 continue
-            rows["metadata"].append({
-                "id": uid("metadata", f"{key}:{name}"), "resource_id": service, "resource_type": "service",
-                "last_action_date": when.isoformat(), "last_action_type": "update", "field_name": name,
-                "previous_value": "not recorded", "replacement_value": when.isoformat(),
-                "updated_by": source_label(source) if source else "treatment-directory build (see sources)",
-            })
+            rows["metadata"].append(
+                {
+                    "id": uid("metadata", f"{key}:{name}"),
+                    "resource_id": service,
+                    "resource_type": "service",
+                    "last_action_date": when.isoformat(),
+                    "last_action_type": "update",
+                    "field_name": name,
+                    "previous_value": "not recorded",
+                    "replacement_value": when.isoformat(),
+                    "updated_by": source_label(source) if source else "treatment-directory build (see sources)",
+                }
+            )
     for code in sorted(used):
         service = taxonomy.get(code)
-        rows["taxonomy_term"].append({
-            "id": uid("taxonomy_term", code), "code": code, "name": service.label,
-            "description": service.description or f"{service.category}: {service.label}",
-            "taxonomy": TAXONOMY_NAME, "language": "en", "taxonomy_id": taxonomy_id,
-        })
-    rows["taxonomy"].append({
-        "id": taxonomy_id, "name": TAXONOMY_NAME,
-        "description": "Service codes of SAMHSA's treatment locator (FindTreatment.gov) and the N-SSATS directory, "
-                       "with their published labels; a public-domain U.S. federal vocabulary.",
-        "uri": "https://findtreatment.gov/", "version": "2021",
-    })
+        rows["taxonomy_term"].append(
+            {
+                "id": uid("taxonomy_term", code),
+                "code": code,
+                "name": service.label,
+                "description": service.description or f"{service.category}: {service.label}",
+                "taxonomy": TAXONOMY_NAME,
+                "language": "en",
+                "taxonomy_id": taxonomy_id,
+            }
+        )
+    rows["taxonomy"].append(
+        {
+            "id": taxonomy_id,
+            "name": TAXONOMY_NAME,
+            "description": "Service codes of SAMHSA's treatment locator (FindTreatment.gov) and the N-SSATS directory, "
+            "with their published labels; a public-domain U.S. federal vocabulary.",
+            "uri": "https://findtreatment.gov/",
+            "version": "2021",
+        }
+    )
     return rows
 
 
@@ -175,9 +252,14 @@ def descriptor(tables: Iterable[str] = TABLES) -> dict:
             resource["schema"].pop("foreignKeys", None)
         resources.append(resource)
     base = spec()
-    return {"name": "substance-use-treatment-directory", "title": "US substance-use treatment facilities (HSDS 3.0)",
-            "description": ATTRIBUTION, "profile": base.get("profile", "tabular-data-package"),
-            "licenses": base.get("licenses", []), "resources": resources}
+    return {
+        "name": "substance-use-treatment-directory",
+        "title": "US substance-use treatment facilities (HSDS 3.0)",
+        "description": ATTRIBUTION,
+        "profile": base.get("profile", "tabular-data-package"),
+        "licenses": base.get("licenses", []),
+        "resources": resources,
+    }
 
 
 def to_csv_text(table: str, rows: list[dict[str, str]]) -> str:

@@ -77,12 +77,20 @@ def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
         files = item["path"] if isinstance(item["path"], list) else [item["path"]]
         if not files or not all(isinstance(f, str) for f in files):
             raise ManifestError(f"{p}: source {item['id']!r} path must be a file name or a list of them")
-        entries.append(SourceEntry(
-            item["id"], p.parent / files[0], item["adapter"], str(item["vintage"]),
-            item.get("title", ""), item.get("licence", ""),
-            p.parent / item["mapping"] if "mapping" in item else None, kind, item.get("name", ""),
-            tuple(p.parent / f for f in files),
-        ))
+        entries.append(
+            SourceEntry(
+                item["id"],
+                p.parent / files[0],
+                item["adapter"],
+                str(item["vintage"]),
+                item.get("title", ""),
+                item.get("licence", ""),
+                p.parent / item["mapping"] if "mapping" in item else None,
+                kind,
+                item.get("name", ""),
+                tuple(p.parent / f for f in files),
+            )
+        )
     if not entries:
         raise ManifestError(f"{p}: no [[source]] entries")
     return entries
@@ -116,8 +124,9 @@ def source_label(source_id: str, manifest: str | Path | None = None) -> str:
 REFRESH_ID = "findtreatment-refresh"
 
 
-def register_source(path: str | Path, vintage: str, manifest: str | Path | None = None,
-                    source_id: str = REFRESH_ID) -> str:
+def register_source(
+    path: str | Path, vintage: str, manifest: str | Path | None = None, source_id: str = REFRESH_ID
+) -> str:
     """Make ``path`` (a refreshed FindTreatment.gov export) a *full* source of the build, dated
     ``vintage``: its services, phones and accreditation supersede older ones for the sites it
     lists. An earlier entry with the same id is replaced. Returns the id."""
@@ -131,10 +140,12 @@ def register_source(path: str | Path, vintage: str, manifest: str | Path | None 
     mine = re.compile(rf'^\s*id\s*=\s*"{re.escape(source_id)}"\s*$', re.M)
     kept = [b for b in blocks if not mine.search(b)]
     relative = os.path.relpath(Path(path).resolve(), target.parent.resolve())
-    entry = (f'\nid = "{source_id}"\nname = "FindTreatment.gov refresh"\npath = "{relative}"\n'
-             f'adapter = "findtreatment"\nvintage = "{vintage}"\nkind = "full"\n'
-             f'title = "FindTreatment.gov locator, harvested by directory refresh findtreatment on {vintage}"\n'
-             'licence = "SAMHSA, U.S. federal government work (public domain)"\n')
+    entry = (
+        f'\nid = "{source_id}"\nname = "FindTreatment.gov refresh"\npath = "{relative}"\n'
+        f'adapter = "findtreatment"\nvintage = "{vintage}"\nkind = "full"\n'
+        f'title = "FindTreatment.gov locator, harvested by directory refresh findtreatment on {vintage}"\n'
+        'licence = "SAMHSA, U.S. federal government work (public domain)"\n'
+    )
     body = head + "".join("\n[[source]]" + b for b in kept) + "\n[[source]]" + entry
     with atomic_writer(target, "w", encoding="utf-8") as fh:
         fh.write(body.rstrip("\n") + "\n")

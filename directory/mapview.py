@@ -110,14 +110,17 @@ def _type_of(taxonomy: object, codes: str, order: tuple[str, ...]) -> int:
     return _INDEX[found[0]] if found else len(TYPES) - 1
 
 
-def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.ndarray] | None = None,
-               first: tuple[str, ...] = ()) -> pd.DataFrame:
+def map_points(
+    store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.ndarray] | None = None, first: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """The columns the map needs: ``id``, ``n`` (name), ``c`` (city, state, and how many sites share the
     spot), ``lon``, ``lat``, ``t`` (type). ``points`` are the rows' latitudes and longitudes when the
     caller has them as floats; ``first`` the treatment types to colour by first."""
     if points is None:
-        points = (pd.to_numeric(frame["latitude"]).to_numpy(dtype=float),
-                  pd.to_numeric(frame["longitude"]).to_numpy(dtype=float))
+        points = (
+            pd.to_numeric(frame["latitude"]).to_numpy(dtype=float),
+            pd.to_numeric(frame["longitude"]).to_numpy(dtype=float),
+        )
     lon, lat = np.round(points[1], COORD_DECIMALS), np.round(points[0], COORD_DECIMALS)
     places = [plain(f"{c}, {s}") for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
     if 0 < len(frame) <= MAP_POINTS_LIMIT:  # above it the map draws areas, whose tooltips say how many
@@ -125,14 +128,16 @@ def map_points(store: Store, frame: pd.DataFrame, points: tuple[np.ndarray, np.n
         _, where, counts = np.unique(np.stack([lat, lon], axis=1), axis=0, return_inverse=True, return_counts=True)
         shared = counts[where.ravel()]
         places = [p if k == 1 else f"{p} · {k} facilities at this spot (see the list)" for p, k in zip(places, shared)]
-    return pd.DataFrame({
-        "id": np.array(frame["facility_id"].tolist(), dtype=object),
-        "n": np.array([plain(n) for n in frame["name"].tolist()], dtype=object),
-        "c": np.array(places, dtype=object),
-        "lon": lon,
-        "lat": lat,
-        "t": point_types(store, frame, first),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.array(frame["facility_id"].tolist(), dtype=object),
+            "n": np.array([plain(n) for n in frame["name"].tolist()], dtype=object),
+            "c": np.array(places, dtype=object),
+            "lon": lon,
+            "lat": lat,
+            "t": point_types(store, frame, first),
+        }
+    )
 
 
 #: The second line of every area's tooltip (sent once, not once per area).
@@ -169,8 +174,10 @@ def map_note(points: pd.DataFrame) -> str:
     """Said under a map that shows areas instead of facilities ('' otherwise)."""
     if len(points) <= MAP_POINTS_LIMIT:
         return ""
-    return (f"The map groups these {len(points):,} facilities by area (circles sized by how many); type a place "
-            f"or add a filter to see each facility — the map shows single facilities up to {MAP_POINTS_LIMIT:,}.")
+    return (
+        f"The map groups these {len(points):,} facilities by area (circles sized by how many); type a place "
+        f"or add a filter to see each facility — the map shows single facilities up to {MAP_POINTS_LIMIT:,}."
+    )
 
 
 def legend(points: pd.DataFrame, facets: dict[str, int], first: tuple[str, ...] = ()) -> list[tuple[PointType, int]]:
@@ -188,11 +195,17 @@ def legend_html(entries: list[tuple[PointType, int]]) -> str:
         f'<span style="display:inline-block;margin-right:14px;white-space:nowrap">'
         f'<span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
         f'background:{t.hex};margin-right:5px;vertical-align:middle"></span>'
-        f"{html.escape(t.label)} ({count:,})</span>" for t, count in entries)
-    how = ("Counts are results offering each type, as in the filters. A facility offering several types is "
-           "coloured by the first of them in this order; \u201cOther services\u201d offer none of these.")
-    return (f'<div style="font-size:0.85rem;line-height:1.8">{items}</div>'
-            f'<div style="font-size:0.78rem;color:#555">{html.escape(how)}</div>')
+        f"{html.escape(t.label)} ({count:,})</span>"
+        for t, count in entries
+    )
+    how = (
+        "Counts are results offering each type, as in the filters. A facility offering several types is "
+        "coloured by the first of them in this order; \u201cOther services\u201d offer none of these."
+    )
+    return (
+        f'<div style="font-size:0.85rem;line-height:1.8">{items}</div>'
+        f'<div style="font-size:0.78rem;color:#555">{html.escape(how)}</div>'
+    )
 
 
 @lru_cache(maxsize=4)
@@ -205,8 +218,13 @@ def state_outlines(tolerance: float = OUTLINE_TOLERANCE_DEG, folder: Path | None
         geom = shapely.set_precision(shape(feature["geometry"]).simplify(tolerance, preserve_topology=True), 0.005)
         if geom.is_empty:
             continue
-        features.append({"type": "Feature", "properties": {"n": feature["properties"]["name"]},
-                         "geometry": _rounded(mapping(geom), 3)})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"n": feature["properties"]["name"]},
+                "geometry": _rounded(mapping(geom), 3),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -228,8 +246,15 @@ def _rounded(value, decimals: int):
     return value
 
 
-def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 560, height: int = 520,
-             padding: int = 40, max_zoom: float = 13.0) -> dict[str, float]:
+def fit_view(
+    lats: np.ndarray,
+    lons: np.ndarray,
+    *,
+    width: int = 560,
+    height: int = 520,
+    padding: int = 40,
+    max_zoom: float = 13.0,
+) -> dict[str, float]:
     """Centre and zoom (Web Mercator) that fit the points in ``width`` × ``height`` pixels; many points fit
     their 1st–99th percentiles. ``bounds`` (south, north, west, east) are what was fitted: the map fits
     them again to its real size (map.js, ``fit``), with the same padding and maximum zoom.
@@ -257,12 +282,16 @@ def fit_view(lats: np.ndarray, lons: np.ndarray, *, width: int = 560, height: in
     y0, y1 = merc(lo_lat), merc(hi_lat)
     span_x = max((hi_lon - lo_lon) / 360.0, 1e-9)
     span_y = max((y1 - y0) / (2 * math.pi), 1e-9)
-    zoom = min(math.log2((width - 2 * padding) / (512 * span_x)),
-               math.log2((height - 2 * padding) / (512 * span_y)), max_zoom)
+    zoom = min(
+        math.log2((width - 2 * padding) / (512 * span_x)), math.log2((height - 2 * padding) / (512 * span_y)), max_zoom
+    )
     mid_y = (y0 + y1) / 2
-    return {"latitude": float(math.degrees(2 * math.atan(math.exp(mid_y)) - math.pi / 2)),
-            "longitude": float(lo_lon + hi_lon) / 2, "zoom": round(max(zoom, 1.0), 2),
-            "bounds": [round(float(v), 5) for v in (lo_lat, hi_lat, lo_lon, hi_lon)]}
+    return {
+        "latitude": float(math.degrees(2 * math.atan(math.exp(mid_y)) - math.pi / 2)),
+        "longitude": float(lo_lon + hi_lon) / 2,
+        "zoom": round(max(zoom, 1.0), 2),
+        "bounds": [round(float(v), 5) for v in (lo_lat, hi_lat, lo_lon, hi_lon)],
+    }
 
 
 def map_tiles() -> dict[str, str] | None:
@@ -275,8 +304,9 @@ def map_tiles() -> dict[str, str] | None:
     if setting.lower() == "carto":
         return {"url": CARTO_TILES, "attribution": CARTO_ATTRIBUTION}
     if not setting.startswith(("https://", "http://")) or not all(k in setting for k in ("{z}", "{x}", "{y}")):
-        raise DirectoryError(f"{TILES_ENV} must be 'carto' or a tile URL with {{z}}, {{x}} and {{y}}, "
-                             f"not {setting[:80]!r}")
+        raise DirectoryError(
+            f"{TILES_ENV} must be 'carto' or a tile URL with {{z}}, {{x}} and {{y}}, not {setting[:80]!r}"
+        )
     return {"url": setting, "attribution": "Map tiles: " + setting.split("/")[2]}
 
 
@@ -299,10 +329,22 @@ class MapData:
     def payload(self, selected: str | None = None, *, label: str = MAP_LABEL, height: int = MAP_HEIGHT) -> dict:
         """The component's data: JSON-ready, with the index of the ``selected`` facility's point (or -1)."""
         index = self.ids.index(selected) if self.points is not None and selected in self.ids else -1
-        return {"view": self.view, "points": self.points, "clusters": self.clusters, "circle": self.circle,
-                "place": self.place, "tiles": self.tiles, "selected": index, "label": label, "height": height,
-                "outlines": OUTLINES_URL, "types": [list(t.rgb) for t in TYPES], "water": WATER, "land": LAND,
-                "border": BORDER}
+        return {
+            "view": self.view,
+            "points": self.points,
+            "clusters": self.clusters,
+            "circle": self.circle,
+            "place": self.place,
+            "tiles": self.tiles,
+            "selected": index,
+            "label": label,
+            "height": height,
+            "outlines": OUTLINES_URL,
+            "types": [list(t.rgb) for t in TYPES],
+            "water": WATER,
+            "land": LAND,
+            "border": BORDER,
+        }
 
     def payload_bytes(self) -> int:
         """How many bytes of JSON the map sends to the browser."""
@@ -319,18 +361,30 @@ def build_map(store: Store, result: SearchResult) -> MapData:
     if area is not None and center is not None:
         # A circle in metres at its centre's Mercator scale: within 0.5 % of the geodesic search circle at
         # 25 miles, 1.5 % at 100.
-        circle = {"x": round(center.longitude, 5), "y": round(center.latitude, 5),
-                  "r": round(result.query.radius_miles * METRES_PER_MILE)}
+        circle = {
+            "x": round(center.longitude, 5),
+            "y": round(center.latitude, 5),
+            "r": round(result.query.radius_miles * METRES_PER_MILE),
+        }
     place = None
     if center is not None:
-        place = {"x": round(center.longitude, 5), "y": round(center.latitude, 5), "n": plain(center.label),
-                 "c": "the place you searched"}
+        place = {
+            "x": round(center.longitude, 5),
+            "y": round(center.latitude, 5),
+            "n": plain(center.label),
+            "c": "the place you searched",
+        }
     clusters = dots = None
     if len(points) > MAP_POINTS_LIMIT:
         clusters = areas(points)
     else:
-        dots = {"x": points["lon"].tolist(), "y": points["lat"].tolist(),
-                "t": points["t"].astype(int).tolist(), "n": points["n"].tolist(), "c": points["c"].tolist()}
+        dots = {
+            "x": points["lon"].tolist(),
+            "y": points["lat"].tolist(),
+            "t": points["t"].astype(int).tolist(),
+            "n": points["n"].tolist(),
+            "c": points["c"].tolist(),
+        }
     lats = points["lat"].to_numpy(dtype=float)
     lons = points["lon"].to_numpy(dtype=float)
     if area is not None:
@@ -340,10 +394,17 @@ def build_map(store: Store, result: SearchResult) -> MapData:
     elif center is not None:
         lats = np.concatenate([lats, [center.latitude]])
         lons = np.concatenate([lons, [center.longitude]])
-    return MapData(view=fit_view(lats, lons), points=dots, clusters=clusters, circle=circle, place=place,
-                   tiles=map_tiles(), ids=tuple(points["id"].tolist()) if dots is not None else (),
-                   note=map_note(points),
-                   legend=tuple(legend(points, result.facets.get("service", {}), result.query.services)))
+    return MapData(
+        view=fit_view(lats, lons),
+        points=dots,
+        clusters=clusters,
+        circle=circle,
+        place=place,
+        tiles=map_tiles(),
+        ids=tuple(points["id"].tolist()) if dots is not None else (),
+        note=map_note(points),
+        legend=tuple(legend(points, result.facets.get("service", {}), result.query.services)),
+    )
 
 
 def selected_id(index: object, data: MapData) -> str | None:

@@ -12,26 +12,82 @@ import re
 import unicodedata
 
 _DIRECTIONS = {
-    "n": "north", "s": "south", "e": "east", "w": "west",
-    "ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "ne": "northeast",
+    "nw": "northwest",
+    "se": "southeast",
+    "sw": "southwest",
 }
 _SUFFIXES = {
-    "st": "street", "str": "street", "ave": "avenue", "av": "avenue", "rd": "road", "dr": "drive",
-    "blvd": "boulevard", "hwy": "highway", "ln": "lane", "ct": "court", "pl": "place",
-    "pkwy": "parkway", "pky": "parkway", "cir": "circle", "sq": "square", "ter": "terrace",
-    "trl": "trail", "fwy": "freeway", "expy": "expressway", "tpke": "turnpike", "cres": "crescent",
-    "aly": "alley", "plz": "plaza", "ctr": "center", "cntr": "center", "ext": "extension",
-    "hts": "heights", "xing": "crossing", "rte": "route", "rt": "route", "mt": "mount",
-    "ft": "fort", "bldg": "building", "ste": "suite", "fl": "floor", "flr": "floor",
-    "rm": "room", "apt": "apartment", "dept": "department", "po": "po", "hosp": "hospital",
+    "st": "street",
+    "str": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "rd": "road",
+    "dr": "drive",
+    "blvd": "boulevard",
+    "hwy": "highway",
+    "ln": "lane",
+    "ct": "court",
+    "pl": "place",
+    "pkwy": "parkway",
+    "pky": "parkway",
+    "cir": "circle",
+    "sq": "square",
+    "ter": "terrace",
+    "trl": "trail",
+    "fwy": "freeway",
+    "expy": "expressway",
+    "tpke": "turnpike",
+    "cres": "crescent",
+    "aly": "alley",
+    "plz": "plaza",
+    "ctr": "center",
+    "cntr": "center",
+    "ext": "extension",
+    "hts": "heights",
+    "xing": "crossing",
+    "rte": "route",
+    "rt": "route",
+    "mt": "mount",
+    "ft": "fort",
+    "bldg": "building",
+    "ste": "suite",
+    "fl": "floor",
+    "flr": "floor",
+    "rm": "room",
+    "apt": "apartment",
+    "dept": "department",
+    "po": "po",
+    "hosp": "hospital",
 }
 _UNITS = {"suite", "unit", "floor", "room", "apartment", "building", "department"}
 _NAME_WORDS = {
-    "svcs": "services", "svc": "service", "srvs": "services", "ctr": "center", "cntr": "center",
-    "centre": "center", "hosp": "hospital", "assoc": "association", "dept": "department",
-    "intl": "international", "natl": "national", "tx": "treatment", "trtmt": "treatment",
-    "comm": "community", "cmty": "community", "hlth": "health", "bhvrl": "behavioral",
-    "behavioural": "behavioral", "st": "saint", "mt": "mount", "ft": "fort", "co": "company",
+    "svcs": "services",
+    "svc": "service",
+    "srvs": "services",
+    "ctr": "center",
+    "cntr": "center",
+    "centre": "center",
+    "hosp": "hospital",
+    "assoc": "association",
+    "dept": "department",
+    "intl": "international",
+    "natl": "national",
+    "tx": "treatment",
+    "trtmt": "treatment",
+    "comm": "community",
+    "cmty": "community",
+    "hlth": "health",
+    "bhvrl": "behavioral",
+    "behavioural": "behavioral",
+    "st": "saint",
+    "mt": "mount",
+    "ft": "fort",
+    "co": "company",
     "&": "and",
 }
 _NAME_NOISE = {"inc", "llc", "pc", "pa", "corp", "corporation", "incorporated", "the", "ltd", "pllc"}
@@ -67,8 +123,15 @@ def norm_street(text: str) -> str:
             out.append("unit")
         elif word in _DIRECTIONS:
             out.append(_DIRECTIONS[word])
-        elif word == "st" and nxt and nxt not in _SUFFIXES and nxt not in _UNITS \
-                and not nxt.isdigit() and i > 0 and words[i - 1].isdigit():
+        elif (
+            word == "st"
+            and nxt
+            and nxt not in _SUFFIXES
+            and nxt not in _UNITS
+            and not nxt.isdigit()
+            and i > 0
+            and words[i - 1].isdigit()
+        ):
             # "600 St Clair Ave": a St right after the house number is Saint.
             out.append("saint")
         elif word in _SUFFIXES:
@@ -115,9 +178,43 @@ def norm_county(text: str) -> str:
     return " ".join(words)
 
 
-_KEEP_UPPER = {"llc", "pc", "pllc", "lp", "llp", "dba", "usa", "us", "va", "ymca", "ywca", "aa", "na",
-               "dui", "dwi", "hiv", "aids", "lgbt", "lgbtq", "mat", "otp", "sud", "ii", "iii", "iv", "vi", "vii",
-               "viii", "ix", "xi", "ne", "nw", "se", "sw", "po"}
+_KEEP_UPPER = {
+    "llc",
+    "pc",
+    "pllc",
+    "lp",
+    "llp",
+    "dba",
+    "usa",
+    "us",
+    "va",
+    "ymca",
+    "ywca",
+    "aa",
+    "na",
+    "dui",
+    "dwi",
+    "hiv",
+    "aids",
+    "lgbt",
+    "lgbtq",
+    "mat",
+    "otp",
+    "sud",
+    "ii",
+    "iii",
+    "iv",
+    "vi",
+    "vii",
+    "viii",
+    "ix",
+    "xi",
+    "ne",
+    "nw",
+    "se",
+    "sw",
+    "po",
+}
 _SMALL = {"and", "of", "the", "for", "in", "at", "on", "to", "a", "an", "by", "de", "la", "del"}
 
 

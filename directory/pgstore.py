@@ -109,20 +109,31 @@ def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
         with conn.transaction():
             conn.execute("DROP TABLE IF EXISTS facilities_loading")
             conn.execute(TABLE.format(name="facilities_loading"))
-            fields = "row_no, facility_id, state_key, city_key, county_key, name_key, last_listed_key, codes, " \
-                     "latitude, longitude, record"
+            fields = (
+                "row_no, facility_id, state_key, city_key, county_key, name_key, last_listed_key, codes, "
+                "latitude, longitude, record"
+            )
             with conn.cursor() as cur, cur.copy(f"COPY facilities_loading ({fields}) FROM STDIN") as copy:
                 for row_no, row in enumerate(frame.to_dict("records")):
                     copy.write_row(_load_row(row_no, row, path))
-            conn.execute("UPDATE facilities_loading SET geog = ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)"
-                         "::geography WHERE latitude IS NOT NULL AND longitude IS NOT NULL")
-            for column, method in (("geog", "gist"), ("codes", "gin"), ("state_key", "btree"),
-                                   ("city_key", "btree"), ("county_key", "btree")):
+            conn.execute(
+                "UPDATE facilities_loading SET geog = ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)"
+                "::geography WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+            )
+            for column, method in (
+                ("geog", "gist"),
+                ("codes", "gin"),
+                ("state_key", "btree"),
+                ("city_key", "btree"),
+                ("county_key", "btree"),
+            ):
                 conn.execute(f"CREATE INDEX ON facilities_loading USING {method} ({column})")
             conn.execute("DROP TABLE IF EXISTS facilities")
             conn.execute("ALTER TABLE facilities_loading RENAME TO facilities")
-            load_id = conn.execute("INSERT INTO directory_loads (source_file, row_count, columns) VALUES (%s, %s, %s) "
-                                   "RETURNING id", (str(path.resolve()), len(frame), columns)).fetchone()[0]
+            load_id = conn.execute(
+                "INSERT INTO directory_loads (source_file, row_count, columns) VALUES (%s, %s, %s) RETURNING id",
+                (str(path.resolve()), len(frame), columns),
+            ).fetchone()[0]
         conn.execute("ANALYZE facilities")
     return {"id": load_id, "rows": len(frame), "file": str(path)}
 
@@ -131,23 +142,39 @@ def _load_row(row_no: int, row: dict[str, str], path: Path) -> tuple:
     try:
         record = Facility.from_row(row)
     except ValueError as exc:
-        raise InputFileError(f"{path}: row {row_no + 2}: {exc}; nothing was loaded (the database is unchanged)") \
-            from None
+        raise InputFileError(
+            f"{path}: row {row_no + 2}: {exc}; nothing was loaded (the database is unchanged)"
+        ) from None
     state = str(row.get("state", "")).upper()
-    return (row_no, record.facility_id, state, norm_city(row["city"]), norm_county(row["county"]),
-            norm_name(f"{row['name']} {row['name2']}"), row["last_listed"][:10], sorted(record.service_codes),
-            record.latitude, record.longitude, json.dumps(row, ensure_ascii=False))
+    return (
+        row_no,
+        record.facility_id,
+        state,
+        norm_city(row["city"]),
+        norm_county(row["county"]),
+        norm_name(f"{row['name']} {row['name2']}"),
+        row["last_listed"][:10],
+        sorted(record.service_codes),
+        record.latitude,
+        record.longitude,
+        json.dumps(row, ensure_ascii=False),
+    )
 
 
 def status(dsn: str) -> dict[str, object]:
     """The loads so far (newest first) and how many facilities are served."""
     with _connect(dsn) as conn:
-        has = conn.execute("SELECT to_regclass('directory_loads') IS NOT NULL, "
-                           "to_regclass('facilities') IS NOT NULL").fetchone()
+        has = conn.execute(
+            "SELECT to_regclass('directory_loads') IS NOT NULL, to_regclass('facilities') IS NOT NULL"
+        ).fetchone()
         if not has[0]:
             return {"loads": [], "facilities": 0}
-        loads = [{"id": i, "loaded_at": at.isoformat(), "file": f, "rows": n} for i, at, f, n in conn.execute(
-            "SELECT id, loaded_at, source_file, row_count FROM directory_loads ORDER BY id DESC")]
+        loads = [
+            {"id": i, "loaded_at": at.isoformat(), "file": f, "rows": n}
+            for i, at, f, n in conn.execute(
+                "SELECT id, loaded_at, source_file, row_count FROM directory_loads ORDER BY id DESC"
+            )
+        ]
         served = conn.execute("SELECT count(*) FROM facilities").fetchone()[0] if has[1] else 0
     return {"loads": loads, "facilities": served}
 
@@ -158,25 +185,30 @@ def status(dsn: str) -> dict[str, object]:
 class PostgisStore:
     """A :class:`~directory.store.Store` over a loaded database (see the module docstring)."""
 
-    def __init__(self, dsn: str, *, taxonomy: Taxonomy | None = None, geocoder: object | None = None,
-                 pool_size: int = 4) -> None:
+    def __init__(
+        self, dsn: str, *, taxonomy: Taxonomy | None = None, geocoder: object | None = None, pool_size: int = 4
+    ) -> None:
         from psycopg_pool import ConnectionPool
 
         self.dsn = dsn
         self.taxonomy = taxonomy or Taxonomy.load()
         self.geocoder = geocoder
         # Each connection is checked before use, so a restarted database is used again at once.
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, timeout=POOL_WAIT_SECONDS, open=False,
-                                   check=ConnectionPool.check_connection,
-                                   kwargs={"options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
-                                           "connect_timeout": 10})
+        self.pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            timeout=POOL_WAIT_SECONDS,
+            open=False,
+            check=ConnectionPool.check_connection,
+            kwargs={"options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}", "connect_timeout": 10},
+        )
         try:
             self.pool.open(wait=True, timeout=POOL_WAIT_SECONDS)
         except Exception as exc:  # noqa: BLE001 - psycopg_pool.PoolTimeout carries the cause
             self.pool.close()
             raise _connect_error(dsn, exc) from None
-        self._family_codes = {f.family: sorted(self.taxonomy.family_codes(f.family))
-                              for f in GROUP_FILTERS}
+        self._family_codes = {f.family: sorted(self.taxonomy.family_codes(f.family)) for f in GROUP_FILTERS}
         with self._conn() as conn:
             found = conn.execute("SELECT columns FROM directory_loads ORDER BY id DESC LIMIT 1").fetchone()
         if found is None:
@@ -236,13 +268,18 @@ class PostgisStore:
 
     def _own_city(self, city: str, state: str) -> tuple[str, float, float] | None:
         with self._conn() as conn:
-            rows = conn.execute("SELECT record->>'city', latitude, longitude FROM facilities WHERE city_key = %s "
-                                "AND state_key = %s AND latitude IS NOT NULL ORDER BY row_no", (city, state.upper())
-                                ).fetchall()
+            rows = conn.execute(
+                "SELECT record->>'city', latitude, longitude FROM facilities WHERE city_key = %s "
+                "AND state_key = %s AND latitude IS NOT NULL ORDER BY row_no",
+                (city, state.upper()),
+            ).fetchall()
         if not rows:
             return None
-        return (f"{rows[0][0]}, {state.upper()}", float(np.mean([r[1] for r in rows])),
-                float(np.mean([r[2] for r in rows])))
+        return (
+            f"{rows[0][0]}, {state.upper()}",
+            float(np.mean([r[1] for r in rows])),
+            float(np.mean([r[2] for r in rows])),
+        )
 
     def search(self, query: Query) -> SearchResult:
         started = time.perf_counter()
@@ -261,16 +298,18 @@ class PostgisStore:
                 distances = None
                 rows, older = _split(rows, lls, since)
             elif query.nearest:
-                rows, distances = self._nearest(conn, center, query.nearest, where, params, since,
-                                                query.nearest_within_miles)
+                rows, distances = self._nearest(
+                    conn, center, query.nearest, where, params, since, query.nearest_within_miles
+                )
                 older = np.empty(0, dtype=np.int64)
             else:
                 rows, distances, lls = self._within(conn, center, query.radius_miles, where, params)
                 shown = np.ones(len(rows), dtype=bool) if since is None else lls >= since
                 older, rows, distances = rows[~shown], rows[shown], distances[shown]
                 if not len(rows) and query.radius_miles < query.nearest_within_miles:
-                    rows, distances = self._nearest(conn, center, FALLBACK_NEAREST, where, params, since,
-                                                    query.nearest_within_miles)
+                    rows, distances = self._nearest(
+                        conn, center, FALLBACK_NEAREST, where, params, since, query.nearest_within_miles
+                    )
                     note = fallback_note(query, len(rows))
             if center is not None and since is not None and (query.nearest or note):
                 reach = float(distances.max()) if len(rows) else query.nearest_within_miles
@@ -290,10 +329,24 @@ class PostgisStore:
         if shown_distances is not None:
             frame = frame.assign(distance_miles=np.round(shown_distances, 2))
         labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
-        points = (pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float) if len(frame) else np.zeros(0),
-                  pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float) if len(frame) else np.zeros(0))
-        return SearchResult(query, frame, center, facets, note, total, (time.perf_counter() - started) * 1000,
-                            labels, points, listed, older=len(older), older_years=older_years)
+        points = (
+            pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float) if len(frame) else np.zeros(0),
+            pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float) if len(frame) else np.zeros(0),
+        )
+        return SearchResult(
+            query,
+            frame,
+            center,
+            facets,
+            note,
+            total,
+            (time.perf_counter() - started) * 1000,
+            labels,
+            points,
+            listed,
+            older=len(older),
+            older_years=older_years,
+        )
 
     # -- SQL pieces ------------------------------------------------------------------------------
     def _filters(self, query: Query, groups: dict[str, list]) -> tuple[list[str], list[object]]:
@@ -329,15 +382,17 @@ class PostgisStore:
         return (" WHERE " + " AND ".join(clauses)) if clauses else ""
 
     def _rows(self, conn, where, params) -> tuple[np.ndarray, np.ndarray]:
-        found = conn.execute("SELECT row_no, last_listed_key FROM facilities" + self._sql(where) + " ORDER BY row_no",
-                             params).fetchall()
+        found = conn.execute(
+            "SELECT row_no, last_listed_key FROM facilities" + self._sql(where) + " ORDER BY row_no", params
+        ).fetchall()
         return (np.array([r[0] for r in found], dtype=np.int64), np.array([r[1] for r in found], dtype="U10"))
 
     def _within(self, conn, center: Place, miles: float, where, params):
         """Rows within ``miles`` (exact great-circle, as the in-memory store), their distances and listing dates."""
         metres = miles * METRES_PER_MILE * SLACK + 1
-        sql = ("SELECT row_no, latitude, longitude, last_listed_key FROM facilities"
-               + self._sql(where, "ST_DWithin(geog, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, false)"))
+        sql = "SELECT row_no, latitude, longitude, last_listed_key FROM facilities" + self._sql(
+            where, "ST_DWithin(geog, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, false)"
+        )
         found = conn.execute(sql, [*params, center.longitude, center.latitude, metres]).fetchall()
         rows = np.array([r[0] for r in found], dtype=np.int64)
         lat = np.array([r[1] for r in found], dtype=float)
@@ -352,14 +407,20 @@ class PostgisStore:
         k-th is; every row that near is then measured exactly, as the in-memory store does."""
         clauses = list(where) + (["last_listed_key >= %s"] if since else [])
         values = list(params) + ([since] if since else [])
-        sql = ("SELECT latitude, longitude FROM facilities" + self._sql(clauses, "geog IS NOT NULL")
-               + " ORDER BY geog <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography LIMIT %s")
+        sql = (
+            "SELECT latitude, longitude FROM facilities"
+            + self._sql(clauses, "geog IS NOT NULL")
+            + " ORDER BY geog <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography LIMIT %s"
+        )
         found = conn.execute(sql, [*values, center.longitude, center.latitude, k]).fetchall()
         limit = min(max_miles or MAX_NEAREST_MILES, MAX_NEAREST_MILES)
         if not found:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        reach = float(great_circle(center.latitude, center.longitude, np.array([r[0] for r in found]),
-                                   np.array([r[1] for r in found])).max())
+        reach = float(
+            great_circle(
+                center.latitude, center.longitude, np.array([r[0] for r in found]), np.array([r[1] for r in found])
+            ).max()
+        )
         rows, distances, lls = self._within(conn, center, min(reach * SLACK + 0.01, limit), where, params)
         if since:
             keep = lls >= since
@@ -372,8 +433,13 @@ class PostgisStore:
     def _refine(self, conn, query: Query, rows: np.ndarray, distances):
         """``within`` (a polygon) and ``name`` (fuzzy), tested in Python as the in-memory store does."""
         if (query.within is not None or query.name) and len(rows):
-            found = dict((r[0], r[1:]) for r in conn.execute(
-                "SELECT row_no, latitude, longitude, name_key FROM facilities WHERE row_no = ANY(%s)", (rows.tolist(),)))
+            found = dict(
+                (r[0], r[1:])
+                for r in conn.execute(
+                    "SELECT row_no, latitude, longitude, name_key FROM facilities WHERE row_no = ANY(%s)",
+                    (rows.tolist(),),
+                )
+            )
             keep = np.ones(len(rows), dtype=bool)
             if query.within is not None:
                 import shapely
@@ -392,8 +458,11 @@ class PostgisStore:
 
     def _sort_names(self, conn, rows: np.ndarray) -> np.ndarray:
         """Names lower-cased by Python, as the in-memory store does (the database's lower() follows its locale)."""
-        found = dict(conn.execute("SELECT row_no, record->>'name' FROM facilities WHERE row_no = ANY(%s)",
-                                  (rows.tolist(),)).fetchall())
+        found = dict(
+            conn.execute(
+                "SELECT row_no, record->>'name' FROM facilities WHERE row_no = ANY(%s)", (rows.tolist(),)
+            ).fetchall()
+        )
         return np.array([found[r].lower() for r in rows], dtype=object)
 
     def _facets(self, conn, rows: np.ndarray) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
@@ -408,8 +477,9 @@ class PostgisStore:
             parts.append("count(*) FILTER (WHERE codes && %s::text[])")
             params.append(self._family_codes[f.family])
             keys.append(("listed", f.family, ""))
-        values = conn.execute(f"SELECT {', '.join(parts)} FROM facilities WHERE row_no = ANY(%s)",
-                              [*params, rows.tolist()]).fetchone()
+        values = conn.execute(
+            f"SELECT {', '.join(parts)} FROM facilities WHERE row_no = ANY(%s)", [*params, rows.tolist()]
+        ).fetchone()
         facets: dict[str, dict[str, int]] = {f.family: {} for f in GROUP_FILTERS}
         listed: dict[str, int] = {}
         for (kind, family, name), value in zip(keys, values):
@@ -417,22 +487,33 @@ class PostgisStore:
                 facets[family][name] = int(value)
             else:
                 listed[family] = int(value)
-        states = conn.execute("SELECT record->>'state', count(*) FROM facilities WHERE row_no = ANY(%s) "
-                              "GROUP BY 1", (rows.tolist(),)).fetchall()
+        states = conn.execute(
+            "SELECT record->>'state', count(*) FROM facilities WHERE row_no = ANY(%s) GROUP BY 1", (rows.tolist(),)
+        ).fetchall()
         facets["state"] = {str(s): int(n) for s, n in sorted(states, key=lambda x: (-x[1], x[0]))}
         return facets, listed
 
     def _years(self, conn, rows: np.ndarray) -> tuple[int, int] | None:
         if not len(rows):
             return None
-        low, high = conn.execute("SELECT min(left(last_listed_key, 4)), max(left(last_listed_key, 4)) FROM facilities "
-                                 "WHERE row_no = ANY(%s)", (rows.tolist(),)).fetchone()
+        low, high = conn.execute(
+            "SELECT min(left(last_listed_key, 4)), max(left(last_listed_key, 4)) FROM facilities "
+            "WHERE row_no = ANY(%s)",
+            (rows.tolist(),),
+        ).fetchone()
         return int(low), int(high)
 
     def _frame(self, conn, rows: np.ndarray) -> pd.DataFrame:
         """The result's storage rows, in result order, as the in-memory store's frame (text cells)."""
-        found = dict(conn.execute("SELECT row_no, record FROM facilities WHERE row_no = ANY(%s)",
-                                  (rows.tolist(),)).fetchall()) if len(rows) else {}
+        found = (
+            dict(
+                conn.execute(
+                    "SELECT row_no, record FROM facilities WHERE row_no = ANY(%s)", (rows.tolist(),)
+                ).fetchall()
+            )
+            if len(rows)
+            else {}
+        )
         records = [found[r] for r in rows]
         return pd.DataFrame(records, columns=self.columns).fillna("").astype(object).reset_index(drop=True)
 
@@ -442,4 +523,3 @@ def _split(rows: np.ndarray, lls: np.ndarray, since: str | None):
         return rows, np.empty(0, dtype=np.int64)
     shown = lls >= since
     return rows[shown], rows[~shown]
-

@@ -137,15 +137,20 @@ class DatabaseReportStore:
 
     def add(self, report: Report) -> Report:
         with self._connect() as conn:
-            conn.execute("INSERT INTO problem_reports (report_id, created, facility_id, facility_name, problem, message, "
-                         "contact) VALUES (%(report_id)s, %(created)s, %(facility_id)s, %(facility_name)s, %(problem)s, "
-                         "%(message)s, %(contact)s)", asdict(report))
+            conn.execute(
+                "INSERT INTO problem_reports (report_id, created, facility_id, facility_name, problem, message, "
+                "contact) VALUES (%(report_id)s, %(created)s, %(facility_id)s, %(facility_name)s, %(problem)s, "
+                "%(message)s, %(contact)s)",
+                asdict(report),
+            )
         return report
 
     def list(self) -> tuple[list[Report], list[str]]:
         with self._connect() as conn:
-            rows = conn.execute("SELECT facility_id, facility_name, problem, message, contact, report_id, created "
-                                "FROM problem_reports ORDER BY id").fetchall()
+            rows = conn.execute(
+                "SELECT facility_id, facility_name, problem, message, contact, report_id, created "
+                "FROM problem_reports ORDER BY id"
+            ).fetchall()
         reports, problems = [], []
         for row in rows:
             try:

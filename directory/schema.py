@@ -19,8 +19,20 @@ from .states import STATES, in_us_bounds
 from .tables import write_csv
 from .taxonomy import Taxonomy
 
-REQUIRED = ("facility_id", "name", "street1", "city", "state", "zip", "latitude", "longitude",
-            "geocode_precision", "service_codes", "source", "source_date")
+REQUIRED = (
+    "facility_id",
+    "name",
+    "street1",
+    "city",
+    "state",
+    "zip",
+    "latitude",
+    "longitude",
+    "geocode_precision",
+    "service_codes",
+    "source",
+    "source_date",
+)
 PRECISIONS = ("source", "address", "zip", "city", "state")
 _ZIP = re.compile(r"^\d{5}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

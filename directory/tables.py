@@ -51,16 +51,19 @@ def concat_tables(tables: list[SourceTable]) -> SourceTable:
     first = tables[0]
     for other in tables[1:]:
         if [h.lower() for h in other.header] != [h.lower() for h in first.header]:
-            raise InputFileError(f"{other.path}: its columns differ from {first.path}'s; "
-                                 "the files of one source must have the same columns")
+            raise InputFileError(
+                f"{other.path}: its columns differ from {first.path}'s; "
+                "the files of one source must have the same columns"
+            )
     width = len(first.header)
     rows, problems = [], []
     for table in tables:
         name = Path(table.path).name
         rows += [(n, list(cells) + [""] * (width - len(cells)) + [name]) for n, cells in table.rows]
         problems += [(n, f"{name}: {text}", reason) for n, text, reason in table.problems]
-    return SourceTable(" + ".join(str(t.path) for t in tables), [*first.header, "source_file"], rows,
-                       first.encoding, problems)
+    return SourceTable(
+        " + ".join(str(t.path) for t in tables), [*first.header, "source_file"], rows, first.encoding, problems
+    )
 
 
 def read_table(path: str | Path) -> SourceTable:
@@ -119,10 +122,11 @@ def _read_csv(p: Path) -> SourceTable:
         if end > start and len(cells) != width:
             # A stray quote swallowed the following lines: parse each line on its
             # own, without quote handling, so every line is still accounted for.
-            for offset, raw in enumerate(lines[start - 1:end]):
+            for offset, raw in enumerate(lines[start - 1 : end]):
                 if raw.strip():
-                    table.rows.append((start + offset, next(csv.reader([raw], delimiter=delimiter,
-                                                                        quoting=csv.QUOTE_NONE))))
+                    table.rows.append(
+                        (start + offset, next(csv.reader([raw], delimiter=delimiter, quoting=csv.QUOTE_NONE)))
+                    )
         else:
             table.rows.append((start, cells))
         start = end + 1

@@ -226,14 +226,26 @@ def _load(folder: Path) -> Taxonomy:
             continue  # four codes the book lists without a label: filled below
         code = row["service_code"].lower()
         services[code] = Service(
-            code, row["service_name"].strip(), row["category_code"], row["category_name"],
-            row["service_description"].strip(), "codebook-2021",
+            code,
+            row["service_name"].strip(),
+            row["category_code"],
+            row["category_name"],
+            row["service_description"].strip(),
+            "codebook-2021",
         )
     for row in _read_csv(folder / "supplement_codes.csv"):
         code = row["service_code"].lower()
-        services.setdefault(code, Service(
-            code, row["service_name"], row["category_code"], row["category_name"], "", row["label_source"],
-        ))
+        services.setdefault(
+            code,
+            Service(
+                code,
+                row["service_name"],
+                row["category_code"],
+                row["category_name"],
+                "",
+                row["label_source"],
+            ),
+        )
     legend = json.loads((folder / "nssats_directory_legend_2017.json").read_text(encoding="utf-8"))
     for code, label in _legend_entries(legend):
         if code.lower() in services:
@@ -246,10 +258,17 @@ def _load(folder: Path) -> Taxonomy:
         services[code.lower()] = Service(code.lower(), label, cat_code, cat, "", "legend-2017")
     for row in _read_csv(folder / "unlabelled_codes.csv"):
         code = row["service_code"].lower()
-        services.setdefault(code, Service(
-            code, f"Unlabelled code {code.upper()}", row["category_code"], row["category_name"],
-            row["note"], "unlabelled",
-        ))
+        services.setdefault(
+            code,
+            Service(
+                code,
+                f"Unlabelled code {code.upper()}",
+                row["category_code"],
+                row["category_name"],
+                row["note"],
+                "unlabelled",
+            ),
+        )
     return Taxonomy(services, _load_groups(folder / "groups.csv", services))
 
 
@@ -273,8 +292,9 @@ def language_fallback(code: str) -> Service | None:
     if not lang:
         return None
     cat_code, cat = _LANGUAGE_CATEGORIES[lang["kind"]]
-    return Service(code.lower(), f"Language code {code.upper()} (name not in the 2017 legend)",
-                   cat_code, cat, "", "pattern")
+    return Service(
+        code.lower(), f"Language code {code.upper()} (name not in the 2017 legend)", cat_code, cat, "", "pattern"
+    )
 
 
 def _load_groups(path: Path, services: dict[str, Service]) -> dict[str, Group]:
@@ -308,7 +328,4 @@ def _load_groups(path: Path, services: dict[str, Service]) -> dict[str, Group]:
         resolved[name] = frozenset(codes - left_out)
         return resolved[name]
 
-    return {
-        r["group"]: Group(r["family"], r["group"], r["label"], expand(r["group"]))
-        for r in rows
-    }
+    return {r["group"]: Group(r["family"], r["group"], r["label"], expand(r["group"])) for r in rows}

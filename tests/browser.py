@@ -22,12 +22,21 @@ from .conftest import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
-                                    reason="browser tests need Debian's chromium at /usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="browser tests need Debian's chromium at /usr/bin/chromium"
+)
 
 
 def free_port() -> int:
@@ -46,9 +55,24 @@ def serve_app(env: dict[str, str] | None = None, *, app: Path | None = None, cwd
     if cwd is not None:
         full_env["PYTHONPATH"] = str(cwd)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app or REPO / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=cwd or REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(app or REPO / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=cwd or REPO,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     with running(proc, f"{url}/_stcore/health"):
         yield url
@@ -87,8 +111,10 @@ def new_page(browser, base_url: str, **context_options):
     context = browser.new_context(**options)
     page = context.new_page()
     outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url)
-            if not r.url.startswith((base_url, "data:", "blob:", "about:")) else None)
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith((base_url, "data:", "blob:", "about:")) else None,
+    )
     page.outside_requests = outside
     return page
 
@@ -143,13 +169,15 @@ def map_pixel(view: dict, lat: float, lon: float, canvas_box: dict) -> tuple[flo
 
 def map_pixels(view: dict, frame, canvas_box: dict) -> list[tuple[float, float]]:
     """:func:`map_pixel` of every facility in ``frame`` (its ``latitude``/``longitude`` columns), in order."""
-    return [map_pixel(view, float(lat), float(lon), canvas_box)
-            for lat, lon in zip(frame["latitude"], frame["longitude"])]
+    return [
+        map_pixel(view, float(lat), float(lon), canvas_box) for lat, lon in zip(frame["latitude"], frame["longitude"])
+    ]
 
 
 def lone_points(spots: list[tuple[float, float]], gap: float = 12.0) -> list[int]:
     """The indices of the points no other point is within ``gap`` pixels of, the loneliest first: a
     click there can only mean that facility."""
+
     def room(i: int) -> float:
         return min((math.dist(spots[i], s) for j, s in enumerate(spots) if j != i), default=math.inf)
 

@@ -48,8 +48,9 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def write_rows(path: Path, header: list[str], rows: list[list[str]], *, encoding: str = "utf-8",
-               newline: str = "\n") -> Path:
+def write_rows(
+    path: Path, header: list[str], rows: list[list[str]], *, encoding: str = "utf-8", newline: str = "\n"
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as fh:
         csv.writer(fh, lineterminator=newline).writerows([header, *rows])
     return path

@@ -23,9 +23,11 @@ from directory.geo import great_circle_km
 from directory.taxonomy import Taxonomy
 
 #: Code-book labels the live locator writes differently (see the README), and a name it has that the book lacks.
-DRIFTED = {"stag": "State Substance use treatment agency",
-           "carf": "Commission on Accreditation of Rehabilitation Facilities (CARF)",
-           "res": "Residential/24-hour residential"}
+DRIFTED = {
+    "stag": "State Substance use treatment agency",
+    "carf": "Commission on Accreditation of Rehabilitation Facilities (CARF)",
+    "res": "Residential/24-hour residential",
+}
 UNKNOWN_NAME = "Recovery coaching by phone (new)"
 
 
@@ -43,10 +45,23 @@ def locator_row(record: Facility, taxonomy: Taxonomy, n: int) -> tuple[dict, tup
     if n % 7 == 3:
         services.append({"f1": "Ancillary Services", "f2": "AS", "f3": UNKNOWN_NAME})
     lat, lon = f"{record.latitude:.6f}", f"{record.longitude:.6f}"
-    row = {"name1": record.name, "name2": record.name2, "street1": record.street1, "street2": record.street2,
-           "city": record.city, "state": record.state, "zip": record.zip, "phone": record.phone,
-           "intake1": record.intake_phone, "intake2": "", "hotline1": "", "website": record.website,
-           "latitude": lat, "longitude": lon, "services": services}
+    row = {
+        "name1": record.name,
+        "name2": record.name2,
+        "street1": record.street1,
+        "street2": record.street2,
+        "city": record.city,
+        "state": record.state,
+        "zip": record.zip,
+        "phone": record.phone,
+        "intake1": record.intake_phone,
+        "intake2": "",
+        "hotline1": "",
+        "website": record.website,
+        "latitude": lat,
+        "longitude": lon,
+        "services": services,
+    }
     row["typeFacility" if n % 5 == 1 else "type_facility"] = "SA"
     if n % 11 == 4:
         row["latitude"], row["longitude"] = lon, lat  # swapped
@@ -90,8 +105,12 @@ class LocatorStub:
                     found.append((km, row["name1"], {**row, "miles": round(km / 1.609344, 2)}))
             hits = [row for _, _, row in sorted(found, key=lambda t: (t[0], t[1]))]
         pages = math.ceil(len(hits) / size)
-        body = {"page": page, "totalPages": pages, "recordCount": len(hits),
-                "rows": hits[(page - 1) * size: page * size]}
+        body = {
+            "page": page,
+            "totalPages": pages,
+            "recordCount": len(hits),
+            "rows": hits[(page - 1) * size : page * size],
+        }
         return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
     def serve(self):

@@ -36,13 +36,25 @@ def ids(body: dict) -> list[str]:
 
 
 def test_search_json_matches_the_library(client):
-    r = client.get("/v1/facilities", params={"near": "Tampa, FL", "service": ["detox", "mat"], "payment": "medicaid",
-                                             "page_size": 500})
+    r = client.get(
+        "/v1/facilities",
+        params={"near": "Tampa, FL", "service": ["detox", "mat"], "payment": "medicaid", "page_size": 500},
+    )
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     body = r.json()
     expected = DIRECTORY.search(Query(near="Tampa, FL", services=("detox", "mat"), payments=("medicaid",)))
-    assert set(body) == {"query", "description", "center", "total", "page", "page_size", "note", "older", "results",
-                         "facets"}
+    assert set(body) == {
+        "query",
+        "description",
+        "center",
+        "total",
+        "page",
+        "page_size",
+        "note",
+        "older",
+        "results",
+        "facets",
+    }
     assert body["older"]["count"] == expected.older and body["query"]["listed_since"] == "2021-01-01"
     assert body["total"] == expected.total == int(r.headers["x-total-count"])
     assert ids(body) == list(expected.frame["facility_id"])
@@ -56,14 +68,23 @@ def test_search_json_matches_the_library(client):
 
 
 def test_lat_lon_nearest_and_filters(client):
-    body = client.get("/v1/facilities", params={"lat": 38.659, "lon": -87.173, "nearest": 5,
-                                                "accreditation": "joint-commission",
-                                                "nearest_within_miles": 1500}).json()
-    expected = DIRECTORY.search(Query(near=(38.659, -87.173), nearest=5, accreditations=("joint-commission",),
-                                      nearest_within_miles=1500))
+    body = client.get(
+        "/v1/facilities",
+        params={
+            "lat": 38.659,
+            "lon": -87.173,
+            "nearest": 5,
+            "accreditation": "joint-commission",
+            "nearest_within_miles": 1500,
+        },
+    ).json()
+    expected = DIRECTORY.search(
+        Query(near=(38.659, -87.173), nearest=5, accreditations=("joint-commission",), nearest_within_miles=1500)
+    )
     assert ids(body) == list(expected.frame["facility_id"]) and len(ids(body)) == 5
-    near_only = client.get("/v1/facilities", params={"lat": 38.659, "lon": -87.173, "nearest": 5,
-                                                     "accreditation": "joint-commission"}).json()
+    near_only = client.get(
+        "/v1/facilities", params={"lat": 38.659, "lon": -87.173, "nearest": 5, "accreditation": "joint-commission"}
+    ).json()
     assert near_only["total"] == 0  # by default nothing farther than 100 miles: the sources list JC in MA
     by_state = client.get("/v1/facilities", params={"state": "VT", "sort": "name", "page_size": 500}).json()
     assert ids(by_state) == list(DIRECTORY.search(Query(state="VT", sort="name")).frame["facility_id"])
@@ -71,9 +92,12 @@ def test_lat_lon_nearest_and_filters(client):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(place=st.sampled_from(["Tampa, FL", "Chicago, IL", "02150", "Washington, IN", "Denver, CO"]),
-       radius=st.sampled_from([10, 25, 50]), service=st.sampled_from([[], ["mat"], ["outpatient", "detox"]]),
-       page_size=st.integers(3, 60))
+@given(
+    place=st.sampled_from(["Tampa, FL", "Chicago, IL", "02150", "Washington, IN", "Denver, CO"]),
+    radius=st.sampled_from([10, 25, 50]),
+    service=st.sampled_from([[], ["mat"], ["outpatient", "detox"]]),
+    page_size=st.integers(3, 60),
+)
 def test_paged_equals_unpaged(client, place, radius, service, page_size):
     """Walking every page gives the unpaged result set (the library's, with no limit), in order."""
     params = {"near": place, "radius_miles": radius, "service": service}
@@ -105,8 +129,9 @@ def test_csv_and_geojson_reuse_the_exports(client):
     g = client.get("/v1/facilities", params={**params, "format": "geojson"})
     assert g.headers["content-type"].startswith("application/geo+json")
     features = g.json()["features"]
-    assert [f["properties"]["facility_id"] for f in features if f["geometry"]["type"] == "Point"] == \
-        list(expected.frame["facility_id"][:5])
+    assert [f["properties"]["facility_id"] for f in features if f["geometry"]["type"] == "Point"] == list(
+        expected.frame["facility_id"][:5]
+    )
 
 
 def test_facility_services_locate_health(client):
@@ -117,33 +142,43 @@ def test_facility_services_locate_health(client):
     services = client.get("/v1/services").json()
     assert len(services["services"]) == len(DIRECTORY.taxonomy.services)
     assert {"family": "service", "name": "detox"}.items() <= next(
-        g for g in services["groups"] if g["name"] == "detox").items()
+        g for g in services["groups"] if g["name"] == "detox"
+    ).items()
     place = client.get("/v1/locate", params={"q": "Washington"}).json()
     assert place["label"] == "Washington, DC" and any(a["label"] == "Washington, IN" for a in place["alternatives"])
     assert client.get("/healthz").json() == {"status": "ok", "facilities": DIRECTORY.n}
 
 
-@pytest.mark.parametrize(("path", "params", "status", "param", "text"), [
-    ("/v1/facilities", {"near": "Tampa, FL", "service": "detx"}, 422, "service", "did you mean 'detox'"),
-    ("/v1/facilities", {"near": "Tampa, FL", "payment": "medicade"}, 422, "payment", "did you mean 'medicaid'"),
-    ("/v1/facilities", {"near": "Tampa, FL", "radius_miles": 900}, 422, "radius_miles", "less than or equal to 500"),
-    ("/v1/facilities", {"near": "Tampa, FL", "radius_miles": 0}, 422, "radius_miles", "greater than 0"),
-    ("/v1/facilities", {"near": "Tampe, FX"}, 422, "near", "could not find a place"),
-    ("/v1/facilities", {"lat": 27.9}, 422, "lon", "give both lat and lon"),
-    ("/v1/facilities", {"lat": 27.9, "lon": -82.4, "near": "Tampa"}, 422, "near", "not both"),
-    ("/v1/facilities", {"page_size": 501}, 422, "page_size", "less than or equal to 500"),
-    ("/v1/facilities", {"page": 0}, 422, "page", "greater than or equal to 1"),
-    ("/v1/facilities", {"near": "x" * 201}, 422, "near", "at most 200 characters"),
-    ("/v1/facilities", {"service": ["mat"] * 21}, 422, "service", "at most 20 items"),
-    ("/v1/facilities", {"state": "Narnia"}, 422, "state", "unknown state 'Narnia'"),
-    ("/v1/facilities", {"match": "some"}, 422, "match", "'any' or 'all'"),
-    ("/v1/facilities", {"format": "xml"}, 422, "format", "'json', 'geojson' or 'csv'"),
-    ("/v1/facilities/fffffffffffff", {}, 404, "facility_id", "no facility with id 'fffffffffffff'"),
-    ("/v1/locate", {"q": "Narnia, ZZ"}, 422, "q", "could not find a place"),
-    ("/v1/locate", {"q": "PW"}, 422, "q", "no outline or places in the offline gazetteer"),
-    ("/v1/facilities", {"near": "FM"}, 422, "near", "could not find a place"),
-    ("/v1/locate", {}, 422, "q", "Field required"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "status", "param", "text"),
+    [
+        ("/v1/facilities", {"near": "Tampa, FL", "service": "detx"}, 422, "service", "did you mean 'detox'"),
+        ("/v1/facilities", {"near": "Tampa, FL", "payment": "medicade"}, 422, "payment", "did you mean 'medicaid'"),
+        (
+            "/v1/facilities",
+            {"near": "Tampa, FL", "radius_miles": 900},
+            422,
+            "radius_miles",
+            "less than or equal to 500",
+        ),
+        ("/v1/facilities", {"near": "Tampa, FL", "radius_miles": 0}, 422, "radius_miles", "greater than 0"),
+        ("/v1/facilities", {"near": "Tampe, FX"}, 422, "near", "could not find a place"),
+        ("/v1/facilities", {"lat": 27.9}, 422, "lon", "give both lat and lon"),
+        ("/v1/facilities", {"lat": 27.9, "lon": -82.4, "near": "Tampa"}, 422, "near", "not both"),
+        ("/v1/facilities", {"page_size": 501}, 422, "page_size", "less than or equal to 500"),
+        ("/v1/facilities", {"page": 0}, 422, "page", "greater than or equal to 1"),
+        ("/v1/facilities", {"near": "x" * 201}, 422, "near", "at most 200 characters"),
+        ("/v1/facilities", {"service": ["mat"] * 21}, 422, "service", "at most 20 items"),
+        ("/v1/facilities", {"state": "Narnia"}, 422, "state", "unknown state 'Narnia'"),
+        ("/v1/facilities", {"match": "some"}, 422, "match", "'any' or 'all'"),
+        ("/v1/facilities", {"format": "xml"}, 422, "format", "'json', 'geojson' or 'csv'"),
+        ("/v1/facilities/fffffffffffff", {}, 404, "facility_id", "no facility with id 'fffffffffffff'"),
+        ("/v1/locate", {"q": "Narnia, ZZ"}, 422, "q", "could not find a place"),
+        ("/v1/locate", {"q": "PW"}, 422, "q", "no outline or places in the offline gazetteer"),
+        ("/v1/facilities", {"near": "FM"}, 422, "near", "could not find a place"),
+        ("/v1/locate", {}, 422, "q", "Field required"),
+    ],
+)
 def test_errors_name_the_parameter(client, path, params, status, param, text):
     r = client.get(path, params=params)
     assert r.status_code == status, r.text
@@ -180,12 +215,35 @@ def test_cors_is_off_by_default_and_configurable():
 def test_openapi_documents_parameters():
     spec = TestClient(APP).get("/openapi.json").json()
     params = {p["name"]: p for p in spec["paths"]["/v1/facilities"]["get"]["parameters"]}
-    assert {"near", "lat", "lon", "radius_miles", "nearest", "service", "match", "accreditation", "payment",
-            "population", "city", "state", "county", "name", "sort", "page", "page_size", "format"} <= set(params)
+    assert {
+        "near",
+        "lat",
+        "lon",
+        "radius_miles",
+        "nearest",
+        "service",
+        "match",
+        "accreditation",
+        "payment",
+        "population",
+        "city",
+        "state",
+        "county",
+        "name",
+        "sort",
+        "page",
+        "page_size",
+        "format",
+    } <= set(params)
     assert params["near"]["description"] and params["near"]["schema"]["examples"] == ["Tampa, FL"]
     assert params["page_size"]["schema"]["maximum"] == 500
-    assert set(spec["paths"]) == {"/v1/facilities", "/v1/facilities/{facility_id}", "/v1/services", "/v1/locate",
-                                  "/healthz"}
+    assert set(spec["paths"]) == {
+        "/v1/facilities",
+        "/v1/facilities/{facility_id}",
+        "/v1/services",
+        "/v1/locate",
+        "/healthz",
+    }
 
 
 # -- schemathesis against the OpenAPI document ----------------------------------------------------
@@ -207,8 +265,14 @@ def test_api_conforms_to_its_schema(case):
 
 
 def test_security_headers_and_offline_docs(client):
-    for path in ("/healthz", "/v1/facilities?near=Tampa,+FL&page_size=1", "/v1/facilities/nope", "/docs", "/redoc",
-                 "/openapi.json"):
+    for path in (
+        "/healthz",
+        "/v1/facilities?near=Tampa,+FL&page_size=1",
+        "/v1/facilities/nope",
+        "/docs",
+        "/redoc",
+        "/openapi.json",
+    ):
         r = client.get(path)
         assert r.headers["x-content-type-options"] == "nosniff", path
         assert r.headers["referrer-policy"] == "no-referrer", path

@@ -17,16 +17,30 @@ pytestmark = needs_chromium
 @pytest.fixture(scope="module")
 def api():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "directory.api:app_from_environment", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "directory.api:app_from_environment",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     with running(proc, f"{url}/healthz"):
         yield url
 
 
-@pytest.mark.parametrize(("path", "ready"), [("/docs", ".swagger-ui .info .title"),
-                                             ("/redoc", "h1")])
+@pytest.mark.parametrize(("path", "ready"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")])
 def test_docs_pages_render_offline(browser, api, path, ready):
     page = new_page(browser, api)
     problems: list[str] = []

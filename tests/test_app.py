@@ -87,8 +87,9 @@ def test_filters_narrow_and_counts_follow(directory):
     # "all" needs every selected type
     at.multiselect(key="w_services").set_value(["detox", "residential"])
     at.radio(key="w_match").set_value("all").run()
-    all_of = directory.search(Query(near="Tampa, FL", services=("detox", "residential"), match="all",
-                                    payments=("medicaid",)))
+    all_of = directory.search(
+        Query(near="Tampa, FL", services=("detox", "residential"), match="all", payments=("medicaid",))
+    )
     assert listed_ids(at) == list(all_of.frame["facility_id"])
     next(b for b in at.button if b.label == "Clear filters").click().run()  # keeps the place
     assert listed_ids(at) == before
@@ -96,8 +97,9 @@ def test_filters_narrow_and_counts_follow(directory):
 
 def test_query_parameters_restore_a_search(directory):
     target = directory.search(Query(near="Washington, IN", radius_miles=50, services=("mat",))).frame.iloc[0]
-    at = start({"near": "Washington, IN", "radius": "50", "service": ["mat"], "state": "IN",
-                "facility": target["facility_id"]})
+    at = start(
+        {"near": "Washington, IN", "radius": "50", "service": ["mat"], "state": "IN", "facility": target["facility_id"]}
+    )
     assert at.text_input(key="w_near").value == "Washington, IN"
     assert at.select_slider(key="w_radius").value == 50
     assert at.multiselect(key="w_services").value == ["mat"]
@@ -207,7 +209,7 @@ def test_the_map_is_of_the_file_the_app_reads(tmp_path, monkeypatch):
 
 
 def test_the_listed_since_choices_are_the_years_the_sources_listed(tmp_path, monkeypatch):
-    """"Listed since" offers each year after the default in which a source of this file listed some
+    """ "Listed since" offers each year after the default in which a source of this file listed some
     facility: a file cut from the shipped one with sites last listed in 2015, 2022 and 2026 offers
     2022 and 2026, and no 2025 (no source of it is from 2025)."""
     import csv

@@ -15,8 +15,12 @@ from .conftest import national_directory
 
 pytestmark = needs_chromium
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +41,12 @@ def serious(page) -> list[str]:
 
     found = Axe().run(page).response["violations"]
     # Each violation names its elements and axe's reason, so a failure on CI says what to fix.
-    return [f"{v['id']} ({v['impact']}): {v['help']}: "
-            + "; ".join(f"{n['target']} {n['html'][:120]!r} {n.get('failureSummary', '')[:200]!r}" for n in v["nodes"])
-            for v in found if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(f"{n['target']} {n['html'][:120]!r} {n.get('failureSummary', '')[:200]!r}" for n in v["nodes"])
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("layout", ["home", "results", "detail", "phone"])

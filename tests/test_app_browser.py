@@ -19,8 +19,19 @@ import pytest
 from directory import view
 from directory.search import Directory, Query
 
-from .browser import (MAP, idle, lone_points, map_canvas, map_pixel, map_pixels, map_view, needs_chromium, new_page,
-                      serve_app, shot)
+from .browser import (
+    MAP,
+    idle,
+    lone_points,
+    map_canvas,
+    map_pixel,
+    map_pixels,
+    map_view,
+    needs_chromium,
+    new_page,
+    serve_app,
+    shot,
+)
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -170,8 +181,10 @@ def test_the_whole_directory_map_shows_areas_and_a_click_zooms_in(page, server, 
     tip.wait_for(state="visible")
     assert tip.inner_text().splitlines() == [clusters["n"][0], mapview.AREA_HINT]
     page.mouse.click(*spot)
-    page.wait_for_function("([canvas, zoom]) => JSON.parse(canvas.dataset.view).zoom > zoom",
-                           arg=[canvas.element_handle(), view["zoom"] + 1.5])
+    page.wait_for_function(
+        "([canvas, zoom]) => JSON.parse(canvas.dataset.view).zoom > zoom",
+        arg=[canvas.element_handle(), view["zoom"] + 1.5],
+    )
     assert "facility=" not in page.url  # an area is not a facility
 
 
@@ -186,12 +199,15 @@ def test_the_wheel_scrolls_the_page_and_ctrl_with_the_wheel_zooms_the_map(page, 
     middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     note = page.locator(f"{MAP} .wheel-note")
     # Whether the note was shown, however briefly (a slow machine may look after it is gone again).
-    note.evaluate("note => new MutationObserver(() => { if (!note.hidden) note.dataset.shown = 'yes'; })"
-                  ".observe(note, {attributes: true, attributeFilter: ['hidden']})")
+    note.evaluate(
+        "note => new MutationObserver(() => { if (!note.hidden) note.dataset.shown = 'yes'; })"
+        ".observe(note, {attributes: true, attributeFilter: ['hidden']})"
+    )
     page.mouse.move(*middle)
     page.mouse.wheel(0, 200)
-    page.wait_for_function("([canvas, y]) => canvas.getBoundingClientRect().y < y - 100",
-                           arg=[canvas.element_handle(), box["y"]])
+    page.wait_for_function(
+        "([canvas, y]) => canvas.getBoundingClientRect().y < y - 100", arg=[canvas.element_handle(), box["y"]]
+    )
     assert note.get_attribute("data-shown") == "yes" and "hold Ctrl" in note.inner_text()
     assert map_view(canvas) == view
     note.wait_for(state="hidden")  # only for a moment
@@ -202,8 +218,10 @@ def test_the_wheel_scrolls_the_page_and_ctrl_with_the_wheel_zooms_the_map(page, 
     page.keyboard.down("Control")
     page.mouse.wheel(0, -200)
     page.keyboard.up("Control")
-    page.wait_for_function("([canvas, zoom]) => JSON.parse(canvas.dataset.view).zoom > zoom",
-                           arg=[canvas.element_handle(), view["zoom"] + 0.2])
+    page.wait_for_function(
+        "([canvas, zoom]) => JSON.parse(canvas.dataset.view).zoom > zoom",
+        arg=[canvas.element_handle(), view["zoom"] + 0.2],
+    )
     assert canvas.bounding_box()["y"] == box["y"]
     assert not note.is_visible()
 
@@ -230,16 +248,21 @@ def test_report_a_problem_opens_a_form_and_is_saved(page, server, directory):
     reports, problems = ReportStore(server["reports"]).list()
     assert problems == [] and len(reports) == 1
     report = reports[0]
-    assert (report.facility_id, report.facility_name, report.problem) == (facility["facility_id"], facility["name"],
-                                                                 "Phone number is wrong")
+    assert (report.facility_id, report.facility_name, report.problem) == (
+        facility["facility_id"],
+        facility["name"],
+        "Phone number is wrong",
+    )
     assert long_message.startswith(report.message) and len(report.message) <= MAX_MESSAGE
     assert page.outside_requests == []
 
 
 def test_print_this_list_prints_the_referral_list_in_one_click(page, server, directory):
     """The printable page is built only when asked for, and opens the print dialog itself."""
-    page.add_init_script("window.print = function () { (window.top.__printed = window.top.__printed || [])"
-                         ".push([document.title, document.querySelectorAll('tbody tr').length]); };")
+    page.add_init_script(
+        "window.print = function () { (window.top.__printed = window.top.__printed || [])"
+        ".push([document.title, document.querySelectorAll('tbody tr').length]); };"
+    )
     page.goto(f"{server['url']}/?near=Tampa%2C+FL&service=detox")
     idle(page, "Showing results near Tampa, FL")
     assert page.locator("iframe").count() == 0  # nothing prepared before the click
@@ -269,6 +292,7 @@ def test_copy_link_button_copies_the_search(browser, server):
     box.hover()
     box.get_by_role("button").click()
     copied = page.evaluate("navigator.clipboard.readText()")
+
     def form(url: str):
         return view.SearchForm.from_params(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query))
 

@@ -20,12 +20,17 @@ pytestmark = needs_chromium
 
 def png(width: int = 8, height: int = 8) -> bytes:
     """A small grey PNG (synthetic: a stand-in tile)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = b"".join(b"\x00" + b"\xc8\xc8\xc8" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,7 @@ def test_configured_tiles_are_asked_for_drawn_and_credited(browser, tiles):
         view = map_view(canvas)
         # The 256-pixel tile under the map's centre was asked for (the map's zoom is in 512-pixel tiles).
         z = round(view["zoom"] + 1)
-        n = 2 ** z
+        n = 2**z
         x = int((view["longitude"] + 180) / 360 * n)
         lat = math.radians(view["latitude"])
         y = int((1 - math.log(math.tan(lat) + 1 / math.cos(lat)) / math.pi) / 2 * n)

@@ -23,7 +23,7 @@ PAYLOADS = [
     "$x^2$ and $$y$$",
     ":red[red text] :material/home:",
     "<img src=https://evil.example/i.png onerror=alert(1)>",
-    "<a href=\"https://evil.example/a\">a link</a>",
+    '<a href="https://evil.example/a">a link</a>',
     "[js](javascript:alert(1))",
     "\u202eevil\u202c text",
     "<script>alert(1)</script>",
@@ -54,10 +54,12 @@ def server(hostile):
 def assert_inert(page, server: str) -> None:
     # links a person can see or reach (display:none ones are neither)
     hrefs = page.eval_on_selector_all(
-        "a[href]", "els => els.filter(e => e.getClientRects().length).map(e => e.getAttribute('href'))")
+        "a[href]", "els => els.filter(e => e.getClientRects().length).map(e => e.getAttribute('href'))"
+    )
     for href in hrefs:
-        allowed = (href.startswith(("tel:", "#", "?", "/", server)) or
-                   href.startswith("https://www.openstreetmap.org/directions?"))
+        allowed = href.startswith(("tel:", "#", "?", "/", server)) or href.startswith(
+            "https://www.openstreetmap.org/directions?"
+        )
         assert allowed, href
     images = page.eval_on_selector_all("img[src]", "els => els.map(e => e.getAttribute('src'))")
     assert all(src.startswith(("data:", "blob:", "/", server)) for src in images), images

@@ -16,8 +16,23 @@ import pytest
 
 from directory import Query, view
 
-from .browser import (alerts, idle, lone_points, map_canvas, map_pixel, map_pixels, map_view, needs_chromium, new_page,
-                      open_more_filters, pick, sentence_total, serve_app, shot, url_params)
+from .browser import (
+    alerts,
+    idle,
+    lone_points,
+    map_canvas,
+    map_pixel,
+    map_pixels,
+    map_view,
+    needs_chromium,
+    new_page,
+    open_more_filters,
+    pick,
+    sentence_total,
+    serve_app,
+    shot,
+    url_params,
+)
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -44,8 +59,9 @@ def check(page, chosen: dict[str, str]) -> None:
     assert sentence_total(page) == expected_total(page), page.url
 
 
-@pytest.mark.parametrize("city", ["Tampa, FL", "Miami, FL", "Jacksonville, FL", "Fort Myers, FL",
-                                  "Orlando, FL", "West Palm Beach, FL"])
+@pytest.mark.parametrize(
+    "city", ["Tampa, FL", "Miami, FL", "Jacksonville, FL", "Fort Myers, FL", "Orlando, FL", "West Palm Beach, FL"]
+)
 def test_five_filter_changes_in_a_row(browser, server, city):
     page = new_page(browser, server)
     page.goto(server)
@@ -56,11 +72,13 @@ def test_five_filter_changes_in_a_row(browser, server, city):
     idle(page, f"Showing results near {city}")
     chosen: dict[str, str] = {"near": city}
     check(page, chosen)
-    for heading, option, param, value in (("Treatment type", "Detox", "service", "detox"),
-                                          ("Accreditation", "Joint Commission", "accreditation", "joint-commission"),
-                                          ("Accreditation", "CARF", "accreditation", "carf"),
-                                          ("Payment", "Medicaid", "payment", "medicaid"),
-                                          ("Language of treatment", "Spanish", "language", "spanish")):
+    for heading, option, param, value in (
+        ("Treatment type", "Detox", "service", "detox"),
+        ("Accreditation", "Joint Commission", "accreditation", "joint-commission"),
+        ("Accreditation", "CARF", "accreditation", "carf"),
+        ("Payment", "Medicaid", "payment", "medicaid"),
+        ("Language of treatment", "Spanish", "language", "spanish"),
+    ):
         pick(page, heading, option)
         chosen[param] = value
         check(page, chosen)
@@ -124,15 +142,18 @@ def test_radius_clear_back_forward_and_a_shared_link(browser, server):
     page.context.close()
 
 
-IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-          "Version/17.0 Mobile/15E148 Safari/604.1")
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.0 Mobile/15E148 Safari/604.1"
+)
 
 
 def test_phone_sized_window(browser, server):
     """At 390×844 on a phone: the place box and treatment type are on the first screen; each row of the
     list shows name, distance and a tap-to-call phone inside the screen's width; one tap opens the detail."""
-    page = new_page(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                    user_agent=IPHONE)
+    page = new_page(
+        browser, server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, user_agent=IPHONE
+    )
     page.goto(server)
     idle(page, "All facilities")
     near = page.get_by_role("textbox", name="Where are you?")
@@ -217,7 +238,8 @@ def test_list_map_list_selections(browser, server):
 
     def selected_rows() -> list[int]:
         rows = grid.locator('[aria-selected="true"]').evaluate_all(
-            "rows => rows.map(r => r.getAttribute('aria-rowindex'))")
+            "rows => rows.map(r => r.getAttribute('aria-rowindex'))"
+        )
         return [int(r) - 2 for r in rows]  # aria-rowindex counts from 1, the header first
 
     def opened(i: int) -> None:

@@ -38,8 +38,9 @@ def test_build_report_accounts_for_every_row(rebuilt):
     _, report = rebuilt
     for source in report["sources"]:
         assert source["rows_read"] == source["accepted"] + source["merged"] + source["rejected"]
-        assert source["accepted"] == (source["linked_to_existing_site"] + source["duplicates_within_source"]
-                                      + source["new_sites"])
+        assert source["accepted"] == (
+            source["linked_to_existing_site"] + source["duplicates_within_source"] + source["new_sites"]
+        )
     totals = report["totals"]
     assert totals["sites"] == sum(s["new_sites"] for s in report["sources"])
     assert totals["sites"] == sum(totals["sites_by_state"].values())
@@ -51,8 +52,11 @@ def test_coverage_by_state_counts_what_the_file_holds(rebuilt):
     import csv
 
     out, report = rebuilt
-    accreditation = {row["includes"] for row in csv.DictReader(open(REPO / "data/codebook/groups.csv", encoding="utf-8"))
-                     if row["family"] == "accreditation"}
+    accreditation = {
+        row["includes"]
+        for row in csv.DictReader(open(REPO / "data/codebook/groups.csv", encoding="utf-8"))
+        if row["family"] == "accreditation"
+    }
     accredited = {c for codes in accreditation for c in codes.split(";")}
     frame = read_facilities(out / "facilities.csv")
     for state in ("MA", "CA", "FL"):
@@ -106,14 +110,17 @@ def test_the_linked_directory_meets_its_targets():
     frame = read_facilities(REPO / "data/facilities.csv")
     n = len(frame)
     assert n >= 14_000
-    assert (frame["latitude"] != "").all() and frame["geocode_precision"].isin(["source", "address", "zip", "city",
-                                                                               "state"]).all()
+    assert (frame["latitude"] != "").all() and frame["geocode_precision"].isin(
+        ["source", "address", "zip", "city", "state"]
+    ).all()
     assert (frame["service_codes"] != "").mean() >= 0.90
     assert ((frame["sources"] != "") & (frame["source_date"] != "") & (frame["services_as_of"] != "")).all()
     pairs = duplicate_pairs(read_records(REPO / "data/facilities.csv"))
-    print(f"\n{n} sites; with codes {(frame['service_codes'] != '').mean():.1%}; "
-          f"beyond 'sa' {frame['service_codes'].map(lambda s: bool(set(s.split(';')) - {'sa', ''})).mean():.1%}; "
-          f"duplicate pairs {len(pairs)} ({len(pairs) / n:.2%})")
+    print(
+        f"\n{n} sites; with codes {(frame['service_codes'] != '').mean():.1%}; "
+        f"beyond 'sa' {frame['service_codes'].map(lambda s: bool(set(s.split(';')) - {'sa', ''})).mean():.1%}; "
+        f"duplicate pairs {len(pairs)} ({len(pairs) / n:.2%})"
+    )
     assert len(pairs) / n <= 0.01
 
 
@@ -191,7 +198,10 @@ def test_points_the_zip_and_city_both_contradict_are_replaced(rebuilt):
         record = frame.loc[item["facility_id"]]
         assert record["geocode_precision"] == "zip"
         zip_point = offline().gazetteer.zips[record["zip"]]
-        assert (float(record["latitude"]), float(record["longitude"])) == (round(zip_point.lat, 6), round(zip_point.lon, 6))
+        assert (float(record["latitude"]), float(record["longitude"])) == (
+            round(zip_point.lat, 6),
+            round(zip_point.lon, 6),
+        )
     # Alaska's large ZIPs put ZIP points far from true facilities: without the city agreeing, nothing changes
     record = {"state": "TX", "zip": "77011", "city": "Houston", "latitude": "29.427119", "longitude": "-98.520655"}
     record = Facility.from_row(record)

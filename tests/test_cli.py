@@ -36,8 +36,17 @@ def test_validate_shipped_file_exits_zero():
 
 def test_import_writes_output_rejects_and_report(tmp_path):
     out, rejects, report = tmp_path / "out.csv", tmp_path / "rejects.csv", tmp_path / "report.json"
-    result = run("import", str(DATA / "nssats_sample.csv"), "-o", str(out), "--rejects", str(rejects),
-                 "--report", str(report), "--no-geocode")
+    result = run(
+        "import",
+        str(DATA / "nssats_sample.csv"),
+        "-o",
+        str(out),
+        "--rejects",
+        str(rejects),
+        "--report",
+        str(report),
+        "--no-geocode",
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(report.read_text())
     assert {"rows_read", "accepted", "merged", "rejected", "rejected_by_reason"} <= set(summary)
@@ -107,8 +116,11 @@ def test_serve_answers_on_loopback(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "directory", "serve", "--port", str(port), "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "directory", "serve", "--port", str(port), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         body = None
         for _ in range(150):
@@ -118,8 +130,11 @@ def test_serve_answers_on_loopback(tmp_path):
             except OSError:
                 time.sleep(0.2)
         assert body is not None and body["status"] == "ok" and body["facilities"] > 10_000
-        page = json.loads(urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/v1/facilities?near=Tampa%2C+FL&service=detox&page_size=2", timeout=5).read())
+        page = json.loads(
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/v1/facilities?near=Tampa%2C+FL&service=detox&page_size=2", timeout=5
+            ).read()
+        )
         assert page["total"] > 2 and len(page["results"]) == 2
     finally:
         proc.terminate()
@@ -127,6 +142,10 @@ def test_serve_answers_on_loopback(tmp_path):
 
 
 def test_serve_with_a_missing_file_is_one_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "directory", "serve", "--data", str(tmp_path / "nope.csv")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "directory", "serve", "--data", str(tmp_path / "nope.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and proc.stderr.strip() == f"error: {tmp_path / 'nope.csv'}: no such file"

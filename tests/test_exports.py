@@ -13,8 +13,14 @@ from directory.search import Directory, Query
 from .conftest import DATA, national_directory
 
 CHELSEA = DATA / "facilities_chelsea.csv"
-PAYLOADS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd", "-2+3",
-            "\t=1+1", "\r=1+1"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 @pytest.fixture()
@@ -87,7 +93,10 @@ def test_geojson_is_rfc7946(chelsea):
     ("query", "name"),
     [
         (Query(near="Tampa, FL", services=("detox",)), "detox_tampa-fl_25mi.csv"),
-        (Query(near="Tampa, FL", services=("detox", "mat"), payments=("medicaid",)), "detox-mat_medicaid_tampa-fl_25mi.csv"),
+        (
+            Query(near="Tampa, FL", services=("detox", "mat"), payments=("medicaid",)),
+            "detox-mat_medicaid_tampa-fl_25mi.csv",
+        ),
         (Query(state="VT", medications=("buprenorphine",)), "facilities_buprenorphine_vt.csv"),
     ],
 )

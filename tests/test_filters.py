@@ -69,14 +69,19 @@ def test_language_facet_counts_equal_brute_force(national, group):
 
 def test_language_reads_in_describe_and_file_name(national):
     result = national.search(Query(near="Miami, FL", services=("detox",), languages=("spanish",)))
-    assert result.describe() == f"Detox offering treatment in Spanish within 25 miles of Miami, FL: {result.total:,} facilities"
+    assert (
+        result.describe()
+        == f"Detox offering treatment in Spanish within 25 miles of Miami, FL: {result.total:,} facilities"
+    )
     assert result.total > 0
     assert exports.result_filename(result, "csv") == "detox_spanish_miami-fl_25mi.csv"
 
 
 def test_language_in_the_cli_equals_the_library(national):
-    out = CliRunner().invoke(cli, ["search", "--near", "Miami, FL", "--language", "spanish", "--language",
-                                   "other-languages", "--format", "json"])
+    out = CliRunner().invoke(
+        cli,
+        ["search", "--near", "Miami, FL", "--language", "spanish", "--language", "other-languages", "--format", "json"],
+    )
     assert out.exit_code == 0, out.output
     body = json.loads(out.stdout)  # what the default listed_since left out is said on stderr
     expected = national.search(Query(near="Miami, FL", languages=("spanish", "other-languages")))
@@ -102,7 +107,9 @@ def test_language_in_the_app_url_round_trips(national):
     assert form.to_params()["language"] == ["spanish", "sign-language"]
     outcome = view.run(national, form)
     assert outcome.result.ids == national.search(Query(near="Miami, FL", languages=("spanish", "sign-language"))).ids
-    assert view.SearchForm.from_params({"language": "klingon"})[1][0].startswith("unknown language of treatment 'klingon'")
+    assert view.SearchForm.from_params({"language": "klingon"})[1][0].startswith(
+        "unknown language of treatment 'klingon'"
+    )
 
 
 def test_parameters_resolve_to_filters():

@@ -148,11 +148,13 @@ def test_codes_without_a_point_are_not_found_rather_than_crashing(query):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(
-    st.text(max_size=60),
-    st.builds(lambda c, s: f"{c}, {s}", st.text(max_size=20), st.sampled_from(sorted(STATES) + ["ZZ", ""])),
-    st.builds(lambda z, s: f"{z} {s}", st.from_regex(r"\d{3,6}", fullmatch=True), st.sampled_from(sorted(STATES))),
-))
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(lambda c, s: f"{c}, {s}", st.text(max_size=20), st.sampled_from(sorted(STATES) + ["ZZ", ""])),
+        st.builds(lambda z, s: f"{z} {s}", st.from_regex(r"\d{3,6}", fullmatch=True), st.sampled_from(sorted(STATES))),
+    )
+)
 def test_any_text_gives_a_place_or_a_clear_error(query):
     """Whatever a person types: a Place, or one of the library's own errors (never a KeyError)."""
     from directory.errors import DirectoryError
@@ -175,12 +177,17 @@ def test_surroundings_of_a_point_agree_with_stated_addresses():
 
     from .conftest import REPO
 
-    records = [r for r in read_records(REPO / "data/facilities.csv")
-               if r.geocode_precision == "source" and r.street1 and r.county]
+    records = [
+        r
+        for r in read_records(REPO / "data/facilities.csv")
+        if r.geocode_precision == "source" and r.street1 and r.county
+    ]
     sample = random.Random(7).sample(records, 3000)
     found = surroundings([r.latitude for r in sample], [r.longitude for r in sample])
-    share = {key: sum(getattr(f, key) == getattr(r, key) for f, r in zip(found, sample)) / len(sample)
-             for key in ("state", "zip")}
+    share = {
+        key: sum(getattr(f, key) == getattr(r, key) for f, r in zip(found, sample)) / len(sample)
+        for key in ("state", "zip")
+    }
     share["county"] = sum(f.county.lower() == r.county.lower() for f, r in zip(found, sample)) / len(sample)
     share["city"] = sum(norm_city(f.city) == norm_city(r.city) for f, r in zip(found, sample)) / len(sample)
     print(f"\nsurroundings vs stated addresses: {share}")

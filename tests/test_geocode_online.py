@@ -45,8 +45,17 @@ class FakeNominatim(BaseHTTPRequestHandler):
             return self._send(200, [])
         # a deterministic point near Tampa, different per query
         offset = (sum(map(ord, query)) % 100) / 1000
-        return self._send(200, [{"lat": str(27.9 + offset), "lon": str(-82.4 - offset),
-                                 "display_name": f"{query} (fake)", "addresstype": "house"}])
+        return self._send(
+            200,
+            [
+                {
+                    "lat": str(27.9 + offset),
+                    "lon": str(-82.4 - offset),
+                    "display_name": f"{query} (fake)",
+                    "addresstype": "house",
+                }
+            ],
+        )
 
     def _send(self, status: int, body: object) -> None:
         data = json.dumps(body).encode()
@@ -72,12 +81,20 @@ def server():
 
 
 def _geocoder(server, cache=None, retries=2) -> tuple[CachedGeocoder, list[float]]:
-    options = OnlineOptions(user_agent=USER_AGENT, domain=f"127.0.0.1:{server.server_address[1]}", scheme="http",
-                            timeout=0.5, min_delay_seconds=0.0, retries=retries, backoff_seconds=0.1)
+    options = OnlineOptions(
+        user_agent=USER_AGENT,
+        domain=f"127.0.0.1:{server.server_address[1]}",
+        scheme="http",
+        timeout=0.5,
+        min_delay_seconds=0.0,
+        retries=retries,
+        backoff_seconds=0.1,
+    )
     waits: list[float] = []
     provider = make_provider("nominatim", options)
-    return CachedGeocoder("nominatim", provider, cache=cache, options=options, fallback=offline(),
-                          sleep=waits.append), waits
+    return CachedGeocoder(
+        "nominatim", provider, cache=cache, options=options, fallback=offline(), sleep=waits.append
+    ), waits
 
 
 def test_answer_is_located_with_address_precision(server):
@@ -163,8 +180,9 @@ def test_interrupted_batch_resumes_without_repeating_a_request(server, tmp_path)
 
     with GeocodeCache(cache_path) as cache:
         base, _ = _geocoder(server, cache)
-        interrupting = Interrupting("nominatim", base.provider, cache=cache, options=base.options,
-                                    fallback=offline(), sleep=lambda s: None)
+        interrupting = Interrupting(
+            "nominatim", base.provider, cache=cache, options=base.options, fallback=offline(), sleep=lambda s: None
+        )
         with pytest.raises(KeyboardInterrupt):
             geocode_file(source, out, geocoder=interrupting)
         assert not out.exists()  # no half-written output

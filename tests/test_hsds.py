@@ -55,8 +55,9 @@ def test_frictionless_catches_a_broken_foreign_key(package, tmp_path):
     shutil.copytree(folder, broken)
     text = (broken / "attributes.csv").read_text(encoding="utf-8")
     first_term = read(folder, "attributes.csv")[0]["taxonomy_term_id"]
-    (broken / "attributes.csv").write_text(text.replace(first_term, hsds.uid("taxonomy_term", "no-such-code"), 1),
-                                           encoding="utf-8")
+    (broken / "attributes.csv").write_text(
+        text.replace(first_term, hsds.uid("taxonomy_term", "no-such-code"), 1), encoding="utf-8"
+    )
     report = validate(str(broken / "datapackage.json"))
     assert not report.valid and "foreign-key" in {row[0] for row in report.flatten(["type"])}
 
@@ -80,7 +81,9 @@ def test_every_site_once_with_its_point_phones_and_codes(package, tampa):
     assert sorted(locations) == sorted(tampa.ids)  # exactly the search's sites, each once
     phones: dict[str, set[str]] = {}
     for row in read(folder, "phones.csv"):
-        phones.setdefault(row["location_id"], set()).add(row["number"] + (f" x{row['extension']}" if row["extension"] else ""))
+        phones.setdefault(row["location_id"], set()).add(
+            row["number"] + (f" x{row['extension']}" if row["extension"] else "")
+        )
     terms = {row["id"]: row["code"] for row in read(folder, "taxonomy_terms.csv")}
     codes: dict[str, set[str]] = {}
     for row in read(folder, "attributes.csv"):
@@ -107,16 +110,23 @@ def test_the_specs_json_schemas_accept_assembled_records(package):
     from referencing.jsonschema import DRAFT202012
 
     folder, _ = package
-    schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in SCHEMAS.glob("*.json") if p.name != "openapi.json"}
+    schemas = {
+        p.name: json.loads(p.read_text(encoding="utf-8")) for p in SCHEMAS.glob("*.json") if p.name != "openapi.json"
+    }
     registry = Registry().with_resources(
-        (name, Resource.from_contents(schema, default_specification=DRAFT202012)) for name, schema in schemas.items())
+        (name, Resource.from_contents(schema, default_specification=DRAFT202012)) for name, schema in schemas.items()
+    )
 
     def clean(row: dict[str, str], numbers=()) -> dict:
         return {k: (float(v) if k in numbers else v) for k, v in row.items() if v != ""}
 
     by = {}
-    for name, key in (("phones.csv", "service_id"), ("attributes.csv", "link_id"), ("languages.csv", "service_id"),
-                      ("metadata.csv", "resource_id")):
+    for name, key in (
+        ("phones.csv", "service_id"),
+        ("attributes.csv", "link_id"),
+        ("languages.csv", "service_id"),
+        ("metadata.csv", "resource_id"),
+    ):
         for row in read(folder, name):
             by.setdefault((name, row[key]), []).append(row)
     terms = {row["id"]: clean(row) for row in read(folder, "taxonomy_terms.csv")}
@@ -125,8 +135,10 @@ def test_the_specs_json_schemas_accept_assembled_records(package):
     for row in read(folder, "services.csv")[:40]:
         obj = clean(row)
         obj["phones"] = [clean(p, ("extension",)) for p in by.get(("phones.csv", row["id"]), [])]
-        obj["attributes"] = [dict(clean(a), taxonomy_term=terms[a["taxonomy_term_id"]])
-                             for a in by.get(("attributes.csv", row["id"]), [])]
+        obj["attributes"] = [
+            dict(clean(a), taxonomy_term=terms[a["taxonomy_term_id"]])
+            for a in by.get(("attributes.csv", row["id"]), [])
+        ]
         obj["languages"] = [clean(x) for x in by.get(("languages.csv", row["id"]), [])]
         obj["metadata"] = [clean(m) for m in by.get(("metadata.csv", row["id"]), [])]
         errors = sorted(service_validator.iter_errors(obj), key=str)
@@ -156,8 +168,20 @@ def test_two_exports_are_byte_identical_and_the_zip_holds_the_same_files(package
 
 def test_the_cli_exports_a_search_and_the_whole_directory(tmp_path, tampa):
     runner = CliRunner()
-    out = runner.invoke(cli, ["search", "--near", "Tampa, FL", "--listed-since", "any", "--format", "hsds",
-                              "--output", str(tmp_path / "search")])
+    out = runner.invoke(
+        cli,
+        [
+            "search",
+            "--near",
+            "Tampa, FL",
+            "--listed-since",
+            "any",
+            "--format",
+            "hsds",
+            "--output",
+            str(tmp_path / "search"),
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert sorted(r["external_identifier"] for r in read(tmp_path / "search", "locations.csv")) == sorted(tampa.ids)
     missing = runner.invoke(cli, ["search", "--near", "Tampa, FL", "--format", "hsds"])

@@ -33,10 +33,10 @@ def test_every_row_is_accounted_for(path, adapter, mapping):
     assert len(result.rejects) == report["rejected"]
 
 
-
 def site_rows(result) -> list[dict[str, str]]:
     """An import's sites as storage rows (every value text), what these tests read."""
     return [site.to_row() for site in result.sites.values()]
+
 
 def test_findtreatment_su_and_mh_listings_collapse_into_one_site():
     result = import_file(FINDTREATMENT, source_date="2025-08-19")
@@ -103,6 +103,7 @@ def test_rows_without_coordinates_use_the_locator():
 
 
 # ---- hostile input ---------------------------------------------------------------------------------------
+
 
 def _good_row() -> tuple[list[str], list[str]]:
     header, rows = read_rows(NSSATS)
@@ -182,8 +183,11 @@ def test_stray_quote_does_not_swallow_the_following_rows(tmp_path):
 
 def test_structurally_wrong_files_raise_one_clear_error(tmp_path):
     header, good = _good_row()
-    path = write_rows(tmp_path / "in.csv", [h for h in header if h != "service_codes"],
-                      [[c for h, c in zip(header, good) if h != "service_codes"]])
+    path = write_rows(
+        tmp_path / "in.csv",
+        [h for h in header if h != "service_codes"],
+        [[c for h, c in zip(header, good) if h != "service_codes"]],
+    )
     with pytest.raises(MissingColumnsError, match="service_codes"):
         import_file(path, adapter="nssats")
     unknown = write_rows(tmp_path / "other.csv", ["a", "b"], [["1", "2"]])
@@ -223,6 +227,7 @@ def test_xlsx_export_reads_like_the_csv(tmp_path):
 
 
 # ---- property: accounting holds for any mixture -------------------------------------------------------------
+
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(["good", "dup", *sorted(HOSTILE), "other"]), min_size=0, max_size=25))

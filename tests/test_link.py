@@ -43,8 +43,17 @@ def sources():
     from directory.geocode import record_locator
 
     entries = read_manifest()
-    results = [import_file(list(e.files), adapter=e.adapter, mapping=e.mapping, source_id=e.id, source_date=e.vintage,
-                           locate=record_locator()) for e in entries]
+    results = [
+        import_file(
+            list(e.files),
+            adapter=e.adapter,
+            mapping=e.mapping,
+            source_id=e.id,
+            source_date=e.vintage,
+            locate=record_locator(),
+        )
+        for e in entries
+    ]
     return results, {e.id: e.kind for e in entries}
 
 
@@ -79,12 +88,16 @@ def test_linker_precision_and_recall_on_the_labelled_pairs(sources):
         truth = pair["label"] == "same"
         outcome[(verdict.same, truth)] += 1
         if verdict.same != truth:
-            wrong.append(f"  pair {pair['pair']} ({pair['label']}, linker: {verdict.why}): "
-                         f"{pair['name_a']} @ {pair['address_a']}  |  {pair['name_b']} @ {pair['address_b']}")
+            wrong.append(
+                f"  pair {pair['pair']} ({pair['label']}, linker: {verdict.why}): "
+                f"{pair['name_a']} @ {pair['address_a']}  |  {pair['name_b']} @ {pair['address_b']}"
+            )
     tp, fp, fn = outcome[(True, True)], outcome[(True, False)], outcome[(False, True)]
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"\nlinker on {sum(outcome.values())} labelled pairs: precision {precision:.3f}, recall {recall:.3f} "
-          f"(tp {tp}, fp {fp}, fn {fn}, tn {outcome[(False, False)]})\n" + "\n".join(wrong))
+    print(
+        f"\nlinker on {sum(outcome.values())} labelled pairs: precision {precision:.3f}, recall {recall:.3f} "
+        f"(tp {tp}, fp {fp}, fn {fn}, tn {outcome[(False, False)]})\n" + "\n".join(wrong)
+    )
     assert precision >= 0.98 and recall >= 0.95
 
 
@@ -99,21 +112,33 @@ def test_end_to_end_the_build_keeps_labelled_different_pairs_apart(sources):
         together = members[(pair["source_a"], pair["id_a"])] == members[(pair["source_b"], pair["id_b"])]
         outcome[(together, pair["label"] == "same")] += 1
     tp, fp, fn = outcome[(True, True)], outcome[(True, False)], outcome[(False, True)]
-    print(f"\nend to end: precision {tp / (tp + fp):.3f}, recall {tp / (tp + fn):.3f} (tp {tp}, fp {fp}, fn {fn}); "
-          "a record joins at most one site, so a pair's record may rightly join a closer twin instead")
+    print(
+        f"\nend to end: precision {tp / (tp + fp):.3f}, recall {tp / (tp + fn):.3f} (tp {tp}, fp {fp}, fn {fn}); "
+        "a record joins at most one site, so a pair's record may rightly join a closer twin instead"
+    )
     assert tp / (tp + fp) >= 0.97
 
 
-@pytest.mark.parametrize(("street", "number"), [
-    ("34-25 Vernon Boulevard", "34-25"), ("1215-1217 7th Avenue", "1215"), ("623-A Pulaski Hwy.", "623"),
-    ("31A Workshop Road", "31"), ("G3169 West Pierson Rd.", "3169"), ("1001-11th St.", "1001"), ("Building 5", ""),
-])
+@pytest.mark.parametrize(
+    ("street", "number"),
+    [
+        ("34-25 Vernon Boulevard", "34-25"),
+        ("1215-1217 7th Avenue", "1215"),
+        ("623-A Pulaski Hwy.", "623"),
+        ("31A Workshop Road", "31"),
+        ("G3169 West Pierson Rd.", "3169"),
+        ("1001-11th St.", "1001"),
+        ("Building 5", ""),
+    ],
+)
 def test_house_numbers(street, number):
     assert house_number(street) == number
 
 
 def test_addresses_compare_after_normalisation():
-    assert same_address(parse_address("217 Arrowhead Blvd., Ste. B-1"), parse_address("217 Arrowhead Boulevard Suite B-1"))
+    assert same_address(
+        parse_address("217 Arrowhead Blvd., Ste. B-1"), parse_address("217 Arrowhead Boulevard Suite B-1")
+    )
     assert same_address(parse_address("3594 Fourth Avenue"), parse_address("3594 4th Avenue"))
     assert same_address(parse_address("810 Donnally Street"), parse_address("810 Donnelly Street"))
     assert same_address(parse_address("Trott Access Center, 1001-11th St."), parse_address("1001 11th Street"))
@@ -128,15 +153,26 @@ def test_suites_programs_acronyms_and_duplicates():
     office = F(street1="5200 Park Road Suite 218-E")
     assert units_conflict(office, F(street1="5200 Park Road Suite 101"))
     assert not units_conflict(F(street1="164 East 5900 South, Ste 101"), F(street1="164 East 5900 South Suite A-101"))
-    assert acronym_match(F(name="JSAS Healthcare Inc"),
-                         F(name="Jersey Shore Addiction Services T/A Asbury Park Drug Treatment Center"))
-    one = F(name="Kentucky River Community Care Inc", name2="Drug Court Services", street1="1060 Grand Avenue",
-            zip="41311", latitude="37.57", longitude="-83.71")
+    assert acronym_match(
+        F(name="JSAS Healthcare Inc"), F(name="Jersey Shore Addiction Services T/A Asbury Park Drug Treatment Center")
+    )
+    one = F(
+        name="Kentucky River Community Care Inc",
+        name2="Drug Court Services",
+        street1="1060 Grand Avenue",
+        zip="41311",
+        latitude="37.57",
+        longitude="-83.71",
+    )
     two = replace(one, name2="Lee Outpatient")
     assert compare(one, two).why == "same address, different programs"
     assert compare(one, replace(one, name="Kentucky River Community Care", name2="")).same
-    unit1 = F(name="Evergreen Treatment Services Unit 1", street1="1700 Airport Way South", latitude="47.58",
-              longitude="-122.32")
+    unit1 = F(
+        name="Evergreen Treatment Services Unit 1",
+        street1="1700 Airport Way South",
+        latitude="47.58",
+        longitude="-122.32",
+    )
     assert not is_duplicate(unit1, replace(unit1, name="Evergreen Treatment Services Unit 3"))
     assert is_duplicate(unit1, replace(unit1, name="Evergreen Treatment Services, Unit 1"))
 
@@ -161,11 +197,22 @@ def test_listing_linker_precision_and_recall_on_the_labelled_pairs():
 
     outcome, weighted, wrong = Counter(), Counter(), []
     for pair in csv.DictReader(LISTING_PAIRS.open(encoding="utf-8")):
-        listing = Facility("listing", pair["listing_name"], latitude=float(pair["listing_latitude"]),
-                           longitude=float(pair["listing_longitude"]))
-        site = Facility(pair["site_id"], pair["site_name"], pair["site_name2"], pair["site_street1"],
-                        city=pair["site_city"], state=pair["site_state"], latitude=float(pair["site_latitude"]),
-                        longitude=float(pair["site_longitude"]))
+        listing = Facility(
+            "listing",
+            pair["listing_name"],
+            latitude=float(pair["listing_latitude"]),
+            longitude=float(pair["listing_longitude"]),
+        )
+        site = Facility(
+            pair["site_id"],
+            pair["site_name"],
+            pair["site_name2"],
+            pair["site_street1"],
+            city=pair["site_city"],
+            state=pair["site_state"],
+            latitude=float(pair["site_latitude"]),
+            longitude=float(pair["site_longitude"]),
+        )
         verdict = compare_listing(listing, site)
         truth = pair["label"] == "same"
         outcome[(verdict.same, truth)] += 1
@@ -179,8 +226,10 @@ def test_listing_linker_precision_and_recall_on_the_labelled_pairs():
 
     precision, recall = rates(outcome)
     w_precision, w_recall = rates(weighted)
-    print(f"\nlisting linker on {sum(outcome.values())} labelled pairs: precision {precision:.3f}, recall {recall:.3f}; "
-          f"weighted by stratum: precision {w_precision:.3f}, recall {w_recall:.3f}\n" + "\n".join(wrong))
+    print(
+        f"\nlisting linker on {sum(outcome.values())} labelled pairs: precision {precision:.3f}, recall {recall:.3f}; "
+        f"weighted by stratum: precision {w_precision:.3f}, recall {w_recall:.3f}\n" + "\n".join(wrong)
+    )
     assert sum(outcome.values()) == 120 and outcome[(True, True)] + outcome[(False, True)] >= 50
     assert precision >= 0.85 and recall >= 0.88
     assert w_precision >= 0.95 and w_recall >= 0.97
@@ -192,15 +241,23 @@ def test_a_listing_links_programs_at_one_place_and_takes_each_site_once():
     def site(fid, name, name2, lat, lon):
         return Facility(fid, name, name2, "1 Main Street", city="Tampa", state="FL", latitude=lat, longitude=lon)
 
-    sites = {s.facility_id: s for s in (
-        site("f1", "Gracepoint", "Adult Outpatient", 27.9500, -82.4600),
-        site("f2", "Gracepoint", "Detox Unit", 27.9502, -82.4601),       # 25 m away: a program at the same place
-        site("f3", "Gracepoint", "Youth Services", 27.9700, -82.4600),    # 2.2 km away: another office
-        site("f4", "Tampa Crossroads", "", 27.9800, -82.5000))}
-    listings = {f.facility_id: f for f in (
-        Facility("l1", "Gracepoint", latitude=27.9501, longitude=-82.4600),
-        Facility("l2", "Gracepoint", latitude=27.9501, longitude=-82.4601),  # the listing names it twice
-        Facility("l3", "New Clinic", latitude=27.9800, longitude=-82.5000))}
+    sites = {
+        s.facility_id: s
+        for s in (
+            site("f1", "Gracepoint", "Adult Outpatient", 27.9500, -82.4600),
+            site("f2", "Gracepoint", "Detox Unit", 27.9502, -82.4601),  # 25 m away: a program at the same place
+            site("f3", "Gracepoint", "Youth Services", 27.9700, -82.4600),  # 2.2 km away: another office
+            site("f4", "Tampa Crossroads", "", 27.9800, -82.5000),
+        )
+    }
+    listings = {
+        f.facility_id: f
+        for f in (
+            Facility("l1", "Gracepoint", latitude=27.9501, longitude=-82.4600),
+            Facility("l2", "Gracepoint", latitude=27.9501, longitude=-82.4601),  # the listing names it twice
+            Facility("l3", "New Clinic", latitude=27.9800, longitude=-82.5000),
+        )
+    }
     linked = link_listing(listings, sites)
     # Both programs at the place are listed, each taken once; the office 2 km off is not (no listing there).
     assert sorted(linked["l1"] + linked["l2"]) == ["f1", "f2"] and linked["l1"] and linked["l2"]

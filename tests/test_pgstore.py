@@ -57,24 +57,35 @@ def test_random_queries_answer_as_the_in_memory_store(pg, data):
     lat = float(memory.lat[i]) + data.draw(st.floats(-0.3, 0.3))
     lon = float(memory.lon[i]) + data.draw(st.floats(-0.3, 0.3))
     nearest = data.draw(st.one_of(st.none(), st.integers(1, 25)))
-    query = Query(near=(lat, lon), radius_miles=data.draw(st.sampled_from([1, 5, 10, 25, 100])), nearest=nearest,
-                  services=tuple(data.draw(st.lists(st.sampled_from(SERVICES), max_size=2, unique=True))),
-                  match=data.draw(st.sampled_from(["any", "all"])),
-                  payments=tuple(data.draw(st.lists(st.sampled_from(["medicaid", "cash"]), max_size=1))),
-                  accreditations=tuple(data.draw(st.lists(st.sampled_from(["carf", "joint-commission"]), max_size=1))),
-                  listed_since=data.draw(st.sampled_from(["2021", "any", "2026"])),
-                  nearest_within_miles=data.draw(st.sampled_from([25.0, 100.0, 500.0])),
-                  limit=data.draw(st.sampled_from([None, 10])))
+    query = Query(
+        near=(lat, lon),
+        radius_miles=data.draw(st.sampled_from([1, 5, 10, 25, 100])),
+        nearest=nearest,
+        services=tuple(data.draw(st.lists(st.sampled_from(SERVICES), max_size=2, unique=True))),
+        match=data.draw(st.sampled_from(["any", "all"])),
+        payments=tuple(data.draw(st.lists(st.sampled_from(["medicaid", "cash"]), max_size=1))),
+        accreditations=tuple(data.draw(st.lists(st.sampled_from(["carf", "joint-commission"]), max_size=1))),
+        listed_since=data.draw(st.sampled_from(["2021", "any", "2026"])),
+        nearest_within_miles=data.draw(st.sampled_from([25.0, 100.0, 500.0])),
+        limit=data.draw(st.sampled_from([None, 10])),
+    )
     same(memory.search(query), pg.store.search(query))
 
 
-@pytest.mark.parametrize("query", [
-    Query(near="Tampa, FL", services=("detox",), payments=("medicaid",)),
-    Query(state="VT"), Query(city="Saint Louis", state="MO"), Query(county="Suffolk", state="MA", sort="name"),
-    Query(near="Ely, NV", radius_miles=5, medications=("methadone",), nearest_within_miles=400),
-    Query(name="Gateway Comm Svcs"), Query(near="Boston, MA", listed_since="any", sort="name"),
-    Query(near="Dorchester Center, MA"), Query(languages=("spanish",), state="FL"),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        Query(near="Tampa, FL", services=("detox",), payments=("medicaid",)),
+        Query(state="VT"),
+        Query(city="Saint Louis", state="MO"),
+        Query(county="Suffolk", state="MA", sort="name"),
+        Query(near="Ely, NV", radius_miles=5, medications=("methadone",), nearest_within_miles=400),
+        Query(name="Gateway Comm Svcs"),
+        Query(near="Boston, MA", listed_since="any", sort="name"),
+        Query(near="Dorchester Center, MA"),
+        Query(languages=("spanish",), state="FL"),
+    ],
+)
 def test_named_queries_answer_as_the_in_memory_store(pg, query):
     same(national_directory().search(query), pg.store.search(query))
 
@@ -151,7 +162,11 @@ def test_a_database_that_is_down_then_back(pg):
         with pytest.raises(DatabaseUnavailable, match="unreachable"):
             open_store(pg.dsn)
         out = CliRunner().invoke(cli, ["search", "--near", "Tampa, FL", "--data", pg.dsn])
-        assert out.exit_code == 2 and out.output.startswith("error: the database at 127.0.0.1") and "Traceback" not in out.output
+        assert (
+            out.exit_code == 2
+            and out.output.startswith("error: the database at 127.0.0.1")
+            and "Traceback" not in out.output
+        )
     finally:
         pg.start()
     # The pool reconnects by itself (with backoff): healthy again within seconds, no restart of the API.
@@ -159,8 +174,10 @@ def test_a_database_that_is_down_then_back(pg):
     while client.get("/healthz").status_code != 200:
         assert time.monotonic() < deadline, "the store did not recover after the database came back"
         time.sleep(0.5)
-    assert client.get("/v1/facilities", params={"near": "Tampa, FL"}).json()["total"] == \
-        national_directory().search(Query(near="Tampa, FL")).total
+    assert (
+        client.get("/v1/facilities", params={"near": "Tampa, FL"}).json()["total"]
+        == national_directory().search(Query(near="Tampa, FL")).total
+    )
 
 
 def test_the_app_says_the_database_is_down_then_searches_again_once_it_is_back(pg, monkeypatch):

@@ -75,7 +75,11 @@ def test_a_harvest_gets_every_facility_checked_and_mapped(stub, shipped, tmp_pat
     result = harvest(locator, STATES, metres=30_000, page_size=25)
     report = result.write(tmp_path / "refresh.csv")
     expected = {(r.name.lower(), r.name2.lower(), r.street1.lower(), r.zip) for r in shipped}
-    assert report["facilities"] == len(expected) and report["states"]["RI"]["complete"] and report["states"]["DE"]["complete"]
+    assert (
+        report["facilities"] == len(expected)
+        and report["states"]["RI"]["complete"]
+        and report["states"]["DE"]["complete"]
+    )
     assert report["requests"] == sum(s["pages"] for s in report["states"].values()) and report["retries"] == 0
     # Quirks, counted per facility: swapped points repaired, placeholder phones dropped, both spellings
     # of type_facility read, drifted names mapped, the unknown name kept in the report.
@@ -102,8 +106,11 @@ def test_a_harvest_gets_every_facility_checked_and_mapped(stub, shipped, tmp_pat
 
 
 def test_faults_are_retried_with_backoff_and_retry_after(stub, tmp_path):
-    stub.faults = [(429, {"Retry-After": "7"}, b""), (503, {}, b"busy"),
-                   (200, {"Content-Type": "application/json"}, b'{"page": 1, "totalPa')]
+    stub.faults = [
+        (429, {"Retry-After": "7"}, b""),
+        (503, {}, b"busy"),
+        (200, {"Content-Type": "application/json"}, b'{"page": 1, "totalPa'),
+    ]
     locator = client(stub, tmp_path / "cache", backoff=0.5)
     report = harvest(locator, ["RI"], metres=30_000, page_size=25).summary()
     assert report["retries"] == 3
@@ -136,16 +143,46 @@ def test_an_interrupted_harvest_resumes_without_repeating_a_request(stub, tmp_pa
 def test_a_locator_that_ignores_the_location_stops_the_harvest_and_nothing_is_written(stub, tmp_path):
     stub.ignore_location = True
     out = tmp_path / "refresh.csv"
-    result = CliRunner().invoke(cli, ["refresh", "findtreatment", "--states", "RI,DE", "--output", str(out),
-                                      "--base-url", stub.url, "--rate", "1000", "--radius-km", "30"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "refresh",
+            "findtreatment",
+            "--states",
+            "RI,DE",
+            "--output",
+            str(out),
+            "--base-url",
+            stub.url,
+            "--rate",
+            "1000",
+            "--radius-km",
+            "30",
+        ],
+    )
     assert result.exit_code == 2 and "the locator ignored the location" in result.output
     assert "Traceback" not in result.output and not out.exists()
 
 
 def test_the_cli_harvests_into_a_file_and_a_report(stub, tmp_path):
     out = tmp_path / "refresh.csv"
-    result = CliRunner().invoke(cli, ["refresh", "findtreatment", "--states", "RI", "--output", str(out),
-                                      "--base-url", stub.url, "--rate", "1000", "--radius-km", "30"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "refresh",
+            "findtreatment",
+            "--states",
+            "RI",
+            "--output",
+            str(out),
+            "--base-url",
+            stub.url,
+            "--rate",
+            "1000",
+            "--radius-km",
+            "30",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "refresh.csv.report.json").read_text())
     assert report["facilities"] > 10 and report["facilities_by_state"] == {"RI": report["facilities"]}
@@ -159,8 +196,9 @@ def test_a_downloaded_export_goes_through_the_same_checks(tmp_path):
     original = import_file(export, source_id="a", source_date="2025-08-19")
     again = import_file(tmp_path / "from-file.csv", source_id="b", source_date="2025-08-19")
     assert report["rows"] == original.rows_read and report["facilities"] == len(again.sites) == len(original.sites)
-    assert {s.facility_id: s.service_codes for s in again.sites.values()} == \
-        {s.facility_id: s.service_codes for s in original.sites.values()}
+    assert {s.facility_id: s.service_codes for s in again.sites.values()} == {
+        s.facility_id: s.service_codes for s in original.sites.values()
+    }
 
 
 def test_a_registered_refresh_is_the_newest_full_listing_of_the_build(stub, shipped, tmp_path):
@@ -171,8 +209,11 @@ def test_a_registered_refresh_is_the_newest_full_listing_of_the_build(stub, ship
     harvest(locator, ["RI"], metres=30_000, page_size=25).write(tmp_path / "refresh.csv")
     manifest = tmp_path / "sources.toml"
     nssats = REPO / "data/sources/nssats_national_directory_2015_geocoded.csv"
-    manifest.write_text(f'[[source]]\nid = "nssats-2015"\npath = "{nssats}"\nadapter = "nssats"\n'
-                        'vintage = "2015-03-31"\nkind = "full"\n', encoding="utf-8")
+    manifest.write_text(
+        f'[[source]]\nid = "nssats-2015"\npath = "{nssats}"\nadapter = "nssats"\n'
+        'vintage = "2015-03-31"\nkind = "full"\n',
+        encoding="utf-8",
+    )
     register_source(tmp_path / "refresh.csv", "2026-11-26", manifest)
     register_source(tmp_path / "refresh.csv", "2026-11-27", manifest)  # replaces, never duplicates
     assert manifest.read_text().count('id = "findtreatment-refresh"') == 1
@@ -200,6 +241,14 @@ def test_diff_counts_each_kind_of_change_by_state(shipped):
     expected = Counter(added=1, no_longer_listed=1, moved=1, phone=1, accreditation=1, services=2)
     assert report["totals"] == {k: expected[k] for k in report["totals"]}
     assert sum(sum(v.values()) for v in report["by_state"].values()) == sum(expected.values())
-    result = CliRunner().invoke(cli, ["diff", str(REPO / "tests/data/facilities_chelsea.csv"),
-                                      str(REPO / "tests/data/facilities_chelsea.csv"), "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "diff",
+            str(REPO / "tests/data/facilities_chelsea.csv"),
+            str(REPO / "tests/data/facilities_chelsea.csv"),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0 and json.loads(result.output)["totals"]["added"] == 0

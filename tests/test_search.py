@@ -36,8 +36,12 @@ def brute_force(frame, taxonomy, query: Query, center=None):
     records = _RECORDS[id(frame)]
     distances = None
     if center is not None:  # every row's distance, no spatial index
-        distances = haversine_miles(center[0], center[1], frame["latitude"].astype(float).to_numpy(),
-                                    frame["longitude"].astype(float).to_numpy())
+        distances = haversine_miles(
+            center[0],
+            center[1],
+            frame["latitude"].astype(float).to_numpy(),
+            frame["longitude"].astype(float).to_numpy(),
+        )
     for i, (row, codes) in enumerate(records):
         if distances is not None and distances[i] > query.radius_miles:
             continue
@@ -67,11 +71,14 @@ def test_radius_search_matches_brute_force(directory, frame, taxonomy, data):
     i = data.draw(st.integers(0, len(frame) - 1))
     lat = float(frame.at[i, "latitude"]) + data.draw(st.floats(-0.5, 0.5))
     lon = float(frame.at[i, "longitude"]) + data.draw(st.floats(-0.5, 0.5))
-    query = Query(near=(lat, lon), radius_miles=data.draw(st.sampled_from([1, 5, 10, 25, 60])),
-                  services=tuple(data.draw(st.lists(st.sampled_from(GROUPS), max_size=2, unique=True))),
-                  match=data.draw(st.sampled_from(["any", "all"])),
-                  payments=tuple(data.draw(st.lists(st.sampled_from(["medicaid", "cash", "free"]), max_size=1))),
-                  listed_since=data.draw(st.sampled_from(["2021", "any", "2025-06-30"])))
+    query = Query(
+        near=(lat, lon),
+        radius_miles=data.draw(st.sampled_from([1, 5, 10, 25, 60])),
+        services=tuple(data.draw(st.lists(st.sampled_from(GROUPS), max_size=2, unique=True))),
+        match=data.draw(st.sampled_from(["any", "all"])),
+        payments=tuple(data.draw(st.lists(st.sampled_from(["medicaid", "cash", "free"]), max_size=1))),
+        listed_since=data.draw(st.sampled_from(["2021", "any", "2025-06-30"])),
+    )
     result = directory.search(query)
     expected = brute_force(frame, taxonomy, query, (lat, lon))
     if query.listed_since is not None and not result.note:  # what listed_since left out, counted
@@ -98,8 +105,9 @@ def test_nearest_k_matches_brute_force(directory, frame, data):
     bound = data.draw(st.sampled_from([5.0, 100.0, 500.0, 12_500.0]))
     since = data.draw(st.sampled_from(["2021", "any"]))
     result = directory.search(Query(near=(lat, lon), nearest=k, nearest_within_miles=bound, listed_since=since))
-    all_d = haversine_miles(lat, lon, frame["latitude"].astype(float).to_numpy(),
-                            frame["longitude"].astype(float).to_numpy())
+    all_d = haversine_miles(
+        lat, lon, frame["latitude"].astype(float).to_numpy(), frame["longitude"].astype(float).to_numpy()
+    )
     if since != "any":
         all_d = all_d[(frame["last_listed"] >= "2021-01-01").to_numpy()]
     expected = np.sort(all_d[all_d <= bound])[:k]  # the k nearest, none farther than the bound
@@ -147,10 +155,14 @@ def test_fuzzy_name(directory):
 
 
 def test_empty_radius_falls_back_to_the_ten_nearest_with_a_note(directory):
-    result = directory.search(Query(near="Ely, NV", radius_miles=5, medications=("methadone",), nearest_within_miles=400))
+    result = directory.search(
+        Query(near="Ely, NV", radius_miles=5, medications=("methadone",), nearest_within_miles=400)
+    )
     assert len(result.frame) == 10 and result.note == "none within 5 miles; the 10 nearest within 400 miles are shown"
     assert "the 10 nearest within 400 miles are shown" in result.describe()
-    assert result.describe().startswith("Facilities offering Methadone nearest to Ely, NV, within 400 miles: 10 facilities")
+    assert result.describe().startswith(
+        "Facilities offering Methadone nearest to Ely, NV, within 400 miles: 10 facilities"
+    )
     assert 5 < result.frame["distance_miles"].min() and result.frame["distance_miles"].max() <= 400
 
 
@@ -160,8 +172,10 @@ def test_the_fallback_stays_near_and_says_so(directory):
     query = Query(near="Tampa, FL", services=("detox",), accreditations=("joint-commission",))
     result = directory.search(query)
     assert result.total == 0 and result.note == "none within 25 miles, nor within 100 miles"
-    assert result.describe() == ("Detox accredited by Joint Commission within 25 miles of Tampa, FL: 0 facilities "
-                                 "(none within 25 miles, nor within 100 miles)")
+    assert result.describe() == (
+        "Detox accredited by Joint Commission within 25 miles of Tampa, FL: 0 facilities "
+        "(none within 25 miles, nor within 100 miles)"
+    )
     far = directory.search(query.with_(nearest_within_miles=2000))
     assert far.total == 10 and far.frame["distance_miles"].min() > 1000  # what the old fallback showed
     assert "nearest to Tampa, FL, within 2000 miles" in far.describe()
@@ -246,7 +260,7 @@ def test_index_is_built_once(directory, monkeypatch):
 
 
 def test_postal_city_missing_from_the_gazetteer_resolves_to_its_facilities(directory):
-    """"Dorchester Center, MA" is a USPS city name GeoNames lacks; the directory's own records use it."""
+    """ "Dorchester Center, MA" is a USPS city name GeoNames lacks; the directory's own records use it."""
     import numpy as np
 
     from directory.errors import LocationNotFound
@@ -269,10 +283,13 @@ def test_errors_name_the_query_field(directory):
     """Front ends name their own parameter from ``exc.field`` (the API's 422s do)."""
     from directory.errors import DirectoryError
 
-    cases = [(lambda: Query(radius_miles=900), "radius_miles"), (lambda: Query(match="some"), "match"),
-             (lambda: directory.search(Query(payments=("medicade",))), "payments"),
-             (lambda: directory.search(Query(state="Narnia")), "state"),
-             (lambda: directory.search(Query(near="Narnia, ZZ")), "near")]
+    cases = [
+        (lambda: Query(radius_miles=900), "radius_miles"),
+        (lambda: Query(match="some"), "match"),
+        (lambda: directory.search(Query(payments=("medicade",))), "payments"),
+        (lambda: directory.search(Query(state="Narnia")), "state"),
+        (lambda: directory.search(Query(near="Narnia, ZZ")), "near"),
+    ]
     for make, field in cases:
         with pytest.raises(DirectoryError) as info:
             make()

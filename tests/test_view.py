@@ -42,14 +42,17 @@ def names(family: str) -> list[str]:
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30).map(str.strip)
 forms = st.builds(
     view.SearchForm,
-    near=text, radius=st.sampled_from(view.RADII),
+    near=text,
+    radius=st.sampled_from(view.RADII),
     services=st.lists(st.sampled_from(names("service")), unique=True, max_size=3).map(tuple),
     match=st.sampled_from(["any", "all"]),
     medications=st.lists(st.sampled_from(names("medication")), unique=True, max_size=2).map(tuple),
     accreditations=st.lists(st.sampled_from(names("accreditation")), unique=True, max_size=2).map(tuple),
     payments=st.lists(st.sampled_from(names("payment")), unique=True, max_size=2).map(tuple),
     populations=st.lists(st.sampled_from(names("population")), unique=True, max_size=2).map(tuple),
-    city=text, state=st.sampled_from([""] + sorted(STATES)), name=text,
+    city=text,
+    state=st.sampled_from([""] + sorted(STATES)),
+    name=text,
     facility=st.from_regex(r"f[0-9a-f]{12}", fullmatch=True) | st.just(""),
 )
 
@@ -69,12 +72,24 @@ def test_url_round_trip(form):
 
 def test_from_params_repairs_and_warns():
     form, warnings = view.SearchForm.from_params(
-        {"near": "33602", "radius": "30", "service": ["Detox", "MAT", "detox"], "state": "florida",
-         "payment": "medicaid", "accreditation": "xyzzy", "match": "both"}, TAXONOMY)
+        {
+            "near": "33602",
+            "radius": "30",
+            "service": ["Detox", "MAT", "detox"],
+            "state": "florida",
+            "payment": "medicaid",
+            "accreditation": "xyzzy",
+            "match": "both",
+        },
+        TAXONOMY,
+    )
     assert form.radius == 25 and form.services == ("detox", "mat") and form.state == "FL"
     assert form.payments == ("medicaid",) and form.accreditations == () and form.match == "any"
-    assert warnings == ["radius 30 is not offered; using 25 miles", "match must be 'any' or 'all', not 'both'; using 'any'",
-                        "unknown accreditation 'xyzzy'"]
+    assert warnings == [
+        "radius 30 is not offered; using 25 miles",
+        "match must be 'any' or 'all', not 'both'; using 'any'",
+        "unknown accreditation 'xyzzy'",
+    ]
 
 
 def test_run_turns_errors_into_messages(directory):
@@ -98,21 +113,33 @@ def test_result_table_matches_the_result(directory):
         assert labels == expected
 
 
-@pytest.mark.parametrize("raw, url", [
-    ("www.gatewayfoundation.org", "https://www.gatewayfoundation.org"),
-    ("http://example.org/a?b=1", "http://example.org/a?b=1"),
-    ("example.org:8080/x", "https://example.org:8080/x"),
-    ("javascript:alert(1)", None), ("data:text/html,hi", None), ("mailto:a@b.org", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "raw, url",
+    [
+        ("www.gatewayfoundation.org", "https://www.gatewayfoundation.org"),
+        ("http://example.org/a?b=1", "http://example.org/a?b=1"),
+        ("example.org:8080/x", "https://example.org:8080/x"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,hi", None),
+        ("mailto:a@b.org", None),
+        ("", None),
+    ],
+)
 def test_website_url(raw, url):
     assert view.website_url(raw) == url
 
 
-@pytest.mark.parametrize("raw, url", [
-    ("813-984-1818", "tel:+18139841818"), ("813-984-1818 x0", "tel:+18139841818"),
-    ("813-931-4669 x229", "tel:+18139314669;ext=229"), ("1 (800) 662-4357", "tel:+18006624357"),
-    ("555-0100", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "raw, url",
+    [
+        ("813-984-1818", "tel:+18139841818"),
+        ("813-984-1818 x0", "tel:+18139841818"),
+        ("813-931-4669 x229", "tel:+18139314669;ext=229"),
+        ("1 (800) 662-4357", "tel:+18006624357"),
+        ("555-0100", None),
+        ("", None),
+    ],
+)
 def test_tel_url(raw, url):
     assert view.tel_url(raw) == url
 
@@ -137,8 +164,10 @@ def test_detail_says_the_licence_and_its_sources(directory):
     frame = directory.frame
     record = frame[(frame["license_number"] != "") & (frame["capacity"] != "0")].iloc[0].to_dict()
     detail = view.FacilityDetail.from_record(record, TAXONOMY, today=date(2026, 11, 26))
-    assert detail.licence == (f"State licence {record['license_number']}, expires {record['license_expiration']}; "
-                              f"capacity {record['capacity']}")
+    assert detail.licence == (
+        f"State licence {record['license_number']}, expires {record['license_expiration']}; "
+        f"capacity {record['capacity']}"
+    )
     assert detail.sources[0] == "ca-dhcs-2026" and "State licensed" in detail.accreditation
     plain = frame[frame["license_number"] == ""].iloc[0].to_dict()
     assert view.FacilityDetail.from_record(plain, TAXONOMY).licence == ""
@@ -167,8 +196,10 @@ def test_map_points_carry_only_what_the_map_needs(directory):
     # colour class: the first of TYPES whose group the record is in (brute force on the codes)
     for record, kind in zip(result.frame.to_dict("records"), points["t"]):
         codes = set(record["service_codes"].split(";"))
-        first = next((i for i, t in enumerate(mapview.TYPES[:-1]) if TAXONOMY.group(t.group).codes & codes),
-                     len(mapview.TYPES) - 1)
+        first = next(
+            (i for i, t in enumerate(mapview.TYPES[:-1]) if TAXONOMY.group(t.group).codes & codes),
+            len(mapview.TYPES) - 1,
+        )
         assert kind == first
     data = mapview.build_map(directory, result)
     sent = data.payload()
@@ -217,11 +248,17 @@ def test_the_drawn_circle_is_the_search_circle(directory):
         result = directory.search(Query(near="Bend, OR", radius_miles=radius))
         circle = mapview.build_map(directory, result).circle
         lat0, lon0 = result.center.latitude, result.center.longitude
-        assert [circle["x"], circle["y"]] == [round(lon0, 5), round(lat0, 5)] and circle["r"] == round(radius * 1609.344)
+        assert [circle["x"], circle["y"]] == [round(lon0, 5), round(lat0, 5)] and circle["r"] == round(
+            radius * 1609.344
+        )
         drawn = circle["r"] / (6_378_137 * math.cos(math.radians(lat0)))  # in radians of Mercator
         minx, miny, maxx, maxy = result.area.bounds
-        for true in (merc_y(maxy) - merc_y(lat0), merc_y(lat0) - merc_y(miny),
-                     math.radians(maxx - lon0), math.radians(lon0 - minx)):
+        for true in (
+            merc_y(maxy) - merc_y(lat0),
+            merc_y(lat0) - merc_y(miny),
+            math.radians(maxx - lon0),
+            math.radians(lon0 - minx),
+        ):
             assert abs(drawn - true) / true < tolerance
 
 
@@ -381,7 +418,7 @@ def test_reports_survive_a_broken_line_and_validate(tmp_path):
 
 def test_reports_command(tmp_path):
     store = ReportStore(tmp_path)
-    store.add(Report("fabc", "=HYPERLINK(\"x\")", "Phone number is wrong", "rings a fax", "me@example.org"))
+    store.add(Report("fabc", '=HYPERLINK("x")', "Phone number is wrong", "rings a fax", "me@example.org"))
     runner = CliRunner()
     table = runner.invoke(cli, ["reports", "--folder", str(tmp_path)])
     assert table.exit_code == 0
@@ -395,8 +432,13 @@ def test_reports_command(tmp_path):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.sampled_from(list(view.PARAM_OF.values()) + ["other"]),
-                       st.one_of(st.text(max_size=40), st.lists(st.text(max_size=20), max_size=4)), max_size=8))
+@given(
+    st.dictionaries(
+        st.sampled_from(list(view.PARAM_OF.values()) + ["other"]),
+        st.one_of(st.text(max_size=40), st.lists(st.text(max_size=20), max_size=4)),
+        max_size=8,
+    )
+)
 def test_any_link_gives_a_page_not_a_traceback(params):
     """Whatever a shared link holds: a form (bad values dropped with warnings) and an outcome."""
     form, warnings = view.SearchForm.from_params(params, TAXONOMY)
@@ -410,14 +452,20 @@ def test_detail_contact_lines_highlights_and_provenance(directory):
     lines = view.contacts(detail)
     # This site's phone comes from an older source than its record, and says which year.
     assert record["phone_as_of"] == "2015-03-31" and record["source_date"] != record["phone_as_of"]
-    assert lines[0] == ("Phone (as listed in 2015)", detail.phone, detail.phone_url) and lines[-1][2] == detail.directions
-    assert any(label.startswith("Intake") for label, _, _ in lines) == bool(detail.intake_phone and detail.intake_phone != detail.phone)
+    assert (
+        lines[0] == ("Phone (as listed in 2015)", detail.phone, detail.phone_url) and lines[-1][2] == detail.directions
+    )
+    assert any(label.startswith("Intake") for label, _, _ in lines) == bool(
+        detail.intake_phone and detail.intake_phone != detail.phone
+    )
     same_intake = view.FacilityDetail.from_record(dict(record, intake_phone=record["phone"]), TAXONOMY)
     assert not any(label.startswith("Intake") for label, _, _ in view.contacts(same_intake))
     own = view.FacilityDetail.from_record(dict(record, phone_as_of=""), TAXONOMY)
     assert view.contacts(own)[0] == ("Phone", detail.phone, detail.phone_url)
     assert [h for h, _ in view.highlights(detail)][0] == "Treatment"
-    assert view.provenance(detail).startswith("Source: " + "; ".join(source_label(s) for s in detail.sources) + f"; record as of {detail.source_date}")
+    assert view.provenance(detail).startswith(
+        "Source: " + "; ".join(source_label(s) for s in detail.sources) + f"; record as of {detail.source_date}"
+    )
 
 
 def test_detail_markdown_holds_every_line_and_escapes_the_data(directory):

@@ -11,22 +11,35 @@ import click
 from .. import paths
 from . import cli, friendly
 
+
 @cli.command("import")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--adapter", type=click.Choice(["findtreatment", "nssats", "mapped"]),
-              help="Source format; recognised from the header when omitted.")
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML mapping for --adapter mapped.")
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Facilities CSV to write.")
+@click.option(
+    "--adapter",
+    type=click.Choice(["findtreatment", "nssats", "mapped"]),
+    help="Source format; recognised from the header when omitted.",
+)
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), help="TOML mapping for --adapter mapped.")
+@click.option(
+    "--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Facilities CSV to write."
+)
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="CSV of rejected rows, with a reason.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="JSON report to write.")
 @click.option("--source-id", help="Source id recorded on every site (default: the file name).")
 @click.option("--source-date", help="Vintage of the source, ISO date (default: today).")
 @click.option("--no-geocode", is_flag=True, help="Reject rows without coordinates instead of geocoding them offline.")
 @friendly
-def import_command(source: Path, adapter: str | None, mapping: Path | None, output: Path, rejects: Path | None,
-                   report: Path | None, source_id: str | None, source_date: str | None, no_geocode: bool) -> None:
+def import_command(
+    source: Path,
+    adapter: str | None,
+    mapping: Path | None,
+    output: Path,
+    rejects: Path | None,
+    report: Path | None,
+    source_id: str | None,
+    source_date: str | None,
+    no_geocode: bool,
+) -> None:
     """Import one SOURCE file into the facilities schema.
 
     \b
@@ -39,8 +52,9 @@ def import_command(source: Path, adapter: str | None, mapping: Path | None, outp
     from ..tables import atomic_writer, write_csv
 
     locate = None if no_geocode else _offline_locator()
-    result = import_file(source, adapter=adapter, mapping=mapping, source_id=source_id,
-                         source_date=source_date, locate=locate)
+    result = import_file(
+        source, adapter=adapter, mapping=mapping, source_id=source_id, source_date=source_date, locate=locate
+    )
     write_records(list(result.sites.values()), output)
     if rejects:
         write_csv(rejects, *result.reject_rows())
@@ -49,8 +63,10 @@ def import_command(source: Path, adapter: str | None, mapping: Path | None, outp
         with atomic_writer(report, "w", encoding="utf-8") as fh:
             json.dump(summary, fh, indent=2)
             fh.write("\n")
-    click.echo(f"{source}: {summary['rows_read']} rows read; {summary['accepted']} accepted, "
-               f"{summary['merged']} merged, {summary['rejected']} rejected")
+    click.echo(
+        f"{source}: {summary['rows_read']} rows read; {summary['accepted']} accepted, "
+        f"{summary['merged']} merged, {summary['rejected']} rejected"
+    )
     for reason, count in summary["rejected_by_reason"].items():
         click.echo(f"  rejected, {reason}: {count}")
     if summary["unknown_codes"]:
@@ -68,14 +84,32 @@ def _offline_locator():
 
 
 @cli.command()
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Sources manifest (default: data/sources/sources.toml).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Facilities CSV (default: data/facilities.csv).")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Build report (default: data/build-report.json).")
-@click.option("--diff-against", "previous", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A facilities file to compare the new one with: the report gets a 'changes' section.")
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sources manifest (default: data/sources/sources.toml).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Facilities CSV (default: data/facilities.csv).",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Build report (default: data/build-report.json).",
+)
+@click.option(
+    "--diff-against",
+    "previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A facilities file to compare the new one with: the report gets a 'changes' section.",
+)
 @friendly
 def build(manifest: Path | None, output: Path | None, report: Path | None, previous: Path | None) -> None:
     """Build the national directory from every source in the manifest.
@@ -90,18 +124,26 @@ def build(manifest: Path | None, output: Path | None, report: Path | None, previ
     result = run_build(manifest, output, report, locate=_offline_locator(), previous=previous)
     totals = result["totals"]
     for source in result["sources"]:
-        click.echo(f"{source['source']}: {source['rows_read']} read, {source['accepted']} accepted "
-                   f"({source['linked_to_existing_site']} linked to "
-                   f"{'another source' if source['kind'] == 'listing' else 'a newer source'}'s site, "
-                   f"{source['new_sites']} new), "
-                   f"{source['merged']} merged, {source['rejected']} rejected")
-    click.echo(f"{totals['sites']} sites in {totals['states']} states and territories; "
-               f"{totals['share_with_service_codes']:.1%} with service codes, {totals['share_with_mat']:.1%} with MAT, "
-               f"duplicate rate {totals['duplicate_rate']:.2%} -> {output or paths.FACILITIES_CSV}")
+        click.echo(
+            f"{source['source']}: {source['rows_read']} read, {source['accepted']} accepted "
+            f"({source['linked_to_existing_site']} linked to "
+            f"{'another source' if source['kind'] == 'listing' else 'a newer source'}'s site, "
+            f"{source['new_sites']} new), "
+            f"{source['merged']} merged, {source['rejected']} rejected"
+        )
+    click.echo(
+        f"{totals['sites']} sites in {totals['states']} states and territories; "
+        f"{totals['share_with_service_codes']:.1%} with service codes, {totals['share_with_mat']:.1%} with MAT, "
+        f"duplicate rate {totals['duplicate_rate']:.2%} -> {output or paths.FACILITIES_CSV}"
+    )
     if "changes" in result:
         changes = result["changes"]["totals"]
-        click.echo("changes since " + str(previous) + ": " + ", ".join(f"{k.replace('_', ' ')} {v:,}"
-                                                                       for k, v in changes.items()))
+        click.echo(
+            "changes since "
+            + str(previous)
+            + ": "
+            + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in changes.items())
+        )
 
 
 @cli.command()
@@ -120,8 +162,11 @@ def services(groups: bool, as_json: bool) -> None:
 
     tax = Taxonomy.load()
     if groups:
-        rows = [{"family": g.family, "group": g.name, "label": g.label, "codes": sorted(g.codes)}
-                for family in tax.families() for g in tax.groups_in(family)]
+        rows = [
+            {"family": g.family, "group": g.name, "label": g.label, "codes": sorted(g.codes)}
+            for family in tax.families()
+            for g in tax.groups_in(family)
+        ]
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return
@@ -130,8 +175,21 @@ def services(groups: bool, as_json: bool) -> None:
         return
     items = sorted(tax.services.values(), key=lambda s: (s.category_code, s.code))
     if as_json:
-        click.echo(json.dumps([{"code": s.code, "label": s.label, "category_code": s.category_code,
-                                "category": s.category, "label_source": s.label_source} for s in items], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": s.code,
+                        "label": s.label,
+                        "category_code": s.category_code,
+                        "category": s.category,
+                        "label_source": s.label_source,
+                    }
+                    for s in items
+                ],
+                indent=2,
+            )
+        )
         return
     for s in items:
         click.echo(f"{s.code:<8} {s.category_code:<6} {s.label}  [{s.category}]")
@@ -164,11 +222,25 @@ def validate(file: Path | None, show: int) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["hsds"]), default="hsds", show_default=True,
-              help="hsds: an Open Referral HSDS 3.0 Tabular Data Package (a folder of CSV tables + datapackage.json).")
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the package into (created).")
-@click.option("--data", help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["hsds"]),
+    default="hsds",
+    show_default=True,
+    help="hsds: an Open Referral HSDS 3.0 Tabular Data Package (a folder of CSV tables + datapackage.json).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the package into (created).",
+)
+@click.option(
+    "--data",
+    help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).",
+)
 @friendly
 def export(fmt: str, output: Path, data: str | None) -> None:
     """Export the whole directory (every site, however old) for 211 and referral platforms.
@@ -185,6 +257,8 @@ def export(fmt: str, output: Path, data: str | None) -> None:
     store = open_store(data)
     result = store.search(Query(listed_since=None))
     counts = write_package(result.records, output, store.taxonomy)
-    click.echo(f"HSDS 3.0 package of {counts['location']:,} sites -> {output}/datapackage.json ("
-               + ", ".join(f"{name} {n:,}" for name, n in counts.items()) + ")")
-
+    click.echo(
+        f"HSDS 3.0 package of {counts['location']:,} sites -> {output}/datapackage.json ("
+        + ", ".join(f"{name} {n:,}" for name, n in counts.items())
+        + ")"
+    )

@@ -12,11 +12,17 @@ import click
 
 from . import cli, friendly
 
+
 def geocoder_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options choosing and configuring a geocoder (also read from DIRECTORY_GEOCODER_* variables)."""
     options = [
-        click.option("--geocoder", default="offline", show_default=True, envvar="DIRECTORY_GEOCODER",
-                     help="offline, or a geopy provider name (nominatim, photon, arcgis, ...)."),
+        click.option(
+            "--geocoder",
+            default="offline",
+            show_default=True,
+            envvar="DIRECTORY_GEOCODER",
+            help="offline, or a geopy provider name (nominatim, photon, arcgis, ...).",
+        ),
         click.option("--user-agent", help="User agent for online providers (Nominatim requires one)."),
         click.option("--domain", help="Provider host, e.g. a self-hosted Nominatim: nominatim.example.org."),
         click.option("--scheme", type=click.Choice(["http", "https"]), help="URL scheme for --domain."),
@@ -28,12 +34,24 @@ def geocoder_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _geocoder(geocoder: str, user_agent: str | None, domain: str | None, scheme: str | None,
-              api_key: str | None, min_delay: float | None, cache: Path | None = None):
+def _geocoder(
+    geocoder: str,
+    user_agent: str | None,
+    domain: str | None,
+    scheme: str | None,
+    api_key: str | None,
+    min_delay: float | None,
+    cache: Path | None = None,
+):
     from ..geocode import OnlineOptions, get_geocoder
 
-    return get_geocoder(geocoder, cache=cache, options=OnlineOptions(
-        user_agent=user_agent, domain=domain, scheme=scheme, api_key=api_key, min_delay_seconds=min_delay))
+    return get_geocoder(
+        geocoder,
+        cache=cache,
+        options=OnlineOptions(
+            user_agent=user_agent, domain=domain, scheme=scheme, api_key=api_key, min_delay_seconds=min_delay
+        ),
+    )
 
 
 @cli.command()
@@ -63,9 +81,13 @@ def locate(query: str, as_json: bool, **geo: Any) -> None:
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--cache", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(".directory-cache/geocode.sqlite"), show_default=True,
-              help="SQLite cache for online answers; a rerun makes no repeated request.")
+@click.option(
+    "--cache",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(".directory-cache/geocode.sqlite"),
+    show_default=True,
+    help="SQLite cache for online answers; a rerun makes no repeated request.",
+)
 @click.option("--force", is_flag=True, help="Geocode every row, not only rows without coordinates.")
 @geocoder_options
 @friendly

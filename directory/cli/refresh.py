@@ -20,23 +20,59 @@ def refresh() -> None:
 
 @refresh.command()
 @click.option("--states", default="", help="USPS codes (FL,GA) or 'all'.")
-@click.option("--type", "kind", type=click.Choice(["SA", "BOTH"], case_sensitive=False), default="SA",
-              show_default=True, help="Substance-use listings only, or also mental-health ones.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The export to write (CSV that `directory import` reads with no options); a JSON report beside it.")
-@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of cached replies (default: FILE.cache/): a rerun resumes and repeats no request.")
-@click.option("--base-url", default=None, help="Locator endpoint (default: FindTreatment.gov, or $DIRECTORY_LOCATOR_URL).")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["SA", "BOTH"], case_sensitive=False),
+    default="SA",
+    show_default=True,
+    help="Substance-use listings only, or also mental-health ones.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The export to write (CSV that `directory import` reads with no options); a JSON report beside it.",
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of cached replies (default: FILE.cache/): a rerun resumes and repeats no request.",
+)
+@click.option(
+    "--base-url", default=None, help="Locator endpoint (default: FindTreatment.gov, or $DIRECTORY_LOCATOR_URL)."
+)
 @click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second at most.")
-@click.option("--radius-km", type=float, default=80.0, show_default=True, help="Radius of the circles that cover each state.")
+@click.option(
+    "--radius-km", type=float, default=80.0, show_default=True, help="Radius of the circles that cover each state."
+)
 @click.option("--page-size", type=int, default=100, show_default=True)
-@click.option("--from-file", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use an export downloaded from FindTreatment.gov (CSV or XLSX) instead of the API.")
-@click.option("--register", is_flag=True,
-              help="Make FILE the newest full listing of `directory build` (an entry in data/sources/sources.toml).")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use an export downloaded from FindTreatment.gov (CSV or XLSX) instead of the API.",
+)
+@click.option(
+    "--register",
+    is_flag=True,
+    help="Make FILE the newest full listing of `directory build` (an entry in data/sources/sources.toml).",
+)
 @friendly
-def findtreatment(states: str, kind: str, output: Path, cache: Path | None, base_url: str | None, rate: float,
-                  radius_km: float, page_size: int, from_file: Path | None, register: bool) -> None:
+def findtreatment(
+    states: str,
+    kind: str,
+    output: Path,
+    cache: Path | None,
+    base_url: str | None,
+    rate: float,
+    radius_km: float,
+    page_size: int,
+    from_file: Path | None,
+    register: bool,
+) -> None:
     """Harvest FindTreatment.gov's locator by distance queries, checked and cached.
 
     \b
@@ -53,15 +89,27 @@ def findtreatment(states: str, kind: str, output: Path, cache: Path | None, base
         if not states:
             raise UsageFailure("give --states (FL,GA or all), or --from-file EXPORT")
         client = LocatorClient(base_url, cache=cache or Path(f"{output}.cache"), rate=rate)
-        result = harvest(client, parse_states(states), kind=kind.upper(), metres=radius_km * 1000,
-                         page_size=page_size, progress=sys.stderr.isatty())
+        result = harvest(
+            client,
+            parse_states(states),
+            kind=kind.upper(),
+            metres=radius_km * 1000,
+            page_size=page_size,
+            progress=sys.stderr.isatty(),
+        )
     report = result.write(output)
-    click.echo(f"{report['facilities']:,} facilities from {report['rows']:,} rows"
-               + (f" ({report['requests']:,} requests, {report['cache_hits']:,} from the cache, "
-                  f"{report['retries']:,} retries)" if "requests" in report else "")
-               + f"; {len(report['repaired_coordinates'])} coordinates repaired, "
-               f"{report['placeholder_phones_dropped']} placeholder phones dropped, "
-               f"{len(report['unmapped_service_names'])} service names unmapped -> {output}")
+    click.echo(
+        f"{report['facilities']:,} facilities from {report['rows']:,} rows"
+        + (
+            f" ({report['requests']:,} requests, {report['cache_hits']:,} from the cache, "
+            f"{report['retries']:,} retries)"
+            if "requests" in report
+            else ""
+        )
+        + f"; {len(report['repaired_coordinates'])} coordinates repaired, "
+        f"{report['placeholder_phones_dropped']} placeholder phones dropped, "
+        f"{len(report['unmapped_service_names'])} service names unmapped -> {output}"
+    )
     if register:
         from ..manifest import register_source
 

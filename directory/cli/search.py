@@ -11,6 +11,7 @@ import click
 
 from . import UsageFailure, cli, friendly
 
+
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """One option per entry of the filter registry: ``--service`` (repeatable), ``--city`` …"""
     from ..filters import FILTERS
@@ -24,22 +25,58 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--near", help='Where: a ZIP, "City, ST", an address or "lat, lon".')
 @click.option("--radius", "radius", type=float, default=25.0, show_default=True, help="Miles (0 < r <= 500).")
 @click.option("--nearest", type=int, help="The K nearest instead of a radius.")
-@click.option("--nearest-within", "nearest_within", type=float, default=100.0, show_default=True,
-              help="Miles: nearest results (--nearest, or shown when nothing is inside the radius) are at most this far.")
-@click.option("--match", type=click.Choice(["any", "all"]), default="any", show_default=True,
-              help="Services: any of them, or all of them.")
+@click.option(
+    "--nearest-within",
+    "nearest_within",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="Miles: nearest results (--nearest, or shown when nothing is inside the radius) are at most this far.",
+)
+@click.option(
+    "--match",
+    type=click.Choice(["any", "all"]),
+    default="any",
+    show_default=True,
+    help="Services: any of them, or all of them.",
+)
 @filter_options
 @click.option("--within", type=click.Path(dir_okay=False, path_type=Path), help="GeoJSON polygon to search inside.")
 @click.option("--sort", type=click.Choice(["distance", "name"]), default="distance", show_default=True)
 @click.option("--limit", type=int)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson", "xlsx", "hsds"]), default="table",
-              show_default=True, help="hsds: an Open Referral HSDS 3.0 data package, written into the --output folder.")
-@click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="Write to this file (xlsx needs it; '-' for stdout), or folder (hsds).")
-@click.option("--data", help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "geojson", "xlsx", "hsds"]),
+    default="table",
+    show_default=True,
+    help="hsds: an Open Referral HSDS 3.0 data package, written into the --output folder.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Write to this file (xlsx needs it; '-' for stdout), or folder (hsds).",
+)
+@click.option(
+    "--data",
+    help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).",
+)
 @friendly
-def search(near: str | None, radius: float, nearest: int | None, nearest_within: float, match: str, within: Path | None, sort: str,
-           limit: int | None, fmt: str, output: Path | None, data: str | None, **filters: Any) -> None:
+def search(
+    near: str | None,
+    radius: float,
+    nearest: int | None,
+    nearest_within: float,
+    match: str,
+    within: Path | None,
+    sort: str,
+    limit: int | None,
+    fmt: str,
+    output: Path | None,
+    data: str | None,
+    **filters: Any,
+) -> None:
     """Search the directory by place, treatment type and other filters.
 
     \b
@@ -55,8 +92,17 @@ def search(near: str | None, radius: float, nearest: int | None, nearest_within:
 
     from ..filters import chosen
 
-    query = Query(near=near, radius_miles=radius, nearest=nearest, nearest_within_miles=nearest_within, match=match,
-                  within=str(within) if within else None, sort=sort, limit=limit, **chosen(filters))
+    query = Query(
+        near=near,
+        radius_miles=radius,
+        nearest=nearest,
+        nearest_within_miles=nearest_within,
+        match=match,
+        within=str(within) if within else None,
+        sort=sort,
+        limit=limit,
+        **chosen(filters),
+    )
     store = open_store(data)
     result = store.search(query)
     if fmt == "table":
@@ -88,9 +134,14 @@ def search(near: str | None, radius: float, nearest: int | None, nearest_within:
     elif fmt == "geojson":
         payload = exports.geojson_text(result.frame, area=result.area)
     else:
-        body = exports.json_body(result, query={k: v.isoformat() if hasattr(v, "isoformat") else v
-                                                for k, v in vars(query).items() if v not in (None, (), "")
-                                                and k != "within"})
+        body = exports.json_body(
+            result,
+            query={
+                k: v.isoformat() if hasattr(v, "isoformat") else v
+                for k, v in vars(query).items()
+                if v not in (None, (), "") and k != "within"
+            },
+        )
         payload = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     if output is None or str(output) == "-":
         click.echo(payload, nl=False)
@@ -106,8 +157,13 @@ def search(near: str | None, radius: float, nearest: int | None, nearest_within:
 def _print_table(frame) -> None:
     if frame.empty:
         return
-    columns = [("distance_miles", "miles", 6), ("name", "name", 40), ("city", "city", 18), ("state", "st", 2),
-               ("phone", "phone", 18)]
+    columns = [
+        ("distance_miles", "miles", 6),
+        ("name", "name", 40),
+        ("city", "city", 18),
+        ("state", "st", 2),
+        ("phone", "phone", 18),
+    ]
     columns = [c for c in columns if c[0] in frame.columns]
     click.echo("  ".join(title.ljust(width) for _, title, width in columns))
     for row in frame.to_dict("records"):

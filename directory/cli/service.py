@@ -11,12 +11,20 @@ import click
 
 from . import UsageFailure, cli, friendly
 
+
 @cli.command()
-@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Reports folder (default: $DIRECTORY_REPORTS_DIR or ./reports).")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Reports folder (default: $DIRECTORY_REPORTS_DIR or ./reports).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True)
-@click.option("--data", help="A PostgreSQL DSN: read the reports from that database (default: $DIRECTORY_FACILITIES "
-                             "when it is one, else the folder).")
+@click.option(
+    "--data",
+    help="A PostgreSQL DSN: read the reports from that database (default: $DIRECTORY_FACILITIES "
+    "when it is one, else the folder).",
+)
 @friendly
 def reports(folder: Path | None, fmt: str, data: str | None) -> None:
     """List the problem reports people sent from the app, oldest first."""
@@ -53,11 +61,23 @@ def reports(folder: Path | None, fmt: str, data: str | None) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--data", help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).")
-@click.option("--cors-origin", "cors_origins", multiple=True,
-              help="Allow browser requests from this origin (repeatable; default: none, or $DIRECTORY_API_CORS_ORIGINS).")
-@click.option("--workers", default=min(2, os.cpu_count() or 1), show_default="2, or 1 on a 1-core machine",
-              type=click.IntRange(1, 64), help="uvicorn worker processes (each loads the directory once).")
+@click.option(
+    "--data",
+    help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="Allow browser requests from this origin (repeatable; default: none, or $DIRECTORY_API_CORS_ORIGINS).",
+)
+@click.option(
+    "--workers",
+    default=min(2, os.cpu_count() or 1),
+    show_default="2, or 1 on a 1-core machine",
+    type=click.IntRange(1, 64),
+    help="uvicorn worker processes (each loads the directory once).",
+)
 @friendly
 def serve(host: str, port: int, data: str | None, cors_origins: tuple[str, ...], workers: int) -> None:
     """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
@@ -75,5 +95,12 @@ def serve(host: str, port: int, data: str | None, cors_origins: tuple[str, ...],
     if cors_origins:
         os.environ["DIRECTORY_API_CORS_ORIGINS"] = ",".join(cors_origins)
     click.echo(f"loading the directory; serving on http://{host}:{port} (docs at /docs)", err=True)
-    uvicorn.run("directory.api:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        "directory.api:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )

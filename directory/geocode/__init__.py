@@ -15,9 +15,21 @@ from .offline import OfflineGeocoder, parse_query
 from ..geo import Place
 from .online import CachedGeocoder, OnlineOptions, as_geopy, make_provider
 
-__all__ = ["CachedGeocoder", "GeocodeCache", "Geocoder", "OfflineGeocoder", "OnlineOptions", "Place", "as_geopy",
-           "fill_counties",
-           "get_geocoder", "locate", "outside_stated_state", "parse_query", "record_locator"]
+__all__ = [
+    "CachedGeocoder",
+    "GeocodeCache",
+    "Geocoder",
+    "OfflineGeocoder",
+    "OnlineOptions",
+    "Place",
+    "as_geopy",
+    "fill_counties",
+    "get_geocoder",
+    "locate",
+    "outside_stated_state",
+    "parse_query",
+    "record_locator",
+]
 
 
 class Geocoder(Protocol):
@@ -26,8 +38,7 @@ class Geocoder(Protocol):
 
     name: str
 
-    def locate(self, query: str) -> Place:
-        ...
+    def locate(self, query: str) -> Place: ...
 
 
 _OFFLINE: OfflineGeocoder | None = None
@@ -41,15 +52,17 @@ def offline() -> OfflineGeocoder:
     return _OFFLINE
 
 
-def get_geocoder(name: str = "offline", *, cache: str | Path | None = None,
-                 options: OnlineOptions | None = None) -> OfflineGeocoder | CachedGeocoder:
+def get_geocoder(
+    name: str = "offline", *, cache: str | Path | None = None, options: OnlineOptions | None = None
+) -> OfflineGeocoder | CachedGeocoder:
     """A geocoder by name: ``offline`` (default) or any geopy provider, cached and rate-limited."""
     if name == "offline":
         return offline()
     opts = options or OnlineOptions()
     provider = make_provider(name, opts)
-    return CachedGeocoder(name, provider, cache=GeocodeCache(cache) if cache else None, options=opts,
-                          fallback=offline())
+    return CachedGeocoder(
+        name, provider, cache=GeocodeCache(cache) if cache else None, options=opts, fallback=offline()
+    )
 
 
 def locate(query: str, geocoder: Geocoder | None = None) -> Place:
@@ -70,8 +83,15 @@ def record_locator(geocoder: Geocoder | None = None):
     from ..errors import GeocodingError
 
     def locate_online(record: dict[str, str]) -> tuple[float, float, str] | None:
-        address = ", ".join(p for p in (record.get("street1", ""), record.get("city", ""),
-                                        f"{record.get('state', '')} {record.get('zip', '')}".strip()) if p)
+        address = ", ".join(
+            p
+            for p in (
+                record.get("street1", ""),
+                record.get("city", ""),
+                f"{record.get('state', '')} {record.get('zip', '')}".strip(),
+            )
+            if p
+        )
         try:
             place = geocoder.locate(address)
         except GeocodingError:

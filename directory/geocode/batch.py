@@ -10,8 +10,14 @@ from tqdm import tqdm
 from ..schema import read_facilities, write_facilities
 
 
-def geocode_file(input_path: str | Path, output_path: str | Path, *, geocoder: object | None = None,
-                 force: bool = False, progress: bool = False) -> Counter:
+def geocode_file(
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    geocoder: object | None = None,
+    force: bool = False,
+    progress: bool = False,
+) -> Counter:
     """Fill ``latitude``, ``longitude``, ``geocode_precision``; return counts per precision.
 
     The output is written atomically at the end. With an online geocoder every answer
@@ -23,8 +29,11 @@ def geocode_file(input_path: str | Path, output_path: str | Path, *, geocoder: o
     frame = read_facilities(input_path)
     locate = record_locator(geocoder)
     counts: Counter = Counter()
-    todo = [i for i, (lat, lon) in enumerate(zip(frame["latitude"], frame["longitude"]))
-            if force or not lat.strip() or not lon.strip()]
+    todo = [
+        i
+        for i, (lat, lon) in enumerate(zip(frame["latitude"], frame["longitude"]))
+        if force or not lat.strip() or not lon.strip()
+    ]
     lat_col, lon_col, prec_col = (frame.columns.get_loc(c) for c in ("latitude", "longitude", "geocode_precision"))
     for i in tqdm(todo, desc="geocoding", unit="row", disable=not progress):
         record = frame.iloc[i].to_dict()

@@ -92,8 +92,10 @@ def fill_counties(records: list[Facility]) -> tuple[list[Facility], int]:
     if not todo:
         return records, 0
     index = counties()
-    found = index.locate(np.array([records[n].latitude for n in todo], dtype=float),
-                         np.array([records[n].longitude for n in todo], dtype=float))
+    found = index.locate(
+        np.array([records[n].latitude for n in todo], dtype=float),
+        np.array([records[n].longitude for n in todo], dtype=float),
+    )
     out = list(records)
     filled = 0
     for n, i in zip(todo, found):
@@ -143,9 +145,17 @@ def outside_stated_state(records: list[Facility]) -> list[dict[str, str]]:
     for i in suspicious[far]:
         record = candidates[i]
         row = record.to_row()
-        flagged.append({"facility_id": record.facility_id, "name": record.name,
-                        "state": record.state, "falls_in": index.regions[inside[i]].state,
-                        "latitude": row["latitude"], "longitude": row["longitude"], "source": record.source})
+        flagged.append(
+            {
+                "facility_id": record.facility_id,
+                "name": record.name,
+                "state": record.state,
+                "falls_in": index.regions[inside[i]].state,
+                "latitude": row["latitude"],
+                "longitude": row["longitude"],
+                "source": record.source,
+            }
+        )
     return flagged
 
 

@@ -66,8 +66,15 @@ class GeocodeCache:
     def put(self, provider: str, query: str, answer: CachedAnswer) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO geocode VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (provider, cache_key(query), answer.latitude, answer.longitude, answer.precision, answer.label,
-             time.time()),
+            (
+                provider,
+                cache_key(query),
+                answer.latitude,
+                answer.longitude,
+                answer.precision,
+                answer.label,
+                time.time(),
+            ),
         )
         self._db.commit()
 

@@ -49,8 +49,13 @@ class Gazetteer:
     alternate names and is consulted only when the primary names do not match.
     """
 
-    def __init__(self, zips: dict[str, ZipPoint], places: dict[str, list[NamedPlace]],
-                 alternates: dict[str, list[NamedPlace]], state_points: dict[str, tuple[float, float]]) -> None:
+    def __init__(
+        self,
+        zips: dict[str, ZipPoint],
+        places: dict[str, list[NamedPlace]],
+        alternates: dict[str, list[NamedPlace]],
+        state_points: dict[str, tuple[float, float]],
+    ) -> None:
         self.zips = zips
         self.places = places
         self.alternates = alternates
@@ -77,8 +82,9 @@ class Gazetteer:
     def names_in(self, state: str | None = None) -> list[str]:
         """NamedPlace labels (``"Tampa, FL"``), in ``state`` when given; cached, used for suggestions."""
         if state not in self._labels:
-            self._labels[state] = sorted({p.label for ps in self.places.values() for p in ps
-                                          if state is None or p.state == state})
+            self._labels[state] = sorted(
+                {p.label for ps in self.places.values() for p in ps if state is None or p.state == state}
+            )
         return self._labels[state]
 
 
@@ -89,8 +95,11 @@ def _zip3_centres(zips: dict[str, ZipPoint]) -> dict[str, tuple[float, float, st
     centres = {}
     for prefix, members in groups.items():
         states = [m.state for m in members]
-        centres[prefix] = (sum(m.lat for m in members) / len(members), sum(m.lon for m in members) / len(members),
-                           max(set(states), key=states.count))
+        centres[prefix] = (
+            sum(m.lat for m in members) / len(members),
+            sum(m.lon for m in members) / len(members),
+            max(set(states), key=states.count),
+        )
     return centres
 
 
@@ -104,7 +113,9 @@ def _load(gazetteer_dir: Path, boundaries_dir: Path) -> Gazetteer:
     alternates: dict[str, list[NamedPlace]] = {}
     with (gazetteer_dir / "geonames_us_places_pop500.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            place = NamedPlace(row["name"], row["state"], float(row["lat"]), float(row["lon"]), int(row["population"] or 0))
+            place = NamedPlace(
+                row["name"], row["state"], float(row["lat"]), float(row["lon"]), int(row["population"] or 0)
+            )
             key = norm_city(place.name)
             places.setdefault(key, []).append(place)
             for alt in row["ascii_alternate_names"].split("|"):

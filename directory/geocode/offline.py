@@ -145,7 +145,7 @@ class OfflineGeocoder:
         places = self.gazetteer.find_places(city, state)
         if not places:
             return None
-        best, others = places[0], places[1: 1 + self.max_alternatives]
+        best, others = places[0], places[1 : 1 + self.max_alternatives]
         if norm_city(city) not in self.gazetteer.places:
             others = []  # matched by an alternate name: GeoNames' other holders of it are mostly noise
         return Place(city, best.label, best.lat, best.lon, "city", best.state, tuple(_from_place(p) for p in others))
@@ -156,14 +156,21 @@ class OfflineGeocoder:
         Every same-named place counts, not only the most populous: a state may have two Lisbons.
         """
         places = self.gazetteer.find_places(city, zip_hit.state)
-        return bool(places) and places[0].population >= CITY_OVERRULES_ZIP_MIN_POPULATION and all(
-            great_circle_km(zip_hit.latitude, zip_hit.longitude, p.lat, p.lon) > ZIP_CITY_MAX_KM for p in places)
+        return (
+            bool(places)
+            and places[0].population >= CITY_OVERRULES_ZIP_MIN_POPULATION
+            and all(
+                great_circle_km(zip_hit.latitude, zip_hit.longitude, p.lat, p.lon) > ZIP_CITY_MAX_KM for p in places
+            )
+        )
 
     def _state(self, code: str) -> Place:
         point = self.gazetteer.state_points.get(code)
         if point is None:
             # Freely associated states (FM, MH, PW) are USPS codes without an outline or places here.
-            raise LocationNotFound(STATES[code], [f"{STATES[code]} ({code}): no outline or places in the offline gazetteer"])
+            raise LocationNotFound(
+                STATES[code], [f"{STATES[code]} ({code}): no outline or places in the offline gazetteer"]
+            )
         lat, lon = point
         return Place(code, STATES[code], lat, lon, "state", code)
 
@@ -212,13 +219,15 @@ class OfflineGeocoder:
         key = norm_city(text)
         if len(key) < 3:
             return []
-        found = process.extract(key, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=80,
-                                processor=lambda s: norm_city(s.split(",")[0]))
+        found = process.extract(
+            key, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=80, processor=lambda s: norm_city(s.split(",")[0])
+        )
         return [name for name, _, _ in found]
 
     # -- records (batch geocoding) ------------------------------------------------------------------
-    def contradicts(self, record: Facility, *,
-                    km: float = SOURCE_CONTRADICTION_KM) -> tuple[float, float, str, float] | None:
+    def contradicts(
+        self, record: Facility, *, km: float = SOURCE_CONTRADICTION_KM
+    ) -> tuple[float, float, str, float] | None:
         """When a record's own coordinates lie more than ``km`` from where its ZIP *and* its city
         both put it (the two agreeing within :data:`ZIP_CITY_MAX_KM`), the ZIP answer and the
         distance: two independent offline signals say the source's point is wrong. Else None.
@@ -245,8 +254,11 @@ class OfflineGeocoder:
         zip5 = (record.get("zip", "") or "")[:5]
         if zip5 and state:
             hit = self._zip(zip5, state)
-            if hit is not None and not (city and self._zip_contradicts_city(hit, city)) \
-                    and not lies_in_another_state(state, hit.latitude, hit.longitude):
+            if (
+                hit is not None
+                and not (city and self._zip_contradicts_city(hit, city))
+                and not lies_in_another_state(state, hit.latitude, hit.longitude)
+            ):
                 return hit.latitude, hit.longitude, "zip"
         if city:
             hit = self._city(city, state) if state else None

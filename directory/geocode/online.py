@@ -37,8 +37,20 @@ ENVIRONMENT = {
     "scheme": "DIRECTORY_GEOCODER_SCHEME",
     "api_key": "DIRECTORY_GEOCODER_API_KEY",
 }
-_ADDRESS_TYPES = {"house", "building", "house_number", "road", "street", "address", "amenity", "place",
-                  "Address", "PointAddress", "StreetAddress", "StreetName"}
+_ADDRESS_TYPES = {
+    "house",
+    "building",
+    "house_number",
+    "road",
+    "street",
+    "address",
+    "amenity",
+    "place",
+    "Address",
+    "PointAddress",
+    "StreetAddress",
+    "StreetName",
+}
 
 
 @dataclass
@@ -57,8 +69,14 @@ class OnlineOptions:
 
     def resolved(self) -> "OnlineOptions":
         values = {k: getattr(self, k) or os.environ.get(v) for k, v in ENVIRONMENT.items()}
-        return OnlineOptions(**values, timeout=self.timeout, min_delay_seconds=self.min_delay_seconds,
-                             retries=self.retries, backoff_seconds=self.backoff_seconds, extra=self.extra)
+        return OnlineOptions(
+            **values,
+            timeout=self.timeout,
+            min_delay_seconds=self.min_delay_seconds,
+            retries=self.retries,
+            backoff_seconds=self.backoff_seconds,
+            extra=self.extra,
+        )
 
 
 def make_provider(name: str, options: OnlineOptions) -> object:
@@ -66,8 +84,9 @@ def make_provider(name: str, options: OnlineOptions) -> object:
     try:
         cls = get_geocoder_for_service(name)
     except geopy_exc.GeocoderNotFound:
-        raise GeocoderConfigError(f"unknown geocoder {name!r}; use 'offline' or a geopy provider name "
-                                  "such as nominatim, photon, arcgis") from None
+        raise GeocoderConfigError(
+            f"unknown geocoder {name!r}; use 'offline' or a geopy provider name such as nominatim, photon, arcgis"
+        ) from None
     opts = options.resolved()
     kwargs: dict[str, object] = {"timeout": opts.timeout, **opts.extra}
     if opts.domain:
@@ -110,9 +129,16 @@ class CachedGeocoder:
     and the place carries its lower precision and ``provider="offline"``.
     """
 
-    def __init__(self, name: str, provider: object, *, cache: GeocodeCache | None = None,
-                 options: OnlineOptions | None = None, fallback: OfflineGeocoder | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        name: str,
+        provider: object,
+        *,
+        cache: GeocodeCache | None = None,
+        options: OnlineOptions | None = None,
+        fallback: OfflineGeocoder | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.name = name
         self.provider = provider
         self.cache = cache
@@ -123,8 +149,9 @@ class CachedGeocoder:
         if delay is None:
             delay = 1.0 if name in ONE_PER_SECOND else 0.0
         # The limiter only spaces requests; retries and backoff are ours (RateLimiter's wait is fixed).
-        self._limited = RateLimiter(provider.geocode, min_delay_seconds=delay, max_retries=0,
-                                    error_wait_seconds=delay, swallow_exceptions=False)
+        self._limited = RateLimiter(
+            provider.geocode, min_delay_seconds=delay, max_retries=0, error_wait_seconds=delay, swallow_exceptions=False
+        )
         self.requests = 0
         self.fallbacks = 0
 
@@ -134,8 +161,14 @@ class CachedGeocoder:
             if hit is not None:
                 if not hit.found:
                     raise LocationNotFound(query, [f"{self.name} (cached: no match)"])
-                return Place(query, hit.label or query, hit.latitude, hit.longitude, hit.precision or "address",
-                             provider=self.name)
+                return Place(
+                    query,
+                    hit.label or query,
+                    hit.latitude,
+                    hit.longitude,
+                    hit.precision or "address",
+                    provider=self.name,
+                )
         try:
             location = self._request(query)
         except GeocoderServiceError as exc:
@@ -148,10 +181,12 @@ class CachedGeocoder:
             raise LocationNotFound(query, [self.name])
         precision = _precision(location)
         if self.cache is not None:
-            self.cache.put(self.name, query, CachedAnswer(location.latitude, location.longitude, precision,
-                                                          location.address))
-        return Place(query, location.address, float(location.latitude), float(location.longitude), precision,
-                     provider=self.name)
+            self.cache.put(
+                self.name, query, CachedAnswer(location.latitude, location.longitude, precision, location.address)
+            )
+        return Place(
+            query, location.address, float(location.latitude), float(location.longitude), precision, provider=self.name
+        )
 
     def _request(self, query: str) -> Location | None:
         """One logical request: up to ``retries`` retries with exponential backoff on transient errors."""
@@ -167,7 +202,7 @@ class CachedGeocoder:
                     raise GeocoderServiceError(f"{self.name}: {type(exc).__name__}: {exc}") from None
                 if attempt == attempts - 1:
                     raise GeocoderServiceError(f"{self.name}: {type(exc).__name__} after {attempts} attempts") from None
-                wait = self.options.backoff_seconds * (2 ** attempt)
+                wait = self.options.backoff_seconds * (2**attempt)
                 retry_after = getattr(exc, "retry_after", None)
                 if retry_after:
                     wait = max(wait, float(retry_after))

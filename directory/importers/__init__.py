@@ -25,8 +25,18 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "mapped": MappedAdapter,
 }
 
-__all__ = ["ADAPTERS", "REJECT_REASONS", "Adapter", "Candidate", "ImportResult", "Mapping",
-           "detect_adapter", "get_adapter", "import_file", "import_table"]
+__all__ = [
+    "ADAPTERS",
+    "REJECT_REASONS",
+    "Adapter",
+    "Candidate",
+    "ImportResult",
+    "Mapping",
+    "detect_adapter",
+    "get_adapter",
+    "import_file",
+    "import_table",
+]
 
 
 def detect_adapter(table: SourceTable) -> str:

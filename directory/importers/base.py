@@ -35,8 +35,22 @@ REJECT_REASONS = (
     "licence expired",
     "point outside every state",
 )
-FIELDS = ("name", "name2", "street1", "street2", "city", "state", "zip", "county", "phone",
-          "intake_phone", "website", "latitude", "longitude", "notes")
+FIELDS = (
+    "name",
+    "name2",
+    "street1",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "county",
+    "phone",
+    "intake_phone",
+    "website",
+    "latitude",
+    "longitude",
+    "notes",
+)
 
 #: ``locate(record) -> (latitude, longitude, precision)`` or None; used for rows without coordinates.
 Locator = Callable[[dict[str, str]], "tuple[float, float, str] | None"]
@@ -213,8 +227,9 @@ def import_table(
     """
     tax = taxonomy or Taxonomy.load()
     adapter.check(table)
-    result = ImportResult(source_id, adapter.name, source_date, table.path, table.header,
-                          extra_columns=adapter.extra_columns())
+    result = ImportResult(
+        source_id, adapter.name, source_date, table.path, table.header, extra_columns=adapter.extra_columns()
+    )
     lower_header = [h.lower() for h in table.header]
     codes_of: dict[str, set[str]] = {}
 
@@ -270,8 +285,9 @@ def import_table(
             codes_of[fid] = codes
             result.precision[record["geocode_precision"]] += 1
             continue
-        if codes <= codes_of[fid] and all(existing.get(k, "") == v or not v for k, v in record.items()
-                                           if k != "facility_id"):
+        if codes <= codes_of[fid] and all(
+            existing.get(k, "") == v or not v for k, v in record.items() if k != "facility_id"
+        ):
             reject(line_no, raw, "duplicate")
             continue
         # The same site listed again (e.g. its SU and MH listings): one site with both listings' codes.

@@ -7,9 +7,25 @@ import re
 from ..normalize import phones
 from .base import Adapter, Candidate
 
-DESCRIPTIVE = ("name1", "name2", "street1", "street2", "city", "state", "zip", "zip4", "county",
-               "phone", "intake_prompt", "intake1", "intake2", "website", "latitude", "longitude",
-               "type_facility")
+DESCRIPTIVE = (
+    "name1",
+    "name2",
+    "street1",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "zip4",
+    "county",
+    "phone",
+    "intake_prompt",
+    "intake1",
+    "intake2",
+    "website",
+    "latitude",
+    "longitude",
+    "type_facility",
+)
 _CODE_COLUMN = re.compile(r"^[a-z][a-z0-9]{0,9}$")
 
 
@@ -35,12 +51,19 @@ class FindTreatmentAdapter(Adapter):
         codes = [k for k, v in raw.items() if k not in DESCRIPTIVE and _CODE_COLUMN.match(k) and v.strip() == "1"]
         return Candidate(
             fields={
-                "name": raw.get("name1", ""), "name2": raw.get("name2", ""),
-                "street1": raw.get("street1", ""), "street2": raw.get("street2", ""),
-                "city": raw.get("city", ""), "state": raw.get("state", ""), "zip": raw.get("zip", ""),
-                "county": raw.get("county", ""), "phone": raw.get("phone", ""),
-                "intake_phone": intake[0] if intake else "", "website": raw.get("website", ""),
-                "latitude": raw.get("latitude", ""), "longitude": raw.get("longitude", ""),
+                "name": raw.get("name1", ""),
+                "name2": raw.get("name2", ""),
+                "street1": raw.get("street1", ""),
+                "street2": raw.get("street2", ""),
+                "city": raw.get("city", ""),
+                "state": raw.get("state", ""),
+                "zip": raw.get("zip", ""),
+                "county": raw.get("county", ""),
+                "phone": raw.get("phone", ""),
+                "intake_phone": intake[0] if intake else "",
+                "website": raw.get("website", ""),
+                "latitude": raw.get("latitude", ""),
+                "longitude": raw.get("longitude", ""),
             },
             codes=codes,
         )

@@ -85,8 +85,10 @@ class Mapping:
         columns = {k: str(v).lower() for k, v in dict(data.get("columns", {})).items()}
         unknown = set(columns) - _FIELD_NAMES
         if unknown:
-            raise MappingError(f"{where}: [columns] names unknown field(s) {', '.join(sorted(unknown))}; "
-                               f"known: {', '.join(sorted(_FIELD_NAMES))}")
+            raise MappingError(
+                f"{where}: [columns] names unknown field(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(_FIELD_NAMES))}"
+            )
         if "name" not in columns:
             raise MappingError(f"{where}: [columns] must name the column holding the facility name (name = ...)")
         if "street1" not in columns and not {"latitude", "longitude"} <= set(columns):
@@ -95,20 +97,35 @@ class Mapping:
         for i, rule in enumerate(data.get("codes", []), start=1):
             add = rule.get("add")
             if not add or not isinstance(add, list):
-                raise MappingError(f"{where}: [[codes]] rule {i} needs add = [\"code\", ...]")
-            rules.append(CodeRule(tuple(str(c).lower() for c in add),
-                                  str(rule["column"]).lower() if "column" in rule else None,
-                                  tuple(str(v).lower() for v in rule.get("equals", []))))
+                raise MappingError(f'{where}: [[codes]] rule {i} needs add = ["code", ...]')
+            rules.append(
+                CodeRule(
+                    tuple(str(c).lower() for c in add),
+                    str(rule["column"]).lower() if "column" in rule else None,
+                    tuple(str(v).lower() for v in rule.get("equals", [])),
+                )
+            )
         rejects = []
         for i, rule in enumerate(data.get("reject", []), start=1):
             if "column" not in rule or rule.get("reason") not in REJECT_REASONS:
-                raise MappingError(f"{where}: [[reject]] rule {i} needs column = ... and a reason from: "
-                                   f"{', '.join(REJECT_REASONS)}")
-            rejects.append((CodeRule((), str(rule["column"]).lower(),
-                                     tuple(str(v).lower() for v in rule.get("equals", []))), rule["reason"]))
-        return cls(columns, tuple(rules), {k: str(v).lower() for k, v in dict(data.get("extra", {})).items()},
-                   str(data["codes_column"]).lower() if "codes_column" in data else None,
-                   str(data.get("separator", ";")), bool(data.get("title_case", False)), tuple(rejects))
+                raise MappingError(
+                    f"{where}: [[reject]] rule {i} needs column = ... and a reason from: {', '.join(REJECT_REASONS)}"
+                )
+            rejects.append(
+                (
+                    CodeRule((), str(rule["column"]).lower(), tuple(str(v).lower() for v in rule.get("equals", []))),
+                    rule["reason"],
+                )
+            )
+        return cls(
+            columns,
+            tuple(rules),
+            {k: str(v).lower() for k, v in dict(data.get("extra", {})).items()},
+            str(data["codes_column"]).lower() if "codes_column" in data else None,
+            str(data.get("separator", ";")),
+            bool(data.get("title_case", False)),
+            tuple(rejects),
+        )
 
 
 class MappedAdapter(Adapter):

@@ -41,12 +41,17 @@ class NssatsAdapter(Adapter):
             (codes if Taxonomy.looks_like_code(token, upper=True) else artefacts).append(token)
         return Candidate(
             fields={
-                "name": names[0], "name2": ", ".join(n for n in names[1:] if n),
-                "street1": street1, "street2": street2,
-                "city": raw.get("city", ""), "state": raw.get("state", ""), "zip": raw.get("zip", ""),
+                "name": names[0],
+                "name2": ", ".join(n for n in names[1:] if n),
+                "street1": street1,
+                "street2": street2,
+                "city": raw.get("city", ""),
+                "state": raw.get("state", ""),
+                "zip": raw.get("zip", ""),
                 "phone": main_phones[0] if main_phones else contact,
                 "intake_phone": intake_phones[0] if intake_phones else "",
-                "latitude": raw.get("latitude", ""), "longitude": raw.get("longitude", ""),
+                "latitude": raw.get("latitude", ""),
+                "longitude": raw.get("longitude", ""),
                 "notes": raw.get("note", ""),
             },
             codes=codes,

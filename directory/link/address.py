@@ -19,12 +19,44 @@ from ..normalize import norm_street
 NEAR_NUMBERS = 250
 
 _DIRECTION_WORDS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"}
-_SUFFIX_WORDS = {"street", "avenue", "road", "drive", "boulevard", "highway", "lane", "court", "place",
-                 "parkway", "circle", "square", "terrace", "trail", "freeway", "expressway", "turnpike",
-                 "crescent", "alley", "plaza", "way", "route", "pike"}
+_SUFFIX_WORDS = {
+    "street",
+    "avenue",
+    "road",
+    "drive",
+    "boulevard",
+    "highway",
+    "lane",
+    "court",
+    "place",
+    "parkway",
+    "circle",
+    "square",
+    "terrace",
+    "trail",
+    "freeway",
+    "expressway",
+    "turnpike",
+    "crescent",
+    "alley",
+    "plaza",
+    "way",
+    "route",
+    "pike",
+}
 _UNIT_WORDS = {"suite", "unit", "floor", "room", "apartment", "building", "department", "po", "box", "lot"}
-_ORDINALS = {"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th",
-             "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th"}
+_ORDINALS = {
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +81,7 @@ def house_number(street1: str) -> str:
     match = _NUMBER.match(street1 or "")
     if not match:
         return ""
-    
+
     first, second = match.group(1), match.group(2)
     if second and int(second) <= int(first) and len(second) <= 2:
         return f"{int(first)}-{second}"
@@ -76,7 +108,7 @@ def parse_address(street1: str) -> Address:
     if number:
         # drop the number's own tokens ("34 25", "623 a", "g3169") from the street words
         raw = _NUMBER.match(street1).group(0)
-        words = words[len(norm_street(raw).split()):]
+        words = words[len(norm_street(raw).split()) :]
     core, directions = [], []
     for word in words:
         if word in _UNIT_WORDS:
@@ -89,7 +121,9 @@ def parse_address(street1: str) -> Address:
     return Address(number, frozenset(core), frozenset(directions))
 
 
-_UNIT = re.compile(r"(?:\b(?:suites?|ste|units?|rooms?|rm|apt|apartments?)\b\.?|#)\s*#?\s*([a-z0-9]+(?:-[a-z0-9]+)*)", re.I)
+_UNIT = re.compile(
+    r"(?:\b(?:suites?|ste|units?|rooms?|rm|apt|apartments?)\b\.?|#)\s*#?\s*([a-z0-9]+(?:-[a-z0-9]+)*)", re.I
+)
 
 
 def units(record: Facility) -> frozenset[str]:

@@ -22,6 +22,7 @@ from .address import address_key, parse_address, same_address
 from .points import link_listing
 from .rules import NO_WORDS, SAME_ADDRESS_NAME, Verdict, Words, compare, is_duplicate, norm_name
 
+
 def block_keys(record: Facility) -> tuple[tuple[str, str], ...]:
     """The blocks a record is compared within: its ZIP and its city in its state."""
     keys = []
@@ -61,8 +62,7 @@ class SiteIndex:
         """
         candidates = self.candidates(record)
         address = parse_address(record.street1)
-        at_address = sum(1 for s in candidates
-                         if same_address(parse_address(self.records[s].street1), address))
+        at_address = sum(1 for s in candidates if same_address(parse_address(self.records[s].street1), address))
         sole = sole_in_source and at_address == 1
         found = []
         for site_id in candidates:
@@ -102,9 +102,12 @@ class _Site:
     listings: list[tuple[str, str, str, frozenset[str]]]
 
 
-def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = None,
-                 progress: bool = False, members: dict[tuple[str, str], str] | None = None,
-                 ) -> tuple[dict[str, Facility], dict[str, Counter]]:
+def link_sources(
+    results: list[ImportResult],
+    kinds: dict[str, str] | None = None,
+    progress: bool = False,
+    members: dict[tuple[str, str], str] | None = None,
+) -> tuple[dict[str, Facility], dict[str, Counter]]:
     """Combine sources into sites, newest vintage first.
 
     A record an older source lists again joins the newer site: the site keeps the newest
@@ -121,10 +124,16 @@ def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = Non
     ``duplicate``. Returns the sites and, per source id, counts of ``linked``, ``duplicate`` and ``new``.
     """
     kinds = kinds or {}
-    listings = sorted((r for r in results if kinds.get(r.source_id) == "listing"),
-                      key=lambda r: (r.source_date, r.source_id), reverse=True)
-    ordered = sorted((r for r in results if kinds.get(r.source_id) != "listing"),
-                     key=lambda r: (r.source_date, r.source_id), reverse=True)
+    listings = sorted(
+        (r for r in results if kinds.get(r.source_id) == "listing"),
+        key=lambda r: (r.source_date, r.source_id),
+        reverse=True,
+    )
+    ordered = sorted(
+        (r for r in results if kinds.get(r.source_id) != "listing"),
+        key=lambda r: (r.source_date, r.source_id),
+        reverse=True,
+    )
     index = SiteIndex(Words(r for result in ordered for r in result.sites.values()))
     sites: dict[str, _Site] = {}
     counts: dict[str, Counter] = {r.source_id: Counter() for r in results}
@@ -185,7 +194,9 @@ def link_sources(results: list[ImportResult], kinds: dict[str, str] | None = Non
                     counts[result.source_id]["duplicate"] += 1
                 else:
                     site_ids = [fid]
-                    sites[fid] = _Site(record, [(result.source_date, result.source_id, "listing", record.service_codes)])
+                    sites[fid] = _Site(
+                        record, [(result.source_date, result.source_id, "listing", record.service_codes)]
+                    )
                     own.add(fid, record)
                     counts[result.source_id]["new"] += 1
                 if members is not None:
@@ -202,8 +213,7 @@ def _assign(records: dict[str, Facility], sites: dict[str, _Site], index: SiteIn
         if fid in sites:  # the very same record id: one site
             proposals.append((math.inf, fid, fid))
             continue
-        for site_id, verdict in index.matches(records[fid],
-                                              sole_in_source=per_address[address_key(records[fid])] == 1):
+        for site_id, verdict in index.matches(records[fid], sole_in_source=per_address[address_key(records[fid])] == 1):
             proposals.append((verdict.score, fid, site_id))
     proposals.sort(key=lambda p: (-p[0], p[1], p[2]))
     assigned: dict[str, str] = {}
@@ -228,8 +238,9 @@ def merge(site: Facility, record: Facility) -> Facility:
     website, licence columns) come from the newest source that has them. A site with no program line
     takes the name an older source knows it by, when that name is different ("BHG LXIX, LLC" —
     "Huntsville Recovery"), so callers recognise it."""
-    changes: dict[str, object] = {f: getattr(record, f) for f in _FILLABLE
-                                  if getattr(record, f) and not getattr(site, f)}
+    changes: dict[str, object] = {
+        f: getattr(record, f) for f in _FILLABLE if getattr(record, f) and not getattr(site, f)
+    }
     missing = {k: v for k, v in record.extra.items() if v and not site.extra.get(k)}
     if ("phone" in changes or "intake_phone" in changes) and record.source_date and not site.extra.get(PHONE_AS_OF):
         missing[PHONE_AS_OF] = record.source_date.isoformat()  # an older source's number, with its own date
@@ -255,7 +266,12 @@ def _finish(site: _Site) -> Facility:
         if source_id not in seen:
             seen.append(source_id)
     origin = next((x for x in listings if x[2] != "listing"), listings[0])
-    return replace(site.record, service_codes=codes,
-                   services_as_of=date.fromisoformat(min(x[0] for x in used)) if used else None,
-                   sources=tuple(seen), source=origin[1], source_date=date.fromisoformat(origin[0]),
-                   last_listed=date.fromisoformat(listings[0][0]))
+    return replace(
+        site.record,
+        service_codes=codes,
+        services_as_of=date.fromisoformat(min(x[0] for x in used)) if used else None,
+        sources=tuple(seen),
+        source=origin[1],
+        source_date=date.fromisoformat(origin[0]),
+        last_listed=date.fromisoformat(listings[0][0]),
+    )

@@ -33,10 +33,24 @@ REPEAT_NAME = 95
 
 #: The listing cuts names to about 40 characters with abbreviations of its own, expanded here only
 #: (:func:`~directory.normalize.norm_name` also makes facility ids, which must not change).
-ABBREVIATIONS = {"trt": "treatment", "servs": "services", "serv": "services", "behav": "behavioral",
-                 "bh": "behavioral health", "csl": "counseling", "cnsl": "counseling", "alc": "alcohol",
-                 "ctr": "center", "hlth": "health", "mh": "mental health", "sa": "substance abuse",
-                 "nw": "north west", "ne": "north east", "sw": "south west", "se": "south east"}
+ABBREVIATIONS = {
+    "trt": "treatment",
+    "servs": "services",
+    "serv": "services",
+    "behav": "behavioral",
+    "bh": "behavioral health",
+    "csl": "counseling",
+    "cnsl": "counseling",
+    "alc": "alcohol",
+    "ctr": "center",
+    "hlth": "health",
+    "mh": "mental health",
+    "sa": "substance abuse",
+    "nw": "north west",
+    "ne": "north east",
+    "sw": "south west",
+    "se": "south east",
+}
 
 
 def _key(text: str) -> str:
@@ -53,7 +67,10 @@ def name_similarity(listing: Facility, site: Facility) -> float:
     100.0
     """
     name = _key(listing.name)
-    scores = [fuzz.token_set_ratio(name, _key(site.name)), fuzz.token_set_ratio(name, _key(f"{site.name} {site.name2}"))]
+    scores = [
+        fuzz.token_set_ratio(name, _key(site.name)),
+        fuzz.token_set_ratio(name, _key(f"{site.name} {site.name2}")),
+    ]
     program = _key(site.name2)
     if len(program.split()) >= 2:
         scores.append(fuzz.token_set_ratio(name, program))
@@ -109,7 +126,10 @@ def link_listing(listings: dict[str, Facility], sites: dict[str, Facility]) -> d
         claimed.add(site_id)
     # The listing's own repeats (one facility twice, a few metres apart) list the same site.
     for _, listing, site_id in proposals:
-        if not linked[listing] and metres(listings[listing], sites[site_id]) <= SAME_PLACE_METRES \
-                and name_similarity(listings[listing], sites[site_id]) >= REPEAT_NAME:
+        if (
+            not linked[listing]
+            and metres(listings[listing], sites[site_id]) <= SAME_PLACE_METRES
+            and name_similarity(listings[listing], sites[site_id]) >= REPEAT_NAME
+        ):
             linked[listing].append(site_id)
     return linked

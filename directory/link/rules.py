@@ -56,8 +56,33 @@ def name_score(a: Facility, b: Facility) -> float:
     return fuzz.token_set_ratio(full_name(a), full_name(b))
 
 
-_CREDENTIALS = {"ms", "ma", "msw", "lcsw", "lmhc", "lpc", "lcdc", "cap", "cac", "cadc", "ladc", "phd", "psyd", "md",
-                "do", "rn", "lmft", "lcpc", "ncc", "bs", "ba", "med", "edd", "llc", "dba"}
+_CREDENTIALS = {
+    "ms",
+    "ma",
+    "msw",
+    "lcsw",
+    "lmhc",
+    "lpc",
+    "lcdc",
+    "cap",
+    "cac",
+    "cadc",
+    "ladc",
+    "phd",
+    "psyd",
+    "md",
+    "do",
+    "rn",
+    "lmft",
+    "lcpc",
+    "ncc",
+    "bs",
+    "ba",
+    "med",
+    "edd",
+    "llc",
+    "dba",
+}
 
 
 def _program(record: Facility) -> str:
@@ -106,6 +131,7 @@ def acronym_match(a: Facility, b: Facility) -> bool:
     >>> acronym_match(Facility("", "UCS Healthcare"), Facility("", "United Community Service, Inc"))
     True
     """
+
     def initials(record: Facility) -> str:
         words = [w for w in norm_name(record.name).split() if w not in ("and", "of", "for")]
         return "".join(w[0] for w in words) if len(words) >= 3 else ""
@@ -151,8 +177,7 @@ class Words:
 NO_WORDS = Words()
 
 
-def compare(a: Facility, b: Facility, *, sole_at_address: bool = False,
-            words: Words = NO_WORDS) -> Verdict:
+def compare(a: Facility, b: Facility, *, sole_at_address: bool = False, words: Words = NO_WORDS) -> Verdict:
     """Decide whether two records are the same site, and say why.
 
     ``sole_at_address``: each is the only listing at that street address in its own source
@@ -210,8 +235,7 @@ def is_duplicate(a: Facility, b: Facility) -> bool:
     """Two listings of one site by the same source: near-identical names at one address or within 50 m."""
     if not near_identical(a, b) or numbers_differ(a, b) or programs_differ(a, b):
         return False
-    return metres(a, b) <= DUPLICATE_METRES or same_address(parse_address(a.street1),
-                                                            parse_address(b.street1))
+    return metres(a, b) <= DUPLICATE_METRES or same_address(parse_address(a.street1), parse_address(b.street1))
 
 
 def duplicate_pairs(records: list[Facility]) -> list[tuple[str, str]]:

@@ -6,5 +6,14 @@ from .client import BASE_URL_ENV, DEFAULT_BASE_URL, LocatorClient
 from .harvest import Harvest, cover, from_export, harvest, parse_states
 from .names import ServiceNames
 
-__all__ = ["BASE_URL_ENV", "DEFAULT_BASE_URL", "Harvest", "LocatorClient", "ServiceNames", "cover", "from_export",
-           "harvest", "parse_states"]
+__all__ = [
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "Harvest",
+    "LocatorClient",
+    "ServiceNames",
+    "cover",
+    "from_export",
+    "harvest",
+    "parse_states",
+]

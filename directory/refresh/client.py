@@ -36,9 +36,18 @@ USER_AGENT = "treatment-directory-refresh/0.1 (+https://github.com/; polite harv
 
 
 class LocatorClient:
-    def __init__(self, base_url: str | None = None, *, cache: str | Path, rate: float = 1.0, retries: int = 6,
-                 timeout: float = 30.0, backoff: float = 2.0, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        cache: str | Path,
+        rate: float = 1.0,
+        retries: int = 6,
+        timeout: float = 30.0,
+        backoff: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         if rate <= 0:
             raise RefreshError(f"--rate must be more than 0 requests a second, not {rate:g}")
@@ -83,7 +92,7 @@ class LocatorClient:
                 self.stats["retries"] += 1
             self._wait_turn()
             self.stats["requests"] += 1
-            wait = self.backoff * (2 ** attempt)
+            wait = self.backoff * (2**attempt)
             try:
                 request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -111,8 +120,10 @@ class LocatorClient:
                 self.sleep(wait)
                 continue
             return reply
-        raise RefreshError(f"the locator gave {problem} {self.retries + 1} times in a row for {url}; "
-                           "run the same command again later to resume (replies so far are cached)")
+        raise RefreshError(
+            f"the locator gave {problem} {self.retries + 1} times in a row for {url}; "
+            "run the same command again later to resume (replies so far are cached)"
+        )
 
 
 def _check_shape(reply: object) -> None:

@@ -127,9 +127,16 @@ class Harvest:
     unmapped: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
     repaired: dict[tuple[str, ...], str] = field(default_factory=dict)
     placeholders: set[tuple[str, ...]] = field(default_factory=set)
-    report: dict[str, object] = field(default_factory=lambda: {
-        "rows": 0, "duplicates": 0, "outside_circle": 0, "without_coordinates": 0, "states": {},
-        "type_facility_keys": Counter()})
+    report: dict[str, object] = field(
+        default_factory=lambda: {
+            "rows": 0,
+            "duplicates": 0,
+            "outside_circle": 0,
+            "without_coordinates": 0,
+            "states": {},
+            "type_facility_keys": Counter(),
+        }
+    )
 
     def add(self, raw: dict, names: ServiceNames, circle: Circle | None = None, *, codes: Iterable[str] = ()) -> str:
         """Check and keep one row; returns 'kept', 'duplicate' or 'outside'."""
@@ -229,8 +236,16 @@ class Harvest:
         return report
 
 
-def harvest(client: LocatorClient, states: Iterable[str], *, kind: str = "SA", metres: float = RADIUS_METRES,
-            page_size: int = PAGE_SIZE, taxonomy: Taxonomy | None = None, progress: bool = False) -> Harvest:
+def harvest(
+    client: LocatorClient,
+    states: Iterable[str],
+    *,
+    kind: str = "SA",
+    metres: float = RADIUS_METRES,
+    page_size: int = PAGE_SIZE,
+    taxonomy: Taxonomy | None = None,
+    progress: bool = False,
+) -> Harvest:
     """Page out every circle of every state; see the module docstring."""
     names = ServiceNames(taxonomy or Taxonomy.load())
     result = Harvest()
@@ -243,8 +258,17 @@ def harvest(client: LocatorClient, states: Iterable[str], *, kind: str = "SA", m
             for circle in circles:
                 page, pages = 1, 1
                 while page <= pages:
-                    reply = client.get({"sAddr": circle.s_addr, "limitType": 2, "limitValue": int(circle.metres),
-                                        "sType": kind, "pageSize": page_size, "page": page, "sort": 0})
+                    reply = client.get(
+                        {
+                            "sAddr": circle.s_addr,
+                            "limitType": 2,
+                            "limitValue": int(circle.metres),
+                            "sType": kind,
+                            "pageSize": page_size,
+                            "page": page,
+                            "sort": 0,
+                        }
+                    )
                     pages = int(reply.get("totalPages") or 0)
                     rows = reply["rows"]
                     account["pages"] += 1
@@ -254,7 +278,8 @@ def harvest(client: LocatorClient, states: Iterable[str], *, kind: str = "SA", m
                         raise RefreshError(
                             f"the locator ignored the location: {outcomes['outside']} of {len(rows)} rows of page {page} "
                             f"for the circle of {circle.metres / 1000:g} km around {circle.latitude}, {circle.longitude} "
-                            f"({state}) lie outside it; nothing was written (the replies so far are cached)")
+                            f"({state}) lie outside it; nothing was written (the replies so far are cached)"
+                        )
                     page += 1
                 account["circles_paged_out"] += 1
                 bar.update()
@@ -262,8 +287,9 @@ def harvest(client: LocatorClient, states: Iterable[str], *, kind: str = "SA", m
     result.report["requests"] = client.stats["requests"]
     result.report["cache_hits"] = client.stats["cache_hits"]
     result.report["retries"] = client.stats["retries"]
-    result.report["retry_reasons"] = {k[len("retry: "):]: v for k, v in sorted(client.stats.items())
-                                      if k.startswith("retry: ")}
+    result.report["retry_reasons"] = {
+        k[len("retry: ") :]: v for k, v in sorted(client.stats.items()) if k.startswith("retry: ")
+    }
     result.report["base_url"] = client.base_url
     return result
 

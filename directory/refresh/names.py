@@ -50,4 +50,4 @@ class ServiceNames:
     def code(self, name: str, category: str = "") -> str | None:
         """The code a service name stands for, or None."""
         k = key(name)
-        return (self.by_category.get((category.upper(), k)) or self.aliases.get(k) or self.by_name.get(k))
+        return self.by_category.get((category.upper(), k)) or self.aliases.get(k) or self.by_name.get(k)

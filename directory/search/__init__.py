@@ -12,5 +12,15 @@ from .geometry import PointIndex, bounding_boxes, circle, load_polygon
 from .query import Query
 from .result import SearchResult, describe
 
-__all__ = ["EARTH_RADIUS_MILES", "Directory", "PointIndex", "Query", "SearchResult", "bounding_boxes", "circle", "describe",
-           "haversine_miles", "load_polygon"]
+__all__ = [
+    "EARTH_RADIUS_MILES",
+    "Directory",
+    "PointIndex",
+    "Query",
+    "SearchResult",
+    "bounding_boxes",
+    "circle",
+    "describe",
+    "haversine_miles",
+    "load_polygon",
+]

@@ -59,8 +59,7 @@ class Directory:
         self._code_rows = {c: np.array(rows, dtype=np.int64) for c, rows in by_code.items()}
         self._masks: dict[frozenset[str], np.ndarray] = {}
         self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
-        self._family_masks = {f.family: self._mask(self.taxonomy.family_codes(f.family))
-                              for f in GROUP_FILTERS}
+        self._family_masks = {f.family: self._mask(self.taxonomy.family_codes(f.family)) for f in GROUP_FILTERS}
         # When each site was last listed, as ISO text (which compares as dates).
         self._last_listed = frame["last_listed"].astype(str).to_numpy(dtype="U10")
         self._since: dict[object, np.ndarray] = {}
@@ -167,9 +166,20 @@ class Directory:
         labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
         listed = {family: int(mask[all_rows].sum()) for family, mask in self._family_masks.items()}
         years = sorted({d[:4] for d in self._last_listed[older]})
-        return SearchResult(query, frame, center, facets, note, total,
-                            (time.perf_counter() - started) * 1000, labels, (self.lat[rows], self.lon[rows]), listed,
-                            older=len(older), older_years=(int(years[0]), int(years[-1])) if years else None)
+        return SearchResult(
+            query,
+            frame,
+            center,
+            facets,
+            note,
+            total,
+            (time.perf_counter() - started) * 1000,
+            labels,
+            (self.lat[rows], self.lon[rows]),
+            listed,
+            older=len(older),
+            older_years=(int(years[0]), int(years[-1])) if years else None,
+        )
 
     def _since_mask(self, since) -> np.ndarray | None:
         """Sites last listed on or after ``since`` (None: no restriction), cached per date."""
@@ -200,8 +210,11 @@ class Directory:
             nonlocal mask
             mask = other.copy() if mask is None else mask & other
 
-        indexes = {"state": (self._by_state, state_key), "city": (self._by_city, norm_city),
-                   "county": (self._by_county, norm_county)}
+        indexes = {
+            "state": (self._by_state, state_key),
+            "city": (self._by_city, norm_city),
+            "county": (self._by_county, norm_county),
+        }
         for f in FILTERS:
             value = getattr(query, f.field)
             if not value:
@@ -223,8 +236,9 @@ class Directory:
     def _within(self, center: Place, radius: float, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         return self.index.within(center.latitude, center.longitude, radius, keep)
 
-    def _nearest(self, center: Place, k: int, keep: np.ndarray | None,
-                 max_miles: float) -> tuple[np.ndarray, np.ndarray]:
+    def _nearest(
+        self, center: Place, k: int, keep: np.ndarray | None, max_miles: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         return self.index.nearest(center.latitude, center.longitude, k, keep, max_miles=max_miles)
 
     def _by_name(self, text: str, rows: np.ndarray, distances: np.ndarray | None):
@@ -237,16 +251,18 @@ class Directory:
     def _facets(self, rows: np.ndarray) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {}
         for f in GROUP_FILTERS:
-            facets[f.family] = {g.name: int(self.group_masks[g.name][rows].sum())
-                                for g in self.taxonomy.groups_in(f.family)}
+            facets[f.family] = {
+                g.name: int(self.group_masks[g.name][rows].sum()) for g in self.taxonomy.groups_in(f.family)
+            }
         states = self._states[rows]
         values, counts = np.unique(states, return_counts=True)
         facets["state"] = {str(v): int(c) for v, c in sorted(zip(values, counts), key=lambda x: (-x[1], x[0]))}
         return facets
 
 
-def order_rows(query: Query, rows: np.ndarray, distances: np.ndarray | None,
-               names: Callable[[], np.ndarray]) -> np.ndarray:
+def order_rows(
+    query: Query, rows: np.ndarray, distances: np.ndarray | None, names: Callable[[], np.ndarray]
+) -> np.ndarray:
     """A result's order, the same in every store: by distance, else by name (``names()``: the rows'
     lower-cased names, asked for only then); ties by file order."""
     if distances is not None and query.sort == "distance":
@@ -254,8 +270,11 @@ def order_rows(query: Query, rows: np.ndarray, distances: np.ndarray | None,
     return np.lexsort((rows, names()))
 
 
-def resolve_place(near: str | tuple[float, float], geocoder: object | None,
-                  own_city: Callable[[str, str], tuple[str, float, float] | None]) -> Place:
+def resolve_place(
+    near: str | tuple[float, float],
+    geocoder: object | None,
+    own_city: Callable[[str, str], tuple[str, float, float] | None],
+) -> Place:
     """Where a search for ``near`` is centred, for any store: coordinates as given, else the geocoder,
     else ``own_city(normalised city, state)`` — the store's own (label, latitude, longitude) of a
     "City, ST" its records use — else :class:`LocationNotFound`."""
@@ -266,8 +285,11 @@ def resolve_place(near: str | tuple[float, float], geocoder: object | None,
         return locate(near, geocoder)
     except LocationNotFound:
         parsed = parse_query(near)
-        own = own_city(norm_city(parsed.city), parsed.state or "") if parsed.city and \
-            not parsed.street and not parsed.zip else None
+        own = (
+            own_city(norm_city(parsed.city), parsed.state or "")
+            if parsed.city and not parsed.street and not parsed.zip
+            else None
+        )
         if own is None:
             raise
         label, lat, lon = own
@@ -297,8 +319,9 @@ def _index(values: pd.Series) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
 
 
-def _city_points(frame: pd.DataFrame, cities: list[str], lat: np.ndarray, lon: np.ndarray
-                 ) -> dict[tuple[str, str], tuple[str, float, float]]:
+def _city_points(
+    frame: pd.DataFrame, cities: list[str], lat: np.ndarray, lon: np.ndarray
+) -> dict[tuple[str, str], tuple[str, float, float]]:
     """(normalised city, state) → (label, mean latitude, mean longitude) of the directory's facilities."""
     ids: dict[tuple[str, str], int] = {}
     labels: list[str] = []
@@ -329,8 +352,10 @@ def fallback_note(query: Query, found: int) -> str:
     if not found:
         return f"none within {query.radius_miles:g} miles, nor within {query.nearest_within_miles:g} miles"
     what = "the nearest within" if found == 1 else f"the {found} nearest within"
-    return (f"none within {query.radius_miles:g} miles; {what} {query.nearest_within_miles:g} miles "
-            f"{'is' if found == 1 else 'are'} shown")
+    return (
+        f"none within {query.radius_miles:g} miles; {what} {query.nearest_within_miles:g} miles "
+        f"{'is' if found == 1 else 'are'} shown"
+    )
 
 
 def state_key(text: str) -> str:

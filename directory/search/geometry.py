@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InputFileError
 from ..geo import EARTH_RADIUS_MILES, MILES_PER_DEGREE, haversine_miles
 
+
 def bounding_boxes(lat: float, lon: float, radius_miles: float) -> list[tuple[float, float, float, float]]:
     """Lon/lat boxes ``(minx, miny, maxx, maxy)`` that cover the circle; split at the antimeridian."""
     dlat = radius_miles / MILES_PER_DEGREE
@@ -103,8 +104,9 @@ class PointIndex:
         found = np.unique(np.concatenate(hits)) if len(hits) > 1 else hits[0]
         return self.located[found]
 
-    def within(self, lat: float, lon: float, radius_miles: float,
-               keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def within(
+        self, lat: float, lon: float, radius_miles: float, keep: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Rows within ``radius_miles`` (exact great-circle), with their distances; ``keep`` masks rows."""
         rows = self.candidates(lat, lon, radius_miles)
         if keep is not None:
@@ -113,8 +115,9 @@ class PointIndex:
         inside = distances <= radius_miles
         return rows[inside], distances[inside]
 
-    def nearest(self, lat: float, lon: float, k: int, keep: np.ndarray | None = None, *,
-                max_miles: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def nearest(
+        self, lat: float, lon: float, k: int, keep: np.ndarray | None = None, *, max_miles: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The k nearest rows (none farther than ``max_miles``), nearest first: the radius grows until
         k rows fall inside the exact circle.
 

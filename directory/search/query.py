@@ -46,16 +46,23 @@ class _QueryMethods:
         except (TypeError, ValueError):
             raise QueryError(f"radius must be a number of miles, not {self.radius_miles!r}", "radius_miles") from None
         if not 0 < self.radius_miles <= MAX_RADIUS_MILES:
-            raise QueryError(f"radius must be more than 0 and at most {MAX_RADIUS_MILES:g} miles, "
-                             f"not {self.radius_miles:g}", "radius_miles")
+            raise QueryError(
+                f"radius must be more than 0 and at most {MAX_RADIUS_MILES:g} miles, not {self.radius_miles:g}",
+                "radius_miles",
+            )
         try:
             object.__setattr__(self, "nearest_within_miles", float(self.nearest_within_miles))
         except (TypeError, ValueError):
-            raise QueryError(f"nearest_within_miles must be a number of miles, not {self.nearest_within_miles!r}",
-                             "nearest_within_miles") from None
+            raise QueryError(
+                f"nearest_within_miles must be a number of miles, not {self.nearest_within_miles!r}",
+                "nearest_within_miles",
+            ) from None
         if not 0 < self.nearest_within_miles <= MAX_NEAREST_WITHIN_MILES:
-            raise QueryError(f"nearest_within_miles must be more than 0 and at most {MAX_NEAREST_WITHIN_MILES:,.0f}, "
-                             f"not {self.nearest_within_miles:g}", "nearest_within_miles")
+            raise QueryError(
+                f"nearest_within_miles must be more than 0 and at most {MAX_NEAREST_WITHIN_MILES:,.0f}, "
+                f"not {self.nearest_within_miles:g}",
+                "nearest_within_miles",
+            )
         if self.nearest is not None and not 1 <= int(self.nearest) <= 1000:
             raise QueryError(f"nearest must be between 1 and 1000, not {self.nearest}", "nearest")
         if self.limit is not None and int(self.limit) < 1:
@@ -92,8 +99,9 @@ class _QueryMethods:
         resolved = {}
         for f in GROUP_FILTERS:
             try:
-                resolved[f.field] = [taxonomy.resolve(v, None if f.field == "services" else f.family)
-                                     for v in getattr(self, f.field)]
+                resolved[f.field] = [
+                    taxonomy.resolve(v, None if f.field == "services" else f.family) for v in getattr(self, f.field)
+                ]
             except UnknownNameError as exc:
                 exc.field = f.field
                 raise
@@ -101,8 +109,11 @@ class _QueryMethods:
 
     def filters(self) -> dict[str, object]:
         """The filters set to something other than their default, by Query field, in registry order."""
-        return {f.field: getattr(self, f.field) for f in FILTERS
-                if getattr(self, f.field) and getattr(self, f.field) != f.default}
+        return {
+            f.field: getattr(self, f.field)
+            for f in FILTERS
+            if getattr(self, f.field) and getattr(self, f.field) != f.default
+        }
 
 
 def _fields() -> list[tuple]:

@@ -51,8 +51,10 @@ class SearchResult:
         """Latitudes and longitudes of the result's rows, as float arrays."""
         if self.points is not None:
             return self.points
-        return (pd.to_numeric(self.frame["latitude"]).to_numpy(dtype=float),
-                pd.to_numeric(self.frame["longitude"]).to_numpy(dtype=float))
+        return (
+            pd.to_numeric(self.frame["latitude"]).to_numpy(dtype=float),
+            pd.to_numeric(self.frame["longitude"]).to_numpy(dtype=float),
+        )
 
     @property
     def ids(self) -> list[str]:
@@ -91,8 +93,10 @@ class SearchResult:
         first, last = self.older_years or (0, 0)
         years = f"{first}" if first == last else f"{first}–{last}"
         many = "facility" if self.older == 1 else "facilities"
-        return (f"Not shown: {self.older:,} older {many} that no source has listed since {since} "
-                f"(last listed {years}; most have closed).")
+        return (
+            f"Not shown: {self.older:,} older {many} that no source has listed since {since} "
+            f"(last listed {years}; most have closed)."
+        )
 
 
 def since_text(when) -> str:

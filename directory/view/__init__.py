@@ -14,15 +14,77 @@ package: they read widgets into a :class:`SearchForm`, call :func:`run` with a
 ========================  ============================================================
 """
 
-from .detail import (STALE_AFTER_YEARS, DetailMarkdown, FacilityDetail, contacts, detail_markdown, highlights,
-                     listing_note, provenance, stale_note)
+from .detail import (
+    STALE_AFTER_YEARS,
+    DetailMarkdown,
+    FacilityDetail,
+    contacts,
+    detail_markdown,
+    highlights,
+    listing_note,
+    provenance,
+    stale_note,
+)
 from .downloads import ATTRIBUTION, Download, downloads, printable_list
 from .form import DEFAULT_RADIUS, PARAM_OF, RADII, Outcome, SearchForm, facet_line, run, since_label, since_options
-from .results import (BADGE_GROUPS, LIST_LIMIT, NO_PHONE_LINE, TEXT_LIST_LIMIT, ListItem, badges, groups_of, list_note,
-                      is_phone, item_markdown, list_phone, result_table, text_list)
+from .results import (
+    BADGE_GROUPS,
+    LIST_LIMIT,
+    NO_PHONE_LINE,
+    TEXT_LIST_LIMIT,
+    ListItem,
+    badges,
+    groups_of,
+    list_note,
+    is_phone,
+    item_markdown,
+    list_phone,
+    result_table,
+    text_list,
+)
 from .text import directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
 
-__all__ = ["ATTRIBUTION", "BADGE_GROUPS", "DEFAULT_RADIUS", "LIST_LIMIT", "PARAM_OF", "RADII", "STALE_AFTER_YEARS",
-           "DetailMarkdown", "Download", "FacilityDetail", "detail_markdown", "ListItem", "TEXT_LIST_LIMIT", "text_list", "is_phone", "item_markdown", "Outcome", "SearchForm", "badges", "contacts", "directions_url", "downloads",
-           "facet_line", "groups_of", "highlights", "list_note", "list_phone", "md_escape", "NO_PHONE_LINE", "md_link", "page_css", "plain", "printable_list",
-           "listing_note", "provenance", "result_table", "run", "since_label", "since_options", "stale_note", "tel_url", "website_url"]
+__all__ = [
+    "ATTRIBUTION",
+    "BADGE_GROUPS",
+    "DEFAULT_RADIUS",
+    "LIST_LIMIT",
+    "PARAM_OF",
+    "RADII",
+    "STALE_AFTER_YEARS",
+    "DetailMarkdown",
+    "Download",
+    "FacilityDetail",
+    "detail_markdown",
+    "ListItem",
+    "TEXT_LIST_LIMIT",
+    "text_list",
+    "is_phone",
+    "item_markdown",
+    "Outcome",
+    "SearchForm",
+    "badges",
+    "contacts",
+    "directions_url",
+    "downloads",
+    "facet_line",
+    "groups_of",
+    "highlights",
+    "list_note",
+    "list_phone",
+    "md_escape",
+    "NO_PHONE_LINE",
+    "md_link",
+    "page_css",
+    "plain",
+    "printable_list",
+    "listing_note",
+    "provenance",
+    "result_table",
+    "run",
+    "since_label",
+    "since_options",
+    "stale_note",
+    "tel_url",
+    "website_url",
+]

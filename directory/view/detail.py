@@ -54,8 +54,14 @@ class FacilityDetail:
     phone_as_of: str = ""
 
     @classmethod
-    def from_record(cls, record: Facility | Mapping[str, object], taxonomy: Taxonomy, *,
-                    today: date | None = None, distance_miles: float | None = None) -> "FacilityDetail":
+    def from_record(
+        cls,
+        record: Facility | Mapping[str, object],
+        taxonomy: Taxonomy,
+        *,
+        today: date | None = None,
+        distance_miles: float | None = None,
+    ) -> "FacilityDetail":
         """The detail of a :class:`~directory.facility.Facility` (or of a storage row, whose
         ``distance_miles`` is kept)."""
         if not isinstance(record, Facility):
@@ -71,8 +77,10 @@ class FacilityDetail:
             if not service.known:
                 continue
             by_category.setdefault(service.category, []).append(service.label)
-        services = {c: sorted(set(by_category[c]), key=str.lower)
-                    for c in sorted(by_category, key=lambda c: order.index(c) if c in order else len(order))}
+        services = {
+            c: sorted(set(by_category[c]), key=str.lower)
+            for c in sorted(by_category, key=lambda c: order.index(c) if c in order else len(order))
+        }
         code_set = f.service_codes
 
         def groups(family: str) -> list[str]:
@@ -85,23 +93,37 @@ class FacilityDetail:
             from ..manifest import source_kind
 
             found = source_kind(f.source) == "listing"
-            address_note = ("Street address and phone not in the sources (a name and a map point only); "
-                            "the town and ZIP are the nearest to that point." if found else
-                            "Street address not in the sources.")
+            address_note = (
+                "Street address and phone not in the sources (a name and a map point only); "
+                "the town and ZIP are the nearest to that point."
+                if found
+                else "Street address not in the sources."
+            )
         lat, lon = float(f.latitude or 0.0), float(f.longitude or 0.0)
         as_of = f.services_as_of.isoformat() if f.services_as_of else ""
         return cls(
-            facility_id=f.facility_id, name=f.name, program=f.name2,
+            facility_id=f.facility_id,
+            name=f.name,
+            program=f.name2,
             address_lines=[line for line in (street, town) if line],
-            phone=f.phone, phone_url=tel_url(f.phone),
-            intake_phone=f.intake_phone, intake_phone_url=tel_url(f.intake_phone),
-            website=website_url(f.website), directions=directions_url(lat, lon),
-            latitude=lat, longitude=lon, services=services,
+            phone=f.phone,
+            phone_url=tel_url(f.phone),
+            intake_phone=f.intake_phone,
+            intake_phone_url=tel_url(f.intake_phone),
+            website=website_url(f.website),
+            directions=directions_url(lat, lon),
+            latitude=lat,
+            longitude=lon,
+            services=services,
             types=[g.label for g in taxonomy.groups_in("service") if g.codes & code_set] + groups("medication"),
-            accreditation=groups("accreditation"), payment=groups("payment"), populations=groups("population"),
+            accreditation=groups("accreditation"),
+            payment=groups("payment"),
+            populations=groups("population"),
             sources=list(f.sources) or ([f.source] if f.source else []),
-            source_date=f.source_date.isoformat() if f.source_date else "", services_as_of=as_of,
-            stale_note=stale_note(as_of, today), distance_miles=distance_miles,
+            source_date=f.source_date.isoformat() if f.source_date else "",
+            services_as_of=as_of,
+            stale_note=stale_note(as_of, today),
+            distance_miles=distance_miles,
             licence=_licence(f.extra),
             last_listed=f.last_listed.isoformat() if f.last_listed else "",
             address_note=address_note,
@@ -139,9 +161,15 @@ NOT_LISTED = "not listed in the sources"
 def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
     """The headline facts: treatment, accreditation, payment, populations; a fact the sources do not
     state reads as :data:`NOT_LISTED`."""
-    return [(heading, values or [NOT_LISTED]) for heading, values in (
-        ("Treatment", detail.types), ("Accreditation", detail.accreditation),
-        ("Payment", detail.payment), ("Populations", detail.populations))]
+    return [
+        (heading, values or [NOT_LISTED])
+        for heading, values in (
+            ("Treatment", detail.types),
+            ("Accreditation", detail.accreditation),
+            ("Payment", detail.payment),
+            ("Populations", detail.populations),
+        )
+    ]
 
 
 def provenance(detail: FacilityDetail) -> str:
@@ -149,9 +177,11 @@ def provenance(detail: FacilityDetail) -> str:
     from ..manifest import source_label
 
     names = "; ".join(source_label(s) for s in detail.sources)
-    return (f"Source: {names}; record as of {detail.source_date}; "
-            f"services as of {detail.services_as_of or 'unknown'}; last listed {detail.last_listed or 'unknown'}. "
-            f"Facility id {detail.facility_id}.")
+    return (
+        f"Source: {names}; record as of {detail.source_date}; "
+        f"services as of {detail.services_as_of or 'unknown'}; last listed {detail.last_listed or 'unknown'}. "
+        f"Facility id {detail.facility_id}."
+    )
 
 
 @dataclass(frozen=True)
@@ -171,14 +201,22 @@ def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
     are those of :func:`contacts` (``tel:``, the validated website, directions)."""
     heading = f"### {md_escape(detail.name)}" + (f"\n\n*{md_escape(detail.program)}*" if detail.program else "")
     lines = [(f"{md_escape(label)}: " if label else "") + md_link(text, link) for label, text, link in contacts(detail)]
-    facts = [f"**{md_escape(name)}:** " + ", ".join(md_escape(v) for v in values) for name, values in highlights(detail)]
+    facts = [
+        f"**{md_escape(name)}:** " + ", ".join(md_escape(v) for v in values) for name, values in highlights(detail)
+    ]
     contact = "  \n".join(lines) + "\n\n" + "  \n".join(facts)
     if detail.licence:
         contact += "\n\n" + md_escape(detail.licence)
-    services = "\n\n".join(f"**{md_escape(category)}**  \n" + ", ".join(md_escape(v) for v in labels)
-                             for category, labels in detail.services.items())
-    return DetailMarkdown(heading, "  \n".join(md_escape(line) for line in detail.address_lines), contact,
-                          services or md_escape(f"Services: {NOT_LISTED}"))
+    services = "\n\n".join(
+        f"**{md_escape(category)}**  \n" + ", ".join(md_escape(v) for v in labels)
+        for category, labels in detail.services.items()
+    )
+    return DetailMarkdown(
+        heading,
+        "  \n".join(md_escape(line) for line in detail.address_lines),
+        contact,
+        services or md_escape(f"Services: {NOT_LISTED}"),
+    )
 
 
 def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
@@ -202,7 +240,10 @@ def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
     label = source_label(detail.sources[0]) if detail.sources else ""
     by = f" ({label})" if label else ""
     if when < by_param("listed_since").default:
-        return f"No source has listed this facility since {when.year}{by}: it may have closed — call before going.", True
+        return (
+            f"No source has listed this facility since {when.year}{by}: it may have closed — call before going.",
+            True,
+        )
     return (f"Last listed by {label}." if label else f"Last listed {when.strftime('%b %Y')}."), False
 
 

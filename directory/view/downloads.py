@@ -11,11 +11,13 @@ from .results import badges
 
 
 #: Shown in the app footer and on printed lists.
-ATTRIBUTION = ("Facility data: SAMHSA, public domain (N-SSATS 2015 directory; locator lists 2020-2021 and "
-               "OTP directory 2022 as compiled by the Opioid Environment Policy Scan, doi:10.5281/zenodo.5842465; "
-               "FindTreatment.gov 2025; FindTreatment.gov national listing 2026 via the LOUD study, healthyregions/loud-study). "
-               "California licence data: California DHCS, CC-BY 4.0. "
-               "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau.")
+ATTRIBUTION = (
+    "Facility data: SAMHSA, public domain (N-SSATS 2015 directory; locator lists 2020-2021 and "
+    "OTP directory 2022 as compiled by the Opioid Environment Policy Scan, doi:10.5281/zenodo.5842465; "
+    "FindTreatment.gov 2025; FindTreatment.gov national listing 2026 via the LOUD study, healthyregions/loud-study). "
+    "California licence data: California DHCS, CC-BY 4.0. "
+    "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau."
+)
 
 
 @dataclass(frozen=True)
@@ -28,16 +30,23 @@ class Download:
     make: object  # Callable[[], bytes | str]
 
 
-def printable_list(store: Store, result: SearchResult, *, today: date | None = None,
-                   print_on_load: bool = False) -> str:
+def printable_list(
+    store: Store, result: SearchResult, *, today: date | None = None, print_on_load: bool = False
+) -> str:
     """The referral list as a printable HTML page (``print_on_load``: it opens the print dialog itself,
     for a page the app shows only when a person asks to print)."""
     from ..exports import to_html
 
     frame = result.frame.assign(services=badges(store, result.frame))
     when = (today or date.today()).isoformat()
-    return to_html(frame, title="Treatment facilities — referral list", subtitle=result.describe(),
-                   generated=f"Printed {when}.", attribution=ATTRIBUTION, print_on_load=print_on_load)
+    return to_html(
+        frame,
+        title="Treatment facilities — referral list",
+        subtitle=result.describe(),
+        generated=f"Printed {when}.",
+        attribution=ATTRIBUTION,
+        print_on_load=print_on_load,
+    )
 
 
 def downloads(store: Store, result: SearchResult) -> list[Download]:
@@ -48,13 +57,23 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
     name = exports.result_filename
     return [
         Download("CSV", name(result, "csv"), "text/csv", lambda: exports.to_csv(result.frame)),
-        Download("Excel", name(result, "xlsx"),
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 lambda: exports.to_xlsx(result.frame)),
-        Download("GeoJSON", name(result, "geojson"), "application/geo+json",
-                 lambda: exports.geojson_text(result.frame, area=result.area)),
-        Download("Printable list", name(result, "html"), "text/html",
-                 lambda: printable_list(store, result)),
-        Download("HSDS (zip)", name(result, "hsds.zip"), "application/zip",
-                 lambda: package_zip(result.records, store.taxonomy)),
+        Download(
+            "Excel",
+            name(result, "xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            lambda: exports.to_xlsx(result.frame),
+        ),
+        Download(
+            "GeoJSON",
+            name(result, "geojson"),
+            "application/geo+json",
+            lambda: exports.geojson_text(result.frame, area=result.area),
+        ),
+        Download("Printable list", name(result, "html"), "text/html", lambda: printable_list(store, result)),
+        Download(
+            "HSDS (zip)",
+            name(result, "hsds.zip"),
+            "application/zip",
+            lambda: package_zip(result.records, store.taxonomy),
+        ),
     ]

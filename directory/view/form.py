@@ -22,6 +22,7 @@ DEFAULT_SINCE = since_text(by_param("listed_since").default)
 RADII = (5, 10, 25, 50, 100, 250, 500)
 DEFAULT_RADIUS = 25
 
+
 #: URL query-string name of each form field.
 def _param_names() -> dict[str, str]:
     names = {"near": "near", "radius": "radius"}
@@ -38,8 +39,9 @@ _REPEATED = {f.field for f in APP_FILTERS if f.repeatable}
 
 class _FormMethods:
     @classmethod
-    def from_params(cls, params: Mapping[str, object], taxonomy: Taxonomy | None = None
-                    ) -> tuple["SearchForm", list[str]]:
+    def from_params(
+        cls, params: Mapping[str, object], taxonomy: Taxonomy | None = None
+    ) -> tuple["SearchForm", list[str]]:
         """Read a URL query string leniently: values that cannot be used are dropped, each with a warning.
 
         ``params`` maps names to a string or a list of strings (repeatable names).
@@ -141,8 +143,11 @@ class _FormMethods:
 
     def to_query(self) -> Query:
         """The library :class:`~directory.search.Query` this form asks for."""
-        chosen = {f.field: (getattr(self, f.field) if f.repeatable else getattr(self, f.field).strip() or None)
-                  for f in APP_FILTERS if f.kind != "since"}
+        chosen = {
+            f.field: (getattr(self, f.field) if f.repeatable else getattr(self, f.field).strip() or None)
+            for f in APP_FILTERS
+            if f.kind != "since"
+        }
         chosen.update({f.field: getattr(self, f.field) or DEFAULT_SINCE for f in APP_FILTERS if f.kind == "since"})
         return Query(near=self.near.strip() or None, radius_miles=self.radius, match=self.match, **chosen)
 
@@ -246,10 +251,12 @@ class Outcome:
         notes = []
         query = self.result.query
         if self.result.note and self.result.total:
-            notes.append(f"No facility matched within {self.form.radius} miles, so the nearest matching ones "
-                         f"within {query.nearest_within_miles:g} miles are shown ({self.result.note}).")
+            notes.append(
+                f"No facility matched within {self.form.radius} miles, so the nearest matching ones "
+                f"within {query.nearest_within_miles:g} miles are shown ({self.result.note})."
+            )
         if self.result.total == 0:
-            where = (f" within {query.nearest_within_miles:g} miles" if self.result.note else "")
+            where = f" within {query.nearest_within_miles:g} miles" if self.result.note else ""
             notes.append(f"No facility matches these filters{where}.")
             notes.extend(self.explanations or ["Remove a filter or search a wider area."])
         return notes
@@ -274,8 +281,13 @@ def run(store: Store, form: SearchForm) -> Outcome:
             outcome.explanations = why_empty(store, query)
         return outcome
     except LocationNotFound as exc:
-        return Outcome(form, None, f"We could not find {form.near.strip()!r}. Try a ZIP code, "
-                                   "\"City, ST\", an address or \"latitude, longitude\".", list(exc.suggestions))
+        return Outcome(
+            form,
+            None,
+            f"We could not find {form.near.strip()!r}. Try a ZIP code, "
+            '"City, ST", an address or "latitude, longitude".',
+            list(exc.suggestions),
+        )
     except UnknownNameError as exc:
         return Outcome(form, None, str(exc), list(exc.suggestions))
     except DirectoryError as exc:

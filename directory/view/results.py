@@ -48,19 +48,28 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
     """The list beside the map: distance, name, city, phone, website (as a URL), badges —
     the first ``limit`` rows of the result, in its order."""
     frame = result.frame if limit is None else result.frame.iloc[:limit]
-    distance = (frame["distance_miles"].to_numpy(dtype=float) if "distance_miles" in frame
-                else np.full(len(frame), np.nan))
-    return pd.DataFrame({
-        "facility_id": frame["facility_id"].to_numpy(dtype=object),
-        "distance_miles": distance,
-        "name": np.array([_title(a, b) for a, b in zip(frame["name"].tolist(), frame["name2"].tolist())], dtype=object),
-        "city": np.array([f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())], dtype=object),
-        "phone": np.array([list_phone(p, i) for p, i in zip(frame["phone"].tolist(), frame["intake_phone"].tolist())],
-                          dtype=object),
-        "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
-        "services": _object_column(badges(store, frame)),
-        "listed": np.array([_year(v) for v in frame["last_listed"].tolist()], dtype=object),
-    })
+    distance = (
+        frame["distance_miles"].to_numpy(dtype=float) if "distance_miles" in frame else np.full(len(frame), np.nan)
+    )
+    return pd.DataFrame(
+        {
+            "facility_id": frame["facility_id"].to_numpy(dtype=object),
+            "distance_miles": distance,
+            "name": np.array(
+                [_title(a, b) for a, b in zip(frame["name"].tolist(), frame["name2"].tolist())], dtype=object
+            ),
+            "city": np.array(
+                [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())], dtype=object
+            ),
+            "phone": np.array(
+                [list_phone(p, i) for p, i in zip(frame["phone"].tolist(), frame["intake_phone"].tolist())],
+                dtype=object,
+            ),
+            "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
+            "services": _object_column(badges(store, frame)),
+            "listed": np.array([_year(v) for v in frame["last_listed"].tolist()], dtype=object),
+        }
+    )
 
 
 def _year(iso: object) -> str:
@@ -85,8 +94,10 @@ def list_note(result: SearchResult, limit: int = LIST_LIMIT) -> str:
     """Said under a list that shows only part of the result ('' when it shows all)."""
     if result.total <= limit:
         return ""
-    return (f"The list shows the first {limit:,} of {result.total:,} facilities; the map shows all of them, and "
-            "the downloads have every one. Type a place or add a filter to narrow the list.")
+    return (
+        f"The list shows the first {limit:,} of {result.total:,} facilities; the map shows all of them, and "
+        "the downloads have every one. Type a place or add a filter to narrow the list."
+    )
 
 
 def _title(name: str, name2: str) -> str:
@@ -127,9 +138,12 @@ def item_markdown(item: ListItem, selected: str | None = None) -> str:
     """A list item as escaped Markdown: the name (bold), distance · place · the phone as a ``tel:`` link,
     then its treatment types."""
     chosen = " (shown above)" if item.facility_id == selected else ""
-    line = (f"**{md_escape(item.name)}**{md_escape(chosen)}  \n"
-            + " · ".join(md_escape(p) for p in (item.distance, item.place) if p)
-            + f" · {md_link(item.phone, item.phone_url)}" + (f" · {md_escape(item.listed)}" if item.listed else ""))
+    line = (
+        f"**{md_escape(item.name)}**{md_escape(chosen)}  \n"
+        + " · ".join(md_escape(p) for p in (item.distance, item.place) if p)
+        + f" · {md_link(item.phone, item.phone_url)}"
+        + (f" · {md_escape(item.listed)}" if item.listed else "")
+    )
     return line + (f"  \n{md_escape(', '.join(item.types))}" if item.types else "")
 
 
@@ -151,10 +165,16 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
     for row, miles, types in zip(frame.to_dict("records"), distances, badges(store, frame)):
         year = _year(row.get("last_listed"))
         phone = list_phone(row["phone"], row["intake_phone"])
-        items.append(ListItem(
-            facility_id=row["facility_id"], name=_title(row["name"], row["name2"]),
-            distance="" if miles is None else f"{float(miles):.1f} mi",
-            place=f"{row['city']}, {row['state']}", phone=phone,
-            phone_url=tel_url(phone) if phone != NO_PHONE_LINE else HELPLINE_TEL, types=types,
-            listed=f"listed {year}" if year else ""))
+        items.append(
+            ListItem(
+                facility_id=row["facility_id"],
+                name=_title(row["name"], row["name2"]),
+                distance="" if miles is None else f"{float(miles):.1f} mi",
+                place=f"{row['city']}, {row['state']}",
+                phone=phone,
+                phone_url=tel_url(phone) if phone != NO_PHONE_LINE else HELPLINE_TEL,
+                types=types,
+                listed=f"listed {year}" if year else "",
+            )
+        )
     return items

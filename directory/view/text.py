@@ -42,8 +42,10 @@ def tel_url(phone: object) -> str | None:
 
 def directions_url(latitude: float, longitude: float) -> str:
     """Directions to a point on OpenStreetMap (the person enters where they start)."""
-    return (f"https://www.openstreetmap.org/directions?route=%3B{latitude:.5f}%2C{longitude:.5f}"
-            f"#map=16/{latitude:.5f}/{longitude:.5f}")
+    return (
+        f"https://www.openstreetmap.org/directions?route=%3B{latitude:.5f}%2C{longitude:.5f}"
+        f"#map=16/{latitude:.5f}/{longitude:.5f}"
+    )
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=@/%^\"'])")
@@ -92,6 +94,7 @@ def page_css() -> str:
     """The page's own style: captions darkened to meet WCAG AA contrast (Streamlit's faded grey,
     #828180 at opacity 0.6 on white, is 3.9:1; this is 7:1), warnings' text darkened from Streamlit's
     #956b0f on #fffae5 (4.57:1, a hair above AA's 4.5) to 9:1."""
-    return ('<style>[data-testid="stCaptionContainer"] { color: #555555 !important; opacity: 1 !important; } '
-            '[data-testid="stAlertContentWarning"] { color: #5c4108 !important; }</style>')
-
+    return (
+        '<style>[data-testid="stCaptionContainer"] { color: #555555 !important; opacity: 1 !important; } '
+        '[data-testid="stAlertContentWarning"] { color: #5c4108 !important; }</style>'
+    )
