@@ -22,7 +22,6 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-
 from _table import print_table
 
 from directory import mapview

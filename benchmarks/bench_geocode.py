@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 from _table import print_table
 
 from directory.geo import great_circle_km

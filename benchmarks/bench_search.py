@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 from _table import print_table
 
 from directory.search import Directory, PointIndex, Query, haversine_miles

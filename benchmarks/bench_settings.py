@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench_felt import PAGE, loads, pick_detox, settled_at  # noqa: E402
+
 from tests.browser import launch, serve_app  # noqa: E402
 
 #: variant → environment (the shipped config, then each setting at Streamlit's default).

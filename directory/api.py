@@ -19,7 +19,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path as PathParam, Query as Q, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi import Query as Q
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response

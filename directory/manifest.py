@@ -18,7 +18,6 @@ from . import paths
 from .errors import ManifestError
 from .importers import ADAPTERS
 
-
 #: What a source tells: "full" — a complete listing of each site's services at its vintage; "partial" —
 #: specific facts (MAT medications, an OTP, a state licence); "listing" — only that a facility (a name
 #: and a point) was listed then: it dates a site's ``last_listed`` and adds sites, never services or addresses.

@@ -38,7 +38,6 @@ from rapidfuzz import process
 from . import paths
 from .errors import UnknownNameError
 
-
 #: A token shaped like a service code (the 2015 directory's PDF text adds words such as "Methadone").
 _CODE_SHAPE = re.compile(r"^[a-z][a-z0-9]{0,9}$")
 _UPPER_CODE_SHAPE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")

@@ -102,7 +102,8 @@ def test_facility_text_stays_text_in_the_detail_list_and_print(browser, server, 
 def test_facility_text_stays_text_in_the_map_tooltips(browser, server, hostile):
     """The map's tooltips set the name and place as text: a pointer over a point shows the payload
     literally (less any bidi override), and the tooltip holds no element."""
-    from directory import Directory, Query, view as text_view
+    from directory import Directory, Query
+    from directory import view as text_view
 
     from .browser import MAP, lone_points, map_canvas, map_pixels, map_view
 

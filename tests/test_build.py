@@ -3,11 +3,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 
 import pandas as pd
 import pytest
-
-from dataclasses import replace
 
 from directory import Facility
 from directory.build import build, read_manifest

@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from directory.errors import LocationNotFound
-from directory.geocode import as_geopy, locate, offline, parse_query
 from directory.geo import great_circle_km as haversine_km
+from directory.geocode import as_geopy, locate, offline, parse_query
 from directory.states import STATES
 
 # (query, expected label, expected precision, expected state)

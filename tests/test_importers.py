@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory.errors import InputFileError, MappingError, MissingColumnsError
 from directory.importers import import_file
-from directory.tables import read_table
 
 from .conftest import DATA, read_rows, write_rows
 

@@ -87,10 +87,9 @@ def search(
       directory search --near "Miami, FL" --language spanish
     """
     from .. import exports
+    from ..filters import chosen
     from ..search import Query
     from ..store import open_store
-
-    from ..filters import chosen
 
     query = Query(
         near=near,

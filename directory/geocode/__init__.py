@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from ..geo import Place
 from .boundaries import fill_counties, outside_stated_state
 from .cache import GeocodeCache
 from .offline import OfflineGeocoder, parse_query
-from ..geo import Place
 from .online import CachedGeocoder, OnlineOptions, as_geopy, make_provider
 
 __all__ = [

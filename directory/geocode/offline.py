@@ -21,8 +21,7 @@ from rapidfuzz import fuzz, process
 
 from ..errors import LocationNotFound
 from ..facility import Facility
-from ..geo import Place
-from ..geo import great_circle_km
+from ..geo import Place, great_circle_km
 from ..normalize import clean_text, norm_city
 from ..states import STATES, state_code
 from .boundaries import lies_in_another_state

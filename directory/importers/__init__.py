@@ -15,7 +15,7 @@ from ..taxonomy import Taxonomy
 from .base import REJECT_REASONS, Adapter, Candidate, ImportResult, Locator, import_table
 from .findtreatment import FindTreatmentAdapter
 from .listing import ListingAdapter
-from .mapped import Mapping, MappedAdapter
+from .mapped import MappedAdapter, Mapping
 from .nssats import NssatsAdapter
 
 ADAPTERS: dict[str, type[Adapter]] = {

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import MissingColumnsError
-from ..normalize import clean_text, clean_website, facility_id, format_phone, norm_name
 from ..facility import Facility
+from ..normalize import clean_text, clean_website, facility_id, format_phone, norm_name
 from ..schema import normalize_zip
 from ..states import in_us_bounds, state_code
 from ..tables import SourceTable

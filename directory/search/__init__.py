@@ -6,8 +6,8 @@
 True
 """
 
-from .engine import Directory
 from ..geo import EARTH_RADIUS_MILES, haversine_miles
+from .engine import Directory
 from .geometry import PointIndex, bounding_boxes, circle, load_polygon
 from .query import Query
 from .result import SearchResult, describe

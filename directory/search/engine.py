@@ -20,11 +20,11 @@ from rapidfuzz import fuzz
 
 from ..errors import LocationNotFound, QueryError
 from ..facility import Facility
+from ..filters import FILTERS, GROUP_FILTERS
 from ..geo import Place
 from ..geocode import locate, parse_query
 from ..normalize import norm_city, norm_county, norm_name
 from ..schema import read_facilities
-from ..filters import FILTERS, GROUP_FILTERS
 from ..states import state_code
 from ..taxonomy import Taxonomy
 from .geometry import PointIndex, load_polygon

@@ -9,7 +9,6 @@ from ..search import SearchResult
 from ..store import Store
 from .results import badges
 
-
 #: Shown in the app footer and on printed lists.
 ATTRIBUTION = (
     "Facility data: SAMHSA, public domain (N-SSATS 2015 directory; locator lists 2020-2021 and "
