@@ -72,9 +72,9 @@ MAP_DRAWN = """() => !!document.querySelector('[data-testid="stDeckGlJsonChart"]
 #: is every element named (Streamlit loads the map's and the list's code on first use, and draws them
 #: after the text around them). Checked in the page on every animation frame; gives the page's clock
 #: (ms since navigation).
-SETTLED = (
-    """([text, selectors]) => {
-  const MAP_DRAWN = %s;
+# (JavaScript's braces would all need doubling in an f-string: the one placeholder is replaced instead.)
+SETTLED = """([text, selectors]) => {
+  const MAP_DRAWN = {MAP_DRAWN};
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-stale="true"]')) return false;
@@ -82,9 +82,7 @@ SETTLED = (
   const found = selector => selector === "map" ? MAP_DRAWN() : document.querySelector(selector);
   if (selectors.some(selector => !found(selector))) return false;
   return performance.now();
-}"""
-    % MAP_DRAWN
-)
+}""".replace("{MAP_DRAWN}", MAP_DRAWN)
 
 
 def settled_at(page, text: str, selectors: tuple[str, ...] = (), timeout: float = 60_000) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -154,17 +154,17 @@ class ErrorOut(BaseModel):
     detail: list[ErrorItem] | str
 
 
-class Match(str, Enum):
+class Match(StrEnum):
     any = "any"
     all = "all"
 
 
-class Sort(str, Enum):
+class Sort(StrEnum):
     distance = "distance"
     name = "name"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     json = "json"
     geojson = "geojson"
     csv = "csv"

@@ -83,7 +83,7 @@ class Facility:
     extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=True)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, object]) -> "Facility":
+    def from_row(cls, row: Mapping[str, object]) -> Facility:
         """A record from a storage row (strings; missing or NaN values count as empty). Columns that
         are not storage columns go to :attr:`extra`, except ``distance_miles`` (a search's, not the site's)."""
         text = {k: _text(v) for k, v in row.items()}

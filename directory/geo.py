@@ -36,7 +36,7 @@ class Place:
     longitude: float
     precision: str
     state: str | None = None
-    alternatives: tuple["Place", ...] = field(default_factory=tuple)
+    alternatives: tuple[Place, ...] = field(default_factory=tuple)
     #: Which geocoder answered (``offline``, or an online provider's name).
     provider: str = "offline"
 

@@ -67,7 +67,7 @@ class PointType:
 
     @property
     def hex(self) -> str:
-        return "#%02x%02x%02x" % self.rgb
+        return "#{:02x}{:02x}{:02x}".format(*self.rgb)
 
 
 #: Okabe–Ito colours (distinguishable with the common colour-vision deficiencies).

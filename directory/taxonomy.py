@@ -120,7 +120,7 @@ class Taxonomy:
 
     # -- loading -----------------------------------------------------------------
     @classmethod
-    def load(cls, folder: Path | None = None) -> "Taxonomy":
+    def load(cls, folder: Path | None = None) -> Taxonomy:
         """Load the vocabulary from ``folder`` (default: ``data/codebook``); cached per folder."""
         return _load(Path(folder) if folder else paths.CODEBOOK_DIR)
 

@@ -45,7 +45,7 @@ class RegionIndex:
             self.by_state.setdefault(region.state, []).append(i)
 
     @classmethod
-    def from_geojson(cls, path: Path) -> "RegionIndex":
+    def from_geojson(cls, path: Path) -> RegionIndex:
         data = json.loads(path.read_text(encoding="utf-8"))
         regions, geoms = [], []
         for feature in data["features"]:

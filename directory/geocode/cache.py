@@ -84,7 +84,7 @@ class GeocodeCache:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "GeocodeCache":
+    def __enter__(self) -> GeocodeCache:
         return self
 
     def __exit__(self, *exc: object) -> None:

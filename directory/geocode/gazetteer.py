@@ -64,7 +64,7 @@ class Gazetteer:
         self._labels: dict[str | None, list[str]] = {}
 
     @classmethod
-    def load(cls, gazetteer_dir: Path | None = None, boundaries_dir: Path | None = None) -> "Gazetteer":
+    def load(cls, gazetteer_dir: Path | None = None, boundaries_dir: Path | None = None) -> Gazetteer:
         return _load(Path(gazetteer_dir or paths.GAZETTEER_DIR), Path(boundaries_dir or paths.BOUNDARIES_DIR))
 
     def find_places(self, city: str, state: str | None = None) -> list[NamedPlace]:

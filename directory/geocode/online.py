@@ -67,7 +67,7 @@ class OnlineOptions:
     backoff_seconds: float = 1.0
     extra: dict[str, object] = field(default_factory=dict)
 
-    def resolved(self) -> "OnlineOptions":
+    def resolved(self) -> OnlineOptions:
         values = {k: getattr(self, k) or os.environ.get(v) for k, v in ENVIRONMENT.items()}
         return OnlineOptions(
             **values,

@@ -70,7 +70,7 @@ class Mapping:
     rejects: tuple[tuple[CodeRule, str], ...] = ()
 
     @classmethod
-    def load(cls, path: str | Path) -> "Mapping":
+    def load(cls, path: str | Path) -> Mapping:
         p = Path(path)
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
@@ -81,7 +81,7 @@ class Mapping:
         return cls.from_dict(data, str(p))
 
     @classmethod
-    def from_dict(cls, data: dict, where: str = "mapping") -> "Mapping":
+    def from_dict(cls, data: dict, where: str = "mapping") -> Mapping:
         columns = {k: str(v).lower() for k, v in dict(data.get("columns", {})).items()}
         unknown = set(columns) - _FIELD_NAMES
         if unknown:

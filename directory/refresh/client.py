@@ -105,7 +105,7 @@ class LocatorClient:
                     self.sleep(max(wait, retry_after) if retry_after is not None else wait)
                     continue
                 raise RefreshError(f"the locator answered HTTP {exc.code} to {url}") from None
-            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 reason = getattr(exc, "reason", exc)
                 problem = f"no answer ({reason})"
                 self.stats["retry: no answer"] += 1

@@ -77,7 +77,7 @@ class Directory:
         self.load_ms = (time.perf_counter() - started) * 1000
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, geocoder: object | None = None) -> "Directory":
+    def load(cls, path: str | Path | None = None, *, geocoder: object | None = None) -> Directory:
         """Load ``data/facilities.csv`` (or ``path``) and build the index once."""
         return cls(read_facilities(path), geocoder=geocoder)
 

@@ -91,7 +91,7 @@ class _QueryMethods:
                 raise QueryError(f"near coordinates out of range: {lat}, {lon}", "near")
             object.__setattr__(self, "near", (lat, lon))
 
-    def with_(self, **changes: object) -> "Query":
+    def with_(self, **changes: object) -> Query:
         return replace(self, **changes)  # type: ignore[type-var]
 
     def groups(self, taxonomy: Taxonomy) -> dict[str, list[Group]]:

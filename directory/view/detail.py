@@ -61,7 +61,7 @@ class FacilityDetail:
         *,
         today: date | None = None,
         distance_miles: float | None = None,
-    ) -> "FacilityDetail":
+    ) -> FacilityDetail:
         """The detail of a :class:`~directory.facility.Facility` (or of a storage row, whose
         ``distance_miles`` is kept)."""
         if not isinstance(record, Facility):

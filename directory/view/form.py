@@ -41,7 +41,7 @@ class _FormMethods:
     @classmethod
     def from_params(
         cls, params: Mapping[str, object], taxonomy: Taxonomy | None = None
-    ) -> tuple["SearchForm", list[str]]:
+    ) -> tuple[SearchForm, list[str]]:
         """Read a URL query string leniently: values that cannot be used are dropped, each with a warning.
 
         ``params`` maps names to a string or a list of strings (repeatable names).
@@ -151,7 +151,7 @@ class _FormMethods:
         chosen.update({f.field: getattr(self, f.field) or DEFAULT_SINCE for f in APP_FILTERS if f.kind == "since"})
         return Query(near=self.near.strip() or None, radius_miles=self.radius, match=self.match, **chosen)
 
-    def with_(self, **changes: object) -> "SearchForm":
+    def with_(self, **changes: object) -> SearchForm:
         return replace(self, **changes)  # type: ignore[type-var]
 
     def changed(self, names) -> int:
@@ -222,7 +222,7 @@ def _nearest_radius(text: str, warnings: list[str]) -> int:
 class Outcome:
     """The answer to a form: a result, or one readable message (with suggestions)."""
 
-    form: "SearchForm"
+    form: SearchForm
     result: SearchResult | None = None
     message: str = ""
     suggestions: list[str] = field(default_factory=list)
