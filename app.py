@@ -201,7 +201,7 @@ def filter_widget(f) -> None:
 st.markdown("## Find substance-use treatment")
 with st.container(border=True):
     cols = st.columns(len(CRISIS_LINES))
-    for col, (who, what, link) in zip(cols, CRISIS_LINES):
+    for col, (who, what, link) in zip(cols, CRISIS_LINES, strict=True):
         col.markdown(f"**{esc(who)}**  \n{view.md_link(what, link)}")
 
 # The form comes first, in the page and in what is sent: a person needs the place box before the map.
@@ -249,7 +249,7 @@ st.subheader(esc(outcome.heading))
 if outcome.alternatives:
     st.caption("Did you mean another place?")
     alt_cols = st.columns(min(len(outcome.alternatives), 5))
-    for i, (col, label) in enumerate(zip(alt_cols, outcome.alternatives)):
+    for i, (col, label) in enumerate(zip(alt_cols, outcome.alternatives, strict=False)):
         col.button(esc(label), key=f"alt-{i}", on_click=use_place, args=(label,))
 st.markdown(f"**{esc(result.describe())}**")
 for note in outcome.notes:
@@ -409,7 +409,7 @@ results_area()
 st.caption("Download or print this list")
 files = view.downloads(store, result)
 download_cols = st.columns(len(files) + 1)  # the last for printing
-for col, item in zip(download_cols, files):
+for col, item in zip(download_cols, files, strict=False):
     col.download_button(
         item.label,
         data=item.make,

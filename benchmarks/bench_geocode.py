@@ -26,10 +26,14 @@ def score(name, records, located, seconds):
     lon = np.array([located[i][1] for i in ok])
     src_lat = np.array([float(records[i]["latitude"]) for i in ok])
     src_lon = np.array([float(records[i]["longitude"]) for i in ok])
-    err = np.array([great_circle_km(*p) for p in zip(lat, lon, src_lat, src_lon)])
+    err = np.array([great_circle_km(*p) for p in zip(lat, lon, src_lat, src_lon, strict=True)])
     # "Wrong state": inside another state's outline and more than the outlines' 3 km
     # tolerance from its own (the same rule the build uses to flag records).
-    wrong = sum(1 for i, a, b in zip(ok, lat, lon) if lies_in_another_state(records[i]["state"], float(a), float(b)))
+    wrong = sum(
+        1
+        for i, a, b in zip(ok, lat, lon, strict=True)
+        if lies_in_another_state(records[i]["state"], float(a), float(b))
+    )
     return {
         "method": name,
         "records": len(records),

@@ -59,7 +59,7 @@ def national() -> None:
 
     from geopy.distance import geodesic
 
-    points = list(zip(lats.tolist(), lons.tolist()))
+    points = list(zip(lats.tolist(), lons.tolist(), strict=True))
     loop = []
     for q in queries[:3]:
         t = time.perf_counter()

@@ -123,7 +123,7 @@ def _report(
     entries, results, linked, frame: pd.DataFrame, records: list[Facility], taxonomy: Taxonomy
 ) -> dict[str, object]:
     sources = []
-    for entry, result in zip(entries, results):
+    for entry, result in zip(entries, results, strict=True):
         item = result.report()
         item["path"] = " + ".join(f.name for f in entry.files)
         item["kind"] = entry.kind

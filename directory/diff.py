@@ -88,6 +88,6 @@ def table(report: dict[str, object]) -> str:
     rows = [[state, *(str(counts[k]) for k in KINDS)] for state, counts in report["by_state"].items()]
     rows.append(["total", *(str(report["totals"][k]) for k in KINDS)])
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(lines)

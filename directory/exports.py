@@ -76,7 +76,7 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Facilities") -> bytes:
         cell.font = Font(bold=True)
     numeric = {"distance_miles", "latitude", "longitude"}
     for r, row in enumerate(frame[columns].itertuples(index=False, name=None), start=2):
-        for c, (column, value) in enumerate(zip(columns, row), start=1):
+        for c, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
             cell = ws.cell(row=r, column=c)
             if column in numeric and _is_number(value):
                 cell.value = float(value)
@@ -285,7 +285,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
     out = []
     for row in frame[columns].itertuples(index=False, name=None):
         item: dict[str, object] = {}
-        for column, value in zip(columns, row):
+        for column, value in zip(columns, row, strict=True):
             if column in _NUMERIC:
                 text = _fmt(value)
                 item[column] = float(text) if text else None

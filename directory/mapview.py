@@ -122,12 +122,15 @@ def map_points(
             pd.to_numeric(frame["longitude"]).to_numpy(dtype=float),
         )
     lon, lat = np.round(points[1], COORD_DECIMALS), np.round(points[0], COORD_DECIMALS)
-    places = [plain(f"{c}, {s}") for c, s in zip(frame["city"].tolist(), frame["state"].tolist())]
+    places = [plain(f"{c}, {s}") for c, s in zip(frame["city"].tolist(), frame["state"].tolist(), strict=True)]
     if 0 < len(frame) <= MAP_POINTS_LIMIT:  # above it the map draws areas, whose tooltips say how many
         # Sites at one spot (a hospital campus, one building) draw as one dot: the tooltip says how many.
         _, where, counts = np.unique(np.stack([lat, lon], axis=1), axis=0, return_inverse=True, return_counts=True)
         shared = counts[where.ravel()]
-        places = [p if k == 1 else f"{p} · {k} facilities at this spot (see the list)" for p, k in zip(places, shared)]
+        places = [
+            p if k == 1 else f"{p} · {k} facilities at this spot (see the list)"
+            for p, k in zip(places, shared, strict=True)
+        ]
     return pd.DataFrame(
         {
             "id": np.array(frame["facility_id"].tolist(), dtype=object),

@@ -482,7 +482,7 @@ class PostgisStore:
         ).fetchone()
         facets: dict[str, dict[str, int]] = {f.family: {} for f in GROUP_FILTERS}
         listed: dict[str, int] = {}
-        for (kind, family, name), value in zip(keys, values):
+        for (kind, family, name), value in zip(keys, values, strict=True):
             if kind == "facet":
                 facets[family][name] = int(value)
             else:

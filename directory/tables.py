@@ -42,7 +42,7 @@ class SourceTable:
         width = len(self.header)
         for line_no, cells in self.rows:
             padded = list(cells) + [""] * (width - len(cells))
-            yield line_no, dict(zip(self.header, padded))
+            yield line_no, dict(zip(self.header, padded, strict=False))
 
 
 def concat_tables(tables: list[SourceTable]) -> SourceTable:

@@ -170,7 +170,8 @@ def map_pixel(view: dict, lat: float, lon: float, canvas_box: dict) -> tuple[flo
 def map_pixels(view: dict, frame, canvas_box: dict) -> list[tuple[float, float]]:
     """:func:`map_pixel` of every facility in ``frame`` (its ``latitude``/``longitude`` columns), in order."""
     return [
-        map_pixel(view, float(lat), float(lon), canvas_box) for lat, lon in zip(frame["latitude"], frame["longitude"])
+        map_pixel(view, float(lat), float(lon), canvas_box)
+        for lat, lon in zip(frame["latitude"], frame["longitude"], strict=True)
     ]
 
 

@@ -78,7 +78,7 @@ def test_geojson_is_rfc7946(chelsea):
     assert data["type"] == "FeatureCollection" and "crs" not in data
     points = [f for f in data["features"] if f["geometry"]["type"] == "Point"]
     assert len(points) == len(chelsea.frame)
-    for feature, row in zip(points, chelsea.frame.to_dict("records")):
+    for feature, row in zip(points, chelsea.frame.to_dict("records"), strict=True):
         lon, lat = feature["geometry"]["coordinates"]
         assert (lon, lat) == (round(float(row["longitude"]), 6), round(float(row["latitude"]), 6))
         assert -180 <= lon <= 180 and -90 <= lat <= 90 and lon < 0 < lat  # lon/lat order

@@ -185,11 +185,15 @@ def test_surroundings_of_a_point_agree_with_stated_addresses():
     sample = random.Random(7).sample(records, 3000)
     found = surroundings([r.latitude for r in sample], [r.longitude for r in sample])
     share = {
-        key: sum(getattr(f, key) == getattr(r, key) for f, r in zip(found, sample)) / len(sample)
+        key: sum(getattr(f, key) == getattr(r, key) for f, r in zip(found, sample, strict=True)) / len(sample)
         for key in ("state", "zip")
     }
-    share["county"] = sum(f.county.lower() == r.county.lower() for f, r in zip(found, sample)) / len(sample)
-    share["city"] = sum(norm_city(f.city) == norm_city(r.city) for f, r in zip(found, sample)) / len(sample)
+    share["county"] = sum(f.county.lower() == r.county.lower() for f, r in zip(found, sample, strict=True)) / len(
+        sample
+    )
+    share["city"] = sum(norm_city(f.city) == norm_city(r.city) for f, r in zip(found, sample, strict=True)) / len(
+        sample
+    )
     print(f"\nsurroundings vs stated addresses: {share}")
     # State and county from outlines are near-certain; the nearest ZIP point and town are a fair guess.
     assert share["state"] >= 0.995 and share["county"] >= 0.85 and share["zip"] >= 0.6 and share["city"] >= 0.6

@@ -44,7 +44,7 @@ def test_findtreatment_su_and_mh_listings_collapse_into_one_site():
     assert len(sites) == 1
     expected = set()
     for row in chelsea:
-        expected |= {h for h, v in zip(header[17:], row[17:]) if v == "1"}
+        expected |= {h for h, v in zip(header[17:], row[17:], strict=False) if v == "1"}
     assert set(sites[0]["service_codes"].split(";")) == expected
     assert "mh" in expected and "bu" in expected  # one listing's MH codes, the other's SU codes
     assert result.merged == 2  # two such pairs in the fixture
@@ -182,7 +182,7 @@ def test_structurally_wrong_files_raise_one_clear_error(tmp_path):
     path = write_rows(
         tmp_path / "in.csv",
         [h for h in header if h != "service_codes"],
-        [[c for h, c in zip(header, good) if h != "service_codes"]],
+        [[c for h, c in zip(header, good, strict=True) if h != "service_codes"]],
     )
     with pytest.raises(MissingColumnsError, match="service_codes"):
         import_file(path, adapter="nssats")

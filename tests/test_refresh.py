@@ -66,7 +66,7 @@ def test_the_circles_cover_the_whole_state(state):
     lats = np.array([c.latitude for c in circles])
     lons = np.array([c.longitude for c in circles])
     for lat, lon in inside:
-        nearest = min(great_circle_km(lat, lon, y, x) for y, x in zip(lats, lons))
+        nearest = min(great_circle_km(lat, lon, y, x) for y, x in zip(lats, lons, strict=True))
         assert nearest * 1000 <= 40_000 * 1.001, (state, lat, lon)
 
 

@@ -213,7 +213,7 @@ def test_distance_within_half_a_percent_of_geodesic(frame):
     rng = np.random.default_rng(7)
     sample = frame.sample(200, random_state=3)
     lat0, lon0 = 39.0, -95.0
-    for lat, lon in zip(sample["latitude"].astype(float), sample["longitude"].astype(float)):
+    for lat, lon in zip(sample["latitude"].astype(float), sample["longitude"].astype(float), strict=True):
         lat1, lon1 = lat0 + rng.uniform(-3, 3), lon0 + rng.uniform(-3, 3)
         ours = haversine_miles(lat1, lon1, np.array([lat]), np.array([lon]))[0]
         theirs = geodesic((lat1, lon1), (lat, lon)).miles

@@ -107,7 +107,7 @@ def test_result_table_matches_the_result(directory):
     assert list(table["facility_id"]) == list(result.frame["facility_id"])
     assert list(table["distance_miles"]) == list(result.frame["distance_miles"].astype(float))
     # badges against the reference: a label appears exactly when the record has one of the group's codes
-    for record, labels in zip(result.frame.to_dict("records"), table["services"]):
+    for record, labels in zip(result.frame.to_dict("records"), table["services"], strict=True):
         codes = set(record["service_codes"].split(";"))
         expected = [TAXONOMY.group(g).label for g in view.BADGE_GROUPS if TAXONOMY.group(g).codes & codes]
         assert labels == expected
@@ -194,7 +194,7 @@ def test_map_points_carry_only_what_the_map_needs(directory):
     assert np.allclose(points["lat"], result.frame["latitude"].astype(float), atol=6e-5)
     assert all(len(repr(v).split(".")[-1]) <= 4 for v in points["lon"])
     # colour class: the first of TYPES whose group the record is in (brute force on the codes)
-    for record, kind in zip(result.frame.to_dict("records"), points["t"]):
+    for record, kind in zip(result.frame.to_dict("records"), points["t"], strict=True):
         codes = set(record["service_codes"].split(";"))
         first = next(
             (i for i, t in enumerate(mapview.TYPES[:-1]) if TAXONOMY.group(t.group).codes & codes),

@@ -31,7 +31,7 @@ def geocode_file(
     counts: Counter = Counter()
     todo = [
         i
-        for i, (lat, lon) in enumerate(zip(frame["latitude"], frame["longitude"]))
+        for i, (lat, lon) in enumerate(zip(frame["latitude"], frame["longitude"], strict=True))
         if force or not lat.strip() or not lon.strip()
     ]
     lat_col, lon_col, prec_col = (frame.columns.get_loc(c) for c in ("latitude", "longitude", "geocode_precision"))

@@ -98,7 +98,7 @@ def fill_counties(records: list[Facility]) -> tuple[list[Facility], int]:
     )
     out = list(records)
     filled = 0
-    for n, i in zip(todo, found):
+    for n, i in zip(todo, found, strict=True):
         record = records[n]
         if i < 0 or index.regions[i].state != record.state:
             # On a border or just off the simplified coast: the nearest county of its own state.

@@ -242,14 +242,19 @@ def import_table(
         reject(line_no, {table.header[0]: raw_text} if table.header else {}, reason)
 
     width = len(table.header)
-    adapter.prepare(dict(zip(lower_header, cells)) for _, cells in table.rows)  # lazy: most adapters need none
+    adapter.prepare(
+        dict(zip(lower_header, cells, strict=False)) for _, cells in table.rows
+    )  # lazy: most adapters need none
     for line_no, cells in table.rows:
         result.rows_read += 1
-        raw = dict(zip(table.header, cells + [""] * (width - len(cells))))
+        # Padded (short rows lack their last cells) and cut to the header (extra cells are checked below).
+        padded = (cells + [""] * (width - len(cells)))[:width]
+        raw = dict(zip(table.header, padded, strict=True))
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             reject(line_no, raw, "malformed row")
             continue
-        candidate = adapter.convert(dict(zip(lower_header, raw.values())))
+        # From the cells, not raw's values: a header naming a column twice gives raw fewer values.
+        candidate = adapter.convert(dict(zip(lower_header, padded, strict=True)))
         for token in candidate.artefacts:
             result.artefacts[token] += 1
         record = _normalise(candidate, result)

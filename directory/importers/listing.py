@@ -42,7 +42,7 @@ class ListingAdapter(Adapter):
                 points.append((key, lat, lon))
         points = sorted(set(points))
         found = surroundings([p[1] for p in points], [p[2] for p in points]) if points else []
-        self._around = {p[0]: s for p, s in zip(points, found)}
+        self._around = {p[0]: s for p, s in zip(points, found, strict=True)}
 
     def convert(self, raw: dict[str, str]) -> Candidate:
         key = (raw.get("latitude", "").strip(), raw.get("longitude", "").strip())

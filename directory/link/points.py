@@ -106,7 +106,7 @@ def link_listing(listings: dict[str, Facility], sites: dict[str, Facility]) -> d
     pad = MAX_METRES / 111_000 / np.maximum(np.cos(np.radians([listings[f].latitude for f in listing_ids])), 0.4)
     near_listing, near_site = tree.query(shapely.buffer(points, pad), predicate="intersects")
     proposals = []
-    for i, j in zip(near_listing, near_site):
+    for i, j in zip(near_listing, near_site, strict=True):
         listing, site_id = listing_ids[i], located[j]
         verdict = compare_listing(listings[listing], sites[site_id])
         if verdict.same:

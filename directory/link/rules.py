@@ -253,7 +253,7 @@ def duplicate_pairs(records: list[Facility]) -> list[tuple[str, str]]:
     pad = DUPLICATE_METRES / 111_000 / np.maximum(np.cos(np.radians(np.abs(lat))), 0.2)
     left, right = tree.query(shapely.buffer(points, pad), predicate="intersects")
     pairs = []
-    for i, j in zip(left, right):
+    for i, j in zip(left, right, strict=True):
         if i >= j:
             continue
         a, b = records[i], records[j]

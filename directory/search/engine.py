@@ -68,7 +68,7 @@ class Directory:
         cities = [norm_city(c) for c in frame["city"]]
         self._by_city = _index(pd.Series(cities, dtype=object))
         self._by_county = _index(frame["county"].map(norm_county))
-        self._names = [norm_name(f"{a} {b}") for a, b in zip(frame["name"], frame["name2"])]
+        self._names = [norm_name(f"{a} {b}") for a, b in zip(frame["name"], frame["name2"], strict=True)]
         self._sort_names = np.array([n.lower() for n in frame["name"]], dtype=object)
         self._states = frame["state"].to_numpy(dtype=object)
         self._ids = {fid: i for i, fid in enumerate(frame["facility_id"])}
@@ -256,7 +256,9 @@ class Directory:
             }
         states = self._states[rows]
         values, counts = np.unique(states, return_counts=True)
-        facets["state"] = {str(v): int(c) for v, c in sorted(zip(values, counts), key=lambda x: (-x[1], x[0]))}
+        facets["state"] = {
+            str(v): int(c) for v, c in sorted(zip(values, counts, strict=True), key=lambda x: (-x[1], x[0]))
+        }
         return facets
 
 
@@ -326,7 +328,7 @@ def _city_points(
     ids: dict[tuple[str, str], int] = {}
     labels: list[str] = []
     group = np.full(len(cities), -1, dtype=np.int64)
-    for i, (city, key_city, state) in enumerate(zip(frame["city"], cities, frame["state"])):
+    for i, (city, key_city, state) in enumerate(zip(frame["city"], cities, frame["state"], strict=True)):
         if not key_city or not np.isfinite(lat[i]):
             continue
         key = (key_city, str(state).upper())

@@ -56,13 +56,18 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
             "facility_id": frame["facility_id"].to_numpy(dtype=object),
             "distance_miles": distance,
             "name": np.array(
-                [_title(a, b) for a, b in zip(frame["name"].tolist(), frame["name2"].tolist())], dtype=object
+                [_title(a, b) for a, b in zip(frame["name"].tolist(), frame["name2"].tolist(), strict=True)],
+                dtype=object,
             ),
             "city": np.array(
-                [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist())], dtype=object
+                [f"{c}, {s}" for c, s in zip(frame["city"].tolist(), frame["state"].tolist(), strict=True)],
+                dtype=object,
             ),
             "phone": np.array(
-                [list_phone(p, i) for p, i in zip(frame["phone"].tolist(), frame["intake_phone"].tolist())],
+                [
+                    list_phone(p, i)
+                    for p, i in zip(frame["phone"].tolist(), frame["intake_phone"].tolist(), strict=True)
+                ],
                 dtype=object,
             ),
             "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
@@ -162,7 +167,7 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
     frame = result.frame.iloc[:limit]
     distances = frame["distance_miles"].tolist() if "distance_miles" in frame else [None] * len(frame)
     items = []
-    for row, miles, types in zip(frame.to_dict("records"), distances, badges(store, frame)):
+    for row, miles, types in zip(frame.to_dict("records"), distances, badges(store, frame), strict=True):
         year = _year(row.get("last_listed"))
         phone = list_phone(row["phone"], row["intake_phone"])
         items.append(
