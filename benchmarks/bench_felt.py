@@ -199,7 +199,7 @@ def main() -> None:
             ):
                 browser = launch(p)
                 runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
-                for name, url in (("old", old_url), ("new", new_url)):  # warm both (caches, first compile)
+                for url in (old_url, new_url):  # warm both (caches, first compile)
                     one_try(browser, url, facility, on_map, view)
                 for i in range(args.tries):  # ABBA: neither side always runs right after the other
                     order = (("old", old_url), ("new", new_url))

@@ -251,7 +251,7 @@ def title_case(text: str) -> str:
         if part.isspace() or not part:
             out.append(part)
             continue
-        out.append(re.sub(r"[A-Za-z0-9']+", lambda m: word(m, first and m.start() == 0), part))
+        out.append(re.sub(r"[A-Za-z0-9']+", lambda m, first=first: word(m, first and m.start() == 0), part))
         first = False
     return "".join(out)
 

@@ -478,7 +478,7 @@ def test_detail_markdown_holds_every_line_and_escapes_the_data(directory):
     for block in (blocks.heading, blocks.address, blocks.contact):
         assert "](https://evil" not in block and "<b>" not in block and "![" not in block
     assert blocks.heading.startswith("### " + view.md_escape(hostile)) and view.md_escape(hostile) in blocks.address
-    for label, text, link in view.contacts(detail):
+    for _label, text, link in view.contacts(detail):
         assert view.md_link(text, link) in blocks.contact
     for name, values in view.highlights(detail):
         assert f"**{name}:** " + ", ".join(view.md_escape(v) for v in values) in blocks.contact

@@ -76,7 +76,7 @@ class Adapter(ABC):
     #: Rows have no street address: a site is told apart by its name and point instead.
     point_identity: ClassVar[bool] = False
 
-    def prepare(self, rows: Iterable[dict[str, str]]) -> None:
+    def prepare(self, rows: Iterable[dict[str, str]]) -> None:  # noqa: B027 - an optional hook, a no-op unless overridden
         """Called once with every raw row (lower-cased keys; short rows lack their last cells) before
         :meth:`convert`: work that is cheaper for all rows at once (finding each point's state and
         ZIP). Nothing by default, and the rows are then never built."""
