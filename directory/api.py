@@ -466,5 +466,6 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """The app for ``uvicorn --factory``: data from ``$DIRECTORY_FACILITIES``, CORS from ``$DIRECTORY_API_CORS_ORIGINS``."""
+    """The app for ``uvicorn --factory``: data from ``$DIRECTORY_FACILITIES``, CORS from
+    ``$DIRECTORY_API_CORS_ORIGINS``."""
     return create_app()

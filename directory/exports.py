@@ -191,13 +191,15 @@ def _is_number(value: object) -> bool:
 _PRINT_CSS = """
 body { font: 11pt/1.35 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111; margin: 2em; }
 h1 { font-size: 16pt; margin: 0 0 .2em; } .sub { color: #444; margin: 0 0 1em; }
-table { border-collapse: collapse; width: 100%; } th, td { text-align: left; vertical-align: top; padding: .35em .5em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .35em .5em; border-bottom: 1px solid #ccc; }
 th { font-size: 9pt; text-transform: uppercase; letter-spacing: .03em; color: #444; }
 td.num { white-space: nowrap; text-align: right; } .name { font-weight: 600; } .svc { font-size: 9pt; color: #333; }
 .crisis { margin-top: 1.5em; padding: .7em 1em; border: 2px solid #b00020; border-radius: 6px; }
 .crisis p { margin: .2em 0; } .foot { margin-top: 1em; font-size: 8.5pt; color: #555; }
 .noprint { margin-bottom: 1em; } .ph { white-space: nowrap; }
-@media print { body { margin: 0; } .noprint { display: none; } tr { page-break-inside: avoid; } a { color: inherit; text-decoration: none; } }
+@media print { body { margin: 0; } .noprint { display: none; } tr { page-break-inside: avoid; }
+  a { color: inherit; text-decoration: none; } }
 @page { margin: 1.5cm; }
 """
 

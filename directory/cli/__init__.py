@@ -28,6 +28,15 @@ class UsageFailure(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+def data_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--data`` option of every command that reads the directory."""
+    return click.option(
+        "--data",
+        help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` "
+        "(default: the shipped file).",
+    )(func)
+
+
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Translate the library's errors (and a Ctrl-C) into one line and an exit code."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import paths
-from . import cli, friendly
+from . import cli, data_option, friendly
 
 
 @cli.command("import")
@@ -237,10 +237,7 @@ def validate(file: Path | None, show: int) -> None:
     required=True,
     help="Folder to write the package into (created).",
 )
-@click.option(
-    "--data",
-    help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).",
-)
+@data_option
 @friendly
 def export(fmt: str, output: Path, data: str | None) -> None:
     """Export the whole directory (every site, however old) for 211 and referral platforms.

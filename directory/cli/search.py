@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from . import UsageFailure, cli, friendly
+from . import UsageFailure, cli, data_option, friendly
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -58,10 +58,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Path(path_type=Path),
     help="Write to this file (xlsx needs it; '-' for stdout), or folder (hsds).",
 )
-@click.option(
-    "--data",
-    help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).",
-)
+@data_option
 @friendly
 def search(
     near: str | None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from . import UsageFailure, cli, friendly
+from . import UsageFailure, cli, data_option, friendly
 
 
 @cli.command()
@@ -61,10 +61,7 @@ def reports(folder: Path | None, fmt: str, data: str | None) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option(
-    "--data",
-    help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` (default: the shipped file).",
-)
+@data_option
 @click.option(
     "--cors-origin",
     "cors_origins",

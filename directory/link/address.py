@@ -172,8 +172,9 @@ def same_street_words(a: Address, b: Address) -> bool:
 
 
 def nearby_number(a: Address, b: Address) -> bool:
-    """The same street words (directions aside: the names must then agree), house numbers close (within :data:`NEAR_NUMBERS`) or one a typo of the other
-    (transposed or one extra digit: ``20635``/``20365``, ``1300``/``13000``)."""
+    """The same street words (directions aside: the names must then agree), house numbers close (within
+    :data:`NEAR_NUMBERS`) or one a typo of the other (transposed or one extra digit: ``20635``/``20365``,
+    ``1300``/``13000``)."""
     if not a.number or not b.number or not a.core or not same_street_words(a, b):
         return False
     x, y = a.number.split("-")[0], b.number.split("-")[0]

@@ -276,9 +276,10 @@ def harvest(
                     outcomes = Counter(result.add(row, names, circle) for row in rows if isinstance(row, dict))
                     if outcomes["outside"] and (outcomes["outside"] >= 3 or outcomes["outside"] > 0.1 * len(rows)):
                         raise RefreshError(
-                            f"the locator ignored the location: {outcomes['outside']} of {len(rows)} rows of page {page} "
-                            f"for the circle of {circle.metres / 1000:g} km around {circle.latitude}, {circle.longitude} "
-                            f"({state}) lie outside it; nothing was written (the replies so far are cached)"
+                            f"the locator ignored the location: {outcomes['outside']} of {len(rows)} rows of page "
+                            f"{page} for the circle of {circle.metres / 1000:g} km around {circle.latitude}, "
+                            f"{circle.longitude} ({state}) lie outside it; nothing was written (the replies so far "
+                            "are cached)"
                         )
                     page += 1
                 account["circles_paged_out"] += 1
