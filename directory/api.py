@@ -34,6 +34,7 @@ from .errors import DatabaseUnavailable, DirectoryError, LocationNotFound
 from .facility import COLUMNS
 from .filters import FILTERS, MAX_TEXT, param_of
 from .filters import chosen as given
+from .openapi import truthful
 from .search import Query
 from .search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
 from .store import Store, open_store
@@ -207,17 +208,20 @@ def _filter_params():
 
 
 class ParameterError(Exception):
-    """A 422 about one parameter."""
+    """An error about one parameter: a 422, or a 404 when the place it names is not found."""
 
-    def __init__(self, param: str, message: str, suggestions: list[str] | None = None) -> None:
+    def __init__(self, param: str, message: str, suggestions: list[str] | None = None, status: int = 422) -> None:
         super().__init__(message)
-        self.param, self.message, self.suggestions = param, message, suggestions or []
+        self.param, self.message, self.suggestions, self.status = param, message, suggestions or [], status
 
 
-def _translate(exc: DirectoryError) -> ParameterError:
-    """The one place library errors become HTTP errors: the library says which Query field."""
-    param = param_of(exc.field) if exc.field else "query"
-    return ParameterError(param, str(exc), list(getattr(exc, "suggestions", [])))
+def _translate(exc: DirectoryError, param: str | None = None) -> ParameterError:
+    """The one place library errors become HTTP errors: the library says which Query field (``param``
+    overrides). A place that cannot be found is a 404 (what a client expects of a name that names
+    nothing); any other rejected value a 422."""
+    param = param or (param_of(exc.field) if exc.field else "query")
+    status = 404 if isinstance(exc, LocationNotFound) else 422
+    return ParameterError(param, str(exc), list(getattr(exc, "suggestions", [])), status)
 
 
 def _error(
@@ -254,6 +258,15 @@ def create_app(
         docs_url=None,
         redoc_url=None,  # served offline below, with a CSP
     )
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, made to say what the API accepts (:mod:`directory.openapi`)."""
+        if app.openapi_schema is None:
+            app.openapi_schema = truthful(plain_openapi(), store.taxonomy)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     add_offline_docs(app)
     app.add_middleware(SecurityHeaders)
     app.state.store = store
@@ -262,7 +275,9 @@ def create_app(
 
     @app.exception_handler(ParameterError)
     async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
-        return _error(422, exc.param, exc.message, exc.suggestions)
+        return _error(
+            exc.status, exc.param, exc.message, exc.suggestions, "not_found" if exc.status == 404 else "value_error"
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -296,6 +311,7 @@ def create_app(
                 "content": {"application/geo+json": {}, "text/csv": {}},
                 "description": "JSON (default), GeoJSON or CSV",
             },
+            404: {"model": ErrorOut, "description": "no place found for `near`, with suggestions"},
             422: {"model": ErrorOut, "description": "a parameter is invalid"},
         },
     )
@@ -331,7 +347,7 @@ def create_app(
         and nothing inside the radius, the 10 nearest matching facilities are returned with a `note`."""
         if (lat is None) != (lon is None):
             raise ParameterError("lat" if lat is None else "lon", "give both lat and lon")
-        if lat is not None and near:
+        if lat is not None and near is not None:
             raise ParameterError("near", "give near or lat and lon, not both")
         where: str | tuple[float, float] | None = (
             (lat, lon) if lat is not None else (near.strip() or None if near else None)
@@ -422,7 +438,7 @@ def create_app(
         response_model=PlaceOut,
         tags=["places"],
         summary="Resolve a place",
-        responses={422: {"model": ErrorOut, "description": "the place cannot be found"}},
+        responses={404: {"model": ErrorOut, "description": "no place found for `q`, with suggestions"}},
     )
     async def locate(
         q: Annotated[
@@ -438,12 +454,10 @@ def create_app(
         """Where a search for `q` would be centred, with precision and the other places it could mean."""
         try:
             place = store.resolve(q)
-        except LocationNotFound as exc:
-            return _error(422, "q", str(exc), list(exc.suggestions))
         except DatabaseUnavailable:
             raise
         except DirectoryError as exc:
-            return _error(422, "q", str(exc))
+            raise _translate(exc, "q") from None
         return place.to_dict()
 
     @app.get(
