@@ -13,6 +13,32 @@ DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 
 
+#: A word in a skip reason → the system part it names and the command that installs it (what .ci/run does).
+SYSTEM_PARTS = {
+    "chromium": ("Debian's chromium", "sudo apt-get install -y chromium"),
+    "postgis": (
+        "Debian's PostgreSQL 15 with PostGIS 3",
+        "sudo apt-get install -y postgresql-15 postgresql-15-postgis-3",
+    ),
+}
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line at the end when tests were skipped for a missing system part: which part, how many tests,
+    and the command that installs it (skips for any other reason are named too, never hidden)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    parts: dict[str, int] = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        key = next((k for k in SYSTEM_PARTS if k in reason.lower()), None)
+        what = "{} (install: {})".format(*SYSTEM_PARTS[key]) if key else reason.removeprefix("Skipped: ")
+        parts[what] = parts.get(what, 0) + 1
+    line = "; ".join(f"{n} for {what}" for what, n in parts.items())
+    terminalreporter.write_line(f"{len(skipped)} tests skipped: {line}. .ci/run installs every system part.")
+
+
 @pytest.fixture(scope="session")
 def taxonomy() -> Taxonomy:
     return Taxonomy.load()

@@ -19,6 +19,7 @@ from directory.errors import DatabaseUnavailable, InputFileError
 from directory.search import Query
 from directory.store import open_store
 
+from .browser import needs_chromium
 from .conftest import REPO, national_directory
 from .pg import cluster, needs_postgis
 
@@ -213,12 +214,11 @@ def test_the_app_says_the_database_is_down_then_searches_again_once_it_is_back(p
     assert list(at.dataframe[0].value["facility_id"]) == national_directory().search(query).ids
 
 
+@needs_chromium
 def test_the_app_over_the_database_shows_what_it_shows_over_the_file(pg, browser):
     """DIRECTORY_FACILITIES=postgresql://… : the same search in the app, in Chromium, lists the same total."""
-    from .browser import CHROMIUM, alerts, idle, new_page, sentence_total, serve_app, shot
+    from .browser import alerts, idle, new_page, sentence_total, serve_app, shot
 
-    if not CHROMIUM.exists():
-        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium")
     expected = national_directory().search(Query(near="Tampa, FL", services=("detox",)))
     with serve_app({"DIRECTORY_FACILITIES": pg.dsn}) as url:
         page = new_page(browser, url)
