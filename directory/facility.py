@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-#: Columns of ``facilities.csv``, in file order, with what each holds (the README documents the same).
+#: Columns of ``facilities.csv``, in file order, with what each holds (docs/data.md documents the same).
 COLUMNS: dict[str, str] = {
     "facility_id": "stable id: 'f' + 12 hex digits of a hash of normalised name, name2, street and ZIP",
     "name": "facility name",

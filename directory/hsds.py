@@ -50,7 +50,7 @@ TABLES = (
 TAXONOMY_NAME = "SAMHSA treatment locator service codes"
 ATTRIBUTION = (
     "Human Services Data Specification 3.0: an Open Referral resource (https://openreferral.org/), "
-    "CC BY-SA 4.0. Facility data: see the directory's README."
+    "CC BY-SA 4.0. Facility data: see the directory's docs/data.md."
 )
 #: ISO 639-1 codes of the language groups that name one language.
 LANGUAGE_CODES = {"spanish": "es"}

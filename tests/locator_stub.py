@@ -22,7 +22,7 @@ from directory.facility import Facility
 from directory.geo import great_circle_km
 from directory.taxonomy import Taxonomy
 
-#: Code-book labels the live locator writes differently (see the README), and a name it has that the book lacks.
+#: Code-book labels the live locator writes differently (see docs/refresh.md), and a name it has that the book lacks.
 DRIFTED = {
     "stag": "State Substance use treatment agency",
     "carf": "Commission on Accreditation of Rehabilitation Facilities (CARF)",

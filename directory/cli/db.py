@@ -9,7 +9,7 @@ from . import cli, friendly
 
 @cli.group()
 def db() -> None:
-    """PostgreSQL + PostGIS: the store for several API and app replicas (see the README's deployment recipe)."""
+    """PostgreSQL + PostGIS: the store for several API and app replicas (see docs/deploy.md's deployment recipe)."""
 
 
 @db.command("load")

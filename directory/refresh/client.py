@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import RefreshError
 from ..tables import atomic_writer
 
-#: The public endpoint (keyless, undocumented); see the README for what is known of it and from where.
+#: The public endpoint (keyless, undocumented); docs/refresh.md says what is known of it and from where.
 DEFAULT_BASE_URL = "https://findtreatment.gov/locator/exportsAsJson/v2"
 BASE_URL_ENV = "DIRECTORY_LOCATOR_URL"
 USER_AGENT = "treatment-directory-refresh/0.1 (+https://github.com/; polite harvester, 1 request/s)"
