@@ -1,7 +1,7 @@
 """Importers: one adapter per source format, a registry, and :func:`import_file`.
 
 >>> sorted(ADAPTERS)
-['findtreatment', 'findtreatment-listing', 'mapped', 'nssats']
+['colorado-bha', 'findtreatment', 'findtreatment-listing', 'mapped', 'nssats']
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from .. import paths
 from ..errors import InputFileError, UnknownNameError
 from ..tables import SourceTable, concat_tables, read_table
 from ..taxonomy import Taxonomy
 from .base import REJECT_REASONS, Adapter, Candidate, ImportResult, Locator, import_table
+from .colorado import ColoradoAdapter
 from .findtreatment import FindTreatmentAdapter
 from .listing import ListingAdapter
 from .mapped import MappedAdapter, Mapping
@@ -23,7 +25,10 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "findtreatment-listing": ListingAdapter,
     "nssats": NssatsAdapter,
     "mapped": MappedAdapter,
+    "colorado-bha": ColoradoAdapter,
 }
+#: The Colorado adapter's value map (``mapping =`` in the manifest names another).
+COLORADO_VALUES = paths.SOURCES_DIR / "colorado_bha.toml"
 
 __all__ = [
     "ADAPTERS",
@@ -62,6 +67,8 @@ def get_adapter(name: str, mapping: Mapping | str | Path | None = None) -> Adapt
         if mapping is None:
             raise InputFileError("the mapped adapter needs a mapping file (--mapping FILE)")
         return MappedAdapter(mapping if isinstance(mapping, Mapping) else Mapping.load(mapping))
+    if name == "colorado-bha":
+        return ColoradoAdapter(mapping if isinstance(mapping, (str, Path)) else COLORADO_VALUES)
     return ADAPTERS[name]()
 
 
@@ -81,11 +88,17 @@ def import_file(
     ``mapped``). ``source_id`` defaults to the file's stem, ``source_date`` to today. A list of paths
     is one source in several files with the same columns (read as one table, see :func:`concat_tables`).
     """
+
+    def ours(header: list[str]) -> bool:  # the sheet of a workbook that holds the facilities
+        if mapping is not None or adapter == "mapped":
+            return True
+        return any(cls.matches(header) for name, cls in ADAPTERS.items() if adapter in (None, name))
+
     if isinstance(path, (list, tuple)):
-        table = concat_tables([read_table(p) for p in path])
+        table = concat_tables([read_table(p, ours) for p in path])
         path = path[0]
     else:
-        table = read_table(path)
+        table = read_table(path, ours)
     name = adapter or ("mapped" if mapping is not None else detect_adapter(table))
     return import_table(
         table,

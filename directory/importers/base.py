@@ -34,6 +34,8 @@ REJECT_REASONS = (
     "duplicate",
     "licence expired",
     "point outside every state",
+    "mental-health only",
+    "address withheld, no ZIP",
 )
 FIELDS = (
     "name",
@@ -50,7 +52,15 @@ FIELDS = (
     "latitude",
     "longitude",
     "notes",
+    "type_facility",
+    "hours",
+    "accepting_new_patients",
+    "accessibility",
+    "details_as_of",
+    "address_withheld",
 )
+#: Fields that say how to reach a site day to day: a source that states any of them is their ``details_source``.
+DETAILS = ("hours", "accepting_new_patients", "accessibility")
 
 #: ``locate(record) -> (latitude, longitude, precision)`` or None; used for rows without coordinates.
 Locator = Callable[[dict[str, str]], "tuple[float, float, str] | None"]
@@ -65,6 +75,11 @@ class Candidate:
     artefacts: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
     reject: str | None = None
+    #: The row states only some facts (a FindTreatment.gov BUPREN or OTP row), though its source lists
+    #: others in full: its codes are linked as a partial listing's.
+    partial: bool = False
+    #: (column, value) pairs the row states that map to no code: counted in the report.
+    unmapped: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Adapter(ABC):
@@ -123,6 +138,10 @@ class ImportResult:
     repairs: Counter = field(default_factory=Counter)
     precision: Counter = field(default_factory=Counter)
     extra_columns: list[str] = field(default_factory=list)
+    #: Sites whose rows state only some facts (see :attr:`Candidate.partial`).
+    partial: set[str] = field(default_factory=set)
+    #: Values a source states that map to no code, by column and value (see the Colorado adapter).
+    unmapped_values: Counter = field(default_factory=Counter)
 
     @property
     def accepted(self) -> int:
@@ -148,6 +167,8 @@ class ImportResult:
             "artefacts_dropped": dict(sorted(self.artefacts.items())),
             "repairs": dict(sorted(self.repairs.items())),
             "geocode_precision": dict(sorted(self.precision.items())),
+            "partial_rows": len(self.partial),
+            "unmapped_values": {f"{column}: {value}": n for (column, value), n in sorted(self.unmapped_values.items())},
         }
 
     def reject_rows(self) -> tuple[list[str], list[list[str]]]:
@@ -184,14 +205,24 @@ def _normalise(candidate: Candidate, result: ImportResult) -> dict[str, str] | s
         if not f["name2"]:
             return "missing name"
         f["name"], f["name2"] = f["name2"], ""
+    # "Isaiah Robert Logan," — a practitioner's name whose credential the export left out.
+    f["name"], f["name2"] = f["name"].rstrip(" ,;"), f["name2"].rstrip(" ,;")
     if f["name2"] and norm_name(f["name2"]) == norm_name(f["name"]):
         f["name2"] = ""  # a legal name that repeats the facility name
+    withheld = f["address_withheld"].lower() in ("1", "true", "yes")
+    f["address_withheld"] = "1" if withheld else ""
+    if withheld:
+        # The provider asked that its address not be shown: no street is kept at all (so nothing can show,
+        # export or serve it), and the point is its ZIP's or town's, not the source's (which is the street's).
+        f["street1"] = f["street2"] = f["latitude"] = f["longitude"] = ""
+        if not f["zip"]:
+            return "address withheld, no ZIP"
     coords = _coordinates(f["latitude"], f["longitude"])
     if isinstance(coords, str):
         return coords
     if coords is None:
         f["latitude"] = f["longitude"] = ""
-        if not f["street1"]:
+        if not f["street1"] and not withheld:
             return "no address and no coordinates"
     else:
         f["latitude"], f["longitude"] = f"{coords[0]:.6f}", f"{coords[1]:.6f}"
@@ -232,6 +263,7 @@ def import_table(
     )
     lower_header = [h.lower() for h in table.header]
     codes_of: dict[str, set[str]] = {}
+    only_partial: dict[str, bool] = {}
 
     def reject(line_no: int, raw: dict[str, str], reason: str) -> None:
         result.rejected_by_reason[reason] += 1
@@ -261,6 +293,7 @@ def import_table(
         if isinstance(record, str):
             reject(line_no, raw, record)
             continue
+        result.unmapped_values.update(candidate.unmapped)  # values of rows kept (a rejected row states nothing)
         if record["latitude"]:
             record["geocode_precision"] = "source"
         else:
@@ -288,6 +321,7 @@ def import_table(
             record["facility_id"] = fid
             result.sites[fid] = record
             codes_of[fid] = codes
+            only_partial[fid] = candidate.partial
             result.precision[record["geocode_precision"]] += 1
             continue
         if codes <= codes_of[fid] and all(
@@ -297,6 +331,7 @@ def import_table(
             continue
         # The same site listed again (e.g. its SU and MH listings): one site with both listings' codes.
         codes_of[fid] |= codes
+        only_partial[fid] = only_partial[fid] and candidate.partial
         for key, value in record.items():
             if value and not existing.get(key):
                 existing[key] = value
@@ -304,6 +339,11 @@ def import_table(
 
     for fid, record in result.sites.items():
         codes = sorted(codes_of[fid])
+        if only_partial[fid]:
+            result.partial.add(fid)
+        stated = any(record.get(k) for k in DETAILS)
+        record["details_source"] = source_id if stated else ""
+        record["details_as_of"] = (record.get("details_as_of") or source_date) if stated else ""
         record["service_codes"] = ";".join(codes)
         record["source"] = source_id
         record["source_date"] = source_date

@@ -107,8 +107,13 @@ def link_sources(
     kinds: dict[str, str] | None = None,
     progress: bool = False,
     members: dict[tuple[str, str], str] | None = None,
+    deferred: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Facility], dict[str, Counter]]:
     """Combine sources into sites, newest vintage first.
+
+    ``deferred`` sources do not name sites (their names are legal entities cut short, as in CMS's
+    list): they are linked after the others, so they join the sites those name, and name only the
+    sites nobody else lists; their newer phones still replace older ones.
 
     A record an older source lists again joins the newer site: the site keeps the newest
     source's name, address, phone and website (empty fields are filled from the newest source
@@ -131,7 +136,7 @@ def link_sources(
     )
     ordered = sorted(
         (r for r in results if kinds.get(r.source_id) != "listing"),
-        key=lambda r: (r.source_date, r.source_id),
+        key=lambda r: (r.source_id not in deferred, r.source_date, r.source_id),
         reverse=True,
     )
     index = SiteIndex(Words(r for result in ordered for r in result.sites.values()))
@@ -140,7 +145,7 @@ def link_sources(
     total = sum(len(r.sites) for r in results)
     with tqdm(total=total, desc="linking sources", unit="record", disable=not progress) as bar:
         for result in ordered:
-            kind = kinds.get(result.source_id, "full")
+            source_kind = kinds.get(result.source_id, "full")
             records = result.sites
             assigned = _assign(records, sites, index)
             own = SiteIndex()  # this source's records so far: only true duplicates join them
@@ -157,11 +162,13 @@ def link_sources(
                     if twin is not None:
                         site_id = own_site[twin]
                         counts[result.source_id]["duplicate"] += 1
+                # A row that states only some facts (a locator OTP or BUPREN row) is a partial listing.
+                kind = "partial" if fid in result.partial else source_kind
                 listing = (result.source_date, result.source_id, kind, record.service_codes)
                 if site_id is not None:
                     site = sites[site_id]
                     site.listings.append(listing)
-                    site.record = merge(site.record, record)
+                    site.record = merge(site.record, record, names=result.source_id not in deferred)
                     if site_id in index.records:  # the index compares against the site as it is now
                         index.records[site_id] = site.record
                 else:
@@ -201,7 +208,7 @@ def link_sources(
                     counts[result.source_id]["new"] += 1
                 if members is not None:
                     members[(result.source_id, fid)] = site_ids[0]
-    return {fid: _finish(site) for fid, site in sites.items()}, counts
+    return {fid: _finish(site, deferred) for fid, site in sites.items()}, counts
 
 
 def _assign(records: dict[str, Facility], sites: dict[str, _Site], index: SiteIndex) -> dict[str, str]:
@@ -230,30 +237,46 @@ PHONE_AS_OF = "phone_as_of"
 
 #: Fields of a site that are not its identity (name, address, point, services, sources): an older
 #: record may fill them when the site has none.
-_FILLABLE = ("county", "phone", "intake_phone", "website", "notes")
+_FILLABLE = ("county", "phone", "intake_phone", "website", "notes", "type_facility")
+#: Hours, accepting new patients and accessibility: taken together, with their source and date, from the
+#: newest source that states any of them.
+_DETAILS = ("hours", "accepting_new_patients", "accessibility", "details_source", "details_as_of")
 
 
-def merge(site: Facility, record: Facility) -> Facility:
+def merge(site: Facility, record: Facility, *, names: bool = True) -> Facility:
     """The site after an older ``record`` joined it. Empty contact and extra fields (county, phones,
     website, licence columns) come from the newest source that has them. A site with no program line
     takes the name an older source knows it by, when that name is different ("BHG LXIX, LLC" —
-    "Huntsville Recovery"), so callers recognise it."""
+    "Huntsville Recovery"), so callers recognise it — unless ``names`` is false (a source whose names
+    are legal entities cut short)."""
     changes: dict[str, object] = {
         f: getattr(record, f) for f in _FILLABLE if getattr(record, f) and not getattr(site, f)
     }
     missing = {k: v for k, v in record.extra.items() if v and not site.extra.get(k)}
+    phoned = site.extra.get(PHONE_AS_OF) or (site.source_date.isoformat() if site.source_date else "")
+    newer = record.source_date is not None and record.source_date.isoformat() > phoned
+    if (record.phone or record.intake_phone) and (site.phone or site.intake_phone) and newer:
+        # A newer number (from a source linked after older ones: see link_sources' ``deferred``).
+        changes.update(phone=record.phone, intake_phone=record.intake_phone)
+        missing[PHONE_AS_OF] = record.source_date.isoformat()
+        changes["extra"] = {**site.extra, **missing}
     if ("phone" in changes or "intake_phone" in changes) and record.source_date and not site.extra.get(PHONE_AS_OF):
-        missing[PHONE_AS_OF] = record.source_date.isoformat()  # an older source's number, with its own date
+        missing[PHONE_AS_OF] = record.source_date.isoformat()  # another source's number, with its own date
     if missing:
         changes["extra"] = {**site.extra, **missing}
-    if not site.name2 and record.name:
+    if record.details_source and not site.details_source:
+        changes.update({f: getattr(record, f) for f in _DETAILS})
+    if record.address_withheld and not site.address_withheld:
+        # The provider asked one source not to show its address: no other source's street shows it either.
+        changes.update(address_withheld=True, street1="", street2="")
+    if names and not site.name2 and record.name:
         known = norm_name(f"{record.name} {record.name2}")
         if fuzz.token_set_ratio(norm_name(site.name), known) < SAME_ADDRESS_NAME:
             changes["name2"] = record.name
     return replace(site, **changes) if changes else site
 
 
-def _finish(site: _Site) -> Facility:
+def _finish(site: _Site, deferred: frozenset[str] = frozenset()) -> Facility:
     """The site's services (see :func:`link_sources`), its sources newest first, the source its name
     and address come from (the newest that gives an address: a name-and-point listing only when
     nothing else lists the site), and ``last_listed``: the newest vintage of any source listing it."""
@@ -265,7 +288,9 @@ def _finish(site: _Site) -> Facility:
     for _, source_id, _, _ in listings:
         if source_id not in seen:
             seen.append(source_id)
-    origin = next((x for x in listings if x[2] != "listing"), listings[0])
+    origin = next((x for x in listings if x[2] != "listing" and x[1] not in deferred), None) or next(
+        (x for x in listings if x[2] != "listing"), listings[0]
+    )
     return replace(
         site.record,
         service_codes=codes,

@@ -98,7 +98,8 @@ def link_listing(listings: dict[str, Facility], sites: dict[str, Facility]) -> d
     sites within :data:`SAME_PLACE_METRES` of its site that match it as well (programs at one place).
     """
     site_ids = sorted(sites)
-    located = [s for s in site_ids if sites[s].located]
+    # A facility listing names facilities: never an individual practitioner's site.
+    located = [s for s in site_ids if sites[s].located and sites[s].type_facility != "BUPREN"]
     tree = STRtree(shapely.points([sites[s].longitude for s in located], [sites[s].latitude for s in located]))
     listing_ids = sorted(f for f in listings if listings[f].located)
     points = shapely.points([listings[f].longitude for f in listing_ids], [listings[f].latitude for f in listing_ids])

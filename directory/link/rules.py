@@ -177,12 +177,21 @@ class Words:
 NO_WORDS = Words()
 
 
+def is_practitioner(record: Facility) -> bool:
+    """An individual buprenorphine practitioner (the locator's BUPREN listing type), not a facility."""
+    return record.type_facility == "BUPREN"
+
+
 def compare(a: Facility, b: Facility, *, sole_at_address: bool = False, words: Words = NO_WORDS) -> Verdict:
     """Decide whether two records are the same site, and say why.
 
     ``sole_at_address``: each is the only listing at that street address in its own source
     (the linker knows; a pair alone does not). ``words`` weighs shared name words by rarity.
+    An individual practitioner (a locator BUPREN listing) is never the same site as a facility: a
+    prescriber who works at a clinic's address is not the clinic.
     """
+    if is_practitioner(a) != is_practitioner(b):
+        return Verdict(False, "a practitioner and a facility")
     distance = metres(a, b)
     if distance > MAX_METRES * 10:
         return Verdict(False, f"{distance / 1000:.1f} km apart")

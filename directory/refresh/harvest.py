@@ -295,25 +295,61 @@ def harvest(
     return result
 
 
-def from_export(path: str | Path, taxonomy: Taxonomy | None = None) -> Harvest:
-    """A FindTreatment.gov export a person downloaded (CSV or XLSX, one column per code) through the
-    same checks: placeholder phones, swapped coordinates, de-duplication."""
-    from ..tables import read_table
+#: Columns a FindTreatment.gov export must have.
+EXPORT_COLUMNS = frozenset({"name1", "street1", "city", "state", "zip", "latitude", "longitude"})
 
-    table = read_table(path)
+
+def from_export(path: str | Path, taxonomy: Taxonomy | None = None) -> Harvest:
+    """A FindTreatment.gov export a person downloaded (CSV, or the site's XLSX "Facility listing" as it
+    comes: header cells padded with spaces, a ``service code reference`` sheet beside the facilities,
+    no dimension record) through the same checks: placeholder phones, swapped coordinates,
+    de-duplication. A workbook's code reference is read as vocabulary: its codes are the code columns,
+    and the report says which of them (and of their names) the directory's vocabulary does not know."""
+    from ..tables import read_sheets, read_table
+
+    table = read_table(path, lambda header: EXPORT_COLUMNS <= {h.lower() for h in header})
     tax = taxonomy or Taxonomy.load()
     names = ServiceNames(tax)
     result = Harvest()
     lower = [h.lower() for h in table.header]
-    missing = {"name1", "street1", "city", "state", "zip", "latitude", "longitude"} - set(lower)
+    missing = EXPORT_COLUMNS - set(lower)
     if missing:
         raise RefreshError(f"{path}: not a FindTreatment.gov export (no {', '.join(sorted(missing))} column)")
-    code_columns = [h for h in lower if h not in DESCRIPTIVE and tax.looks_like_code(h)]
+    reference = code_reference(read_sheets(path)) if table.sheet else {}
+    code_columns = [h for h in lower if h not in DESCRIPTIVE and (h in reference or tax.looks_like_code(h))]
+    if reference:
+        result.report["code_reference"] = {
+            "codes": len(reference),
+            "not_in_vocabulary": sorted(c for c in reference if not tax.is_known(c)),
+            "names_that_map_to_another_code": {
+                name: names.code(name, category)
+                for c, (category, name) in sorted(reference.items())
+                if names.code(name, category) not in (c, None)
+            },
+            "names_that_map_to_nothing": sorted(
+                name for c, (category, name) in reference.items() if names.code(name, category) is None
+            ),
+        }
     for _, raw in table.records():
         row = {k.lower(): v for k, v in raw.items()}
         result.add(row, names, codes=[c for c in code_columns if str(row.get(c, "")).strip() == "1"])
     result.report["source_file"] = str(path)
     return result
+
+
+def code_reference(sheets) -> dict[str, tuple[str, str]]:
+    """A workbook's code reference sheet (``service_code``, ``category_code``, ``service_name`` columns) as
+    code → (category code, name); empty when no sheet has them."""
+    for sheet in sheets:
+        header = [h.lower() for h in sheet.header]
+        if {"service_code", "category_code", "service_name"} <= set(header):
+            rows = (dict(zip(header, cells, strict=False)) for _, cells in sheet.rows)
+            return {
+                r["service_code"].strip().lower(): (r["category_code"].strip(), r["service_name"].strip())
+                for r in rows
+                if r.get("service_code", "").strip()
+            }
+    return {}
 
 
 def parse_states(text: str) -> list[str]:
