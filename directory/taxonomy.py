@@ -2,7 +2,11 @@
 
 Vocabulary is data. Labels come, in order of precedence, from
 
-1. ``samhsa_locator_service_codes_2021.csv`` — SAMHSA's service-code book;
+1. ``samhsa_locator_service_codes_2023.csv`` — the locator's code book of 2023 (the "service code
+   reference" sheet of a FindTreatment.gov download, mental-health codes included): names,
+   descriptions and whether a code belongs to substance-use or mental-health listings;
+   ``samhsa_locator_service_codes_2021.csv`` — SAMHSA's 2021 book, for the codes 2023 lacks, and
+   its older names kept as aliases (so sources that use them still map);
 2. ``supplement_codes.csv`` — codes the book lacks, with the label the current
    FindTreatment.gov locator shows for them (or the 2017 legend, cleaned by hand),
    each row naming its ``label_source``;
@@ -29,7 +33,7 @@ import csv
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,6 +98,11 @@ class Service:
     category: str
     description: str = ""
     label_source: str = "codebook-2021"
+    #: Other names the code has had (the 2021 book's, where 2023 renamed it).
+    aliases: tuple[str, ...] = ()
+    #: Which listings the 2023 book says the code belongs to: "sa" (substance use only), "mh" (mental
+    #: health only), "both", or "" where it does not say.
+    scope: str = ""
 
     @property
     def known(self) -> bool:
@@ -217,12 +226,14 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+#: The 2023 book's Y/N columns → :attr:`Service.scope`.
+_SCOPES = {("Y", "N"): "sa", ("N", "Y"): "mh", ("Y", "Y"): "both"}
+
+
 @lru_cache(maxsize=4)
 def _load(folder: Path) -> Taxonomy:
     services: dict[str, Service] = {}
-    for row in _read_csv(folder / "samhsa_locator_service_codes_2021.csv"):
-        if not row["service_name"]:
-            continue  # four codes the book lists without a label: filled below
+    for row in _read_csv(folder / "samhsa_locator_service_codes_2023.csv"):
         code = row["service_code"].lower()
         services[code] = Service(
             code,
@@ -230,8 +241,20 @@ def _load(folder: Path) -> Taxonomy:
             row["category_code"],
             row["category_name"],
             row["service_description"].strip(),
-            "codebook-2021",
+            "codebook-2023",
+            scope=_SCOPES.get((row["sa_code"], row["mh_code"]), ""),
         )
+    for row in _read_csv(folder / "samhsa_locator_service_codes_2021.csv"):
+        if not row["service_name"]:
+            continue  # four codes the book lists without a label: filled below
+        code = row["service_code"].lower()
+        name, description = row["service_name"].strip(), row["service_description"].strip()
+        newer = services.get(code)
+        if newer is not None:  # 2023 names it: the 2021 name is an alias, its description a fallback
+            aliases = (name,) if name.lower() != newer.label.lower() else ()
+            services[code] = replace(newer, aliases=aliases, description=newer.description or description)
+            continue
+        services[code] = Service(code, name, row["category_code"], row["category_name"], description, "codebook-2021")
     for row in _read_csv(folder / "supplement_codes.csv"):
         code = row["service_code"].lower()
         services.setdefault(

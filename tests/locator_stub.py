@@ -22,11 +22,12 @@ from directory.facility import Facility
 from directory.geo import great_circle_km
 from directory.taxonomy import Taxonomy
 
-#: Code-book labels the live locator writes differently (see docs/refresh.md), and a name it has that the book lacks.
+#: Names the locator has used that differ from the 2023 code book's (see docs/refresh.md): the 2021 book's
+#: names, kept as aliases, and a slash written with spaces; and a name it has that the book lacks.
 DRIFTED = {
-    "stag": "State Substance use treatment agency",
-    "carf": "Commission on Accreditation of Rehabilitation Facilities (CARF)",
-    "res": "Residential/24-hour residential",
+    "stag": "State Substance Abuse agency",
+    "carf": "Commission on Accreditation of Rehabilitation Facilities",
+    "res": "Residential / 24-hour residential",
 }
 UNKNOWN_NAME = "Recovery coaching by phone (new)"
 

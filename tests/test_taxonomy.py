@@ -29,26 +29,70 @@ def test_legend_artefacts_are_cleaned(raw, clean):
 
 
 def test_every_code_book_code_is_present_with_its_category(taxonomy):
+    """The 2023 book's names, categories and descriptions win; a 2021 name it changed is kept as an alias
+    (so old sources still map); codes only the 2021 book has keep its label."""
+    with (REPO / "data/codebook/samhsa_locator_service_codes_2023.csv").open(encoding="utf-8") as fh:
+        newer = {r["service_code"]: r for r in csv.DictReader(fh)}
     with (REPO / "data/codebook/samhsa_locator_service_codes_2021.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 225
+    assert len(rows) == 225 and len(newer) == 314
+    for code, row in newer.items():
+        service = taxonomy.get(code)
+        assert (service.label, service.category_code, service.label_source) == (
+            row["service_name"],
+            row["category_code"],
+            "codebook-2023",
+        )
     for row in rows:
         service = taxonomy.get(row["service_code"])
         assert service.known, row["service_code"]
-        if row["service_name"]:
-            assert service.label == row["service_name"].strip()
-            assert service.category_code == row["category_code"]
+        name = row["service_name"].strip()
+        if not name:
+            continue
+        if row["service_code"] in newer:
+            assert name.lower() == service.label.lower() or name in service.aliases  # case alone is no rename
+        else:
+            assert (service.label, service.category_code) == (name, row["category_code"])
+    renamed = [c for c in newer if taxonomy.get(c).aliases]
+    assert len(renamed) == 46  # e.g. stag: "State Substance Abuse agency" -> "State Substance use treatment agency"
+    assert taxonomy.get("stag").aliases == ("State Substance Abuse agency",)
+
+
+def test_the_2023_code_book_is_the_workbook_sheet_as_the_site_gave_it():
+    """data/codebook/samhsa_locator_service_codes_2023.csv is the "service code reference" sheet of the
+    shipped FindTreatment.gov download, cells stripped and codes lower-cased, nothing else."""
+    from directory.tables import read_sheets
+
+    sheet = read_sheets(REPO / "data/sources/findtreatment_export_2023_TX.xlsx")[1]
+    header = [h.lower() for h in sheet.header]
+    expected = [
+        {**dict(zip(header, [c.strip() for c in cells], strict=True)), "service_code": cells[2].strip().lower()}
+        for _, cells in sheet.rows
+    ]
+    with (REPO / "data/codebook/samhsa_locator_service_codes_2023.csv").open(encoding="utf-8") as fh:
+        shipped = list(csv.DictReader(fh))
+    assert shipped == expected
+
+
+def test_codes_the_2023_book_labels_are_no_longer_unlabelled(taxonomy):
+    for code in ("sotp", "dea", "samf", "mhpa", "tod", "vapn", "vapp", "vppd", "oudo", "mws", "mmd", "mpep", "dlc"):
+        assert taxonomy.get(code).label_source == "codebook-2023", code
+    assert taxonomy.get("dlc").label == "Lofexidine or Clonidine detoxification"
+    assert "dlc" in taxonomy.group("detox").codes  # a detox service, so a detox search finds it
 
 
 @pytest.mark.parametrize(
     ("code", "label", "source"),
     [
         ("ubn", "Prescribes/administers buprenorphine and/or naltrexone", "legend-2017"),  # book has no label
-        ("mh", "Mental health treatment", "locator-filters"),  # book lacks the code
+        ("mh", "Mental health treatment", "codebook-2023"),  # the 2021 book lacks the code, 2023 has it
+        ("ipsy", "Separate inpatient psychiatric unit of a general hospital", "codebook-2023"),
         ("saf", "Substance Abuse Treatment Services", "legend-2017"),  # 2015 facility-focus code
         ("f48", "Lao", "legend-2017"),  # "LaoF49, Latvian" was two entries run together
         ("f49", "Latvian", "legend-2017"),
-        ("dt", "Detoxification", "codebook-2021"),
+        ("dt", "Detoxification", "codebook-2023"),
+        ("odtx", "Opioids detoxification", "codebook-2023"),  # the 2021 book said "Opioid Detoxification"
+        ("n13", "Hopi", "codebook-2021"),  # only the 2021 book has it
     ],
 )
 def test_labels_come_from_the_right_source(taxonomy, code, label, source):
