@@ -68,7 +68,12 @@ def build(
                 locate=locate,
             )
         )
-    sites, linked = link_sources(results, {e.id: e.kind for e in entries}, progress=show)
+    sites, linked = link_sources(
+        results,
+        {e.id: e.kind for e in entries},
+        progress=show,
+        deferred=frozenset(e.id for e in entries if not e.names_sites),
+    )
     records, replaced, counties_filled = enrich([sites[fid] for fid in sorted(sites)])
     flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
     records.sort(key=lambda r: (r.state, r.city.lower(), r.name.lower(), r.facility_id))
@@ -82,6 +87,12 @@ def build(
         from .diff import diff_records
 
         report["changes"] = diff_records(before, records, taxonomy)
+        old = pd.DataFrame([r.to_row() for r in before]) if before else frame.iloc[:0]
+        old_coverage, new_coverage = coverage_by_state(old, taxonomy), report["coverage_by_state"]
+        report["changes"]["coverage_by_state"] = {
+            state: {"before": old_coverage.get(state, {}), "after": new_coverage.get(state, {})}
+            for state in sorted(set(old_coverage) | set(new_coverage))
+        }
     with atomic_writer(report_path or paths.BUILD_REPORT, "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=2, sort_keys=False)
         fh.write("\n")
@@ -127,6 +138,7 @@ def _report(
         item = result.report()
         item["path"] = " + ".join(f.name for f in entry.files)
         item["kind"] = entry.kind
+        item["names_sites"] = entry.names_sites
         item["title"] = entry.title
         item["licence"] = entry.licence
         item["linked_to_existing_site"] = linked[entry.id]["linked"]
@@ -187,8 +199,9 @@ def _report(
 
 def coverage_by_state(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, dict[str, object]]:
     """Per state: sites, and how many have a phone (or intake phone), any accreditation, services
-    beyond the bare ``sa`` code, and were listed since the default ``listed_since`` (2021) — what the
-    sources leave unsaid, by state."""
+    beyond the bare ``sa`` code, hours / new patients / accessibility, and were listed since the default
+    ``listed_since`` (2021); and sites by the year of their services — what the sources leave unsaid,
+    and how old what they say is, by state."""
     recent = f"listed_since_{LISTED_SINCE.year}"
     accredited = taxonomy.family_codes("accreditation")
     codes = frame["service_codes"].map(lambda s: frozenset(c for c in s.split(";") if c))
@@ -198,7 +211,9 @@ def coverage_by_state(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, dict
             "phone": (frame["phone"] != "") | (frame["intake_phone"] != ""),
             "accreditation": codes.map(lambda c: bool(c & accredited)),
             "services": codes.map(lambda c: bool(c - {"sa"})),
+            "details": frame.get("details_source", pd.Series("", index=frame.index)) != "",
             recent: frame["last_listed"] >= LISTED_SINCE.isoformat(),
+            "as_of": frame["services_as_of"].str[:4].replace("", "unknown"),
         }
     )
     out = {}
@@ -206,7 +221,8 @@ def coverage_by_state(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, dict
         n = len(rows)
         out[state] = {
             "sites": n,
-            **{f"with_{k}": int(rows[k].sum()) for k in ("phone", "accreditation", "services", recent)},
+            **{f"with_{k}": int(rows[k].sum()) for k in ("phone", "accreditation", "services", "details", recent)},
         }
         out[state]["share_with_phone"] = round(out[state]["with_phone"] / n, 4)
+        out[state]["sites_by_services_as_of"] = {y: int(c) for y, c in sorted(rows["as_of"].value_counts().items())}
     return out

@@ -46,9 +46,23 @@ COLUMNS: dict[str, str] = {
     "services_as_of": "vintage of the source the service codes come from (ISO date)",
     "last_listed": "vintage of the newest source that lists the site, whatever it says about it (ISO date)",
     "notes": "free-text notes from the source (e.g. 'Methadone Clients Only')",
+    "type_facility": "the locator's listing type where a FindTreatment.gov export gives it: SU (substance use), "
+    "MH (mental health), OTP (opioid treatment program) or BUPREN (an individual buprenorphine practitioner)",
+    "hours": "opening hours by weekday as the source states them, 24-hour clock: 'mon 08:00-17:00; tue …' "
+    "(00:00-24:00: open all day); a day not named is not listed",
+    "accepting_new_patients": "'yes' or 'no' where a source says; empty where none does",
+    "accessibility": "';'-separated: wheelchair, deaf-hard-of-hearing, visually-impaired",
+    "details_source": "id of the source that states hours, accepting new patients and accessibility",
+    "details_as_of": "the date that source gives for them (ISO date)",
+    "address_withheld": "'1' when the provider asked that its street address not be shown: none is kept, and the "
+    "point is its ZIP or town",
 }
 _FLOATS = ("latitude", "longitude")
-_DATES = ("source_date", "services_as_of", "last_listed")
+_DATES = ("source_date", "services_as_of", "last_listed", "details_as_of")
+#: Weekdays as ``hours`` names them, in order.
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: What ``accessibility`` may hold.
+ACCESSIBILITY = ("wheelchair", "deaf-hard-of-hearing", "visually-impaired")
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,15 @@ class Facility:
     #: The newest vintage of any source that lists the site (a name-and-point listing counts).
     last_listed: date | None = None
     notes: str = ""
+    type_facility: str = ""
+    #: (weekday, "08:00-17:00") pairs in weekday order; a day not named is not listed in the sources.
+    hours: tuple[tuple[str, str], ...] = ()
+    #: True or False where a source says; None where none does ("not listed in the sources").
+    accepting_new_patients: bool | None = None
+    accessibility: frozenset[str] = frozenset()
+    details_source: str = ""
+    details_as_of: date | None = None
+    address_withheld: bool = False
     #: Columns a source adds beyond :data:`COLUMNS` (``license_number``, ``capacity`` …), as text.
     extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=True)
 
@@ -98,6 +121,14 @@ class Facility:
                 values[name] = frozenset(c for c in value.split(";") if c)
             elif name == "sources":
                 values[name] = tuple(s for s in value.split(";") if s)
+            elif name == "hours":
+                values[name] = parse_hours(value)
+            elif name == "accepting_new_patients":
+                values[name] = {"yes": True, "no": False}.get(value.strip().lower())
+            elif name == "accessibility":
+                values[name] = frozenset(a for a in value.split(";") if a)
+            elif name == "address_withheld":
+                values[name] = value.strip() in ("1", "true", "yes")
             else:
                 values[name] = value
         values["extra"] = {k: v for k, v in text.items() if k not in COLUMNS and k != "distance_miles"}
@@ -117,6 +148,14 @@ class Facility:
                 row[name] = ";".join(sorted(value))
             elif name == "sources":
                 row[name] = ";".join(value)
+            elif name == "hours":
+                row[name] = "; ".join(f"{day} {text}" for day, text in value)
+            elif name == "accepting_new_patients":
+                row[name] = "" if value is None else ("yes" if value else "no")
+            elif name == "accessibility":
+                row[name] = ";".join(sorted(value, key=_accessibility_order))
+            elif name == "address_withheld":
+                row[name] = "1" if value else ""
             else:
                 row[name] = value
         row.update(self.extra)
@@ -125,6 +164,24 @@ class Facility:
     @property
     def located(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+
+def parse_hours(text: str) -> tuple[tuple[str, str], ...]:
+    """The ``hours`` column as (weekday, hours) pairs in weekday order.
+
+    >>> parse_hours("tue 08:00-17:00; mon 08:00-12:00, 13:00-17:00")
+    (('mon', '08:00-12:00, 13:00-17:00'), ('tue', '08:00-17:00'))
+    """
+    found = {}
+    for part in text.split(";"):
+        day, _, hours = part.strip().partition(" ")
+        if day in WEEKDAYS and hours.strip():
+            found[day] = hours.strip()
+    return tuple((day, found[day]) for day in WEEKDAYS if day in found)
+
+
+def _accessibility_order(value: str) -> tuple[int, str]:
+    return (ACCESSIBILITY.index(value) if value in ACCESSIBILITY else len(ACCESSIBILITY), value)
 
 
 def _text(value: object) -> str:

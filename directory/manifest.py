@@ -41,6 +41,9 @@ class SourceEntry:
     name: str = ""
     #: Every file of the source (``path`` is the first); several when a release comes in cuts.
     paths: tuple[Path, ...] = ()
+    #: False when the source's names are not a site's name (CMS: legal entities cut at 35 characters):
+    #: it is linked after the others, joins the sites they name and names only the ones nobody else lists.
+    names_sites: bool = True
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -88,6 +91,7 @@ def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
                 kind,
                 item.get("name", ""),
                 tuple(p.parent / f for f in files),
+                bool(item.get("names_sites", True)),
             )
         )
     if not entries:

@@ -214,7 +214,11 @@ _KEEP_UPPER = {
     "se",
     "sw",
     "po",
+    "bhg",
 }
+#: A Roman numeral with an X or L in it (program numbers: "BHG XLII LLC"); I, V and words such as "Mix"
+#: without them are left to the other rules.
+_ROMAN = re.compile(r"(?=[MDCLXVI]*[XL])M{0,4}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 _SMALL = {"and", "of", "the", "for", "in", "at", "on", "to", "a", "an", "by", "de", "la", "del"}
 
 
@@ -231,6 +235,8 @@ def title_case(text: str) -> str:
     '1st Street NW'
     >>> title_case("McLean Hospital")
     'McLean Hospital'
+    >>> title_case("BHG XLII LLC")
+    'BHG XLII LLC'
     """
     if not text or text != text.upper() or not any(c.isalpha() for c in text):
         return text
@@ -238,7 +244,7 @@ def title_case(text: str) -> str:
     def word(match: re.Match, first: bool) -> str:
         w = match.group(0)
         low = w.lower()
-        if low in _KEEP_UPPER:
+        if low in _KEEP_UPPER or (len(w) > 1 and _ROMAN.fullmatch(w.upper()) and w.upper() != "MIX"):
             return w.upper()
         if any(c.isdigit() for c in w):
             return low if re.fullmatch(r"\d+(st|nd|rd|th)", low) else w.upper()

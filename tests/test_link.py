@@ -62,6 +62,17 @@ def _pairs():
         return list(csv.DictReader(fh))
 
 
+def _judged(results) -> list[dict[str, str]]:
+    """The labelled pairs whose two records the build still imports. A mental-health-only listing is
+    rejected since the import learned to tell them apart (pair 43's Merrimack Center): such pairs are
+    counted, not judged, and there may be only a couple of them."""
+    sites = {r.source_id: r.sites for r in results}
+    pairs = _pairs()
+    kept = [p for p in pairs if p["id_a"] in sites[p["source_a"]] and p["id_b"] in sites[p["source_b"]]]
+    assert len(pairs) - len(kept) <= 2, f"{len(pairs) - len(kept)} labelled pairs lost a record"
+    return kept
+
+
 def test_the_labelled_set_is_big_varied_and_balanced():
     pairs = _pairs()
     assert len(pairs) >= 200
@@ -80,7 +91,7 @@ def test_linker_precision_and_recall_on_the_labelled_pairs(sources):
     per_address = {r.source_id: Counter(address_key(x) for x in r.sites.values()) for r in results}
     outcome = Counter()
     wrong = []
-    for pair in _pairs():
+    for pair in _judged(results):
         a = by_source[pair["source_a"]].sites[pair["id_a"]]
         b = by_source[pair["source_b"]].sites[pair["id_b"]]
         sole = per_address[pair["source_a"]][address_key(a)] == 1 and per_address[pair["source_b"]][address_key(b)] == 1
@@ -108,7 +119,7 @@ def test_end_to_end_the_build_keeps_labelled_different_pairs_apart(sources):
     members: dict[tuple[str, str], str] = {}
     link_sources(results, kinds, members=members)
     outcome = Counter()
-    for pair in _pairs():
+    for pair in _judged(results):
         together = members[(pair["source_a"], pair["id_a"])] == members[(pair["source_b"], pair["id_b"])]
         outcome[(together, pair["label"] == "same")] += 1
     tp, fp, fn = outcome[(True, True)], outcome[(True, False)], outcome[(False, True)]

@@ -127,7 +127,8 @@ def build(manifest: Path | None, output: Path | None, report: Path | None, previ
         click.echo(
             f"{source['source']}: {source['rows_read']} read, {source['accepted']} accepted "
             f"({source['linked_to_existing_site']} linked to "
-            f"{'another source' if source['kind'] == 'listing' else 'a newer source'}'s site, "
+            f"{'a newer source' if source['kind'] != 'listing' and source['names_sites'] else 'another source'}'s "
+            "site, "
             f"{source['new_sites']} new), "
             f"{source['merged']} merged, {source['rejected']} rejected"
         )
