@@ -176,6 +176,13 @@ def filter_widget(f) -> None:
             key=KEYS[f.field],
             format_func=lambda code: "Any state" if not code else f"{code} — {STATES[code]}",
         )
+    elif f.kind == "choice":
+        st.selectbox(
+            f.label,
+            ["", *(value for value, _ in f.choices)],
+            key=KEYS[f.field],
+            format_func=lambda value, labels=dict(f.choices): labels[value].capitalize() if value else "Any",
+        )
     elif f.kind == "since":
         st.selectbox(
             f.label,
@@ -312,6 +319,9 @@ def show_detail() -> None:
     st.markdown(blocks.contact)
     with st.expander("All services, by category"):
         st.markdown(blocks.services)
+        if blocks.glossary:
+            st.caption("What these services mean (SAMHSA's code book):")
+            st.markdown(blocks.glossary)
     st.caption(esc(view.provenance(detail)))
     if st.button("Report a problem with this listing", key=f"report-{detail.facility_id}"):
         report_problem(detail.facility_id, detail.name)

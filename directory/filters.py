@@ -24,8 +24,26 @@ import re
 from dataclasses import dataclass
 
 #: How a filter selects: one of the taxonomy's friendly groups (repeatable), a state, a city,
-#: a county, a fuzzy facility name, or a date a site must have been listed since.
-KINDS = ("group", "state", "city", "county", "name", "since")
+#: a county, a fuzzy facility name, a date a site must have been listed since, or one of a few fixed
+#: choices (the facility type).
+KINDS = ("group", "state", "city", "county", "name", "since", "choice")
+
+#: The facility types a search can be limited to: treatment facilities and programs, or individual
+#: practitioners who prescribe buprenorphine (the locator's BUPREN listings). Value → label.
+FACILITY_TYPES = {"facility": "treatment facilities and programs", "practitioner": "individual practitioners"}
+
+
+def facility_type(type_facility: str) -> str:
+    """The facility type (:data:`FACILITY_TYPES`) of a record's ``type_facility``.
+
+    >>> facility_type("BUPREN"), facility_type("SU"), facility_type("")
+    ('practitioner', 'facility', 'facility')
+    """
+    return "practitioner" if type_facility == "BUPREN" else "facility"
+
+
+#: A ``choice`` filter's field → the record column its value is read from, and how.
+CHOICE_OF = {"facility_type": ("type_facility", facility_type)}
 
 #: Longest text a text filter accepts.
 MAX_TEXT = 200
@@ -86,6 +104,8 @@ class Filter:
     in_filename: bool = True
     #: Its value when nobody sets it, in every front end (``listed_since``: 2021; others: nothing).
     default: object = None
+    #: The values a ``choice`` filter takes, with their labels, as (value, label) pairs.
+    choices: tuple[tuple[str, str], ...] = ()
 
     @property
     def repeatable(self) -> bool:
@@ -97,6 +117,8 @@ class Filter:
         """The key of its counts in a result's facets: the family, or ``"state"``."""
         if self.kind == "group":
             return self.family
+        if self.kind == "choice":
+            return self.field
         return "state" if self.kind == "state" else None
 
 
@@ -155,6 +177,16 @@ FILTERS: tuple[Filter, ...] = (
         "offering treatment in {}",
         help="spanish, american-indian-alaska-native, sign-language, other-languages; repeatable",
     ),
+    Filter(
+        "facility_type",
+        "facility_type",
+        "choice",
+        "Facility type",
+        phrase="({} only)",
+        help="facility (treatment facilities and programs) or practitioner (individual practitioners who "
+        "prescribe buprenorphine); both when not given",
+        choices=tuple(FACILITY_TYPES.items()),
+    ),
     Filter("city", "city", "city", "City", phrase="in {}", help="city name (exact, case-insensitive)"),
     Filter(
         "county",
@@ -197,6 +229,11 @@ _BY_FIELD = {f.field: f for f in FILTERS}
 _BY_PARAM = {f.param: f for f in FILTERS}
 assert set(f.kind for f in FILTERS) <= set(KINDS)
 assert len(_BY_FIELD) == len(_BY_PARAM) == len(FILTERS), "filter fields and parameters are unique"
+
+
+def by_field(name: str) -> Filter:
+    """The filter of a :class:`~directory.search.Query` field (``KeyError`` when there is none)."""
+    return _BY_FIELD[name]
 
 
 def by_param(name: str) -> Filter:

@@ -66,6 +66,8 @@ def truthful(document: dict[str, Any], taxonomy: Taxonomy) -> dict[str, Any]:
             _text_branch(parameter)["enum"] = ["", *sorted(STATES), *sorted(STATES.values())]
         elif f.kind == "since":
             _text_branch(parameter)["pattern"] = SINCE_PATTERN
+        elif f.kind == "choice":
+            _text_branch(parameter)["enum"] = ["", *(value for value, _ in f.choices)]
     return document
 
 

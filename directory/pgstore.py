@@ -28,7 +28,7 @@ import pandas as pd
 from . import paths
 from .errors import DatabaseUnavailable, InputFileError, LocationNotFound
 from .facility import Facility
-from .filters import FILTERS, GROUP_FILTERS
+from .filters import FILTERS, GROUP_FILTERS, facility_type
 from .geo import EARTH_RADIUS_MILES, METRES_PER_MILE, Place, great_circle
 from .normalize import norm_city, norm_county, norm_name
 from .search import Query, SearchResult
@@ -91,6 +91,7 @@ TABLE = """
 CREATE TABLE {name} (
     row_no integer PRIMARY KEY, facility_id text UNIQUE NOT NULL, state_key text NOT NULL, city_key text NOT NULL,
     county_key text NOT NULL, name_key text NOT NULL, last_listed_key text NOT NULL, codes text[] NOT NULL,
+    facility_type text NOT NULL,
     latitude double precision, longitude double precision, geog geography(Point, 4326), record jsonb NOT NULL)
 """
 
@@ -111,7 +112,7 @@ def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
             conn.execute(TABLE.format(name="facilities_loading"))
             fields = (
                 "row_no, facility_id, state_key, city_key, county_key, name_key, last_listed_key, codes, "
-                "latitude, longitude, record"
+                "facility_type, latitude, longitude, record"
             )
             with conn.cursor() as cur, cur.copy(f"COPY facilities_loading ({fields}) FROM STDIN") as copy:
                 for row_no, row in enumerate(frame.to_dict("records")):
@@ -155,6 +156,7 @@ def _load_row(row_no: int, row: dict[str, str], path: Path) -> tuple:
         norm_name(f"{row['name']} {row['name2']}"),
         row["last_listed"][:10],
         sorted(record.service_codes),
+        facility_type(record.type_facility),
         record.latitude,
         record.longitude,
         json.dumps(row, ensure_ascii=False),
@@ -365,6 +367,9 @@ class PostgisStore:
                 else:
                     where.append("codes && %s::text[]")
                     params.append(sorted(set().union(*map(set, sets))))
+            elif f.kind == "choice":  # the only one: the facility type, a column of its own
+                where.append(f"{f.field} = %s")
+                params.append(value)
             elif f.kind == "state":
                 where.append("state_key = %s")
                 params.append(state_key(value))
@@ -487,6 +492,14 @@ class PostgisStore:
                 facets[family][name] = int(value)
             else:
                 listed[family] = int(value)
+        types = dict(
+            conn.execute(
+                "SELECT facility_type, count(*) FROM facilities WHERE row_no = ANY(%s) GROUP BY 1", (rows.tolist(),)
+            ).fetchall()
+        )
+        for f in FILTERS:
+            if f.kind == "choice":
+                facets[f.field] = {value: int(types.get(value, 0)) for value, _ in f.choices}
         states = conn.execute(
             "SELECT record->>'state', count(*) FROM facilities WHERE row_no = ANY(%s) GROUP BY 1", (rows.tolist(),)
         ).fetchall()

@@ -17,7 +17,10 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     from ..filters import FILTERS
 
     for f in reversed(FILTERS):
-        func = click.option(f"--{f.param.replace('_', '-')}", f.field, multiple=f.repeatable, help=f.help)(func)
+        kind = click.Choice([v for v, _ in f.choices], case_sensitive=False) if f.kind == "choice" else None
+        func = click.option(f"--{f.param.replace('_', '-')}", f.field, type=kind, multiple=f.repeatable, help=f.help)(
+            func
+        )
     return func
 
 

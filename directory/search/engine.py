@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from ..errors import LocationNotFound, QueryError
 from ..facility import Facility
-from ..filters import FILTERS, GROUP_FILTERS
+from ..filters import CHOICE_OF, FILTERS, GROUP_FILTERS, by_field
 from ..geo import Place
 from ..geocode import locate, parse_query
 from ..normalize import norm_city, norm_county, norm_name
@@ -71,6 +71,16 @@ class Directory:
         self._names = [norm_name(f"{a} {b}") for a, b in zip(frame["name"], frame["name2"], strict=True)]
         self._sort_names = np.array([n.lower() for n in frame["name"]], dtype=object)
         self._states = frame["state"].to_numpy(dtype=object)
+        #: Each choice filter's value for every row ("facility" / "practitioner"), and a mask per value.
+        self._choices = {
+            f.field: np.array([CHOICE_OF[f.field][1](v) for v in frame[CHOICE_OF[f.field][0]]], dtype=object)
+            for f in FILTERS
+            if f.kind == "choice"
+        }
+        self._choice_masks = {
+            field: {value: values == value for value, _ in by_field(field).choices}
+            for field, values in self._choices.items()
+        }
         self._ids = {fid: i for i, fid in enumerate(frame["facility_id"])}
         self._own_cities = _city_points(frame, cities, self.lat, self.lon)
         self.n = n
@@ -225,6 +235,8 @@ class Directory:
                     both(np.logical_and.reduce(masks))
                 else:
                     both(np.logical_or.reduce(masks))
+            elif f.kind == "choice":
+                both(self._choice_masks[f.field][value])
             elif f.kind in indexes:
                 index, key = indexes[f.kind]
                 rows = index.get(key(value), np.empty(0, dtype=np.int64))
@@ -254,6 +266,8 @@ class Directory:
             facets[f.family] = {
                 g.name: int(self.group_masks[g.name][rows].sum()) for g in self.taxonomy.groups_in(f.family)
             }
+        for field, masks in self._choice_masks.items():
+            facets[field] = {value: int(mask[rows].sum()) for value, mask in masks.items()}
         states = self._states[rows]
         values, counts = np.unique(states, return_counts=True)
         facets["state"] = {

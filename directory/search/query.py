@@ -79,6 +79,13 @@ class _QueryMethods:
                 except ValueError as exc:
                     raise QueryError(str(exc), f.field) from None
                 continue
+            if f.kind == "choice" and value is not None:
+                chosen = str(value).strip().lower()
+                values = [v for v, _ in f.choices]
+                if chosen and chosen not in values:
+                    raise QueryError(f"{f.param} must be one of {', '.join(values)}, not {str(value)[:40]!r}", f.field)
+                object.__setattr__(self, f.field, chosen or None)
+                continue
             if value is not None and len(str(value)) > MAX_TEXT:
                 raise QueryError(f"{f.field} is longer than {MAX_TEXT} characters", f.field)
         if isinstance(self.near, str) and len(self.near) > MAX_TEXT:

@@ -123,6 +123,8 @@ def describe(result: SearchResult) -> str:
             extras.append(f.phrase.format(value))
         elif f.kind == "since":
             extras.append(f.phrase.format(since_text(value)))
+        elif f.kind == "choice":
+            extras.append(f.phrase.format(dict(f.choices)[value]))
         else:
             place.append(f.phrase.format(state_code(value) or value if f.kind == "state" else value))
     where = ""
