@@ -25,10 +25,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import paths
-from .facility import Facility
+from .facility import WEEKDAYS, Facility
 from .manifest import source_label
 from .tables import atomic_writer
 from .taxonomy import Taxonomy
+from .view.facts import ACCESSIBILITY_LABELS, DAY_NAMES
 
 #: The namespace of every id this export makes (uuid5 of our project's name under the URL namespace).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/treatment-directory/hsds")
@@ -42,11 +43,16 @@ TABLES = (
     "location",
     "phone",
     "address",
+    "schedule",
     "language",
+    "accessibility",
     "taxonomy_term",
     "metadata",
     "taxonomy",
 )
+#: RFC 5545 weekdays, as HSDS's ``byday`` names them.
+BYDAY = dict(zip(WEEKDAYS, ("MO", "TU", "WE", "TH", "FR", "SA", "SU"), strict=True))
+_HOURS = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
 TAXONOMY_NAME = "SAMHSA treatment locator service codes"
 ATTRIBUTION = (
     "Human Services Data Specification 3.0: an Open Referral resource (https://openreferral.org/), "
@@ -180,6 +186,19 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
                     "address_type": "physical",
                 }
             )
+        stated = f"as stated by {source_label(f.details_source)}" if f.details_source else ""
+        for day, text in f.hours:
+            rows["schedule"].append(schedule_row(key, day, text, service, location, at, stated))
+        for item in sorted(f.accessibility):
+            rows["accessibility"].append(
+                {
+                    "id": uid("accessibility", f"{key}:{item}"),
+                    "location_id": location,
+                    "description": ACCESSIBILITY_LABELS.get(item, item),
+                    "details": stated,
+                    "url": "",
+                }
+            )
         for group in languages:
             if group.codes & f.service_codes:
                 rows["language"].append(
@@ -192,6 +211,7 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
                     }
                 )
         for name, when, source in (
+            ("details_as_of", f.details_as_of, f.details_source),
             ("last_listed", f.last_listed, f.sources[0] if f.sources else ""),
             ("services_as_of", f.services_as_of, ""),
         ):
@@ -234,6 +254,35 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
         }
     )
     return rows
+
+
+def schedule_row(key: str, day: str, text: str, service: str, location: str, at: str, stated: str) -> dict[str, str]:
+    """One weekday's hours as an HSDS ``schedule`` row (weekly, ``byday``); hours that are not a plain
+    range ("By appointment") go in ``description`` only; "00:00-24:00" is open all day (closes 23:59:59).
+
+    >>> row = schedule_row("f1", "mon", "08:00-17:00", "s", "l", "a", "")
+    >>> row["byday"], row["opens_at"], row["closes_at"], row["freq"]
+    ('MO', '08:00:00', '17:00:00', 'WEEKLY')
+    """
+    match = _HOURS.match(text)
+    opens = closes = ""
+    if match:
+        opens = f"{match[1]}:{match[2]}:00"
+        closes = "23:59:59" if (match[3], match[4]) == ("24", "00") else f"{match[3]}:{match[4]}:00"
+    return {
+        **dict.fromkeys(field_names("schedule"), ""),
+        "id": uid("schedule", f"{key}:{day}"),
+        "service_id": service,
+        "location_id": location,
+        "service_at_location_id": at,
+        "freq": "WEEKLY",
+        "wkst": "MO",
+        "byday": BYDAY[day],
+        "opens_at": opens,
+        "closes_at": closes,
+        "description": f"{DAY_NAMES[day]} {text}" + (f", {stated}" if stated else ""),
+        "attending_type": "in person",
+    }
 
 
 def descriptor(tables: Iterable[str] = TABLES) -> dict:

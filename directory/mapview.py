@@ -123,6 +123,11 @@ def map_points(
         )
     lon, lat = np.round(points[1], COORD_DECIMALS), np.round(points[0], COORD_DECIMALS)
     places = [plain(f"{c}, {s}") for c, s in zip(frame["city"].tolist(), frame["state"].tolist(), strict=True)]
+    if "address_withheld" in frame:  # its point is its ZIP's, not its door's: the tooltip says so
+        places = [
+            f"{p} · address withheld at the provider's request (ZIP area shown)" if withheld == "1" else p
+            for p, withheld in zip(places, frame["address_withheld"].tolist(), strict=True)
+        ]
     if 0 < len(frame) <= MAP_POINTS_LIMIT:  # above it the map draws areas, whose tooltips say how many
         # Sites at one spot (a hospital campus, one building) draw as one dot: the tooltip says how many.
         _, where, counts = np.unique(np.stack([lat, lon], axis=1), axis=0, return_inverse=True, return_counts=True)

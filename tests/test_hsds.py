@@ -193,3 +193,26 @@ def test_the_cli_exports_a_search_and_the_whole_directory(tmp_path, tampa):
     whole = runner.invoke(cli, ["export", "--format", "hsds", "--output", str(tmp_path / "all"), "--data", str(small)])
     assert whole.exit_code == 0, whole.output
     assert len(read(tmp_path / "all", "locations.csv")) == 5
+
+
+def test_hours_and_accessibility_go_to_schedule_and_accessibility(tmp_path):
+    """Colorado's sites state hours and accessibility: weekly schedule rows (byday, opens_at, closes_at)
+    and accessibility rows, each saying who stated them; the package stays valid."""
+    from frictionless import validate
+
+    denver = national_directory().search(Query(near="Denver, CO", radius_miles=10))
+    stated = [r for r in denver.records if r.hours or r.accessibility]
+    assert len(stated) > 20
+    hsds.write_package(denver.records, tmp_path, national_directory().taxonomy)
+    report = validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+    schedules, access = read(tmp_path, "schedules.csv"), read(tmp_path, "accessibility.csv")
+    assert len(schedules) == sum(len(r.hours) for r in denver.records)
+    assert len(access) == sum(len(r.accessibility) for r in denver.records)
+    site = next(r for r in stated if ("mon", "08:00-17:00") in r.hours)
+    location = hsds.uid("location", site.facility_id)
+    monday = next(s for s in schedules if s["location_id"] == location and s["byday"] == "MO")
+    assert (monday["opens_at"], monday["closes_at"], monday["freq"]) == ("08:00:00", "17:00:00", "WEEKLY")
+    assert "Colorado BHA provider directory" in monday["description"]
+    all_day = [s for s in schedules if "00:00-24:00" in s["description"]]
+    assert all_day and all(s["opens_at"] == "00:00:00" and s["closes_at"] == "23:59:59" for s in all_day)

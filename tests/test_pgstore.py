@@ -108,15 +108,16 @@ def test_the_cli_searches_the_database_as_the_file(pg):
 
 
 def test_an_interrupted_load_keeps_the_old_data_served(pg, tmp_path):
+    import csv
+
     from directory.pgstore import load, status
 
     broken = tmp_path / "broken.csv"
-    lines = (REPO / "data/facilities.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    header = lines[0].split(",")
-    cells = lines[5000].split(",")
-    cells[header.index("latitude")] = "north"  # row 5,000 cannot be loaded: the COPY stops halfway
-    lines[5000] = ",".join(cells)
-    broken.write_text("".join(lines), encoding="utf-8")
+    with (REPO / "data/facilities.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[5000][rows[0].index("latitude")] = "north"  # row 5,000 cannot be loaded: the COPY stops halfway
+    with broken.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
     before = status(pg.dsn)
     with pytest.raises(InputFileError, match="row 5001.*nothing was loaded"):
         load(pg.dsn, broken)

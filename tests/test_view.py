@@ -453,8 +453,13 @@ def test_detail_contact_lines_highlights_and_provenance(directory):
     # This site's phone comes from an older source than its record, and says which year.
     assert record["phone_as_of"] == "2015-03-31" and record["source_date"] != record["phone_as_of"]
     assert (
-        lines[0] == ("Phone (as listed in 2015)", detail.phone, detail.phone_url) and lines[-1][2] == detail.directions
+        lines[0] == ("Phone (as listed in 2015)", detail.phone, detail.phone_url) and lines[-2][2] == detail.directions
     )
+    # The last line leads to the current federal listing, saying why: the services are old.
+    assert (
+        lines[-1][2] == "https://findtreatment.gov/locator?sAddr=" + f"{detail.latitude:.5f}%2C{detail.longitude:.5f}"
+    )
+    assert lines[-1][1].startswith("Services as listed in 2015 — see the current federal listing on FindTreatment.gov")
     assert any(label.startswith("Intake") for label, _, _ in lines) == bool(
         detail.intake_phone and detail.intake_phone != detail.phone
     )

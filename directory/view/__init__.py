@@ -9,6 +9,7 @@ package: they read widgets into a :class:`SearchForm`, call :func:`run` with a
 :mod:`.form`              the form (fields from the filter registry) ↔ URL; the outcome
 :mod:`.results`           the list beside the map
 :mod:`.detail`            one facility's detail
+:mod:`.facts`             the facts that decide: kind, hours, new patients, accessibility, the live listing
 :mod:`.downloads`         CSV, Excel, GeoJSON, printable list
 :mod:`.text`              escaping, and the only links a screen makes
 ========================  ============================================================
@@ -26,6 +27,7 @@ from .detail import (
     stale_note,
 )
 from .downloads import ATTRIBUTION, Download, downloads, printable_list
+from .facts import NOT_LISTED, accepting_text, accessibility_text, hours_text, kind_label, live_listing, stated_by
 from .form import DEFAULT_RADIUS, PARAM_OF, RADII, Outcome, SearchForm, facet_line, run, since_label, since_options
 from .results import (
     BADGE_GROUPS,
@@ -45,6 +47,13 @@ from .results import (
 from .text import directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
 
 __all__ = [
+    "NOT_LISTED",
+    "accepting_text",
+    "accessibility_text",
+    "hours_text",
+    "kind_label",
+    "live_listing",
+    "stated_by",
     "ATTRIBUTION",
     "BADGE_GROUPS",
     "DEFAULT_RADIUS",

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from ..crisis import HELPLINE_NAME, HELPLINE_NUMBER, HELPLINE_TEL
 from ..facility import Facility
 from ..taxonomy import Taxonomy
+from .facts import (
+    NOT_LISTED,
+    WITHHELD,
+    LiveListing,
+    accepting_text,
+    accessibility_text,
+    hours_text,
+    kind_label,
+    live_listing,
+    stated_by,
+)
 from .text import directions_url, md_escape, md_link, tel_url, website_url
 
 #: A record's services are "old" when their release is this many years before today.
@@ -52,6 +63,22 @@ class FacilityDetail:
     address_note: str = ""
     #: The vintage of an older source the phone numbers come from ('' when from the record's own source).
     phone_as_of: str = ""
+    #: "Individual practitioner (prescribes buprenorphine)" for a locator BUPREN listing, else ''.
+    kind: str = ""
+    #: Opening hours, "accepting new patients" and accessibility in words (:data:`NOT_LISTED` when absent).
+    hours: str = NOT_LISTED
+    accepting: str = NOT_LISTED
+    accessibility: str = NOT_LISTED
+    #: Who states those three, and when ('' when no source does).
+    stated_by: str = ""
+    #: The provider asked that its street address not be shown (none is kept).
+    address_withheld: bool = False
+    #: The link to the current federal listing, with why it is offered.
+    live: LiveListing | None = None
+    #: The language groups its codes name (Spanish …).
+    languages: list[str] = field(default_factory=list)
+    #: Service label → what the code book says it means (the help a person reads under the services).
+    descriptions: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_record(
@@ -71,12 +98,15 @@ class FacilityDetail:
             record = Facility.from_row(record)
         f = record
         by_category: dict[str, list[str]] = {}
+        descriptions: dict[str, str] = {}
         order = list(taxonomy.categories().values())
         for code in sorted(f.service_codes):
             service = taxonomy.get(code)
             if not service.known:
                 continue
             by_category.setdefault(service.category, []).append(service.label)
+            if service.description:
+                descriptions[service.label] = service.description
         services = {
             c: sorted(set(by_category[c]), key=str.lower)
             for c in sorted(by_category, key=lambda c: order.index(c) if c in order else len(order))
@@ -89,7 +119,9 @@ class FacilityDetail:
         street = ", ".join(p for p in (f.street1, f.street2) if p)
         town = f"{f.city}, {f.state} {f.zip}".strip(", ")
         address_note = ""
-        if not street:
+        if f.address_withheld:
+            address_note = WITHHELD
+        elif not street:
             from ..manifest import source_kind
 
             found = source_kind(f.source) == "listing"
@@ -128,6 +160,15 @@ class FacilityDetail:
             last_listed=f.last_listed.isoformat() if f.last_listed else "",
             address_note=address_note,
             phone_as_of=f.extra.get("phone_as_of", ""),
+            kind=kind_label(f),
+            hours=hours_text(f.hours),
+            accepting=accepting_text(f.accepting_new_patients),
+            accessibility=accessibility_text(f.accessibility),
+            stated_by=stated_by(f),
+            address_withheld=f.address_withheld,
+            live=live_listing(f, today),
+            languages=groups("language"),
+            descriptions=dict(sorted(descriptions.items(), key=lambda kv: kv[0].lower())),
         )
 
 
@@ -151,16 +192,14 @@ def contacts(detail: FacilityDetail) -> list[tuple[str, str, str | None]]:
     if detail.website:
         lines.append(("Website", detail.website, detail.website))
     lines.append(("", "Directions (OpenStreetMap)", detail.directions))
+    if detail.live is not None:
+        lines.append(("", detail.live.text[:1].upper() + detail.live.text[1:], detail.live.url))
     return lines
 
 
-#: Said for a fact the sources do not state — never "no".
-NOT_LISTED = "not listed in the sources"
-
-
 def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
-    """The headline facts: treatment, accreditation, payment, populations; a fact the sources do not
-    state reads as :data:`NOT_LISTED`."""
+    """The headline facts: treatment, accreditation, payment, populations, languages, hours, accepting new
+    patients and accessibility; a fact the sources do not state reads as :data:`NOT_LISTED`."""
     return [
         (heading, values or [NOT_LISTED])
         for heading, values in (
@@ -168,6 +207,10 @@ def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
             ("Accreditation", detail.accreditation),
             ("Payment", detail.payment),
             ("Populations", detail.populations),
+            ("Languages", detail.languages),
+            ("Hours", [detail.hours]),
+            ("Accepting new patients", [detail.accepting]),
+            ("Accessibility", [detail.accessibility]),
         )
     ]
 
@@ -194,28 +237,36 @@ class DetailMarkdown:
     address: str
     contact: str
     services: str
+    #: What each listed service means, in the code book's words ('' when it describes none).
+    glossary: str = ""
 
 
 def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
     """The blocks of :class:`DetailMarkdown`; every text from the data is escaped, and the only links
     are those of :func:`contacts` (``tel:``, the validated website, directions)."""
     heading = f"### {md_escape(detail.name)}" + (f"\n\n*{md_escape(detail.program)}*" if detail.program else "")
+    if detail.kind:
+        heading += f"\n\n**{md_escape(detail.kind)}**"
     lines = [(f"{md_escape(label)}: " if label else "") + md_link(text, link) for label, text, link in contacts(detail)]
     facts = [
         f"**{md_escape(name)}:** " + ", ".join(md_escape(v) for v in values) for name, values in highlights(detail)
     ]
     contact = "  \n".join(lines) + "\n\n" + "  \n".join(facts)
+    if detail.stated_by:
+        contact += "\n\n" + md_escape(f"Hours, new patients and accessibility as stated by {detail.stated_by}.")
     if detail.licence:
         contact += "\n\n" + md_escape(detail.licence)
     services = "\n\n".join(
         f"**{md_escape(category)}**  \n" + ", ".join(md_escape(v) for v in labels)
         for category, labels in detail.services.items()
     )
+    glossary = "\n\n".join(f"**{md_escape(label)}**: {md_escape(text)}" for label, text in detail.descriptions.items())
     return DetailMarkdown(
         heading,
         "  \n".join(md_escape(line) for line in detail.address_lines),
         contact,
         services or md_escape(f"Services: {NOT_LISTED}"),
+        glossary,
     )
 
 

@@ -99,6 +99,12 @@ class _FormMethods:
                         values[f.field] = code
                     else:
                         warnings.append(f"unknown state {state!r}; showing every state")
+            elif f.kind == "choice":
+                text = last(f.param).lower()
+                if text in dict(f.choices):
+                    values[f.field] = text
+                elif text:
+                    warnings.append(f"unknown {f.label.lower()} {text!r}; showing every {f.label.lower()}")
             elif f.kind == "since":
                 text = last(f.param)
                 if text:
@@ -308,6 +314,10 @@ def facet_line(taxonomy: Taxonomy, f: Filter, result: SearchResult | None) -> st
     if f.kind == "state":
         top = ", ".join(f"{code} {n:,}" for code, n in list(counts.items())[:6])
         return f"In these results: {top}" if top else ""
+    if f.kind == "choice":
+        labels = dict(f.choices)
+        parts = [f"{labels[value]} {count:,}" for value, count in counts.items() if count]
+        return "In these results: " + (" · ".join(parts) if parts else "none")
     parts = [f"{taxonomy.group(name).label} {count:,}" for name, count in counts.items() if count]
     line = "In these results: " + (" · ".join(parts) if parts else "none listed")
     if f.field != "services" and result.total:

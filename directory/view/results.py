@@ -37,11 +37,20 @@ def groups_of(taxonomy: Taxonomy, codes: str, names: tuple[str, ...]) -> tuple[s
     return tuple(name for name in names if taxonomy.group(name).codes & have)
 
 
+#: The badge of a row that is an individual practitioner (a locator BUPREN listing), before its types.
+PRACTITIONER = "Individual practitioner"
+
+
 def badges(store: Store, frame: pd.DataFrame) -> list[list[str]]:
-    """For each row of a result frame, the labels of the treatment types (:data:`BADGE_GROUPS`) it offers."""
+    """For each row of a result frame, the labels of the treatment types (:data:`BADGE_GROUPS`) it offers,
+    after :data:`PRACTITIONER` for an individual practitioner."""
     taxonomy = store.taxonomy
     labels = {g: taxonomy.group(g).label for g in BADGE_GROUPS}
-    return [[labels[g] for g in groups_of(taxonomy, codes, BADGE_GROUPS)] for codes in frame["service_codes"].tolist()]
+    kinds = frame["type_facility"].tolist() if "type_facility" in frame else [""] * len(frame)
+    return [
+        [PRACTITIONER] * (kind == "BUPREN") + [labels[g] for g in groups_of(taxonomy, codes, BADGE_GROUPS)]
+        for codes, kind in zip(frame["service_codes"].tolist(), kinds, strict=True)
+    ]
 
 
 def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LIMIT) -> pd.DataFrame:

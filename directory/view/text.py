@@ -40,6 +40,26 @@ def tel_url(phone: object) -> str | None:
     return f"tel:+1{number.replace('-', '')}" + (f";ext={ext}" if ext.strip("0") else "")
 
 
+#: The federal locator: its facility page (the front end's ``/details/:providerId`` route, CBHSQ/findtreatment)
+#: and its search (``sAddr`` as its API takes it).
+FINDTREATMENT = "https://findtreatment.gov"
+_LOCATOR_ID = re.compile(r"^[0-9a-f]{64}$")
+
+
+def findtreatment_url(latitude: float, longitude: float, locator_id: str = "") -> str:
+    """A fixed link to FindTreatment.gov built from validated parts only: the facility's page when its
+    locator id (64 hex digits, from a refresh) is known, else the locator's search at its point.
+
+    >>> findtreatment_url(27.95, -82.46)
+    'https://findtreatment.gov/locator?sAddr=27.95000%2C-82.46000'
+    >>> findtreatment_url(27.95, -82.46, "x/../evil")
+    'https://findtreatment.gov/locator?sAddr=27.95000%2C-82.46000'
+    """
+    if _LOCATOR_ID.match(locator_id or ""):
+        return f"{FINDTREATMENT}/details/{locator_id}"
+    return f"{FINDTREATMENT}/locator?sAddr={float(latitude):.5f}%2C{float(longitude):.5f}"
+
+
 def directions_url(latitude: float, longitude: float) -> str:
     """Directions to a point on OpenStreetMap (the person enters where they start)."""
     return (
