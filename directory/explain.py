@@ -10,7 +10,7 @@ interface, so any store explains itself the same way.
 >>> print(why_empty(store, Query(near="Tampa, FL", services=("detox",), accreditations=("joint-commission",)))[0])
 ... # doctest: +NORMALIZE_WHITESPACE
 The sources list no accreditation for any of the 9 facilities offering Detox within 25 miles; the sources list it
-mainly in California (86 %) and Massachusetts (14 %).
+mainly in California (61 %) and Colorado (17 %).
 """
 
 from __future__ import annotations
