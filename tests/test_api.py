@@ -300,3 +300,18 @@ def test_security_headers_and_offline_docs(client):
         for source in sources:
             assert client.get(source).status_code == 200, source
     assert "cdn.redoc.ly" not in client.get("/docs-redoc/redoc.standalone.js").text
+
+
+def test_a_facility_carries_its_hours_new_patients_accessibility_and_their_date(client):
+    """The new record fields reach the API as they are stored (a Colorado site states them)."""
+    frame = DIRECTORY.frame
+    fid = frame[(frame["hours"] != "") & (frame["accessibility"] != "")]["facility_id"].iloc[0]
+    body = client.get(f"/v1/facilities/{fid}").json()
+    assert body["hours"].startswith(("mon ", "tue ", "wed ", "thu ", "fri ", "sat ", "sun "))
+    assert body["details_source"] == "colorado-bha-2023" and body["details_as_of"][:4] in ("2022", "2023")
+    assert set(body["accessibility"].split(";")) <= {"wheelchair", "deaf-hard-of-hearing", "visually-impaired"}
+    practitioners = client.get("/v1/facilities", params={"near": "Houston, TX", "facility_type": "practitioner"})
+    assert practitioners.status_code == 200 and {r["type_facility"] for r in practitioners.json()["results"]} == {
+        "BUPREN"
+    }
+    assert client.get("/v1/facilities", params={"facility_type": "doctor"}).status_code == 422

@@ -20,7 +20,13 @@ def test_services_lists_codes_with_labels_and_categories():
     result = run("services")
     assert result.exit_code == 0
     line = next(line for line in result.output.splitlines() if line.startswith("dt "))
-    assert "Detoxification" in line and "Type of Care" in line
+    assert "Detoxification" in line and "Type of Care" in line and "codebook-2023" in line
+    stag = next(line for line in result.output.splitlines() if line.startswith("stag "))
+    assert "State Substance use treatment agency (also: State Substance Abuse agency)" in stag
+    listed = {s["code"]: s for s in json.loads(run("services", "--json").output)}
+    assert listed["ubn"]["label_source"] == "legend-2017" and listed["stag"]["aliases"] == [
+        "State Substance Abuse agency"
+    ]
 
 
 def test_services_groups_json():

@@ -185,6 +185,7 @@ def services(groups: bool, as_json: bool) -> None:
                         "category_code": s.category_code,
                         "category": s.category,
                         "label_source": s.label_source,
+                        "aliases": list(s.aliases),
                     }
                     for s in items
                 ],
@@ -193,7 +194,8 @@ def services(groups: bool, as_json: bool) -> None:
         )
         return
     for s in items:
-        click.echo(f"{s.code:<8} {s.category_code:<6} {s.label}  [{s.category}]")
+        also = f" (also: {'; '.join(s.aliases)})" if s.aliases else ""
+        click.echo(f"{s.code:<8} {s.category_code:<6} {s.label_source:<15} {s.label}{also}  [{s.category}]")
 
 
 @cli.command()
