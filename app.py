@@ -66,15 +66,21 @@ def write_url(form: view.SearchForm) -> None:
     ss.url_written = form
 
 
+def from_link(form: view.SearchForm, warnings: list[str]) -> None:
+    """Show a search a link (or Back / Forward) asked for; shortlisted ids the directory no longer has
+    are dropped, with one note."""
+    kept, note = view.known_shortlist(store, form.shortlist)
+    set_form(form.with_(shortlist=kept))
+    ss.url_warnings = warnings + ([note] if note else [])
+
+
 from_url, warnings_from_url = url_form()
 if "initialised" not in ss:
-    set_form(from_url)
-    ss.url_warnings = warnings_from_url
+    from_link(from_url, warnings_from_url)
     ss.initialised = True
 elif from_url != ss.get("url_written") and from_url != current_form():
     # The browser moved to another URL of this app (Back / Forward): show that search.
-    set_form(from_url)
-    ss.url_warnings = []
+    from_link(from_url, [])
 
 
 # -- callbacks: selection from the list or the map, place suggestions, clearing --------------------
@@ -121,8 +127,25 @@ def include_older() -> None:
 
 
 def clear_filters() -> None:
-    near, radius = ss[KEYS["near"]], ss[KEYS["radius"]]
-    set_form(view.SearchForm(near=near, radius=radius))
+    near, radius, shortlist = ss[KEYS["near"]], ss[KEYS["radius"]], tuple(ss[KEYS["shortlist"]])
+    set_form(view.SearchForm(near=near, radius=radius, shortlist=shortlist, facility=ss.get("facility") or ""))
+
+
+def shortlisted() -> tuple[str, ...]:
+    return tuple(ss[KEYS["shortlist"]])
+
+
+def toggle_shortlist(facility_id: str) -> None:
+    ss[KEYS["shortlist"]] = list(view.toggle_shortlist(shortlisted(), facility_id))
+
+
+def clear_shortlist() -> None:
+    ss[KEYS["shortlist"]] = []
+    ss[KEYS["view"]] = ""
+
+
+def show_screen(name: str) -> None:
+    ss[KEYS["view"]] = name
 
 
 # -- search (before the filters, so every filter can show its counts) -------------------------------
@@ -243,6 +266,82 @@ with st.container(border=True):
 for warning in ss.get("url_warnings", []):
     st.warning(esc(f"From the link: {warning}"))
 
+
+def base_url() -> str:
+    return (st.context.url or "").split("?")[0]
+
+
+def show_handover(comparison) -> None:
+    """The shortlist handed over: a sheet in three formats (print), a text message, an e-mail, its link,
+    and the downloads every search has."""
+    st.markdown("#### Hand it over")
+    fmt = st.radio("Sheet", list(view.SHEET_FORMATS), format_func=view.SHEET_FORMATS.get, key="w_sheet_format")
+    large = st.checkbox("Large print", key="w_sheet_large")
+    link = f"{base_url()}?{current_form().with_(facility='', view='compare').query_string()}"
+    print_col, text_col, mail_col = st.columns(3)
+    print_col.button("Print the sheet", key="print-sheet", on_click=lambda: ss.update(print_sheet=True))
+    text_col.link_button("Text it", view.sms_url(comparison, link=link))
+    mail_col.link_button("E-mail it", view.mailto_url(comparison, link=link))
+    st.caption("Link to this shortlist (copy it with the button at its right):")
+    st.code(link, language=None, wrap_lines=True)
+    files = view.shortlist_downloads(comparison, link=link, fmt=fmt, large=large)
+    for col, item in zip(st.columns(len(files)), files, strict=True):
+        col.download_button(
+            item.label,
+            data=item.make,
+            file_name=item.file_name,
+            mime=item.mime,
+            on_click="ignore",
+            key=f"shortlist-{item.label}",
+        )
+    if ss.pop("print_sheet", False):
+        # Built only when asked: the sheet prints itself as it loads (one click from the screen to paper).
+        st.iframe(
+            view.sheet_html(comparison, fmt, large=large, link=link, print_on_load=True, attribution=view.ATTRIBUTION),
+            height=1,
+        )
+
+
+def show_comparison() -> None:
+    """The shortlist side by side (a column per facility; on a phone a card each), then the hand-over."""
+    st.button("← Back to the results", key="back-to-results", on_click=show_screen, args=("",))
+    ids = shortlisted()
+    if not ids:
+        st.info("The shortlist is empty: add facilities from the results with ☆ Add to shortlist.")
+        return
+    center = result.center if result is not None else None
+    comparison = view.compare(store, ids, near=center, drop_unknown=True)
+    n = len(comparison.records)
+    st.subheader(f"Your shortlist side by side: {n} {'facility' if n == 1 else 'facilities'}")
+    if n == 1:
+        st.caption("Add another facility to compare them; the sheet below works with one.")
+    names = comparison.row("name").cells
+    if mobile:
+        for i, fid in enumerate(comparison.ids):
+            st.html(view.card_html(comparison, i))
+            st.button(
+                f"Remove {esc(view.short_name(names[i].text))}",
+                key=f"remove-{fid}",
+                on_click=toggle_shortlist,
+                args=(fid,),
+            )
+    else:
+        for col, fid, cell in zip(st.columns(n), comparison.ids, names, strict=True):
+            col.button(
+                f"Remove {esc(view.short_name(cell.text))}", key=f"remove-{fid}", on_click=toggle_shortlist, args=(fid,)
+            )
+        st.html(view.table_html(comparison))
+    show_handover(comparison)
+
+
+#: Phones get the detail first, then a text list (no sideways scrolling), then the map.
+mobile = view.is_phone(st.context.headers.get("User-Agent"))
+
+if form.view == "compare":
+    show_comparison()
+    write_url(current_form())
+    st.stop()
+
 if result is None:
     st.warning(esc(outcome.message))
     if outcome.suggestions:
@@ -265,9 +364,6 @@ if result.older:
     note_col, button_col = st.columns([5, 1], vertical_alignment="center")
     note_col.caption(esc(result.older_note()))
     button_col.button("Include older listings", on_click=include_older)
-
-#: Phones get the detail first, then a text list (no sideways scrolling), then the map.
-mobile = view.is_phone(st.context.headers.get("User-Agent"))
 
 
 def show_map() -> None:
@@ -300,6 +396,36 @@ def report_problem(facility_id: str, name: str) -> None:
                         st.info(esc(note))
 
 
+def shortlist_button(facility_id: str, *, key: str) -> None:
+    """Add to or remove from the shortlist, in one tap."""
+    on = facility_id in shortlisted()
+    full = not on and len(shortlisted()) >= view.MAX_SHORTLIST
+    st.button(
+        "★ On the shortlist — remove" if on else "☆ Add to shortlist",
+        key=key,
+        on_click=toggle_shortlist,
+        args=(facility_id,),
+        disabled=full,
+        help=f"The shortlist holds {view.MAX_SHORTLIST} facilities" if full else None,
+    )
+
+
+def show_shortlist_bar() -> None:
+    """Once the shortlist holds anything: how many, which, and the way to open it (on the first screen)."""
+    ids = shortlisted()
+    if not ids:
+        return
+    with st.container(border=True):
+        names = [r.name for r in (store.facility(i) for i in ids) if r is not None]
+        n = len(ids)
+        st.markdown(f"**Your shortlist: {n} {'facility' if n == 1 else 'facilities'}** — " + esc("; ".join(names)))
+        open_col, clear_col = st.columns([3, 1])
+        if open_col.button("Compare side by side and hand over", key="open-shortlist", type="primary"):
+            show_screen("compare")
+            st.rerun()
+        clear_col.button("Clear the shortlist", key="clear-shortlist", on_click=clear_shortlist)
+
+
 def show_detail() -> None:
     """The selected facility in a few elements (a selection draws them all anew); the report form
     opens in a dialog, drawn only when asked for."""
@@ -318,10 +444,8 @@ def show_detail() -> None:
         st.caption(esc(detail.address_note))
     st.markdown(blocks.contact)
     with st.expander("All services, by category"):
-        st.markdown(blocks.services)
-        if blocks.glossary:
-            st.caption("What these services mean (SAMHSA's code book):")
-            st.markdown(blocks.glossary)
+        st.markdown(blocks.services_and_glossary)
+    shortlist_button(detail.facility_id, key=f"shortlist-detail-{detail.facility_id}")
     st.caption(esc(view.provenance(detail)))
     if st.button("Report a problem with this listing", key=f"report-{detail.facility_id}"):
         report_problem(detail.facility_id, detail.name)
@@ -333,7 +457,7 @@ def show_text_list() -> None:
     if not items:
         return
     for item in items:
-        text_col, button_col = st.columns([5, 1], vertical_alignment="center")
+        text_col, button_col, list_col = st.columns([5, 1, 2], vertical_alignment="center")
         text_col.markdown(view.item_markdown(item, selected))
         button_col.button(
             "Details",
@@ -342,6 +466,8 @@ def show_text_list() -> None:
             args=(item.facility_id,),
             kwargs={"source": "list"},
         )
+        with list_col:
+            shortlist_button(item.facility_id, key=f"shortlist-row-{item.facility_id}")
     if result.total > len(items):
         st.caption(f"The first {len(items):,} of {result.total:,}; the downloads have every one.")
 
@@ -387,6 +513,7 @@ def results_area() -> None:
     if selected and record is None:
         st.warning(esc(f"No facility with id {selected} in this directory."))
         selected = None
+    show_shortlist_bar()
     if mobile:
         if record is not None:
             with st.container(border=True):
@@ -403,8 +530,9 @@ def results_area() -> None:
         show_grid()
         if st.toggle("Show the results as a text list (for screen readers and keyboards)", key="w_text_list"):
             show_text_list()
-    # The URL (and the link to copy) follow the selection, which changes here without a full rerun.
-    shown = form.with_(facility=selected or "")
+    # The URL (and the link to copy) follow the selection and the shortlist, which change here without a
+    # full rerun.
+    shown = form.with_(facility=selected or "", shortlist=shortlisted())
     write_url(shown)
     query = shown.query_string()
     if query:  # the bare home page has no search to share (and loads no code box: 95-230 ms)

@@ -12,7 +12,12 @@ polling was never seen running, and that try counted the whole 400 ms.
 * typing a place and Enter;
 * one filter change (picking Detox);
 * opening a facility's detail from the list;
-* then another's from the map (a click on its point).
+* then another's from the map (a click on its point);
+* adding that one to the shortlist (its detail's button);
+* opening the comparison of a shortlist of five (from the results page that holds it);
+* a shared shortlist link (five facilities side by side), from navigation start.
+
+The last three exist only in this tree: an earlier revision's column says "—" for them.
 
 Both apps run at once on 127.0.0.1 (the earlier revision from a temporary git worktree); the tries
 alternate between them, in ABBA order. On this 2-core machine single tries vary by ±30 % (the browser's
@@ -39,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.browser import MAP_CANVAS, launch, map_pixel, serve_app  # noqa: E402
 
-DEFAULT_REV = "f40339c"
+DEFAULT_REV = "72335a8"  # the last commit before this round's work (hygiene, data, referral)
 TARGETS = {
     "first load: place box": None,
     "first load": 1500,
@@ -48,6 +53,9 @@ TARGETS = {
     "filter change": 300,
     "detail from list": 250,
     "detail from map": 250,
+    "add to shortlist": 250,
+    "open the comparison of 5": 300,
+    "shared shortlist link": 1500,
 }
 
 
@@ -138,7 +146,24 @@ def pick_detox(page) -> float:
     return took
 
 
-def one_try(browser, url: str, facility: str, on_map: tuple[str, float, float], view: dict) -> dict[str, float]:
+def shortlist_steps(page, url: str, target: str, five: list[str]) -> dict[str, float]:
+    """Add the facility whose detail is open to the shortlist; open the comparison of five; a shared link
+    to the comparison of five (this tree only)."""
+    out = {}
+    button = page.locator(f".st-key-shortlist-detail-{target} button")
+    out["add to shortlist"] = act(page, button.click, "Your shortlist: 1 facility")
+    page.goto(f"{url}/?near=Tampa%2C+FL&service=detox&" + "&".join(f"shortlist={i}" for i in five))
+    settled_at(page, "Your shortlist: 5 facilities", PAGE)
+    opener = page.get_by_role("button", name="Compare side by side and hand over")
+    out["open the comparison of 5"] = act(page, opener.click, "Your shortlist side by side: 5 facilities")
+    page.goto(f"{url}/?near=Tampa%2C+FL&service=detox&" + "&".join(f"shortlist={i}" for i in five) + "&view=compare")
+    out["shared shortlist link"] = settled_at(page, "Hand it over")
+    return out
+
+
+def one_try(
+    browser, url: str, facility: str, on_map: tuple[str, float, float], view: dict, five: list[str] | None = None
+) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     out = loads(page, url, facility)
@@ -164,6 +189,8 @@ def one_try(browser, url: str, facility: str, on_map: tuple[str, float, float], 
     x, y = map_pixel(json.loads(drawn) if drawn else view, lat, lon, canvas.bounding_box())
     # Settled when the link to this search (on the page as text) names the facility clicked.
     out["detail from map"] = act(page, lambda: page.mouse.click(x, y), f"facility={target}")
+    if five is not None:
+        out.update(shortlist_steps(page, url, target, five))
     context.close()
     return out
 
@@ -184,6 +211,7 @@ def main() -> None:
     last = result.frame.iloc[-1]
     on_map = (last["facility_id"], float(last["latitude"]), float(last["longitude"]))
     view = mapview.build_map(directory, result).view  # deck.gl's first view (earlier revisions)
+    five = result.ids[1:6]
     with tempfile.TemporaryDirectory() as tmp:
         old_tree = Path(tmp) / "old"
         subprocess.run(
@@ -199,12 +227,14 @@ def main() -> None:
             ):
                 browser = launch(p)
                 runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
-                for url in (old_url, new_url):  # warm both (caches, first compile)
-                    one_try(browser, url, facility, on_map, view)
+                for name, url in (("old", old_url), ("new", new_url)):  # warm both (caches, first compile)
+                    one_try(browser, url, facility, on_map, view, five if name == "new" else None)
                 for i in range(args.tries):  # ABBA: neither side always runs right after the other
                     order = (("old", old_url), ("new", new_url))
                     for name, url in order if i % 2 == 0 else order[::-1]:
-                        runs[name].append(one_try(browser, url, facility, on_map, view))
+                        runs[name].append(
+                            one_try(browser, url, facility, on_map, view, five if name == "new" else None)
+                        )
                 browser.close()
         finally:
             subprocess.run(
@@ -212,14 +242,15 @@ def main() -> None:
             )
     rows = []
     for step, target in TARGETS.items():
-        old = statistics.median(r[step] for r in runs["old"])
+        olds = [r[step] for r in runs["old"] if step in r]
+        old = statistics.median(olds) if olds else None
         new = statistics.median(r[step] for r in runs["new"])
         rows.append(
             {
                 "click → settled (ms)": step,
-                args.rev: f"{old:,.0f}",
+                args.rev: f"{old:,.0f}" if old else "—",
                 "this tree": f"{new:,.0f}",
-                "new / old": f"{new / old:.2f}",
+                "new / old": f"{new / old:.2f}" if old else "",
                 "target": f"≤ {target:,}" if target else "",
                 "met": ("yes" if new <= target else "no") if target else "",
             }

@@ -24,7 +24,7 @@ from fastapi import Path as PathParam
 from fastapi import Query as Q
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from . import exports, paths
@@ -38,6 +38,10 @@ from .openapi import truthful
 from .search import Query
 from .search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
 from .store import Store, open_store
+from .view.compare import MAX_SHORTLIST, UnknownFacilities, compare
+from .view.downloads import ATTRIBUTION
+from .view.handover import sheet_html
+from .view.shortlist import shortlist_frame
 
 log = logging.getLogger("directory.api")
 
@@ -138,6 +142,29 @@ class ServicesOut(BaseModel):
     groups: list[GroupOut]
 
 
+class ValueOut(BaseModel):
+    text: str = Field(description="as a person reads it ('not listed in the sources' when no source gives it)")
+    link: str | None = Field(description="tel:, the validated website, or directions; null when none")
+    listed: bool = Field(description="false when the sources do not give it")
+
+
+class RowOut(BaseModel):
+    key: str
+    label: str
+    differs: bool = Field(description="the facilities do not all have the same value")
+    listed_for_none: bool = Field(description="no source gives it for any of them")
+    note: str = Field(description="how well the sources cover it, when they list it for none")
+    values: list[ValueOut] = Field(description="one per facility, in the order asked")
+
+
+class ShortlistOut(BaseModel):
+    """A shortlist side by side: the facilities in the order given, with distances, and the rows."""
+
+    center: PlaceOut | None
+    facilities: list[SearchHit]  # type: ignore[valid-type]
+    rows: list[RowOut]
+
+
 class Health(BaseModel):
     status: str = Field(description="ok, or 'database unavailable' (with HTTP 503)")
     facilities: int
@@ -163,6 +190,12 @@ class Match(StrEnum):
 class Sort(StrEnum):
     distance = "distance"
     name = "name"
+
+
+class ShortlistFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    html = "html"
 
 
 class Format(StrEnum):
@@ -459,6 +492,68 @@ def create_app(
         except DirectoryError as exc:
             raise _translate(exc, "q") from None
         return place.to_dict()
+
+    @app.get(
+        "/v1/shortlist",
+        response_model=ShortlistOut,
+        tags=["facilities"],
+        summary="A shortlist side by side",
+        responses={
+            200: {"content": {"text/csv": {}, "text/html": {}}, "description": "JSON (default), CSV or the HTML sheet"},
+            404: {"model": ErrorOut, "description": "ids that are not in the directory, named"},
+            422: {"model": ErrorOut, "description": "a parameter is invalid"},
+        },
+    )
+    async def shortlist(
+        id: Annotated[
+            list[Annotated[str, Field(max_length=40)]],
+            Q(
+                min_length=1,
+                max_length=MAX_SHORTLIST,
+                description="facility ids, in the order to show them",
+                examples=[["f3a1d13806edf"]],
+            ),
+        ],
+        near: Annotated[
+            str | None, Q(max_length=MAX_TEXT, description="a place: each facility's distance from it")
+        ] = None,
+        format: Annotated[ShortlistFormat, Q(description="json, csv (Excel-safe) or html (the summary sheet)")] = (
+            ShortlistFormat.json
+        ),
+    ) -> Any:
+        """Two to ten facilities compared on what decides (phone and intake, address, hours, new patients,
+        treatment, medications, payment, accreditation, populations, languages, accessibility, how
+        current): the same comparison as the app's and `directory compare`."""
+        try:
+            comparison = compare(store, id, near=near.strip() if near and near.strip() else None)
+        except UnknownFacilities as exc:
+            return JSONResponse(
+                {
+                    "detail": [
+                        {
+                            "loc": ["query", "id"],
+                            "msg": str(exc),
+                            "type": "not_found",
+                            "suggestions": [],
+                            "ids": exc.ids,
+                        }
+                    ]
+                },
+                status_code=404,
+            )
+        except DatabaseUnavailable:
+            raise
+        except DirectoryError as exc:
+            raise _translate(exc, "near" if isinstance(exc, LocationNotFound) else "id") from None
+        if format is ShortlistFormat.csv:
+            return Response(
+                exports.to_csv(shortlist_frame(comparison)),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="shortlist.csv"'},
+            )
+        if format is ShortlistFormat.html:
+            return HTMLResponse(sheet_html(comparison, "summary", attribution=ATTRIBUTION))
+        return JSONResponse(comparison.to_json())
 
     @app.get(
         "/healthz",

@@ -49,15 +49,22 @@ def serious(page) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("layout", ["home", "results", "detail", "phone"])
+@pytest.mark.parametrize("layout", ["home", "results", "detail", "phone", "compare", "compare-phone"])
 def test_axe_finds_no_serious_violation(browser, server, layout):
     params = {"near": ["Tampa, FL"], "service": ["detox"]}
     if layout in ("detail", "phone"):
         params["facility"] = [first_results(params)[0].facility_id]
+    if layout.startswith("compare"):
+        params.update(shortlist=[item.facility_id for item in first_results(params)[:4]], view=["compare"])
     query = "" if layout == "home" else "?" + urllib.parse.urlencode(params, doseq=True)
-    page = new_page(browser, server, **(PHONE if layout == "phone" else {}))
+    page = new_page(browser, server, **(PHONE if layout.endswith("phone") else {}))
     page.goto(server + "/" + query)
-    idle(page, "Showing results near Tampa, FL" if query else "All facilities")
+    idle(
+        page,
+        "All facilities"
+        if not query
+        else ("Hand it over" if "compare" in layout else "Showing results near Tampa, FL"),
+    )
     # Elements of a run still in flight are drawn faded ("stale"); axe judges the settled page.
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=30_000)
     # ...and with no fade or transition still running (a loaded machine draws them late).
@@ -110,4 +117,38 @@ def test_keyboard_only_from_the_place_box_to_a_facilitys_phone(browser, server):
     # The number is now in the detail too, beside the list's.
     assert page.locator(f'a[href="{expected[0].phone_url}"]').count() >= 2
     shot(page, "keyboard-detail")
+    page.context.close()
+
+
+def test_axe_finds_no_serious_violation_on_the_sheet(browser):
+    """The referral sheet, in each format and in large print, as a page of its own."""
+    store = national_directory()
+    ids = [item.facility_id for item in first_results({"near": ["Tampa, FL"], "service": ["detox"]})[:4]]
+    comparison = view.compare(store, ids, near="Tampa, FL")
+    page = browser.new_page()
+    for fmt in view.SHEET_FORMATS:
+        for large in (False, True):
+            page.set_content(view.sheet_html(comparison, fmt, large=large, link="http://127.0.0.1/?shortlist=x"))
+            assert serious(page) == [], (fmt, large)
+    page.close()
+
+
+def test_keyboard_only_from_a_list_row_to_the_shortlist_and_the_comparison(browser, server):
+    """Tab to a row's "Add to shortlist", Enter; Tab to "Compare side by side", Enter: the comparison."""
+    page = new_page(browser, server)
+    page.goto(server + "/?near=Tampa%2C+FL&service=detox")
+    idle(page, "Showing results near Tampa, FL")
+    expected = first_results({"near": ["Tampa, FL"], "service": ["detox"]})
+    page.get_by_role("textbox", name="Where are you?").focus()
+    tab_until(page, lambda e: e["tag"] == "INPUT" and "text list" in e["label"])
+    page.keyboard.press("Space")
+    idle(page)
+    tab_until(page, lambda e: e["tag"] == "BUTTON" and e["text"] == "☆ Add to shortlist")
+    page.keyboard.press("Enter")
+    idle(page, "Your shortlist: 1 facility")
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["shortlist"] == [expected[0].facility_id]
+    page.get_by_role("textbox", name="Where are you?").focus()
+    tab_until(page, lambda e: e["tag"] == "BUTTON" and e["text"] == "Compare side by side and hand over")
+    page.keyboard.press("Enter")
+    idle(page, "Your shortlist side by side: 1 facility")
     page.context.close()

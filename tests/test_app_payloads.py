@@ -28,6 +28,10 @@ PAYLOADS = [
     "[js](javascript:alert(1))",
     "\u202eevil\u202c text",
     "<script>alert(1)</script>",
+    "line one\r\nline two",
+    "A%0AB%0D%0Acc: evil@evil.example",
+    "Clinic&cc=evil@evil.example&bcc=x@evil.example",
+    "Clinic?subject=Hacked&body=gone",
 ]
 TEXT_COLUMNS = ["name", "name2", "street1", "street2", "city", "county", "notes", "phone", "intake_phone"]
 
@@ -61,7 +65,8 @@ def assert_inert(page, server: str) -> None:
         # the fixed links: directions and the federal listing, built from the point's numbers only
         allowed = href.startswith(("tel:", "#", "?", "/", server)) or re.fullmatch(
             r"https://www\.openstreetmap\.org/directions\?route=%3B-?[\d.]+%2C-?[\d.]+#map=16/-?[\d.]+/-?[\d.]+"
-            r"|https://findtreatment\.gov/locator\?sAddr=-?[\d.]+%2C-?[\d.]+",
+            r"|https://findtreatment\.gov/locator\?sAddr=-?[\d.]+%2C-?[\d.]+"
+            r"|sms:\?&body=[A-Za-z0-9%._~-]*|mailto:\?subject=[A-Za-z0-9%._~-]*&body=[A-Za-z0-9%._~-]*",
             href,
         )
         assert allowed, href
@@ -132,4 +137,40 @@ def test_facility_text_stays_text_in_the_map_tooltips(browser, server, hostile):
         page.mouse.move(5, 5)
         tip.wait_for(state="hidden")
     assert_inert(page, server)
+    page.context.close()
+
+
+def test_facility_text_stays_text_in_the_comparison_sheet_and_messages(browser, server, hostile):
+    """Ten hostile facilities on a shortlist: the comparison, every sheet format and both hand-over links
+    keep every payload as text; the e-mail link has a subject and a body and nothing else (no header, no
+    recipient), the text message a body alone, whatever the names hold."""
+    _, rows = hostile
+    ids = rows["facility_id"].head(10).tolist()
+    page = new_page(browser, server)
+    page.add_init_script("window.print = function () {};")
+    page.goto(f"{server}/?near=Tampa%2C+FL&" + "&".join(f"shortlist={i}" for i in ids) + "&view=compare")
+    idle(page, "Your shortlist side by side: 10 facilities")
+    assert page.locator("table.cmp thead th[scope=col]").count() == 11
+    assert_inert(page, server)
+    sms = page.locator('a[href^="sms:"]').first.get_attribute("href")
+    mail = page.locator('a[href^="mailto:"]').first.get_attribute("href")
+    assert [k for k, _ in urllib.parse.parse_qsl(sms.removeprefix("sms:?&"), keep_blank_values=True)] == ["body"]
+    fields = urllib.parse.parse_qsl(urllib.parse.urlsplit(mail).query, keep_blank_values=True)
+    assert [k for k, _ in fields] == ["subject", "body"] and mail.startswith("mailto:?")
+    body = dict(fields)["body"]
+    assert "Clinic&cc=evil@evil.example&bcc=x@evil.example" in body  # inside the body, as text
+    assert "Clinic?subject=Hacked&body=gone" in body and "line one line two" in body
+    assert "\r" not in body and "\u202e" not in body
+    for label in ("One line per place", "Summary", "Full profile"):
+        page.get_by_text(label).first.click()
+        idle(page)
+        page.get_by_role("button", name="Print the sheet").click()
+        idle(page)
+        sheet = next(f for f in page.frames if f != page.main_frame and f.url.startswith("about:srcdoc"))
+        sheet.wait_for_selector("li.place")
+        assert sheet.locator("li.place").count() == 10
+        assert sheet.locator("li.place script, li.place img, li.place b").count() == 0
+        hrefs = sheet.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        assert all(h.startswith(("tel:", "https://www.openstreetmap.org/directions?")) for h in hrefs), hrefs
+    assert page.outside_requests == [], page.outside_requests
     page.context.close()

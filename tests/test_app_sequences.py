@@ -17,6 +17,7 @@ import pytest
 from directory import Query, view
 
 from .browser import (
+    IPHONE,
     alerts,
     idle,
     lone_points,
@@ -140,12 +141,6 @@ def test_radius_clear_back_forward_and_a_shared_link(browser, server):
     assert page.outside_requests == [] and fresh.outside_requests == []
     fresh.context.close()
     page.context.close()
-
-
-IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.0 Mobile/15E148 Safari/604.1"
-)
 
 
 def test_phone_sized_window(browser, server):

@@ -171,3 +171,69 @@ def _print_table(frame) -> None:
             value = f"{row[key]:.1f}" if key == "distance_miles" else str(row[key])
             cells.append(value[:width].ljust(width))
         click.echo("  ".join(cells).rstrip())
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--near", help='A place: each facility\'s distance from it (ZIP, "City, ST", an address or "lat, lon").')
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "html"]),
+    default="table",
+    show_default=True,
+    help="html: the referral sheet (summary format).",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of the screen.")
+@data_option
+@friendly
+def compare(ids: tuple[str, ...], near: str | None, fmt: str, output: Path | None, data: str | None) -> None:
+    """Compare facilities side by side: the same comparison as the app's and the API's.
+
+    \b
+    Examples:
+      directory compare f3a1d13806edf f0bc8cf7596cd --near "Tampa, FL"
+      directory compare f3a1d13806edf f0bc8cf7596cd --format html -o sheet.html
+    """
+    from .. import exports
+    from ..store import open_store
+    from ..view.compare import compare as build
+    from ..view.downloads import ATTRIBUTION
+    from ..view.handover import sheet_html
+    from ..view.shortlist import shortlist_frame
+
+    comparison = build(open_store(data), list(ids), near=near)
+    if fmt == "json":
+        payload = json.dumps(comparison.to_json(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        payload = exports.to_csv(shortlist_frame(comparison))
+    elif fmt == "html":
+        payload = sheet_html(comparison, "summary", attribution=ATTRIBUTION)
+    else:
+        payload = _comparison_table(comparison)
+    if output is None or str(output) == "-":
+        click.echo(payload, nl=False)
+        return
+    from ..tables import atomic_writer
+
+    with atomic_writer(output, "w", encoding="utf-8", newline="") as fh:
+        fh.write(payload)
+    click.echo(f"{len(comparison.records)} facilities compared -> {output}", err=True)
+
+
+def _comparison_table(comparison) -> str:
+    """The comparison for a terminal: a block per row, a line per facility; rows that differ marked ≠."""
+    names = [c.text for c in comparison.row("name").cells]
+    lines = [f"{i}. {name}" for i, name in enumerate(names, 1)]
+    for row in comparison.rows:
+        if row.key == "name":
+            continue
+        lines.append("")
+        lines.append(("≠ " if row.differs and not row.unknown else "  ") + row.label)
+        if row.unknown:
+            lines.append("     not listed in the sources for any of them")
+        else:
+            lines += [f"  {i}. {cell.text}" for i, cell in enumerate(row.cells, 1)]
+        if row.note:
+            lines.append(f"     {row.note}")
+    return "\n".join(lines) + "\n"

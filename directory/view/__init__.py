@@ -11,10 +11,14 @@ package: they read widgets into a :class:`SearchForm`, call :func:`run` with a
 :mod:`.detail`            one facility's detail
 :mod:`.facts`             the facts that decide: kind, hours, new patients, accessibility, the live listing
 :mod:`.downloads`         CSV, Excel, GeoJSON, printable list
+:mod:`.compare`           a shortlist side by side (shared by the app, the API and the CLI)
+:mod:`.shortlist`         the shortlist on a screen: add / remove, the table and the cards
+:mod:`.handover`          the referral sheet, the text message and the e-mail
 :mod:`.text`              escaping, and the only links a screen makes
 ========================  ============================================================
 """
 
+from .compare import MAX_SHORTLIST, Cell, Comparison, Row, TooMany, UnknownFacilities, compare
 from .detail import (
     STALE_AFTER_YEARS,
     DetailMarkdown,
@@ -26,9 +30,11 @@ from .detail import (
     provenance,
     stale_note,
 )
-from .downloads import ATTRIBUTION, Download, downloads, printable_list
+from .downloads import ATTRIBUTION, Download, downloads, printable_list, shortlist_downloads
 from .facts import NOT_LISTED, accepting_text, accessibility_text, hours_text, kind_label, live_listing, stated_by
 from .form import DEFAULT_RADIUS, PARAM_OF, RADII, Outcome, SearchForm, facet_line, run, since_label, since_options
+from .handover import FORMATS as SHEET_FORMATS
+from .handover import mailto_url, message_text, sheet_html, sms_url
 from .results import (
     BADGE_GROUPS,
     LIST_LIMIT,
@@ -44,9 +50,31 @@ from .results import (
     result_table,
     text_list,
 )
+from .shortlist import card_html, short_name, shortlist_frame, table_html
+from .shortlist import known as known_shortlist
+from .shortlist import toggle as toggle_shortlist
 from .text import directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
 
 __all__ = [
+    "MAX_SHORTLIST",
+    "SHEET_FORMATS",
+    "Cell",
+    "Comparison",
+    "Row",
+    "TooMany",
+    "UnknownFacilities",
+    "card_html",
+    "compare",
+    "known_shortlist",
+    "mailto_url",
+    "message_text",
+    "sheet_html",
+    "short_name",
+    "shortlist_downloads",
+    "shortlist_frame",
+    "sms_url",
+    "table_html",
+    "toggle_shortlist",
     "NOT_LISTED",
     "accepting_text",
     "accessibility_text",

@@ -78,3 +78,34 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
             lambda: package_zip(result.records, store.taxonomy),
         ),
     ]
+
+
+def shortlist_downloads(comparison, *, link: str = "", fmt: str = "summary", large: bool = False) -> list[Download]:
+    """The shortlist as CSV (Excel-safe), XLSX, GeoJSON and its referral sheet (HTML), through the same
+    exports as a search's list; file names say it is a shortlist and where it was searched from."""
+    from .. import exports
+    from .handover import sheet_html
+    from .shortlist import shortlist_frame
+
+    frame = shortlist_frame(comparison)
+    place = [comparison.center.label] if comparison.center is not None else []
+
+    def name(extension: str) -> str:
+        return exports.filename(["shortlist", *place], None, extension)
+
+    return [
+        Download("CSV", name("csv"), "text/csv", lambda: exports.to_csv(frame)),
+        Download(
+            "Excel",
+            name("xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            lambda: exports.to_xlsx(frame),
+        ),
+        Download("GeoJSON", name("geojson"), "application/geo+json", lambda: exports.geojson_text(frame)),
+        Download(
+            "Sheet (HTML)",
+            name("html"),
+            "text/html",
+            lambda: sheet_html(comparison, fmt, large=large, link=link, attribution=ATTRIBUTION),
+        ),
+    ]

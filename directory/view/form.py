@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, make_dataclass, replace
@@ -15,6 +16,7 @@ from ..search.result import since_text
 from ..states import state_code
 from ..store import Store
 from ..taxonomy import Taxonomy
+from .compare import MAX_SHORTLIST
 
 #: The form's ``listed_since`` unless a person widens it ("any") — the registry's default, as text.
 DEFAULT_SINCE = since_text(by_param("listed_since").default)
@@ -30,11 +32,15 @@ def _param_names() -> dict[str, str]:
         names[f.field] = f.param
         if f.field == "services":
             names["match"] = "match"  # right after the treatment type, as on the screen
-    return {**names, "facility": "facility"}
+    return {**names, "facility": "facility", "shortlist": "shortlist", "view": "view"}
 
 
 PARAM_OF = _param_names()
-_REPEATED = {f.field for f in APP_FILTERS if f.repeatable}
+_REPEATED = {f.field for f in APP_FILTERS if f.repeatable} | {"shortlist"}
+#: The screens a link can open besides the results: the shortlist side by side.
+VIEWS = ("compare",)
+#: A facility id as the directory makes them.
+_FACILITY_ID = re.compile(r"^f[0-9a-f]{12}$")
 
 
 class _FormMethods:
@@ -69,6 +75,20 @@ class _FormMethods:
 
         for attr in ("near", "facility"):
             values[attr] = last(PARAM_OF[attr])
+        shortlist: list[str] = []
+        for fid in all_of("shortlist"):
+            if not _FACILITY_ID.match(fid):
+                warnings.append(f"{fid[:40]!r} is not a facility id; left off the shortlist")
+            elif fid not in shortlist:
+                shortlist.append(fid)
+        if len(shortlist) > MAX_SHORTLIST:
+            warnings.append(f"a shortlist holds {MAX_SHORTLIST} facilities; the first {MAX_SHORTLIST} are kept")
+        values["shortlist"] = tuple(shortlist[:MAX_SHORTLIST])
+        screen = last("view").lower()
+        if screen in VIEWS:
+            values["view"] = screen
+        elif screen:
+            warnings.append(f"unknown view {screen!r}; showing the results")
         radius = last("radius")
         if radius:
             values["radius"] = _nearest_radius(radius, warnings)
@@ -144,8 +164,10 @@ class _FormMethods:
         return urllib.parse.urlencode(self.to_params(), doseq=True)
 
     def signature(self) -> str:
-        """A short stable key for the search (everything but the selected facility)."""
-        return hashlib.sha1(self.with_(facility="").query_string().encode()).hexdigest()[:12]
+        """A short stable key for the search (everything but the selected facility, the shortlist and the
+        view: none of them changes what is searched)."""
+        search = self.with_(facility="", shortlist=(), view="")
+        return hashlib.sha1(search.query_string().encode()).hexdigest()[:12]
 
     def to_query(self) -> Query:
         """The library :class:`~directory.search.Query` this form asks for."""
@@ -177,7 +199,11 @@ def _fields() -> list[tuple]:
             specs.append((f.field, "str", field(default="")))
         if f.field == "services":
             specs.append(("match", "str", field(default="any")))
-    specs.append(("facility", "str", field(default="")))
+    specs += [
+        ("facility", "str", field(default="")),
+        ("shortlist", "tuple[str, ...]", field(default=())),
+        ("view", "str", field(default="")),
+    ]
     return specs
 
 

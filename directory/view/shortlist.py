@@ -1,0 +1,129 @@
+"""The shortlist on a screen: adding and removing, which ids a link may keep, and a comparison drawn as a
+table (a desktop: one column per facility) or as cards (a phone: one card per facility, scrolled down,
+never sideways). Everything from the data is HTML-escaped; the only links are the comparison's own."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..store import Store
+from .compare import MAX_SHORTLIST, Cell, Comparison, Row
+from .facts import NOT_LISTED
+from .text import html_escape as escape
+
+#: Marks a row where the facilities differ (with words for screen readers).
+DIFFERS = '<span aria-hidden="true">≠ </span><span class="sr">differs: </span>'
+CSS = """<style>
+.cmp { border-collapse: collapse; width: 100%; font-size: .92rem; }
+.cmp caption { text-align: left; font-size: .85rem; color: #444; padding: 0 0 .4rem; }
+.cmp th, .cmp td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-bottom: 1px solid #d9d9d9; }
+.cmp thead th { font-size: .95rem; background: #f4f4f4; }
+.cmp tbody th { font-weight: 600; width: 11rem; }
+.cmp tr.differs th, .cmp tr.differs td { background: #fff8dc; }
+.cmp .none { color: #555; font-style: italic; }
+.cmp .note { font-size: .85rem; color: #444; }
+.sr { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
+.card { border: 1px solid #ccc; border-radius: .5rem; padding: .6rem .8rem; margin: 0 0 .8rem;
+  overflow-wrap: anywhere; }
+.card h3 { font-size: 1.05rem; margin: 0 0 .4rem; }
+.card dl { margin: 0; padding: 0; }
+.card dt { font-weight: 600; margin: .35rem 0 0; padding: 0; font-size: .85rem; color: #333; }
+.card dd { margin: 0; padding: 0; } .card .differs dt { background: #fff8dc; } .card .note { font-size: .85rem; }
+</style>"""
+
+
+def toggle(ids: tuple[str, ...], facility_id: str) -> tuple[str, ...]:
+    """The shortlist with ``facility_id`` removed if it is on it, else added at the end (unless full).
+
+    >>> toggle(("a", "b"), "a"), toggle(("a",), "c")
+    (('b',), ('a', 'c'))
+    """
+    if facility_id in ids:
+        return tuple(i for i in ids if i != facility_id)
+    return ids + (facility_id,) if len(ids) < MAX_SHORTLIST else ids
+
+
+def short_name(name: str, width: int = 32) -> str:
+    """A name cut to ``width`` characters at a word, for a button.
+
+    >>> short_name("DACCO Behavioral Health Inc — (DACCO)/Medication Assisted Trt Prog")
+    'DACCO Behavioral Health Inc…'
+    """
+    if len(name) <= width:
+        return name
+    cut = name[:width].rsplit(" ", 1)[0].rstrip(" —-,")
+    return cut + "…"
+
+
+def known(store: Store, ids: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The ids a link asked for that the directory has, in order, and a note for those it no longer has
+    ("1 facility in this link is no longer in the directory"; '' when none)."""
+    kept = tuple(i for i in ids if store.facility(i) is not None)
+    gone = len(ids) - len(kept)
+    if not gone:
+        return kept, ""
+    what, verb = ("facility", "is") if gone == 1 else ("facilities", "are")
+    return kept, f"{gone} {what} in this link {verb} no longer in the directory."
+
+
+def _value(cell: Cell) -> str:
+    text = escape(cell.text)
+    if not cell.listed:
+        return f'<span class="none">{text}</span>'
+    if cell.link and cell.link.startswith(("tel:", "https://", "http://")):
+        return f'<a href="{escape(cell.link, quote=True)}">{text}</a>'
+    return text
+
+
+def _label(row: Row) -> str:
+    return (DIFFERS if row.differs else "") + escape(row.label)
+
+
+def table_html(comparison: Comparison) -> str:
+    """The comparison as one table: a column per facility, a row per fact; rows where they differ are
+    marked (≠ and a tint), a fact none of them lists reads "not listed in the sources" once."""
+    names = comparison.row("name").cells
+    head = "".join(f'<th scope="col">{escape(c.text)}</th>' for c in names)
+    body = []
+    for row in comparison.rows:
+        if row.key == "name":
+            continue
+        if row.unknown:
+            cells = f'<td colspan="{len(names)}" class="none">{escape(NOT_LISTED)} for any of them</td>'
+        else:
+            cells = "".join(f"<td>{_value(c)}</td>" for c in row.cells)
+        css = ' class="differs"' if row.differs and not row.unknown else ""
+        body.append(f'<tr{css}><th scope="row">{_label(row)}</th>{cells}</tr>')
+        if row.note:  # how well the sources cover it, under the row, across every column
+            body.append(f'<tr><td></td><td colspan="{len(names)}" class="note">{escape(row.note)}</td></tr>')
+    caption = (
+        f"{len(names)} facilities side by side. Rows marked ≠ differ between them. Every fact is as the sources "
+        "state it, with its date: call to confirm."
+    )
+    return (
+        f'{CSS}<table class="cmp"><caption>{escape(caption)}</caption>'
+        f'<thead><tr><th scope="col"><span class="sr">Fact</span></th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def card_html(comparison: Comparison, index: int) -> str:
+    """One facility of the comparison as a card (a phone's comparison: cards one under the other)."""
+    name = comparison.row("name").cells[index].text
+    facts = []
+    for row in comparison.rows:
+        if row.key == "name":
+            continue
+        css = ' class="differs"' if row.differs and not row.unknown else ""
+        note = f'<dd class="note">{escape(row.note)}</dd>' if row.note else ""
+        facts.append(f"<div{css}><dt>{_label(row)}</dt><dd>{_value(row.cells[index])}</dd>{note}</div>")
+    return f'{CSS}<div class="card"><h3>{escape(name)}</h3><dl>{"".join(facts)}</dl></div>'
+
+
+def shortlist_frame(comparison: Comparison) -> pd.DataFrame:
+    """The shortlist as a result frame (storage columns, with ``distance_miles`` when there is a place),
+    for the downloads every search has."""
+    frame = pd.DataFrame([r.to_row() for r in comparison.records])
+    if comparison.center is not None and len(frame):
+        frame.insert(1, "distance_miles", comparison.distances)
+    return frame
