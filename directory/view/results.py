@@ -171,12 +171,17 @@ def is_phone(user_agent: str | None) -> bool:
     return "Mobi" in (user_agent or "")
 
 
+_TEXT_LIST_COLUMNS = ("facility_id", "name", "name2", "city", "state", "phone", "intake_phone", "last_listed")
+
+
 def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) -> list[ListItem]:
     """The first ``limit`` results as :class:`ListItem` rows, in result order."""
     frame = result.frame.iloc[:limit]
     distances = frame["distance_miles"].tolist() if "distance_miles" in frame else [None] * len(frame)
+    # Only the columns a row shows (a record has 37): the list is built on every rerun of a phone's page.
+    shown = frame[[c for c in _TEXT_LIST_COLUMNS if c in frame.columns]]
     items = []
-    for row, miles, types in zip(frame.to_dict("records"), distances, badges(store, frame), strict=True):
+    for row, miles, types in zip(shown.to_dict("records"), distances, badges(store, frame), strict=True):
         year = _year(row.get("last_listed"))
         phone = list_phone(row["phone"], row["intake_phone"])
         items.append(
