@@ -20,7 +20,7 @@ CSS = """<style>
 .cmp thead th { font-size: .95rem; background: #f4f4f4; }
 .cmp tbody th { font-weight: 600; width: 11rem; }
 .cmp tr.differs th, .cmp tr.differs td { background: #fff8dc; }
-.cmp .none { color: #555; font-style: italic; }
+.cmp .none, .card .none { color: #555; font-style: italic; }
 .cmp .note { font-size: .85rem; color: #444; }
 .sr { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 .card { border: 1px solid #ccc; border-radius: .5rem; padding: .6rem .8rem; margin: 0 0 .8rem;
