@@ -226,8 +226,8 @@ def _filter_params():
             ]
             default: Any = []
         else:
-            limit = 40 if f.kind in ("state", "since") else MAX_TEXT
-            example = {"state": ["FL"], "since": ["2021"]}.get(f.kind)
+            limit = 40 if f.kind in ("state", "since", "verified") else MAX_TEXT
+            example = {"state": ["FL"], "since": ["2021"], "verified": ["2026"]}.get(f.kind)
             annotation = Annotated[str | None, Q(max_length=limit, description=f.help, examples=example)]
             default = None
         parameters.append(

@@ -40,14 +40,21 @@ def build(
     locate: Locator | None = None,
     progress: bool | None = None,
     previous: str | Path | None = None,
+    corrections: str | Path | None = None,
 ) -> dict[str, object]:
     """Build ``facilities.csv`` and ``build-report.json`` from the manifest; return the report.
 
     Deterministic: the same inputs give byte-identical outputs (sorted rows, no timestamps).
     ``previous``: a facilities file to compare with; the report gets a ``changes`` section
-    (:func:`~directory.diff.diff_records`).
+    (:func:`~directory.diff.diff_records`). ``corrections`` (default ``data/corrections.csv``) are
+    applied last, as the newest evidence; the report lists every one applied and every one that no
+    longer applies.
     """
+    from .corrections import apply as apply_corrections
+    from .corrections import read as read_corrections
+
     entries = read_manifest(manifest)
+    fixes = read_corrections(corrections)  # a broken file stops the build before anything is written
     taxonomy = Taxonomy.load()
     before = read_records(previous) if previous is not None else None  # read first: it may be the output
     if locate is None:
@@ -75,6 +82,7 @@ def build(
         deferred=frozenset(e.id for e in entries if not e.names_sites),
     )
     records, replaced, counties_filled = enrich([sites[fid] for fid in sorted(sites)])
+    records, corrected = apply_corrections(records, fixes)
     flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
     records.sort(key=lambda r: (r.state, r.city.lower(), r.name.lower(), r.facility_id))
     extra = sorted({c for r in results for c in r.extra_columns if c not in COLUMNS} | {PHONE_AS_OF})
@@ -83,6 +91,7 @@ def build(
     report["totals"]["counties_filled_from_outlines"] = counties_filled
     report["coordinates_replaced"] = replaced
     report["outside_stated_state"] = flagged
+    report["corrections"] = corrected.report()
     if before is not None:  # what a maintainer reviews before publishing (directory diff)
         from .diff import diff_records
 

@@ -56,9 +56,13 @@ COLUMNS: dict[str, str] = {
     "details_as_of": "the date that source gives for them (ISO date)",
     "address_withheld": "'1' when the provider asked that its street address not be shown: none is kept, and the "
     "point is its ZIP or town",
+    "status": "'closed' when a maintainer verified that the site closed (it is then in no search); empty otherwise",
+    "verified_on": "when a maintainer last verified the record (ISO date), from data/corrections.csv",
+    "verified_by_method": "how: phone, website, visit or provider",
+    "corrected_fields": "fields a maintainer corrected, each with its date and method: 'phone 2026-11-30 phone; …'",
 }
 _FLOATS = ("latitude", "longitude")
-_DATES = ("source_date", "services_as_of", "last_listed", "details_as_of")
+_DATES = ("source_date", "services_as_of", "last_listed", "details_as_of", "verified_on")
 #: Weekdays as ``hours`` names them, in order.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: What ``accessibility`` may hold.
@@ -102,6 +106,12 @@ class Facility:
     details_source: str = ""
     details_as_of: date | None = None
     address_withheld: bool = False
+    #: "closed" when a maintainer verified that the site closed; "" otherwise.
+    status: str = ""
+    verified_on: date | None = None
+    verified_by_method: str = ""
+    #: (field, date, method) of every field a maintainer corrected.
+    corrected_fields: tuple[tuple[str, date, str], ...] = ()
     #: Columns a source adds beyond :data:`COLUMNS` (``license_number``, ``capacity`` …), as text.
     extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=True)
 
@@ -129,6 +139,8 @@ class Facility:
                 values[name] = frozenset(a for a in value.split(";") if a)
             elif name == "address_withheld":
                 values[name] = value.strip() in ("1", "true", "yes")
+            elif name == "corrected_fields":
+                values[name] = parse_corrected(value)
             else:
                 values[name] = value
         values["extra"] = {k: v for k, v in text.items() if k not in COLUMNS and k != "distance_miles"}
@@ -156,10 +168,31 @@ class Facility:
                 row[name] = ";".join(sorted(value, key=_accessibility_order))
             elif name == "address_withheld":
                 row[name] = "1" if value else ""
+            elif name == "corrected_fields":
+                row[name] = "; ".join(f"{f} {d.isoformat()} {how}" for f, d, how in value)
             else:
                 row[name] = value
         row.update(self.extra)
         return row
+
+    @property
+    def closed(self) -> bool:
+        """A maintainer verified that the site closed."""
+        return self.status == "closed"
+
+    @property
+    def open_as_of(self) -> date | None:
+        """The newest evidence that the site is open — when a source last listed it or, if later, when a
+        maintainer verified it — which ``listed_since`` compares (None when closed, or never dated)."""
+        if self.closed:
+            return None
+        dates = [d for d in (self.last_listed, self.verified_on) if d is not None]
+        return max(dates) if dates else None
+
+    def corrected_on(self, field: str) -> tuple[date, str] | None:
+        """When and how a maintainer last corrected ``field`` (None when no one did)."""
+        found = [(d, how) for f, d, how in self.corrected_fields if f == field]
+        return found[-1] if found else None
 
     @property
     def located(self) -> bool:
@@ -178,6 +211,20 @@ def parse_hours(text: str) -> tuple[tuple[str, str], ...]:
         if day in WEEKDAYS and hours.strip():
             found[day] = hours.strip()
     return tuple((day, found[day]) for day in WEEKDAYS if day in found)
+
+
+def parse_corrected(text: str) -> tuple[tuple[str, date, str], ...]:
+    """The ``corrected_fields`` column as (field, date, method) triples.
+
+    >>> parse_corrected("phone 2026-11-30 phone; website 2026-12-01 website")
+    (('phone', datetime.date(2026, 11, 30), 'phone'), ('website', datetime.date(2026, 12, 1), 'website'))
+    """
+    found = []
+    for part in text.split(";"):
+        bits = part.split()
+        if len(bits) == 3:
+            found.append((bits[0], date.fromisoformat(bits[1]), bits[2]))
+    return tuple(found)
 
 
 def _accessibility_order(value: str) -> tuple[int, str]:

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 #: How a filter selects: one of the taxonomy's friendly groups (repeatable), a state, a city,
 #: a county, a fuzzy facility name, a date a site must have been listed since, or one of a few fixed
 #: choices (the facility type).
-KINDS = ("group", "state", "city", "county", "name", "since", "choice")
+KINDS = ("group", "state", "city", "county", "name", "since", "choice", "verified")
+#: Kinds whose value is a date (a year or an ISO date, or "any").
+DATE_KINDS = ("since", "verified")
 
 #: The facility types a search can be limited to: treatment facilities and programs, or individual
 #: practitioners who prescribe buprenorphine (the locator's BUPREN listings). Value → label.
@@ -207,6 +209,16 @@ FILTERS: tuple[Filter, ...] = (
         phrase="named like {!r}",
         in_filename=False,
         help="facility name (fuzzy)",
+    ),
+    Filter(
+        "verified_since",
+        "verified_since",
+        "verified",
+        "Verified since",
+        phrase="verified by a maintainer since {}",
+        in_filename=False,
+        help="only sites a maintainer verified (by phone, website, visit or the provider) on or after this year "
+        "or date (YEAR or YYYY-MM-DD)",
     ),
     Filter(
         "listed_since",

@@ -122,9 +122,12 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
                     else f"Substance-use treatment; the sources list no treatment types (as of {as_of})."
                 ),
                 "url": f.website,
-                "status": "active",
+                "status": "defunct" if f.closed else "active",
                 "accreditations": ", ".join(accreditations),
-                "assured_date": f.last_listed.isoformat() if f.last_listed else "",
+                # When the information was last checked: a maintainer's verification, else the newest listing.
+                "assured_date": (f.verified_on or f.last_listed).isoformat()
+                if (f.verified_on or f.last_listed)
+                else "",
                 "licenses": _licence(f),
             }
         )
@@ -212,6 +215,7 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
                 )
         for name, when, source in (
             ("details_as_of", f.details_as_of, f.details_source),
+            ("verified_on", f.verified_on, "corrections" if f.verified_on else ""),
             ("last_listed", f.last_listed, f.sources[0] if f.sources else ""),
             ("services_as_of", f.services_as_of, ""),
         ):

@@ -116,6 +116,8 @@ def source_kind(source_id: str, manifest: str | Path | None = None) -> str:
 def source_label(source_id: str, manifest: str | Path | None = None) -> str:
     """A source as people read it: its short name and the month of its vintage; the id itself when
     the manifest does not know it."""
+    if source_id == "corrections":  # not a release: maintainers' verified corrections (directory/corrections.py)
+        return "Maintainers' verified corrections"
     entry = _entries(Path(manifest) if manifest else paths.MANIFEST).get(source_id)
     if entry is None:
         return source_id

@@ -64,7 +64,7 @@ def truthful(document: dict[str, Any], taxonomy: Taxonomy) -> dict[str, Any]:
             parameter["schema"]["items"]["enum"] = ["", *filter_values(taxonomy, f.family)]
         elif f.kind == "state":
             _text_branch(parameter)["enum"] = ["", *sorted(STATES), *sorted(STATES.values())]
-        elif f.kind == "since":
+        elif f.kind in ("since", "verified"):
             _text_branch(parameter)["pattern"] = SINCE_PATTERN
         elif f.kind == "choice":
             _text_branch(parameter)["enum"] = ["", *(value for value, _ in f.choices)]

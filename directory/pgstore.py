@@ -85,15 +85,26 @@ CREATE TABLE IF NOT EXISTS directory_loads (
 CREATE TABLE IF NOT EXISTS problem_reports (
     id bigserial PRIMARY KEY, report_id text UNIQUE NOT NULL, created text NOT NULL, facility_id text NOT NULL,
     facility_name text NOT NULL, problem text NOT NULL, message text NOT NULL, contact text NOT NULL);
+CREATE TABLE IF NOT EXISTS report_resolutions (
+    report_id text NOT NULL, resolved text NOT NULL, note text NOT NULL, by_correction text NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS corrections (
+    id integer PRIMARY KEY, facility_id text NOT NULL, action text NOT NULL, field text NOT NULL, value text NOT NULL,
+    reason text NOT NULL, verified_how text NOT NULL, verified_on text NOT NULL, by text NOT NULL,
+    report_id text NOT NULL, undoes text NOT NULL, written_at timestamptz NOT NULL DEFAULT now());
 """
 
 TABLE = """
 CREATE TABLE {name} (
     row_no integer PRIMARY KEY, facility_id text UNIQUE NOT NULL, state_key text NOT NULL, city_key text NOT NULL,
     county_key text NOT NULL, name_key text NOT NULL, last_listed_key text NOT NULL, codes text[] NOT NULL,
-    facility_type text NOT NULL,
-    latitude double precision, longitude double precision, geog geography(Point, 4326), record jsonb NOT NULL)
+    facility_type text NOT NULL, verified_key text NOT NULL,
+    latitude double precision, longitude double precision, geog geography(Point, 4326), record jsonb NOT NULL,
+    base_record jsonb NOT NULL)
 """
+#: ``last_listed_key`` of a site a maintainer verified closed: before every date, so a search's
+#: "listed since" test (never below :data:`OPEN`) leaves it out, as the in-memory store does.
+CLOSED_KEY = ""
+OPEN = "0001-01-01"
 
 
 def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
@@ -112,7 +123,7 @@ def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
             conn.execute(TABLE.format(name="facilities_loading"))
             fields = (
                 "row_no, facility_id, state_key, city_key, county_key, name_key, last_listed_key, codes, "
-                "facility_type, latitude, longitude, record"
+                "facility_type, verified_key, latitude, longitude, record, base_record"
             )
             with conn.cursor() as cur, cur.copy(f"COPY facilities_loading ({fields}) FROM STDIN") as copy:
                 for row_no, row in enumerate(frame.to_dict("records")):
@@ -121,6 +132,9 @@ def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
                 "UPDATE facilities_loading SET geog = ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)"
                 "::geography WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
             )
+            from .pgcorrect import reapply_all
+
+            reapply_all(conn, "facilities_loading")  # corrections written to the database survive a reload
             for column, method in (
                 ("geog", "gist"),
                 ("codes", "gin"),
@@ -146,20 +160,24 @@ def _load_row(row_no: int, row: dict[str, str], path: Path) -> tuple:
         raise InputFileError(
             f"{path}: row {row_no + 2}: {exc}; nothing was loaded (the database is unchanged)"
         ) from None
-    state = str(row.get("state", "")).upper()
+    text = json.dumps(row, ensure_ascii=False)
+    return (row_no, *row_keys(record, row), text, text)
+
+
+def row_keys(record: Facility, row: dict[str, str]) -> tuple:
+    """The search keys of a record, in the table's column order from ``facility_id`` to ``longitude``."""
     return (
-        row_no,
         record.facility_id,
-        state,
+        str(row.get("state", "")).upper(),
         norm_city(row["city"]),
         norm_county(row["county"]),
         norm_name(f"{row['name']} {row['name2']}"),
-        row["last_listed"][:10],
+        CLOSED_KEY if record.closed else str(record.open_as_of or ""),
         sorted(record.service_codes),
         facility_type(record.type_facility),
+        record.verified_on.isoformat() if record.verified_on else "",
         record.latitude,
         record.longitude,
-        json.dumps(row, ensure_ascii=False),
     )
 
 
@@ -292,7 +310,8 @@ class PostgisStore:
         except LocationNotFound as exc:
             exc.field = "near"
             raise
-        since = query.listed_since.isoformat() if query.listed_since else None
+        # Never below OPEN: a site verified closed (its key sorts before every date) is in no search.
+        since = query.listed_since.isoformat() if query.listed_since else OPEN
         note = ""
         with self._conn() as conn:
             if center is None:
@@ -313,7 +332,7 @@ class PostgisStore:
                         conn, center, FALLBACK_NEAREST, where, params, since, query.nearest_within_miles
                     )
                     note = fallback_note(query, len(rows))
-            if center is not None and since is not None and (query.nearest or note):
+            if center is not None and (query.nearest or note):
                 reach = float(distances.max()) if len(rows) else query.nearest_within_miles
                 candidates, _, lls = self._within(conn, center, reach, where, params)
                 older = candidates[lls < since]
@@ -324,7 +343,7 @@ class PostgisStore:
             distances = distances[order] if distances is not None else None
             total = len(rows)
             facets, listed = self._facets(conn, rows)
-            older_years = self._years(conn, older)
+            older_years, closed = self._years(conn, older)
             shown_rows = rows[: query.limit] if query.limit else rows
             shown_distances = distances[: len(shown_rows)] if distances is not None else None
             frame = self._frame(conn, shown_rows)
@@ -346,8 +365,9 @@ class PostgisStore:
             labels,
             points,
             listed,
-            older=len(older),
+            older=len(older) - closed,
             older_years=older_years,
+            closed=closed,
         )
 
     # -- SQL pieces ------------------------------------------------------------------------------
@@ -370,6 +390,9 @@ class PostgisStore:
             elif f.kind == "choice":  # the only one: the facility type, a column of its own
                 where.append(f"{f.field} = %s")
                 params.append(value)
+            elif f.kind == "verified":
+                where.append("verified_key >= %s")
+                params.append(value.isoformat())
             elif f.kind == "state":
                 where.append("state_key = %s")
                 params.append(state_key(value))
@@ -506,15 +529,17 @@ class PostgisStore:
         facets["state"] = {str(s): int(n) for s, n in sorted(states, key=lambda x: (-x[1], x[0]))}
         return facets, listed
 
-    def _years(self, conn, rows: np.ndarray) -> tuple[int, int] | None:
+    def _years(self, conn, rows: np.ndarray) -> tuple[tuple[int, int] | None, int]:
+        """The first and last year the older rows were listed, and how many of the rows are closed."""
         if not len(rows):
-            return None
-        low, high = conn.execute(
-            "SELECT min(left(last_listed_key, 4)), max(left(last_listed_key, 4)) FROM facilities "
-            "WHERE row_no = ANY(%s)",
+            return None, 0
+        low, high, closed = conn.execute(
+            "SELECT min(left(last_listed_key, 4)) FILTER (WHERE last_listed_key <> ''), "
+            "max(left(last_listed_key, 4)) FILTER (WHERE last_listed_key <> ''), "
+            "count(*) FILTER (WHERE last_listed_key = '') FROM facilities WHERE row_no = ANY(%s)",
             (rows.tolist(),),
         ).fetchone()
-        return int(low), int(high)
+        return ((int(low), int(high)) if low else None), int(closed)
 
     def _frame(self, conn, rows: np.ndarray) -> pd.DataFrame:
         """The result's storage rows, in result order, as the in-memory store's frame (text cells)."""

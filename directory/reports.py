@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,7 @@ from .errors import InputFileError, ValidationError
 
 REPORTS_ENV = "DIRECTORY_REPORTS_DIR"
 FILENAME = "reports.jsonl"
+RESOLUTIONS = "resolutions.jsonl"
 MAX_MESSAGE = 2000
 MAX_CONTACT = 200
 
@@ -71,6 +73,16 @@ class Report:
             raise ValidationError("say what is wrong in the message")
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """A report marked done: by a maintainer's note, or by a correction that names it."""
+
+    report_id: str
+    note: str
+    resolved: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    by_correction: str = ""
+
+
 def default_folder() -> Path:
     return Path(os.environ.get(REPORTS_ENV) or "reports")
 
@@ -84,20 +96,30 @@ class ReportStore:
 
     def add(self, report: Report) -> Report:
         """Append ``report`` durably; returns it."""
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            line = json.dumps(asdict(report), ensure_ascii=False, sort_keys=True) + "\n"
-            with open(self.path, "a", encoding="utf-8") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
-                try:
-                    fh.write(line)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
-        except OSError as exc:
-            raise InputFileError(f"cannot save the report in {self.path}: {exc.strerror or exc}") from None
+        _append_line(self.path, json.dumps(asdict(report), ensure_ascii=False, sort_keys=True))
         return report
+
+    def resolve(self, report_id: str, note: str) -> Resolution:
+        """Mark a report resolved with a note (appended to ``resolutions.jsonl``: nothing is rewritten)."""
+        known = {r.report_id for r in self.list()[0]}
+        if report_id not in known:
+            raise ValidationError(f"no report {report_id!r} in {self.path}")
+        resolution = Resolution(report_id, note.strip()[:MAX_MESSAGE])
+        _append_line(self.folder / RESOLUTIONS, json.dumps(asdict(resolution), ensure_ascii=False, sort_keys=True))
+        return resolution
+
+    def resolutions(self) -> dict[str, Resolution]:
+        """Report id → its latest resolution."""
+        path = self.folder / RESOLUTIONS
+        found: dict[str, Resolution] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    item = Resolution(**{k: str(v) for k, v in json.loads(line).items()})
+                except (ValueError, TypeError):
+                    continue
+                found[item.report_id] = item
+        return found
 
     def list(self) -> tuple[list[Report], list[str]]:
         """All reports, oldest first, and a message for each line that could not be read."""
@@ -115,6 +137,22 @@ class ReportStore:
                 except (ValueError, TypeError, ValidationError) as exc:
                     problems.append(f"line {number}: {exc}")
         return reports, problems
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line under an exclusive lock, flushed and fsync'ed: never lost, never interleaved."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.write(line + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    except OSError as exc:
+        raise InputFileError(f"cannot save to {path}: {exc.strerror or exc}") from None
 
 
 class DatabaseReportStore:
@@ -145,6 +183,22 @@ class DatabaseReportStore:
             )
         return report
 
+    def resolve(self, report_id: str, note: str) -> Resolution:
+        resolution = Resolution(report_id, note.strip()[:MAX_MESSAGE])
+        with self._connect() as conn:
+            if conn.execute("SELECT 1 FROM problem_reports WHERE report_id = %s", (report_id,)).fetchone() is None:
+                raise ValidationError(f"no report {report_id!r} in {self.path}")
+            conn.execute(
+                "INSERT INTO report_resolutions (report_id, resolved, note) VALUES (%s, %s, %s)",
+                (resolution.report_id, resolution.resolved, resolution.note),
+            )
+        return resolution
+
+    def resolutions(self) -> dict[str, Resolution]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT report_id, note, resolved FROM report_resolutions ORDER BY resolved").fetchall()
+        return {r[0]: Resolution(r[0], r[1], r[2]) for r in rows}
+
     def list(self) -> tuple[list[Report], list[str]]:
         with self._connect() as conn:
             rows = conn.execute(
@@ -170,3 +224,39 @@ def open_reports(folder: str | Path | None = None, data: str | Path | None = Non
     if folder is None and is_dsn(source):
         return DatabaseReportStore(source)
     return ReportStore(folder)
+
+
+def review(store, corrections=()) -> list[tuple[Report, Resolution | None]]:
+    """Every report with its resolution, if any: a maintainer's note, or a correction that names it
+    (``report_id``; a correction resolves the report it answers)."""
+    reports, _ = store.list()
+    resolved = store.resolutions()
+    for c in corrections:
+        if c.report_id and c.action != "undo":
+            resolved.setdefault(c.report_id, Resolution(c.report_id, c.describe(), c.verified_on, str(c.id)))
+    return [(r, resolved.get(r.report_id)) for r in reports]
+
+
+#: Reports one person may send in :data:`REPORT_WINDOW_SECONDS` (the public form's only power is to write
+#: to maintainers: this keeps a pasting script from filling their queue).
+REPORTS_PER_WINDOW = 5
+REPORT_WINDOW_SECONDS = 600
+
+
+def may_report(sent: list[float], now: float) -> tuple[bool, str]:
+    """Whether a person who sent reports at times ``sent`` (seconds) may send another at ``now``, and what
+    to tell them when not.
+
+    >>> may_report([0, 10, 20, 30, 40], 100)
+    (False, 'You have sent 5 reports in the last 10 minutes. Thank you — please wait 9 minutes before sending another.')
+    >>> may_report([0, 10, 20, 30, 40], 700)
+    (True, '')
+    """
+    recent = [t for t in sent if now - t < REPORT_WINDOW_SECONDS]
+    if len(recent) < REPORTS_PER_WINDOW:
+        return True, ""
+    wait = max(1, math.ceil((REPORT_WINDOW_SECONDS - (now - min(recent))) / 60))
+    return False, (
+        f"You have sent {len(recent)} reports in the last {REPORT_WINDOW_SECONDS // 60} minutes. Thank you — "
+        f"please wait {wait} minute{'s' if wait != 1 else ''} before sending another."
+    )

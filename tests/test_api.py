@@ -243,6 +243,7 @@ def test_openapi_documents_parameters():
         "/v1/facilities/{facility_id}",
         "/v1/services",
         "/v1/locate",
+        "/v1/shortlist",
         "/healthz",
     }
 

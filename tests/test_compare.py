@@ -68,6 +68,7 @@ def test_the_comparison_keeps_the_order_and_measures_from_the_place(four):
         "populations",
         "languages",
         "accessibility",
+        "verified",
         "listed",
         "sources",
     ]

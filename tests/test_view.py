@@ -422,7 +422,8 @@ def test_reports_command(tmp_path):
     runner = CliRunner()
     table = runner.invoke(cli, ["reports", "--folder", str(tmp_path)])
     assert table.exit_code == 0
-    assert "1 report in" in table.output and "fabc  Phone number is wrong" in table.output
+    assert "1 report (all) in" in table.output and "fabc  Phone number is wrong" in table.output
+    assert "    now: no facility with this id in the directory any more\n    open" in table.output
     csv_out = runner.invoke(cli, ["reports", "--folder", str(tmp_path), "--format", "csv"])
     assert "'=HYPERLINK" in csv_out.output
     lines = runner.invoke(cli, ["reports", "--folder", str(tmp_path), "--format", "jsonl"]).output.splitlines()

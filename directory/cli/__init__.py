@@ -66,4 +66,4 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from . import data, db, places, refresh, search, service  # noqa: E402,F401
+from . import curate, data, db, places, refresh, search, service  # noqa: E402,F401

@@ -12,7 +12,20 @@ import click
 from . import UsageFailure, cli, data_option, friendly
 
 
-@cli.command()
+def _corrections_of(data: str | None):
+    """The corrections that can resolve reports: the database's (a DSN) or the corrections file's."""
+    from .. import corrections
+    from ..pgstore import is_dsn
+
+    source = data or os.environ.get("DIRECTORY_FACILITIES", "")
+    if is_dsn(source):
+        from ..pgcorrect import read
+
+        return read(source)
+    return corrections.read()
+
+
+@cli.group(invoke_without_command=True)
 @click.option(
     "--folder",
     type=click.Path(file_okay=False, path_type=Path),
@@ -21,41 +34,108 @@ from . import UsageFailure, cli, data_option, friendly
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True)
 @click.option(
+    "--status",
+    type=click.Choice(["all", "open", "resolved"]),
+    default="all",
+    show_default=True,
+    help="open: not yet resolved by a note or a correction.",
+)
+@click.option(
     "--data",
     help="A PostgreSQL DSN: read the reports from that database (default: $DIRECTORY_FACILITIES "
     "when it is one, else the folder).",
 )
+@click.pass_context
 @friendly
-def reports(folder: Path | None, fmt: str, data: str | None) -> None:
-    """List the problem reports people sent from the app, oldest first."""
+def reports(ctx: click.Context, folder: Path | None, fmt: str, status: str, data: str | None) -> None:
+    """List the problem reports people sent from the app, oldest first, each beside the facility's
+    current record; `reports resolve R --note TEXT` marks one done.
+
+    \b
+    Examples:
+      directory reports --status open
+      directory reports resolve 3f2a9c1b7d04 --note "called: the number works"
+    """
     import csv
     from dataclasses import asdict
 
     from ..exports import neutralise
-    from ..reports import open_reports
+    from ..reports import open_reports, review
 
+    ctx.obj = {"folder": folder, "data": data}
+    if ctx.invoked_subcommand is not None:
+        return
     store = open_reports(folder, data)
-    found, problems = store.list()
+    found = review(store, _corrections_of(data))
+    if status != "all":
+        found = [(r, done) for r, done in found if (done is not None) == (status == "resolved")]
+    _, problems = store.list()
     if fmt == "jsonl":
-        for report in found:
-            click.echo(json.dumps(asdict(report), ensure_ascii=False, sort_keys=True))
+        for report, done in found:
+            click.echo(
+                json.dumps(
+                    {**asdict(report), "resolution": asdict(done) if done else None}, ensure_ascii=False, sort_keys=True
+                )
+            )
     elif fmt == "csv":
         columns = ["created", "report_id", "facility_id", "facility_name", "problem", "message", "contact"]
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        for report in found:
-            writer.writerow([neutralise(getattr(report, c)) for c in columns])
+        writer.writerow([*columns, "resolved", "resolution"])
+        for report, done in found:
+            writer.writerow(
+                [neutralise(getattr(report, c)) for c in columns]
+                + [done.resolved if done else "", neutralise(done.note) if done else ""]
+            )
     else:
-        click.echo(f"{len(found)} report{'s' if len(found) != 1 else ''} in {store.path}")
-        for report in found:
-            line = f"{report.created}  {report.facility_id}  {report.problem}: {report.facility_name}"
+        from ..store import open_store
+
+        directory = open_store(data)
+        click.echo(f"{len(found)} report{'s' if len(found) != 1 else ''} ({status}) in {store.path}")
+        for report, done in found:
+            line = (
+                f"{report.created}  {report.report_id}  {report.facility_id}  {report.problem}: {report.facility_name}"
+            )
             if report.message:
                 line += f" — {' '.join(report.message.split())}"
             if report.contact:
                 line += f" (contact: {report.contact})"
             click.echo(line)
+            click.echo("    now: " + _current(directory, report.facility_id))
+            click.echo(f"    resolved {done.resolved[:10]}: {done.note}" if done else "    open")
     for problem in problems:
         click.echo(f"warning: {store.path} {problem}", err=True)
+
+
+def _current(directory, facility_id: str) -> str:
+    """The facility's record as the directory has it now, in one line."""
+    record = directory.facility(facility_id)
+    if record is None:
+        return "no facility with this id in the directory any more"
+    parts = [
+        record.name,
+        record.phone or "phone not listed in the sources",
+        f"{record.city}, {record.state}",
+        f"last listed {record.last_listed}",
+    ]
+    if record.closed:
+        parts.insert(0, "CLOSED")
+    if record.verified_on:
+        parts.append(f"verified by {record.verified_by_method} {record.verified_on}")
+    return " · ".join(parts)
+
+
+@reports.command("resolve")
+@click.argument("report_id")
+@click.option("--note", required=True, help='What was done ("called: the number works").')
+@click.pass_obj
+@friendly
+def resolve_report(obj: dict, report_id: str, note: str) -> None:
+    """Mark a report resolved, with a note (a correction that names the report resolves it too)."""
+    from ..reports import open_reports
+
+    store = open_reports(obj["folder"], obj["data"])
+    done = store.resolve(report_id, note)
+    click.echo(f"report {done.report_id} resolved {done.resolved}")
 
 
 @cli.command()

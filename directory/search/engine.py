@@ -60,8 +60,14 @@ class Directory:
         self._masks: dict[frozenset[str], np.ndarray] = {}
         self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
         self._family_masks = {f.family: self._mask(self.taxonomy.family_codes(f.family)) for f in GROUP_FILTERS}
-        # When each site was last listed, as ISO text (which compares as dates).
-        self._last_listed = frame["last_listed"].astype(str).to_numpy(dtype="U10")
+        # The newest evidence that each site is open, as ISO text (which compares as dates): when a source
+        # last listed it or, if later, when a maintainer verified it (Facility.open_as_of).
+        self._verified_on = frame["verified_on"].astype(str).to_numpy(dtype="U10")
+        listed = frame["last_listed"].astype(str).to_numpy(dtype="U10")
+        self._last_listed = np.where(self._verified_on > listed, self._verified_on, listed)
+        # Sites a maintainer verified closed are in no search (counted with the older ones left out).
+        self._closed = frame["status"].to_numpy(dtype=object) == "closed"
+        self._any_closed = bool(self._closed.any())
         self._since: dict[object, np.ndarray] = {}
         self._listed_years = tuple(sorted({int(d[:4]) for d in np.unique(self._last_listed) if d[:4].isdigit()}))
         self._by_state = _index(frame["state"].map(str.upper))
@@ -186,6 +192,8 @@ class Directory:
         if distances is not None:
             frame = frame.assign(distance_miles=np.round(distances, 2))
         labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
+        closed = int(self._closed[older].sum())
+        older = older[~self._closed[older]]
         years = sorted({d[:4] for d in self._last_listed[older]})
         return SearchResult(
             query,
@@ -200,17 +208,20 @@ class Directory:
             listed,
             older=len(older),
             older_years=(int(years[0]), int(years[-1])) if years else None,
+            closed=closed,
         )
 
     def _since_mask(self, since) -> np.ndarray | None:
-        """Sites last listed on or after ``since`` (None: no restriction), cached per date."""
-        if since is None:
+        """The sites a search may show: listed or verified on or after ``since`` and not closed (None:
+        no restriction at all), cached per date."""
+        if since is None and not self._any_closed:
             return None
         mask = self._since.get(since)
         if mask is None:
             if len(self._since) >= 8:  # an API client may ask for any date: keep only a few
                 self._since.clear()
-            mask = self._since[since] = self._last_listed >= since.isoformat()
+            listed = self._last_listed >= since.isoformat() if since is not None else True
+            mask = self._since[since] = listed & ~self._closed
         return mask
 
     def _refine(self, query: Query, rows: np.ndarray, distances: np.ndarray | None):
@@ -248,6 +259,8 @@ class Directory:
                     both(np.logical_or.reduce(masks))
             elif f.kind == "choice":
                 both(self._choice_masks[f.field][value])
+            elif f.kind == "verified":
+                both(self._verified_on >= value.isoformat())
             elif f.kind in indexes:
                 index, key = indexes[f.kind]
                 rows = index.get(key(value), np.empty(0, dtype=np.int64))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import field, make_dataclass, replace
 
 from ..errors import QueryError, UnknownNameError
-from ..filters import FILTERS, GROUP_FILTERS, MAX_TEXT, TEXT_FILTERS, parse_since
+from ..filters import DATE_KINDS, FILTERS, GROUP_FILTERS, MAX_TEXT, TEXT_FILTERS, parse_since
 from ..taxonomy import Group, Taxonomy
 
 MAX_RADIUS_MILES = 500.0
@@ -73,7 +73,7 @@ class _QueryMethods:
             raise QueryError(f"sort must be 'distance' or 'name', not {self.sort!r}", "sort")
         for f in TEXT_FILTERS:
             value = getattr(self, f.field)
-            if f.kind == "since":
+            if f.kind in DATE_KINDS:
                 try:
                     object.__setattr__(self, f.field, parse_since(value))
                 except ValueError as exc:
@@ -133,7 +133,7 @@ def _fields() -> list[tuple]:
     for f in FILTERS:
         if f.repeatable:
             specs.append((f.field, "tuple[str, ...]", field(default=())))
-        elif f.kind == "since":
+        elif f.kind in DATE_KINDS:
             specs.append((f.field, "datetime.date | None", field(default=f.default)))
         else:
             specs.append((f.field, "str | None", field(default=None)))

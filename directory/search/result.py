@@ -46,6 +46,8 @@ class SearchResult:
     #: area; for nearest results, as near as the farthest shown), and the years they were last listed.
     older: int = 0
     older_years: tuple[int, int] | None = None
+    #: Matches left out because a maintainer verified them closed (in the same area).
+    closed: int = 0
 
     def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         """Latitudes and longitudes of the result's rows, as float arrays."""
@@ -86,17 +88,21 @@ class SearchResult:
         return describe(self)
 
     def older_note(self) -> str:
-        """What ``listed_since`` left out, in a sentence ('' when nothing)."""
-        if not self.older or self.query.listed_since is None:
-            return ""
-        since = since_text(self.query.listed_since)
-        first, last = self.older_years or (0, 0)
-        years = f"{first}" if first == last else f"{first}–{last}"
-        many = "facility" if self.older == 1 else "facilities"
-        return (
-            f"Not shown: {self.older:,} older {many} that no source has listed since {since} "
-            f"(last listed {years}; most have closed)."
-        )
+        """What ``listed_since`` and verified closures left out, in a sentence ('' when nothing)."""
+        parts = []
+        if self.older and self.query.listed_since is not None:
+            since = since_text(self.query.listed_since)
+            first, last = self.older_years or (0, 0)
+            years = f"{first}" if first == last else f"{first}–{last}"
+            many = "facility" if self.older == 1 else "facilities"
+            parts.append(
+                f"{self.older:,} older {many} that no source has listed since {since} "
+                f"(last listed {years}; most have closed)"
+            )
+        if self.closed:
+            many = "facility" if self.closed == 1 else "facilities"
+            parts.append(f"{self.closed:,} {many} a maintainer verified as closed")
+        return f"Not shown: {'; '.join(parts)}." if parts else ""
 
 
 def since_text(when) -> str:
@@ -121,7 +127,7 @@ def describe(result: SearchResult) -> str:
             extras.append(f.phrase.format(" or ".join(result.labels[f.field])))
         elif f.kind == "name":
             extras.append(f.phrase.format(value))
-        elif f.kind == "since":
+        elif f.kind in ("since", "verified"):
             extras.append(f.phrase.format(since_text(value)))
         elif f.kind == "choice":
             extras.append(f.phrase.format(dict(f.choices)[value]))

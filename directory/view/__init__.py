@@ -31,8 +31,29 @@ from .detail import (
     stale_note,
 )
 from .downloads import ATTRIBUTION, Download, downloads, printable_list, shortlist_downloads
-from .facts import NOT_LISTED, accepting_text, accessibility_text, hours_text, kind_label, live_listing, stated_by
-from .form import DEFAULT_RADIUS, PARAM_OF, RADII, Outcome, SearchForm, facet_line, run, since_label, since_options
+from .facts import (
+    CLOSED_HELP,
+    NOT_LISTED,
+    accepting_text,
+    accessibility_text,
+    hours_text,
+    kind_label,
+    live_listing,
+    stated_by,
+)
+from .form import (
+    DEFAULT_RADIUS,
+    PARAM_OF,
+    RADII,
+    Outcome,
+    SearchForm,
+    facet_line,
+    run,
+    since_label,
+    since_options,
+    verified_label,
+    verified_options,
+)
 from .handover import FORMATS as SHEET_FORMATS
 from .handover import mailto_url, message_text, sheet_html, sms_url
 from .results import (
@@ -56,6 +77,9 @@ from .shortlist import toggle as toggle_shortlist
 from .text import directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
 
 __all__ = [
+    "CLOSED_HELP",
+    "verified_label",
+    "verified_options",
     "MAX_SHORTLIST",
     "SHEET_FORMATS",
     "Cell",

@@ -100,6 +100,16 @@ class Comparison:
         what, verb = ("facility", "is") if n == 1 else ("facilities", "are")
         return f"{n} {what} in this link {verb} no longer in the directory."
 
+    def closed_note(self) -> str:
+        """ "1 facility on this shortlist has closed ..." ('' when none has)."""
+        closed = [d for d in self.details if d.closed]
+        if not closed:
+            return ""
+        n = len(closed)
+        what, verb, it = ("facility", "has", "it") if n == 1 else ("facilities", "have", "them")
+        names = "; ".join(f"{d.name} ({d.closed.removeprefix('Closed, as ').rstrip('.')})" for d in closed)
+        return f"{n} {what} on this shortlist {verb} closed: {names}. Remove {it} before handing the list over."
+
     def to_json(self) -> dict[str, object]:
         """The comparison as the API and the CLI give it: facilities in order (every column, with the
         distance), then the rows with one value per facility."""
@@ -173,7 +183,14 @@ def _fact(text: str) -> Cell:
 def _rows(store: Store, comparison: Comparison) -> list[Row]:
     details = comparison.details
     columns: list[tuple[str, str, list[Cell]]] = [
-        ("name", "Name", [Cell(" — ".join(p for p in (d.name, d.program, d.kind) if p)) for d in details]),
+        (
+            "name",
+            "Name",
+            [
+                Cell(" — ".join(p for p in (d.name, d.program, d.kind, "CLOSED" if d.closed else "") if p))
+                for d in details
+            ],
+        ),
     ]
     if comparison.center is not None:
         where = comparison.center.label
@@ -192,7 +209,11 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
             "phone",
             "Phone",
             [
-                Cell(d.phone + _as_listed(d), d.phone_url) if d.phone else Cell(NOT_LISTED, listed=False)
+                Cell(d.closed)  # its old number is not a way to reach care: the sheet and the message say so
+                if d.closed
+                else Cell(d.phone + d.phone_dated, d.phone_url)
+                if d.phone
+                else Cell(NOT_LISTED, listed=False)
                 for d in details
             ],
         ),
@@ -200,7 +221,9 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
             "intake",
             "Intake phone",
             [
-                Cell(d.intake_phone + _as_listed(d), d.intake_phone_url)
+                Cell("closed")
+                if d.closed
+                else Cell(d.intake_phone + d.intake_dated, d.intake_phone_url)
                 if d.intake_phone and d.intake_phone != d.phone
                 else Cell("same as the phone" if d.intake_phone else NOT_LISTED, listed=bool(d.intake_phone))
                 for d in details
@@ -213,7 +236,7 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
                 Cell(
                     ", ".join(d.address_lines)
                     + (" (address withheld at the provider's request)" if d.address_withheld else ""),
-                    d.directions,
+                    None if d.closed else d.directions,
                 )
                 for d in details
             ],
@@ -246,6 +269,11 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
         ("populations", "Populations served", [_listed(d.populations) for d in details]),
         ("languages", "Languages", [_listed(d.languages) for d in details]),
         ("accessibility", "Accessibility", [_fact(d.accessibility) for d in details]),
+        (
+            "verified",
+            "Verified by a maintainer",
+            [Cell(d.verified) if d.verified else Cell("not in the last 12 months", listed=False) for d in details],
+        ),
         ("listed", "Last listed; services as of", [Cell(_currency(d)) for d in details]),
         (
             "sources",
@@ -260,10 +288,6 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
         note = _coverage(store, comparison, key) if key == "accreditation" else ""
         rows.append(Row(key, label, tuple(cells), differs=len(texts) > 1, unknown=unknown, note=note))
     return rows
-
-
-def _as_listed(detail: FacilityDetail) -> str:
-    return f" (as listed in {detail.phone_as_of[:4]})" if detail.phone_as_of else ""
 
 
 def _currency(detail: FacilityDetail) -> str:

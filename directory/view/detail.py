@@ -16,10 +16,13 @@ from .facts import (
     LiveListing,
     accepting_text,
     accessibility_text,
+    closed_text,
+    corrected_label,
     hours_text,
     kind_label,
     live_listing,
     stated_by,
+    verified_text,
 )
 from .text import directions_url, md_escape, md_link, tel_url, website_url
 
@@ -79,6 +82,14 @@ class FacilityDetail:
     languages: list[str] = field(default_factory=list)
     #: Service label → what the code book says it means (the help a person reads under the services).
     descriptions: dict[str, str] = field(default_factory=dict)
+    #: "Closed, as verified by phone on 30 Nov 2026." for a site a maintainer verified closed, else ''.
+    closed: str = ""
+    #: "Verified by phone, Nov 2026" when a maintainer verified it in the last 12 months, else ''.
+    verified: str = ""
+    #: How the phone and the intake phone are dated, when not by the record's own source: a maintainer's
+    #: correction (" (verified by phone, Nov 2026)") or an older source (" (as listed in 2015)").
+    phone_dated: str = ""
+    intake_dated: str = ""
 
     @classmethod
     def from_record(
@@ -169,6 +180,10 @@ class FacilityDetail:
             live=live_listing(f, today),
             languages=groups("language"),
             descriptions=dict(sorted(descriptions.items(), key=lambda kv: kv[0].lower())),
+            closed=closed_text(f),
+            verified=verified_text(f, today),
+            phone_dated=_dated(f, "phone"),
+            intake_dated=_dated(f, "intake_phone"),
         )
 
 
@@ -180,13 +195,21 @@ NO_PHONE = "No phone in the sources"
 def contacts(detail: FacilityDetail) -> list[tuple[str, str, str | None]]:
     """The detail's contact lines as (label, text, link): phone, intake (when it differs), website,
     directions. A number an older source gave says its year ("Phone (as listed in 2015)"). Without a
-    phone in the sources, the national helpline (so every result offers a way to reach someone)."""
+    phone in the sources, the national helpline (so every result offers a way to reach someone). A site
+    verified closed offers the helpline first, and its old numbers as text, not as a call to make."""
     lines: list[tuple[str, str, str | None]] = []
-    dated = f" (as listed in {detail.phone_as_of[:4]})" if detail.phone_as_of else ""
+    if detail.closed:
+        lines.append((HELPLINE[0], f"{HELPLINE[1]} (free, 24/7)", HELPLINE[2]))
+        for label, number in (("Phone", detail.phone), ("Intake", detail.intake_phone)):
+            if number and (label == "Phone" or number != detail.phone):
+                lines.append((f"{label} before it closed", number, None))
+        if detail.live is not None:
+            lines.append(("", detail.live.text[:1].upper() + detail.live.text[1:], detail.live.url))
+        return lines
     if detail.phone:
-        lines.append((f"Phone{dated}", detail.phone, detail.phone_url))
+        lines.append((f"Phone{detail.phone_dated}", detail.phone, detail.phone_url))
     if detail.intake_phone and detail.intake_phone != detail.phone:
-        lines.append((f"Intake{dated}", detail.intake_phone, detail.intake_phone_url))
+        lines.append((f"Intake{detail.intake_dated}", detail.intake_phone, detail.intake_phone_url))
     if not lines:
         lines.append((f"{NO_PHONE}; {HELPLINE[0]}", f"{HELPLINE[1]} (free, 24/7)", HELPLINE[2]))
     if detail.website:
@@ -286,6 +309,9 @@ def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
     >>> print(*listing_note(d))  # doctest: +NORMALIZE_WHITESPACE
     No source has listed this facility since 2015 (N-SSATS national directory, Mar 2015): it may have closed —
     call before going. True
+    >>> d.verified = "Verified by phone, Dec 2026"; print(*listing_note(d))  # doctest: +NORMALIZE_WHITESPACE
+    No source has listed this facility since 2015 (N-SSATS national directory, Mar 2015); a maintainer
+    verified it by phone, Dec 2026. False
     >>> d.last_listed, d.sources = "2021-07-28", ["sut-2021"]
     >>> listing_note(d)
     ('Last listed by SAMHSA treatment locator list, Jul 2021.', False)
@@ -298,12 +324,24 @@ def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
     when = date.fromisoformat(detail.last_listed)
     label = source_label(detail.sources[0]) if detail.sources else ""
     by = f" ({label})" if label else ""
+    if when < by_param("listed_since").default and detail.verified and not detail.closed:
+        how = detail.verified.removeprefix("Verified ")
+        return f"No source has listed this facility since {when.year}{by}; a maintainer verified it {how}.", False
     if when < by_param("listed_since").default:
         return (
             f"No source has listed this facility since {when.year}{by}: it may have closed — call before going.",
             True,
         )
     return (f"Last listed by {label}." if label else f"Last listed {when.strftime('%b %Y')}."), False
+
+
+def _dated(record: Facility, field_name: str) -> str:
+    """How a phone field is dated: by a maintainer's correction, else by the older source it came from."""
+    corrected = corrected_label(record, field_name)
+    if corrected:
+        return corrected
+    as_of = record.extra.get("phone_as_of", "")
+    return f" (as listed in {as_of[:4]})" if as_of else ""
 
 
 def _licence(text: Mapping[str, str]) -> str:

@@ -105,3 +105,35 @@ def live_listing(record: Facility, today: date | None = None) -> LiveListing:
         f"{lead}see the current federal listing on FindTreatment.gov ({page})",
         findtreatment_url(record.latitude or 0.0, record.longitude or 0.0, record.extra.get("locator_id", "")),
     )
+
+
+def verified_text(record: Facility, today: date | None = None) -> str:
+    """``"Verified by phone, Nov 2026"`` when a maintainer verified the record within the last 12 months;
+    '' otherwise (an older verification is history, shown in the provenance only)."""
+    from ..corrections import SHOWN_FOR_DAYS
+
+    if record.verified_on is None or record.closed:
+        return ""
+    if ((today or date.today()) - record.verified_on).days > SHOWN_FOR_DAYS:
+        return ""
+    return f"Verified by {record.verified_by_method}, {record.verified_on.strftime('%b %Y')}"
+
+
+#: Said under a closed site's name: where to turn instead.
+CLOSED_HELP = "For other places, call SAMHSA's National Helpline, 1-800-662-4357 (free, confidential, 24/7)."
+
+
+def closed_text(record: Facility) -> str:
+    """``"Closed, as verified by phone on 30 Nov 2026"`` for a site a maintainer verified closed, else ''."""
+    if not record.closed:
+        return ""
+    when = record.verified_on
+    on = f" on {when.day} {when.strftime('%b %Y')}" if when else ""
+    how = f" by {record.verified_by_method}" if record.verified_by_method else ""
+    return f"Closed, as verified{how}{on}."
+
+
+def corrected_label(record: Facility, field: str) -> str:
+    """``" (verified by phone, Nov 2026)"`` for a field a maintainer corrected, else ''."""
+    found = record.corrected_on(field)
+    return f" (verified by {found[1]}, {found[0].strftime('%b %Y')})" if found else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import re
@@ -134,6 +135,15 @@ class _FormMethods:
                         warnings.append(f"{exc}; showing sites listed since {DEFAULT_SINCE}")
                     else:
                         values[f.field] = "any" if when is None else since_text(when)
+            elif f.kind == "verified":
+                text = last(f.param)
+                if text:
+                    try:
+                        when = parse_since(text)
+                    except ValueError as exc:
+                        warnings.append(f"{str(exc).replace('listed_since', f.param)}; showing every site")
+                    else:
+                        values[f.field] = "" if when is None else when.isoformat()
             else:
                 values[f.field] = last(f.param)
         return cls(**values), warnings  # type: ignore[return-value]
@@ -226,6 +236,31 @@ def since_options(current: str, listed_years: tuple[int, ...]) -> list[str]:
     default = by_param("listed_since").default
     options = [DEFAULT_SINCE, "any", *(str(year) for year in listed_years if year > default.year)]
     return options if current in options or not current else [*options, current]
+
+
+def verified_options(current: str, today: dt.date | None = None) -> list[str]:
+    """The choices of the ``verified_since`` box: any time, the last 12 months (as the date it starts,
+    so a link keeps meaning the same search), and the current value when a link asked for another.
+
+    >>> verified_options("", dt.date(2026, 12, 5))
+    ['', '2025-12-05']
+    """
+    year_ago = ((today or dt.date.today()) - dt.timedelta(days=365)).isoformat()
+    options = ["", year_ago]
+    return options if current in options else [*options, current]
+
+
+def verified_label(value: str, today: dt.date | None = None) -> str:
+    """How a ``verified_since`` choice reads.
+
+    >>> verified_label("2025-12-05", dt.date(2026, 12, 5)), verified_label("")
+    ('Within the last 12 months', 'Any time, verified or not')
+    """
+    if not value:
+        return "Any time, verified or not"
+    if value == verified_options("", today)[1]:
+        return "Within the last 12 months"
+    return f"Since {value}"
 
 
 def since_label(value: str) -> str:

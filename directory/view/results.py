@@ -8,6 +8,7 @@ list costs dictionary look-ups, not set algebra).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
@@ -82,8 +83,28 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
             "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
             "services": _object_column(badges(store, frame)),
             "listed": np.array([_year(v) for v in frame["last_listed"].tolist()], dtype=object),
+            "verified": np.array([verified_month(v) for v in _column(frame, "verified_on")], dtype=object),
         }
     )
+
+
+def _column(frame: pd.DataFrame, name: str) -> list:
+    return frame[name].tolist() if name in frame else [""] * len(frame)
+
+
+def verified_month(iso: object, today: date | None = None) -> str:
+    """``"Nov 2026"`` for a verification in the last 12 months ('' otherwise): what the list shows.
+
+    >>> verified_month("2026-11-30", date(2026, 12, 5)), verified_month("2024-01-02", date(2026, 12, 5))
+    ('Nov 2026', '')
+    """
+    from ..corrections import SHOWN_FOR_DAYS
+
+    text = str(iso or "")
+    if not text[:10].count("-") == 2:
+        return ""
+    when = date.fromisoformat(text[:10])
+    return when.strftime("%b %Y") if ((today or date.today()) - when).days <= SHOWN_FOR_DAYS else ""
 
 
 def _year(iso: object) -> str:
@@ -142,6 +163,8 @@ class ListItem:
     types: list[str]
     #: "listed 2026": the year a source last listed it.
     listed: str = ""
+    #: "verified Nov 2026": a maintainer verified it in the last 12 months.
+    verified: str = ""
 
 
 #: The text list shows at most this many rows (the grid, the map and the downloads have them all).
@@ -152,11 +175,13 @@ def item_markdown(item: ListItem, selected: str | None = None) -> str:
     """A list item as escaped Markdown: the name (bold), distance · place · the phone as a ``tel:`` link,
     then its treatment types."""
     chosen = " (shown above)" if item.facility_id == selected else ""
+    verified = f" · {md_escape(item.verified)}" if item.verified else ""
     line = (
         f"**{md_escape(item.name)}**{md_escape(chosen)}  \n"
         + " · ".join(md_escape(p) for p in (item.distance, item.place) if p)
         + f" · {md_link(item.phone, item.phone_url)}"
         + (f" · {md_escape(item.listed)}" if item.listed else "")
+        + verified
     )
     return line + (f"  \n{md_escape(', '.join(item.types))}" if item.types else "")
 
@@ -171,7 +196,17 @@ def is_phone(user_agent: str | None) -> bool:
     return "Mobi" in (user_agent or "")
 
 
-_TEXT_LIST_COLUMNS = ("facility_id", "name", "name2", "city", "state", "phone", "intake_phone", "last_listed")
+_TEXT_LIST_COLUMNS = (
+    "facility_id",
+    "name",
+    "name2",
+    "city",
+    "state",
+    "phone",
+    "intake_phone",
+    "last_listed",
+    "verified_on",
+)
 
 
 def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) -> list[ListItem]:
@@ -194,6 +229,7 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
                 phone_url=tel_url(phone) if phone != NO_PHONE_LINE else HELPLINE_TEL,
                 types=types,
                 listed=f"listed {year}" if year else "",
+                verified=f"verified {month}" if (month := verified_month(row.get("verified_on"))) else "",
             )
         )
     return items

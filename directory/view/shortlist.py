@@ -8,7 +8,6 @@ import pandas as pd
 
 from ..store import Store
 from .compare import MAX_SHORTLIST, Cell, Comparison, Row
-from .facts import NOT_LISTED
 from .text import html_escape as escape
 
 #: Marks a row where the facilities differ (with words for screen readers).
@@ -89,7 +88,7 @@ def table_html(comparison: Comparison) -> str:
         if row.key == "name":
             continue
         if row.unknown:
-            cells = f'<td colspan="{len(names)}" class="none">{escape(NOT_LISTED)} for any of them</td>'
+            cells = f'<td colspan="{len(names)}" class="none">{escape(row.cells[0].text)} for any of them</td>'
         else:
             cells = "".join(f"<td>{_value(c)}</td>" for c in row.cells)
         css = ' class="differs"' if row.differs and not row.unknown else ""
