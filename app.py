@@ -9,13 +9,15 @@ text-only element) before Streamlit renders it. Run with ``make run`` (binds 127
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from directory import Store, mapview, open_store, paths, view
 from directory.crisis import CRISIS_LINES
 from directory.errors import DirectoryError
 from directory.filters import APP_FILTERS
-from directory.reports import MAX_CONTACT, PROBLEMS, Report, open_reports, trim
+from directory.reports import MAX_CONTACT, PROBLEMS, Report, may_report, open_reports, trim
 from directory.states import STATES
 
 st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", layout="wide")
@@ -206,6 +208,13 @@ def filter_widget(f) -> None:
             key=KEYS[f.field],
             format_func=lambda value, labels=dict(f.choices): labels[value].capitalize() if value else "Any",
         )
+    elif f.kind == "verified":
+        st.selectbox(
+            f.label,
+            view.verified_options(ss[KEYS[f.field]]),
+            key=KEYS[f.field],
+            format_func=view.verified_label,
+        )
     elif f.kind == "since":
         st.selectbox(
             f.label,
@@ -315,6 +324,8 @@ def show_comparison() -> None:
     st.subheader(f"Your shortlist side by side: {n} {'facility' if n == 1 else 'facilities'}")
     if n == 1:
         st.caption("Add another facility to compare them; the sheet below works with one.")
+    if comparison.closed_note():
+        st.warning(esc(comparison.closed_note()))
     names = comparison.row("name").cells
     if mobile:
         for i, fid in enumerate(comparison.ids):
@@ -360,10 +371,11 @@ if outcome.alternatives:
 st.markdown(f"**{esc(result.describe())}**")
 for note in outcome.notes:
     st.info(esc(note))
-if result.older:
+if result.older or result.closed:
     note_col, button_col = st.columns([5, 1], vertical_alignment="center")
     note_col.caption(esc(result.older_note()))
-    button_col.button("Include older listings", on_click=include_older)
+    if result.older:
+        button_col.button("Include older listings", on_click=include_older)
 
 
 def show_map() -> None:
@@ -383,6 +395,10 @@ def report_problem(facility_id: str, name: str) -> None:
         message = st.text_area("Details (optional)")
         contact = st.text_input("Your email or phone, if we may contact you (optional)")
         if st.form_submit_button("Send report"):
+            allowed, wait = may_report(ss.setdefault("reports_sent", []), time.time())
+            if not allowed:
+                st.warning(esc(wait))
+                return
             message, message_note = trim(message)
             contact, contact_note = trim(contact, MAX_CONTACT)
             try:
@@ -390,6 +406,7 @@ def report_problem(facility_id: str, name: str) -> None:
             except DirectoryError as exc:
                 st.error(esc(str(exc)))
             else:
+                ss.reports_sent.append(time.time())
                 st.success(f"Thank you — report {esc(saved.report_id)} saved.")
                 for note in (message_note, contact_note):
                     if note:
@@ -435,6 +452,10 @@ def show_detail() -> None:
     detail = view.FacilityDetail.from_record(record, taxonomy)
     blocks = view.detail_markdown(detail)
     st.markdown(blocks.heading)
+    if detail.closed:
+        st.error(esc(f"{detail.closed} {view.CLOSED_HELP}"))
+    elif detail.verified:
+        st.success(esc(detail.verified))
     listed, long_ago = view.listing_note(detail)
     (st.warning if long_ago else st.caption)(esc(listed))
     if detail.stale_note:
@@ -488,7 +509,7 @@ def show_grid() -> None:
         hide_index=True,
         height=min(420, 38 + 35 * max(len(table), 1)),
         placeholder="",
-        column_order=["name", "distance_miles", "phone", "city", "services", "listed", "website"],
+        column_order=["name", "distance_miles", "phone", "city", "services", "listed", "verified", "website"],
         column_config={
             "name": st.column_config.TextColumn(
                 "Name", width="large", pinned=True
@@ -498,6 +519,9 @@ def show_grid() -> None:
             "city": st.column_config.TextColumn("City"),
             "services": st.column_config.ListColumn("Treatment", width="large"),
             "listed": st.column_config.TextColumn("Listed", width=60, help="The year a source last listed it"),
+            "verified": st.column_config.TextColumn(
+                "Verified", width=80, help="When a maintainer verified it (in the last 12 months)"
+            ),
             "website": st.column_config.LinkColumn("Website", display_text=r"https?://(?:www\.)?([^/]+).*"),
         },
     )
