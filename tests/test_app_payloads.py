@@ -74,7 +74,8 @@ def assert_inert(page, server: str) -> None:
     assert all(src.startswith(("data:", "blob:", "/", server)) for src in images), images
     assert page.locator(".katex").count() == 0
     assert page.locator("script:not([src])").filter(has_text="alert(1)").count() == 0
-    assert "evil.example" not in " ".join(hrefs)
+    # No link leads to a payload's host; a message's body may quote it, as percent-encoded text (above).
+    assert "evil.example" not in " ".join(h for h in hrefs if not h.startswith(("sms:", "mailto:")))
     assert page.outside_requests == [], page.outside_requests
 
 
