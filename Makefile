@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: run test lint format install clean-venv bench
+.PHONY: run test lint format install clean-venv bench messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Bring every language's catalog (directory/locale/*/LC_MESSAGES/messages.po) up to the code: new strings
+# are added untranslated (the tests then say which), removed ones dropped. See docs/languages.md.
+messages: $(STAMP)
+	$(BIN)/python -c "from directory.i18n import main; main()"
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

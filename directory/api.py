@@ -4,6 +4,10 @@
 created; the service is read-only and keeps no state between requests, so it scales out
 as replicas behind a load balancer.
 
+Language: ``lang`` (``en``, ``es``; else the request's ``Accept-Language``) sets the language of the
+human-readable text — ``description``, ``note``, labels, the comparison's words — never of codes or
+field names; the response says which in ``Content-Language``.
+
 Errors: a value the library rejects (unknown service, radius out of range, a place that
 cannot be found) is a 422 whose ``detail`` names the parameter and says what is wrong,
 with suggestions; an unknown facility id is a 404; anything unexpected is a 500 with one
@@ -15,6 +19,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import urllib.parse
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,8 +31,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.datastructures import MutableHeaders
 
-from . import exports, paths
+from . import exports, i18n, paths
 from .apidocs import SecurityHeaders, add_offline_docs
 from .crisis import HELPLINE_NAME, HELPLINE_NUMBER
 from .errors import DatabaseUnavailable, DirectoryError, LocationNotFound
@@ -39,7 +45,7 @@ from .search import Query
 from .search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
 from .store import Store, open_store
 from .view.compare import MAX_SHORTLIST, UnknownFacilities, compare
-from .view.downloads import ATTRIBUTION
+from .view.downloads import attribution
 from .view.handover import sheet_html
 from .view.shortlist import shortlist_frame
 
@@ -269,6 +275,48 @@ def _error(
     return JSONResponse({"detail": [item]}, status_code=status)
 
 
+# -- the language of a request ---------------------------------------------------------------------
+
+Lang = StrEnum("Lang", {code: code for code in i18n.LANGUAGES})
+
+
+async def language(
+    lang: Annotated[
+        Lang | None,
+        Q(description="Language of the human-readable text (description, notes, labels); default: Accept-Language"),
+    ] = None,
+) -> None:
+    """Declares and validates ``lang`` on every endpoint; :class:`Language` applies it."""
+
+
+class Language:
+    """ASGI middleware: everything a request makes is in its language — ``lang``, else the best of its
+    ``Accept-Language`` — set for that request only (a context variable: requests served at once never
+    mix); the response says which in ``Content-Language``."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        wanted = (query.get("lang") or [""])[-1]
+        accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+        chosen = wanted if wanted in i18n.LANGUAGES else i18n.negotiate(accept)
+
+        async def send_with_language(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Language"] = chosen
+                headers.append("Vary", "Accept-Language")
+            await send(message)
+
+        with i18n.using(chosen):
+            await self.app(scope, receive, send_with_language)
+
+
 # -- the app ------------------------------------------------------------------------------------
 
 
@@ -290,6 +338,7 @@ def create_app(
         ),
         docs_url=None,
         redoc_url=None,  # served offline below, with a CSP
+        dependencies=[Depends(language)],
     )
     plain_openapi = app.openapi
 
@@ -305,6 +354,7 @@ def create_app(
     app.state.store = store
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"], allow_headers=["*"])
+    app.add_middleware(Language)  # outermost: the language is set before anything runs
 
     @app.exception_handler(ParameterError)
     async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
@@ -552,7 +602,7 @@ def create_app(
                 headers={"Content-Disposition": 'attachment; filename="shortlist.csv"'},
             )
         if format is ShortlistFormat.html:
-            return HTMLResponse(sheet_html(comparison, "summary", attribution=ATTRIBUTION))
+            return HTMLResponse(sheet_html(comparison, "summary", attribution=attribution()))
         return JSONResponse(comparison.to_json())
 
     @app.get(

@@ -16,6 +16,7 @@ mainly in California (61 %) and Colorado (17 %).
 from __future__ import annotations
 
 from .filters import FILTERS, Filter
+from .i18n import _, compact, ngettext, number, percent
 from .search import Query
 from .states import STATES
 from .store import Store
@@ -31,11 +32,19 @@ def why_empty(store: Store, query: Query) -> list[str]:
         return []
     # Count inside the radius only (no nearest fallback): that is what the person asked about.
     area = query.with_(nearest=None, nearest_within_miles=query.radius_miles) if query.near is not None else query
-    where = f"within {query.radius_miles:g} miles" if query.near is not None else "in the directory"
+    where = (
+        _("within {miles} miles").format(miles=compact(query.radius_miles))
+        if query.near is not None
+        else _("in the directory")
+    )
     empty = area.with_(**{f.field: () if f.repeatable else None for f in chosen})
     base = _count(store, empty)
     if not base:
-        return [f"The directory lists no facility at all {where}; widen the radius or try another place."]
+        return [
+            _("The directory lists no facility at all {where}; widen the radius or try another place.").format(
+                where=where
+            )
+        ]
     sentences = []
     for f in chosen:
         without = area.with_(**{f.field: () if f.repeatable else None})
@@ -46,21 +55,40 @@ def why_empty(store: Store, query: Query) -> list[str]:
         if f.kind == "group":
             every = tuple(g.name for g in store.taxonomy.groups_in(f.family))
             listed = _count(store, without.with_(**{f.field: every}))
-            noun = f.label.lower()
+            noun = f.title().lower()
             if listed:
-                text = f"{f.label} is listed for {listed:,} of the {total:,} facilities{others} {where}"
+                text = ngettext(
+                    "{label} is listed for {listed} of the {total} facility{others} {where}",
+                    "{label} is listed for {listed} of the {total} facilities{others} {where}",
+                    total,
+                ).format(label=f.title(), listed=number(listed), total=number(total), others=others, where=where)
             else:
-                text = f"The sources list no {noun} for any of the {total:,} facilities{others} {where}"
+                text = ngettext(
+                    "The sources list no {noun} for the {total} facility{others} {where}",
+                    "The sources list no {noun} for any of the {total} facilities{others} {where}",
+                    total,
+                ).format(noun=noun, total=number(total), others=others, where=where)
             if listed / total < THIN_COVERAGE:
                 text += _where_listed(store, f, every)
             sentences.append(text + ".")
         else:
-            phrase = f.phrase.format(getattr(query, f.field))
-            sentences.append(f"{total:,} facilities{others} are {where}, but none {phrase}.")
+            phrase = f.reads(getattr(query, f.field))
+            sentences.append(
+                ngettext(
+                    "{total} facility{others} is {where}, but it is not {phrase}.",
+                    "{total} facilities{others} are {where}, but none {phrase}.",
+                    total,
+                ).format(total=number(total), others=others, where=where, phrase=phrase)
+            )
     if not sentences:
         sentences.append(
-            f"No facility {where} matches these filters together; {base:,} facilities are {where} "
-            "without them. Remove a filter to see them."
+            ngettext(
+                "No facility {where} matches these filters together; {base} facility is {where} without them. "
+                "Remove a filter to see it.",
+                "No facility {where} matches these filters together; {base} facilities are {where} without them. "
+                "Remove a filter to see them.",
+                base,
+            ).format(where=where, base=number(base))
         )
     return sentences
 
@@ -76,10 +104,10 @@ def _what(store: Store, query: Query) -> str:
         values = getattr(query, f.field)
         if f.kind != "group" or not values:
             continue
-        labels = " or ".join(
+        labels = _(" or ").join(
             store.taxonomy.resolve(v, None if f.field == "services" else f.family).label for v in values
         )
-        parts.append(f"offering {labels}" if f.field == "services" else f.phrase.format(labels))
+        parts.append(_("offering {}").format(labels) if f.field == "services" else f.reads(labels))
     return "".join(f" {p}" for p in parts)
 
 
@@ -87,7 +115,7 @@ def _where_listed(store: Store, f: Filter, every: tuple[str, ...]) -> str:
     everywhere = store.search(Query(**{f.field: every}, limit=1))
     states = everywhere.facets.get("state", {})
     if not everywhere.total or not states:
-        return "; the sources list it nowhere"
+        return _("; the sources list it nowhere")
     top = list(states.items())[:2]
-    parts = [f"{STATES.get(code, code)} ({count / everywhere.total:.0%})".replace("%)", " %)") for code, count in top]
-    return f"; the sources list it mainly in {' and '.join(parts)}"
+    parts = [f"{STATES.get(code, code)} ({percent(count / everywhere.total)})" for code, count in top]
+    return _("; the sources list it mainly in {states}").format(states=_(" and ").join(parts))

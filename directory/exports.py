@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from .facility import COLUMNS, Facility
+from .i18n import _, pgettext
 
 #: Columns of every export, in order; ``distance_miles`` follows ``facility_id`` when present.
 EXPORT_COLUMNS = list(COLUMNS)
@@ -146,7 +147,7 @@ def result_filename(result, extension: str) -> str:
     from .filters import FILTERS
 
     q = result.query
-    parts = ["-".join(q.services) or "facilities"]
+    parts = ["-".join(q.services) or pgettext("file name", "facilities")]
     for f in FILTERS:
         value = getattr(q, f.field)
         if f.in_filename and value and f.field != "services":
@@ -158,11 +159,11 @@ def result_filename(result, extension: str) -> str:
         q.radius_miles if result.center is not None and not q.nearest and not (result.note and result.total) else None
     )
     if q.nearest:
-        parts.append(f"nearest-{q.nearest}")
+        parts.append(pgettext("file name", "nearest-{n}").format(n=q.nearest))
     elif result.note and result.total and result.center is not None:
-        parts.append("nearest")
+        parts.append(pgettext("file name", "nearest"))
     if (q.nearest or (result.note and result.total)) and result.center is not None:
-        parts.append(f"within-{q.nearest_within_miles:g}mi")
+        parts.append(pgettext("file name", "within-{miles}mi").format(miles=f"{q.nearest_within_miles:g}"))
     return filename(parts, radius, extension)
 
 
@@ -220,10 +221,13 @@ def to_html(
     """
     from html import escape
 
-    from .crisis import CRISIS_LINES, HELPLINE_NUMBER
+    from .crisis import HELPLINE_NUMBER, crisis_lines
+    from .i18n import decimal, lang
 
     has_distance = "distance_miles" in frame.columns
     rows = []
+    intake_word = escape(_("Intake:"))
+    miles = _("{miles} mi")
     for number, record in enumerate(frame.to_dict("records"), 1):
         name = escape(_fmt(record.get("name")))
         program = _fmt(record.get("name2"))
@@ -232,14 +236,21 @@ def to_html(
         phones = [f'<span class="ph">{escape(p)}</span>' for p in (_fmt(record.get("phone")),) if p]
         intake = _fmt(record.get("intake_phone"))
         if intake and intake != _fmt(record.get("phone")):
-            phones.append(f'Intake: <span class="ph">{escape(intake)}</span>')
+            phones.append(f'{intake_word} <span class="ph">{escape(intake)}</span>')
         if not phones:
-            phones.append(f"None listed — SAMHSA Helpline {HELPLINE_NUMBER}")
+            phones.append(escape(_("None listed — SAMHSA Helpline {number}").format(number=HELPLINE_NUMBER)))
         services = record.get("services")
         services_text = ", ".join(services) if isinstance(services, list) else ""
         distance = record.get("distance_miles") if has_distance else None
         listed, as_of = _fmt(record.get("last_listed"))[:4], _fmt(record.get("services_as_of"))[:4]
-        age = " · ".join(p for p in (listed and f"last listed {listed}", as_of and f"services as of {as_of}") if p)
+        age = " · ".join(
+            p
+            for p in (
+                listed and _("last listed {year}").format(year=listed),
+                as_of and _("services as of {year}").format(year=as_of),
+            )
+            if p
+        )
         rows.append(
             "<tr>"
             f'<td class="num">{number}</td>'
@@ -250,17 +261,23 @@ def to_html(
             + "</td>"
             f"<td>{escape(street)}<br>{escape(town)}</td>"
             f"<td>{'<br>'.join(phones)}</td>"
-            + (f'<td class="num">{_fmt(distance) and f"{float(distance):.1f} mi"}</td>' if has_distance else "")
+            + (
+                f'<td class="num">{_fmt(distance) and miles.format(miles=decimal(float(distance)))}</td>'
+                if has_distance
+                else ""
+            )
             + "</tr>"
         )
-    head = "<th>#</th><th>Facility and services</th><th>Address</th><th>Phone</th>" + (
-        '<th class="num">Distance</th>' if has_distance else ""
-    )
-    crisis = "".join(f"<p><strong>{escape(who)}:</strong> {escape(what)}</p>" for who, what, _ in CRISIS_LINES)
+    headings = [_("Facility and services"), _("Address"), _("Phone")]
+    head = "<th>#</th>" + "".join(f"<th>{escape(h)}</th>" for h in headings)
+    if has_distance:
+        head += '<th class="num">' + escape(_("Distance")) + "</th>"
+    print_word, ahead = _("Print this list"), _("Call ahead: services, hours and insurance change.")
+    crisis = "".join(f"<p><strong>{escape(who)}:</strong> {escape(what)}</p>" for who, what, _link in crisis_lines())
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{lang()}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_PRINT_CSS}</style></head><body>\n"
-        '<p class="noprint"><button onclick="window.print()">Print this list</button></p>\n'
+        f'<p class="noprint"><button onclick="window.print()">{escape(print_word)}</button></p>\n'
         + (
             '<script>window.addEventListener("load", function () { window.print(); });</script>\n'
             if print_on_load
@@ -272,7 +289,7 @@ def to_html(
         + "\n".join(rows)
         + "\n</tbody></table>\n"
         f'<div class="crisis">{crisis}</div>\n'
-        f'<p class="foot">Call ahead: services, hours and insurance change. {escape(generated)} '
+        f'<p class="foot">{escape(ahead)} {escape(generated)} '
         f"{escape(attribution)}</p>\n</body></html>\n"
     )
 

@@ -23,6 +23,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .i18n import N_, _
+
 #: How a filter selects: one of the taxonomy's friendly groups (repeatable), a state, a city,
 #: a county, a fuzzy facility name, a date a site must have been listed since, or one of a few fixed
 #: choices (the facility type).
@@ -32,7 +34,10 @@ DATE_KINDS = ("since", "verified")
 
 #: The facility types a search can be limited to: treatment facilities and programs, or individual
 #: practitioners who prescribe buprenorphine (the locator's BUPREN listings). Value → label.
-FACILITY_TYPES = {"facility": "treatment facilities and programs", "practitioner": "individual practitioners"}
+FACILITY_TYPES = {
+    "facility": N_("treatment facilities and programs"),
+    "practitioner": N_("individual practitioners"),
+}
 
 
 def facility_type(type_facility: str) -> str:
@@ -109,6 +114,18 @@ class Filter:
     #: The values a ``choice`` filter takes, with their labels, as (value, label) pairs.
     choices: tuple[tuple[str, str], ...] = ()
 
+    def title(self) -> str:
+        """The heading, in the current language."""
+        return _(self.label)
+
+    def reads(self, value: object) -> str:
+        """How the filter reads in a sentence, in the current language: ``"accepting Medicaid"``."""
+        return _(self.phrase).format(value)
+
+    def choice_label(self, value: str) -> str:
+        """A ``choice`` value's label, in the current language."""
+        return _(dict(self.choices)[value])
+
     @property
     def repeatable(self) -> bool:
         """Group filters take several values (OR-ed; services follow ``match``)."""
@@ -129,7 +146,7 @@ FILTERS: tuple[Filter, ...] = (
         "services",
         "service",
         "group",
-        "Treatment type",
+        N_("Treatment type"),
         "service",
         help="treatment type group (detox, mat, outpatient, intensive-outpatient, residential, inpatient, "
         "telehealth …) or a service code; repeatable",
@@ -138,75 +155,75 @@ FILTERS: tuple[Filter, ...] = (
         "medications",
         "medication",
         "group",
-        "Medications",
+        N_("Medications"),
         "medication",
-        "offering {}",
+        N_("offering {}"),
         help="buprenorphine, methadone, naltrexone; repeatable",
     ),
     Filter(
         "accreditations",
         "accreditation",
         "group",
-        "Accreditation",
+        N_("Accreditation"),
         "accreditation",
-        "accredited by {}",
+        N_("accredited by {}"),
         help="joint-commission, carf, ncqa, coa, hfap, state-licensed; repeatable",
     ),
     Filter(
         "payments",
         "payment",
         "group",
-        "Payment",
+        N_("Payment"),
         "payment",
-        "accepting {}",
+        N_("accepting {}"),
         help="medicaid, medicare, private-insurance, cash, sliding-fee …; repeatable",
     ),
     Filter(
         "populations",
         "population",
         "group",
-        "Populations served",
+        N_("Populations served"),
         "population",
-        "serving {}",
+        N_("serving {}"),
         help="adolescents, veterans, pregnant-postpartum, lgbtq …; repeatable",
     ),
     Filter(
         "languages",
         "language",
         "group",
-        "Language of treatment",
+        N_("Language of treatment"),
         "language",
-        "offering treatment in {}",
+        N_("offering treatment in {}"),
         help="spanish, american-indian-alaska-native, sign-language, other-languages; repeatable",
     ),
     Filter(
         "facility_type",
         "facility_type",
         "choice",
-        "Facility type",
-        phrase="({} only)",
+        N_("Facility type"),
+        phrase=N_("({} only)"),
         help="facility (treatment facilities and programs) or practitioner (individual practitioners who "
         "prescribe buprenorphine); both when not given",
         choices=tuple(FACILITY_TYPES.items()),
     ),
-    Filter("city", "city", "city", "City", phrase="in {}", help="city name (exact, case-insensitive)"),
+    Filter("city", "city", "city", N_("City"), phrase=N_("in {}"), help="city name (exact, case-insensitive)"),
     Filter(
         "county",
         "county",
         "county",
-        "County",
-        phrase="in {} county",
+        N_("County"),
+        phrase=N_("in {} county"),
         in_app=False,
         in_filename=False,
         help="county name",
     ),
-    Filter("state", "state", "state", "State", phrase="in {}", help="USPS code or name"),
+    Filter("state", "state", "state", N_("State"), phrase=N_("in {}"), help="USPS code or name"),
     Filter(
         "name",
         "name",
         "name",
-        "Facility name",
-        phrase="named like {!r}",
+        N_("Facility name"),
+        phrase=N_("named like {!r}"),
         in_filename=False,
         help="facility name (fuzzy)",
     ),
@@ -214,8 +231,8 @@ FILTERS: tuple[Filter, ...] = (
         "verified_since",
         "verified_since",
         "verified",
-        "Verified since",
-        phrase="verified by a maintainer since {}",
+        N_("Verified since"),
+        phrase=N_("verified by a maintainer since {}"),
         in_filename=False,
         help="only sites a maintainer verified (by phone, website, visit or the provider) on or after this year "
         "or date (YEAR or YYYY-MM-DD)",
@@ -224,8 +241,8 @@ FILTERS: tuple[Filter, ...] = (
         "listed_since",
         "listed_since",
         "since",
-        "Listed since",
-        phrase="listed since {}",
+        N_("Listed since"),
+        phrase=N_("listed since {}"),
         in_filename=False,
         help="only sites a source listed on or after this year or date (YEAR or YYYY-MM-DD; default 2021; "
         "'any' includes every listing, however old)",

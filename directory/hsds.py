@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import paths
 from .facility import WEEKDAYS, Facility
+from .i18n import DEFAULT, using
 from .manifest import source_label
 from .tables import atomic_writer
 from .taxonomy import Taxonomy
@@ -87,7 +88,13 @@ def field_names(table: str) -> list[str]:
 
 
 def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, list[dict[str, str]]]:
-    """The package's rows by table (values as text, '' for empty), sites in the order given."""
+    """The package's rows by table (values as text, '' for empty), sites in the order given. Always in
+    English, the code book's own words (a data exchange, whatever language the person reads)."""
+    with using(DEFAULT):
+        return _build_tables(records, taxonomy)
+
+
+def _build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, list[dict[str, str]]]:
     rows: dict[str, list[dict[str, str]]] = {t: [] for t in TABLES}
     taxonomy_id = uid("taxonomy", TAXONOMY_NAME)
     used: set[str] = set()
@@ -97,8 +104,8 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
         key = f.facility_id
         org, service, location = uid("organization", key), uid("service", key), uid("location", key)
         at = uid("service_at_location", key)
-        labels = [g.label for g in service_groups if g.codes & f.service_codes]
-        accreditations = [g.label for g in accreditation_groups if g.codes & f.service_codes]
+        labels = [g.label_en for g in service_groups if g.codes & f.service_codes]
+        accreditations = [g.label_en for g in accreditation_groups if g.codes & f.service_codes]
         place = ", ".join(p for p in (f.city, f.state) if p)
         sources = "; ".join(source_label(s) for s in f.sources)
         rows["organization"].append(
@@ -209,7 +216,7 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
                         "id": uid("language", f"{key}:{group.name}"),
                         "service_id": service,
                         "location_id": location,
-                        "name": group.label,
+                        "name": group.label_en,
                         "code": LANGUAGE_CODES.get(group.name, ""),
                     }
                 )
@@ -240,8 +247,8 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
             {
                 "id": uid("taxonomy_term", code),
                 "code": code,
-                "name": service.label,
-                "description": service.description or f"{service.category}: {service.label}",
+                "name": service.label_en,
+                "description": service.description_en or f"{service.category_en}: {service.label_en}",
                 "taxonomy": TAXONOMY_NAME,
                 "language": "en",
                 "taxonomy_id": taxonomy_id,

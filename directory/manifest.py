@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import ManifestError
+from .i18n import N_
 from .importers import ADAPTERS
 
 #: What a source tells: "full" — a complete listing of each site's services at its vintage; "partial" —
@@ -116,13 +117,20 @@ def source_kind(source_id: str, manifest: str | Path | None = None) -> str:
 def source_label(source_id: str, manifest: str | Path | None = None) -> str:
     """A source as people read it: its short name and the month of its vintage; the id itself when
     the manifest does not know it."""
+    from .i18n import _, month
+    from .taxonomy import localized
+
     if source_id == "corrections":  # not a release: maintainers' verified corrections (directory/corrections.py)
-        return "Maintainers' verified corrections"
+        return _(CORRECTIONS_LABEL)
     entry = _entries(Path(manifest) if manifest else paths.MANIFEST).get(source_id)
     if entry is None:
         return source_id
-    when = dt.date.fromisoformat(entry.vintage).strftime("%b %Y")
-    return f"{entry.name or entry.title or entry.id}, {when}"
+    name = localized("source", entry.id, entry.name or entry.title or entry.id)
+    return f"{name}, {month(dt.date.fromisoformat(entry.vintage))}"
+
+
+#: How people read the corrections "source" (translated where shown).
+CORRECTIONS_LABEL = N_("Maintainers' verified corrections")
 
 
 #: The id a refreshed FindTreatment.gov export is registered under (one at a time: the newest).

@@ -27,8 +27,10 @@ from shapely.geometry import mapping, shape
 from . import paths
 from .errors import DirectoryError
 from .geo import METRES_PER_MILE
+from .i18n import N_, _, ngettext, number
 from .search import SearchResult
 from .store import Store
+from .taxonomy import Taxonomy
 from .view.results import groups_of
 from .view.text import plain
 
@@ -49,7 +51,14 @@ LAND = "#faf9f5"
 BORDER = "#969696"
 #: The map's height in pixels, and what it is called for screen readers.
 MAP_HEIGHT = 460
-MAP_LABEL = "Map of the facilities found; the same facilities are in the list"
+MAP_LABEL = N_("Map of the facilities found; the same facilities are in the list")
+#: The words of the map's controls (the component sets them as labels and titles).
+MAP_WORDS = {
+    "zoom_in": N_("Zoom in"),
+    "zoom_out": N_("Zoom out"),
+    "fit": N_("Show all the results"),
+    "wheel": N_("To zoom the map: hold Ctrl (⌘ on a Mac) and scroll, or use + and −"),
+}
 #: Above this many results the map draws areas with counts instead of single points: 22,000 dots
 #: nationally overlap into a blot and took a software-rendered browser about 1.5 s per redraw.
 MAP_POINTS_LIMIT = 2_500
@@ -62,7 +71,6 @@ class PointType:
     """A colour class of points: the first group (in :data:`TYPES` order) a facility is in."""
 
     group: str
-    label: str
     rgb: tuple[int, int, int]
 
     @property
@@ -72,13 +80,13 @@ class PointType:
 
 #: Okabe–Ito colours (distinguishable with the common colour-vision deficiencies).
 TYPES = (
-    PointType("mat", "Medication for addiction (MAT)", (0, 114, 178)),
-    PointType("detox", "Detox", (213, 94, 0)),
-    PointType("residential", "Residential", (0, 158, 115)),
-    PointType("inpatient", "Hospital inpatient", (204, 121, 167)),
-    PointType("intensive-outpatient", "Intensive outpatient", (230, 159, 0)),
-    PointType("outpatient", "Outpatient", (86, 180, 233)),
-    PointType("other", "Other services", (110, 110, 110)),
+    PointType("mat", (0, 114, 178)),
+    PointType("detox", (213, 94, 0)),
+    PointType("residential", (0, 158, 115)),
+    PointType("inpatient", (204, 121, 167)),
+    PointType("intensive-outpatient", (230, 159, 0)),
+    PointType("outpatient", (86, 180, 233)),
+    PointType("other", (110, 110, 110)),  # none of the above: "Other services"
 )
 
 
@@ -124,17 +132,20 @@ def map_points(
     lon, lat = np.round(points[1], COORD_DECIMALS), np.round(points[0], COORD_DECIMALS)
     places = [plain(f"{c}, {s}") for c, s in zip(frame["city"].tolist(), frame["state"].tolist(), strict=True)]
     if "address_withheld" in frame:  # its point is its ZIP's, not its door's: the tooltip says so
+        withheld_note = _("address withheld at the provider's request (ZIP area shown)")
         places = [
-            f"{p} · address withheld at the provider's request (ZIP area shown)" if withheld == "1" else p
+            f"{p} · {withheld_note}" if withheld == "1" else p
             for p, withheld in zip(places, frame["address_withheld"].tolist(), strict=True)
         ]
     if 0 < len(frame) <= MAP_POINTS_LIMIT:  # above it the map draws areas, whose tooltips say how many
         # Sites at one spot (a hospital campus, one building) draw as one dot: the tooltip says how many.
-        _, where, counts = np.unique(np.stack([lat, lon], axis=1), axis=0, return_inverse=True, return_counts=True)
+        _points, where, counts = np.unique(
+            np.stack([lat, lon], axis=1), axis=0, return_inverse=True, return_counts=True
+        )
         shared = counts[where.ravel()]
+        at_spot = _("{n} facilities at this spot (see the list)")
         places = [
-            p if k == 1 else f"{p} · {k} facilities at this spot (see the list)"
-            for p, k in zip(places, shared, strict=True)
+            p if k == 1 else f"{p} · {at_spot.format(n=number(int(k)))}" for p, k in zip(places, shared, strict=True)
         ]
     return pd.DataFrame(
         {
@@ -166,7 +177,7 @@ def areas(points: pd.DataFrame, degrees: float = CLUSTER_DEGREES) -> dict[str, l
         return out
     lat, lon = points["lat"].to_numpy(dtype=float), points["lon"].to_numpy(dtype=float)
     cells = np.stack([np.floor(lat / degrees), np.floor(lon / degrees)], axis=1)
-    _, group, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
+    _cells, group, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
     group = group.ravel()
     mean_lat = np.bincount(group, weights=lat) / counts
     mean_lon = np.bincount(group, weights=lon) / counts
@@ -174,7 +185,7 @@ def areas(points: pd.DataFrame, degrees: float = CLUSTER_DEGREES) -> dict[str, l
     out["x"] = [round(float(v), 3) for v in mean_lon[order]]
     out["y"] = [round(float(v), 3) for v in mean_lat[order]]
     out["r"] = [int(round(2500 * float(np.sqrt(k)))) for k in counts[order]]
-    out["n"] = [f"{int(k):,} {'facility' if k == 1 else 'facilities'}" for k in counts[order]]
+    out["n"] = [ngettext("{n} facility", "{n} facilities", int(k)).format(n=number(int(k))) for k in counts[order]]
     return out
 
 
@@ -182,10 +193,10 @@ def map_note(points: pd.DataFrame) -> str:
     """Said under a map that shows areas instead of facilities ('' otherwise)."""
     if len(points) <= MAP_POINTS_LIMIT:
         return ""
-    return (
-        f"The map groups these {len(points):,} facilities by area (circles sized by how many); type a place "
-        f"or add a filter to see each facility — the map shows single facilities up to {MAP_POINTS_LIMIT:,}."
-    )
+    return _(
+        "The map groups these {n} facilities by area (circles sized by how many); type a place or add a filter "
+        "to see each facility — the map shows single facilities up to {limit}."
+    ).format(n=number(len(points)), limit=number(MAP_POINTS_LIMIT))
 
 
 def legend(points: pd.DataFrame, facets: dict[str, int], first: tuple[str, ...] = ()) -> list[tuple[PointType, int]]:
@@ -197,19 +208,24 @@ def legend(points: pd.DataFrame, facets: dict[str, int], first: tuple[str, ...] 
     return [(t, n) for t, n in counts if n]
 
 
-def legend_html(entries: list[tuple[PointType, int]]) -> str:
+def type_label(taxonomy: Taxonomy, t: PointType) -> str:
+    """A colour class's name: its treatment type's label in the vocabulary, or "Other services"."""
+    return _("Other services") if t.group == "other" else taxonomy.group(t.group).label
+
+
+def legend_html(entries: list[tuple[PointType, int]], taxonomy: Taxonomy) -> str:
     """The legend as a small HTML list (fixed labels only; no facility text), with how colour is chosen."""
     items = "".join(
         f'<span style="display:inline-block;margin-right:14px;white-space:nowrap">'
         f'<span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
         f'background:{t.hex};margin-right:5px;vertical-align:middle"></span>'
-        f"{html.escape(t.label)} ({count:,})</span>"
+        f"{html.escape(type_label(taxonomy, t))} ({number(count)})</span>"
         for t, count in entries
     )
-    how = (
+    how = _(
         "Counts are results offering each type, as in the filters. A facility offering several types is "
-        "coloured by the first of them in this order; \u201cOther services\u201d offer none of these."
-    )
+        "coloured by the first of them in this order; \u201c{other}\u201d offer none of these."
+    ).format(other=_("Other services"))
     return (
         f'<div style="font-size:0.85rem;line-height:1.8">{items}</div>'
         f'<div style="font-size:0.78rem;color:#555">{html.escape(how)}</div>'
@@ -334,8 +350,9 @@ class MapData:
     note: str = ""
     legend: tuple[tuple[PointType, int], ...] = ()
 
-    def payload(self, selected: str | None = None, *, label: str = MAP_LABEL, height: int = MAP_HEIGHT) -> dict:
-        """The component's data: JSON-ready, with the index of the ``selected`` facility's point (or -1)."""
+    def payload(self, selected: str | None = None, *, label: str | None = None, height: int = MAP_HEIGHT) -> dict:
+        """The component's data: JSON-ready, with the index of the ``selected`` facility's point (or -1), and
+        the words of its controls in the current language."""
         index = self.ids.index(selected) if self.points is not None and selected in self.ids else -1
         return {
             "view": self.view,
@@ -345,7 +362,8 @@ class MapData:
             "place": self.place,
             "tiles": self.tiles,
             "selected": index,
-            "label": label,
+            "label": label if label is not None else _(MAP_LABEL),
+            "words": {key: _(text) for key, text in MAP_WORDS.items()},
             "height": height,
             "outlines": OUTLINES_URL,
             "types": [list(t.rgb) for t in TYPES],
@@ -380,7 +398,7 @@ def build_map(store: Store, result: SearchResult) -> MapData:
             "x": round(center.longitude, 5),
             "y": round(center.latitude, 5),
             "n": plain(center.label),
-            "c": "the place you searched",
+            "c": _("the place you searched"),
         }
     clusters = dots = None
     if len(points) > MAP_POINTS_LIMIT:

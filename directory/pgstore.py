@@ -32,7 +32,7 @@ from .filters import FILTERS, GROUP_FILTERS, facility_type
 from .geo import EARTH_RADIUS_MILES, METRES_PER_MILE, Place, great_circle
 from .normalize import norm_city, norm_county, norm_name
 from .search import Query, SearchResult
-from .search.engine import FALLBACK_NEAREST, fallback_note, name_matches, order_rows, resolve_place, state_key
+from .search.engine import FALLBACK_NEAREST, name_matches, order_rows, resolve_place, state_key
 from .search.geometry import MAX_NEAREST_MILES, load_polygon
 from .taxonomy import Taxonomy
 
@@ -312,7 +312,7 @@ class PostgisStore:
             raise
         # Never below OPEN: a site verified closed (its key sorts before every date) is in no search.
         since = query.listed_since.isoformat() if query.listed_since else OPEN
-        note = ""
+        fallback: int | None = None
         with self._conn() as conn:
             if center is None:
                 rows, lls = self._rows(conn, where, params)
@@ -331,8 +331,8 @@ class PostgisStore:
                     rows, distances = self._nearest(
                         conn, center, FALLBACK_NEAREST, where, params, since, query.nearest_within_miles
                     )
-                    note = fallback_note(query, len(rows))
-            if center is not None and (query.nearest or note):
+                    fallback = len(rows)
+            if center is not None and (query.nearest or fallback is not None):
                 reach = float(distances.max()) if len(rows) else query.nearest_within_miles
                 candidates, _, lls = self._within(conn, center, reach, where, params)
                 older = candidates[lls < since]
@@ -349,7 +349,7 @@ class PostgisStore:
             frame = self._frame(conn, shown_rows)
         if shown_distances is not None:
             frame = frame.assign(distance_miles=np.round(shown_distances, 2))
-        labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
+        chosen = {name: list(gs) for name, gs in groups.items() if gs}
         points = (
             pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float) if len(frame) else np.zeros(0),
             pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float) if len(frame) else np.zeros(0),
@@ -359,10 +359,10 @@ class PostgisStore:
             frame,
             center,
             facets,
-            note,
+            fallback,
             total,
             (time.perf_counter() - started) * 1000,
-            labels,
+            chosen,
             points,
             listed,
             older=len(older) - closed,

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import InputFileError, ValidationError
+from .i18n import N_, _, ngettext, number
 
 REPORTS_ENV = "DIRECTORY_REPORTS_DIR"
 FILENAME = "reports.jsonl"
@@ -25,15 +26,21 @@ RESOLUTIONS = "resolutions.jsonl"
 MAX_MESSAGE = 2000
 MAX_CONTACT = 200
 
-#: What a person can say is wrong.
+#: What a person can say is wrong: stored in English whatever the form's language (maintainers read one
+#: vocabulary); :func:`problem_label` gives the form's words.
 PROBLEMS = (
-    "Phone number is wrong",
-    "Address or location is wrong",
-    "Facility has closed",
-    "Services are wrong or out of date",
-    "Website is wrong",
-    "Something else",
+    N_("Phone number is wrong"),
+    N_("Address or location is wrong"),
+    N_("Facility has closed"),
+    N_("Services are wrong or out of date"),
+    N_("Website is wrong"),
+    N_("Something else"),
 )
+
+
+def problem_label(problem: str) -> str:
+    """A problem as the report form shows it, in the current language."""
+    return _(problem)
 
 
 def trim(text: str, limit: int = MAX_MESSAGE) -> tuple[str, str]:
@@ -45,7 +52,9 @@ def trim(text: str, limit: int = MAX_MESSAGE) -> tuple[str, str]:
     """
     if len(text) <= limit:
         return text, ""
-    return text[:limit], f"Your message was {len(text):,} characters long; the first {limit:,} were kept."
+    return text[:limit], _("Your message was {n} characters long; the first {limit} were kept.").format(
+        n=number(len(text)), limit=number(limit)
+    )
 
 
 @dataclass(frozen=True)
@@ -66,11 +75,11 @@ class Report:
         if self.problem not in PROBLEMS:
             raise ValidationError(f"problem must be one of: {', '.join(PROBLEMS)}")
         if len(self.message) > MAX_MESSAGE:
-            raise ValidationError(f"the message is longer than {MAX_MESSAGE} characters")
+            raise ValidationError(_("the message is longer than {n} characters").format(n=number(MAX_MESSAGE)))
         if len(self.contact) > MAX_CONTACT:
-            raise ValidationError(f"the contact is longer than {MAX_CONTACT} characters")
+            raise ValidationError(_("the contact is longer than {n} characters").format(n=number(MAX_CONTACT)))
         if self.problem == "Something else" and not self.message.strip():
-            raise ValidationError("say what is wrong in the message")
+            raise ValidationError(_("say what is wrong in the message"))
 
 
 @dataclass(frozen=True)
@@ -256,7 +265,12 @@ def may_report(sent: list[float], now: float) -> tuple[bool, str]:
     if len(recent) < REPORTS_PER_WINDOW:
         return True, ""
     wait = max(1, math.ceil((REPORT_WINDOW_SECONDS - (now - min(recent))) / 60))
-    return False, (
-        f"You have sent {len(recent)} reports in the last {REPORT_WINDOW_SECONDS // 60} minutes. Thank you — "
-        f"please wait {wait} minute{'s' if wait != 1 else ''} before sending another."
+    sent_text = _("You have sent {n} reports in the last {minutes} minutes.").format(
+        n=number(len(recent)), minutes=REPORT_WINDOW_SECONDS // 60
     )
+    wait_text = ngettext(
+        "Thank you — please wait {n} minute before sending another.",
+        "Thank you — please wait {n} minutes before sending another.",
+        wait,
+    ).format(n=wait)
+    return False, f"{sent_text} {wait_text}"

@@ -15,6 +15,13 @@ Vocabulary is data. Labels come, in order of precedence, from
 4. ``unlabelled_codes.csv`` — codes seen in a shipped source for which no public
    label was found: kept, labelled as unknown, acknowledged one by one.
 
+Labels in other languages are data too: ``vocabulary_<lang>.csv`` (``kind``, ``key``, ``label``,
+``description``, ``source``) gives each group, category and service its label — and each service what it
+means — in that language, with where the term comes from (a SAMHSA, 988 or HHS publication, or "our
+translation"). :attr:`Service.label`, :attr:`Service.category`, :attr:`Service.description` and
+:attr:`Group.label` read in the current language (:mod:`directory.i18n`); ``label_en`` and the other
+``*_en`` fields are the code book's own English.
+
 Friendly groups (``groups.csv``) map a name such as ``detox`` or ``medicaid`` to
 codes; in a group's ``includes``, ``@name`` pulls in another group, ``%CAT`` every labelled
 code of a code-book category (``%AIL``: the American Indian or Alaska Native languages) and
@@ -39,7 +46,7 @@ from pathlib import Path
 
 from rapidfuzz import process
 
-from . import paths
+from . import i18n, paths
 from .errors import UnknownNameError
 
 #: A token shaped like a service code (the 2015 directory's PDF text adds words such as "Methadone").
@@ -88,15 +95,39 @@ def clean_legend_label(label: str) -> str:
     return re.sub(r"\s+", " ", label).strip()
 
 
+#: The vocabulary files' columns.
+VOCABULARY_COLUMNS = ("kind", "key", "label", "description", "source")
+#: What a vocabulary row names.
+VOCABULARY_KINDS = ("group", "category", "service", "source")
+
+
+@lru_cache(maxsize=8)
+def vocabulary(lang: str, folder: Path | None = None) -> dict[tuple[str, str], dict[str, str]]:
+    """``(kind, key)`` → the row of ``vocabulary_<lang>.csv`` ({} for English, the code book's own)."""
+    if lang == i18n.DEFAULT:
+        return {}
+    path = (folder or paths.CODEBOOK_DIR) / f"vocabulary_{lang}.csv"
+    return {(r["kind"], r["key"]): r for r in _read_csv(path)}
+
+
+def localized(kind: str, key: str, english: str, column: str = "label") -> str:
+    language = i18n.lang()
+    if language == i18n.DEFAULT:
+        return english
+    row = vocabulary(language).get((kind, key))
+    return row[column] if row and row[column] else english
+
+
 @dataclass(frozen=True)
 class Service:
-    """One service code with its label and category."""
+    """One service code with its label and category (in English; the properties read in the current
+    language)."""
 
     code: str
-    label: str
+    label_en: str
     category_code: str
-    category: str
-    description: str = ""
+    category_en: str
+    description_en: str = ""
     label_source: str = "codebook-2021"
     #: Other names the code has had (the 2021 book's, where 2023 renamed it).
     aliases: tuple[str, ...] = ()
@@ -109,6 +140,18 @@ class Service:
         """True when a public label exists for the code."""
         return self.label_source not in ("unlabelled", "unknown")
 
+    @property
+    def label(self) -> str:
+        return localized("service", self.code, self.label_en)
+
+    @property
+    def category(self) -> str:
+        return localized("category", self.category_code, self.category_en)
+
+    @property
+    def description(self) -> str:
+        return localized("service", self.code, self.description_en, "description")
+
 
 @dataclass(frozen=True)
 class Group:
@@ -116,8 +159,20 @@ class Group:
 
     family: str
     name: str
-    label: str
+    label_en: str
     codes: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        """The label in the current language (a raw code's group reads as its service)."""
+        if self.family == "code" or self.name not in _group_names():
+            return localized("service", self.name, self.label_en)
+        return localized("group", self.name, self.label_en)
+
+
+@lru_cache(maxsize=1)
+def _group_names() -> frozenset[str]:
+    return frozenset(r["group"] for r in _read_csv(paths.CODEBOOK_DIR / "groups.csv"))
 
 
 class Taxonomy:
@@ -207,13 +262,13 @@ class Taxonomy:
             return group
         if key in self.services:
             service = self.services[key]
-            return Group(family or "code", key, service.label, frozenset({key}))
+            return Group(family or "code", key, service.label_en, frozenset({key}))
         choices = [g.name for g in self.groups.values() if family is None or g.family == family]
         kind = f"{family} name" if family else "service name or code"
         raise UnknownNameError(kind, name, _close(key, choices))
 
     def categories(self) -> dict[str, str]:
-        """Category code → category name, in code-book order."""
+        """Category code → category name (in the current language), in code-book order."""
         return {s.category_code: s.category for s in self.services.values()}
 
 
@@ -251,8 +306,8 @@ def _load(folder: Path) -> Taxonomy:
         name, description = row["service_name"].strip(), row["service_description"].strip()
         newer = services.get(code)
         if newer is not None:  # 2023 names it: the 2021 name is an alias, its description a fallback
-            aliases = (name,) if name.lower() != newer.label.lower() else ()
-            services[code] = replace(newer, aliases=aliases, description=newer.description or description)
+            aliases = (name,) if name.lower() != newer.label_en.lower() else ()
+            services[code] = replace(newer, aliases=aliases, description_en=newer.description_en or description)
             continue
         services[code] = Service(code, name, row["category_code"], row["category_name"], description, "codebook-2021")
     for row in _read_csv(folder / "supplement_codes.csv"):

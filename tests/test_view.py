@@ -365,7 +365,7 @@ def test_printable_list_escapes_and_ends_with_crisis_lines(directory):
     body = "".join(parsed.text)
     assert '<script>alert("x")</script>' in body
     assert body.index("1-800-662-4357") > body.index(result.frame.iloc[-1]["name"])
-    assert "call 911" in body and "988" in body and "Printed 2026-11-26" in body
+    assert "call 911" in body and "988" in body and "Printed 26 Nov 2026." in body
     assert "@media print" in html
 
 

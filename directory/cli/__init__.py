@@ -10,6 +10,7 @@ and exit code 2 — never a traceback. Commands live in modules by topic: data
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,28 @@ def data_option(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Facilities file, or a PostgreSQL DSN (postgresql://…) loaded with `directory db load` "
         "(default: the shipped file).",
     )(func)
+
+
+LANG_ENV = "DIRECTORY_LANG"
+
+
+def lang_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--lang``: the language of the words a command prints (descriptions, notes, labels) — never of
+    codes, column or field names. Default ``$DIRECTORY_LANG``, else English."""
+    from ..i18n import LANGUAGES, using
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, lang: str, **kwargs: Any) -> Any:
+        with using(lang):
+            return func(*args, **kwargs)
+
+    return click.option(
+        "--lang",
+        type=click.Choice(list(LANGUAGES)),
+        default=lambda: os.environ.get(LANG_ENV) if os.environ.get(LANG_ENV) in LANGUAGES else "en",
+        show_default="en, or $DIRECTORY_LANG",
+        help="Language of the printed words (en, es).",
+    )(wrapper)
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:

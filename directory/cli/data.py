@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import paths
-from . import cli, data_option, friendly
+from . import cli, data_option, friendly, lang_option
 
 
 @cli.command("import")
@@ -150,6 +150,7 @@ def build(manifest: Path | None, output: Path | None, report: Path | None, previ
 @cli.command()
 @click.option("--groups", is_flag=True, help="List the friendly groups instead of the codes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@lang_option
 @friendly
 def services(groups: bool, as_json: bool) -> None:
     """List service codes with labels and categories (or the friendly groups).

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from . import UsageFailure, cli, data_option, friendly
+from ..i18n import _
+from . import UsageFailure, cli, data_option, friendly, lang_option
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -17,7 +18,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     from ..filters import FILTERS
 
     for f in reversed(FILTERS):
-        kind = click.Choice([v for v, _ in f.choices], case_sensitive=False) if f.kind == "choice" else None
+        kind = click.Choice([v for v, _label in f.choices], case_sensitive=False) if f.kind == "choice" else None
         func = click.option(f"--{f.param.replace('_', '-')}", f.field, type=kind, multiple=f.repeatable, help=f.help)(
             func
         )
@@ -62,6 +63,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     help="Write to this file (xlsx needs it; '-' for stdout), or folder (hsds).",
 )
 @data_option
+@lang_option
 @friendly
 def search(
     near: str | None,
@@ -85,6 +87,7 @@ def search(
       directory search --near 02150 --service mat --payment medicaid --format csv -o list.csv
       directory search --state VT --medication buprenorphine --format xlsx -o vt.xlsx
       directory search --near "Miami, FL" --language spanish
+      directory search --near "Miami, FL" --language spanish --lang es   # the words in Spanish
     """
     from .. import exports
     from ..filters import chosen
@@ -107,10 +110,12 @@ def search(
     if fmt == "table":
         click.echo(result.describe())
         if result.center is not None and result.center.alternatives:
-            click.echo("  (also: " + "; ".join(a.label for a in result.center.alternatives) + ")")
+            click.echo(
+                "  " + _("(also: {places})").format(places="; ".join(a.label for a in result.center.alternatives))
+            )
         _print_table(result.frame)
         if result.older:
-            click.echo(f"{result.older_note()} Add --listed-since any to include them.")
+            click.echo(result.older_note() + " " + _("Add --listed-since any to include them."))
         return
     if result.older:
         click.echo(result.older_note(), err=True)
@@ -157,17 +162,17 @@ def _print_table(frame) -> None:
     if frame.empty:
         return
     columns = [
-        ("distance_miles", "miles", 6),
-        ("name", "name", 40),
-        ("city", "city", 18),
-        ("state", "st", 2),
-        ("phone", "phone", 18),
+        ("distance_miles", _("miles"), 6),
+        ("name", _("name"), 40),
+        ("city", _("city"), 18),
+        ("state", _("st"), 2),
+        ("phone", _("phone"), 18),
     ]
     columns = [c for c in columns if c[0] in frame.columns]
-    click.echo("  ".join(title.ljust(width) for _, title, width in columns))
+    click.echo("  ".join(title.ljust(width) for _key, title, width in columns))
     for row in frame.to_dict("records"):
         cells = []
-        for key, _, width in columns:
+        for key, _title, width in columns:
             value = f"{row[key]:.1f}" if key == "distance_miles" else str(row[key])
             cells.append(value[:width].ljust(width))
         click.echo("  ".join(cells).rstrip())
@@ -186,6 +191,7 @@ def _print_table(frame) -> None:
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of the screen.")
 @data_option
+@lang_option
 @friendly
 def compare(ids: tuple[str, ...], near: str | None, fmt: str, output: Path | None, data: str | None) -> None:
     """Compare facilities side by side: the same comparison as the app's and the API's.
@@ -198,7 +204,7 @@ def compare(ids: tuple[str, ...], near: str | None, fmt: str, output: Path | Non
     from .. import exports
     from ..store import open_store
     from ..view.compare import compare as build
-    from ..view.downloads import ATTRIBUTION
+    from ..view.downloads import attribution
     from ..view.handover import sheet_html
     from ..view.shortlist import shortlist_frame
 
@@ -208,7 +214,7 @@ def compare(ids: tuple[str, ...], near: str | None, fmt: str, output: Path | Non
     elif fmt == "csv":
         payload = exports.to_csv(shortlist_frame(comparison))
     elif fmt == "html":
-        payload = sheet_html(comparison, "summary", attribution=ATTRIBUTION)
+        payload = sheet_html(comparison, "summary", attribution=attribution())
     else:
         payload = _comparison_table(comparison)
     if output is None or str(output) == "-":
@@ -231,7 +237,7 @@ def _comparison_table(comparison) -> str:
         lines.append("")
         lines.append(("≠ " if row.differs and not row.unknown else "  ") + row.label)
         if row.unknown:
-            lines.append("     not listed in the sources for any of them")
+            lines.append("     " + _("{not_listed} for any of them").format(not_listed=row.cells[0].text))
         else:
             lines += [f"  {i}. {cell.text}" for i, cell in enumerate(row.cells, 1)]
         if row.note:

@@ -47,8 +47,8 @@ class ServiceNames:
         # book first, then the other labels, then older names (aliases).
         known = [taxonomy.services[c] for c in sorted(taxonomy.services) if taxonomy.services[c].known]
         passes = (
-            [(s, s.label) for s in known if s.label_source == "codebook-2023"],
-            [(s, s.label) for s in known if s.label_source != "codebook-2023"],
+            [(s, s.label_en) for s in known if s.label_source == "codebook-2023"],
+            [(s, s.label_en) for s in known if s.label_source != "codebook-2023"],
             [(s, alias) for s in known for alias in s.aliases],
         )
         # Whole names (parenthesis kept) before names without their parenthesis, in each pass.

@@ -23,6 +23,7 @@ from ..facility import Facility
 from ..filters import CHOICE_OF, FILTERS, GROUP_FILTERS, by_field
 from ..geo import Place
 from ..geocode import locate, parse_query
+from ..i18n import _, compact, ngettext, number
 from ..normalize import norm_city, norm_county, norm_name
 from ..schema import read_facilities
 from ..states import state_code
@@ -157,7 +158,7 @@ class Directory:
         except LocationNotFound as exc:
             exc.field = "near"
             raise
-        note = ""
+        fallback: int | None = None  # how many nearest were shown because the radius held none
         distances = None
         older = np.empty(0, dtype=np.int64)
         if center is None:
@@ -173,8 +174,8 @@ class Directory:
                 older, rows, distances = rows[~shown], rows[shown], distances[shown]
             if not len(rows) and query.radius_miles < query.nearest_within_miles:
                 rows, distances = self._nearest(center, FALLBACK_NEAREST, keep, query.nearest_within_miles)
-                note = fallback_note(query, len(rows))
-        if center is not None and recent is not None and (query.nearest or note):
+                fallback = len(rows)
+        if center is not None and recent is not None and (query.nearest or fallback is not None):
             # Older listings as near as the farthest shown (or anywhere within the bound, when none is).
             reach = float(distances.max()) if len(rows) else query.nearest_within_miles
             older, _ = self._within(center, reach, ~recent if every is None else every & ~recent)
@@ -191,7 +192,7 @@ class Directory:
         frame = self.frame.iloc[rows].reset_index(drop=True)
         if distances is not None:
             frame = frame.assign(distance_miles=np.round(distances, 2))
-        labels = {name: [g.label for g in gs] for name, gs in groups.items() if gs}
+        chosen = {name: list(gs) for name, gs in groups.items() if gs}
         closed = int(self._closed[older].sum())
         older = older[~self._closed[older]]
         years = sorted({d[:4] for d in self._last_listed[older]})
@@ -200,10 +201,10 @@ class Directory:
             frame,
             center,
             facets,
-            note,
+            fallback,
             total,
             (time.perf_counter() - started) * 1000,
-            labels,
+            chosen,
             (self.lat[rows], self.lon[rows]),
             listed,
             older=len(older),
@@ -398,13 +399,14 @@ def fallback_note(query: Query, found: int) -> str:
     >>> fallback_note(Query(near="Ely, NV", radius_miles=5), 0)
     'none within 5 miles, nor within 100 miles'
     """
+    radius, within = compact(query.radius_miles), compact(query.nearest_within_miles)
     if not found:
-        return f"none within {query.radius_miles:g} miles, nor within {query.nearest_within_miles:g} miles"
-    what = "the nearest within" if found == 1 else f"the {found} nearest within"
-    return (
-        f"none within {query.radius_miles:g} miles; {what} {query.nearest_within_miles:g} miles "
-        f"{'is' if found == 1 else 'are'} shown"
-    )
+        return _("none within {radius} miles, nor within {within} miles").format(radius=radius, within=within)
+    return ngettext(
+        "none within {radius} miles; the nearest within {within} miles is shown",
+        "none within {radius} miles; the {n} nearest within {within} miles are shown",
+        found,
+    ).format(radius=radius, within=within, n=number(found))
 
 
 def state_key(text: str) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 from ..facility import Facility
 from ..filters import FILTERS
 from ..geo import Place
+from ..i18n import _, compact, ngettext, number
 from ..states import state_code
 from .geometry import circle
 from .query import Query
@@ -31,11 +32,13 @@ class SearchResult:
     frame: pd.DataFrame
     center: Place | None
     facets: dict[str, dict[str, int]]
-    note: str = ""
+    #: How many nearest facilities are shown because the radius held none (None: no such fallback);
+    #: :attr:`note` says it in words.
+    fallback: int | None = None
     total: int = 0
     elapsed_ms: float = 0.0
-    #: Query field → labels of the groups it was resolved to (by the store's own taxonomy).
-    labels: dict[str, list[str]] = field(default_factory=dict)
+    #: Query field → the groups it was resolved to (by the store's own taxonomy); :attr:`labels` names them.
+    groups: dict[str, list] = field(default_factory=dict)
     #: Latitudes and longitudes of the rows of ``frame`` as floats, when the store has them at hand
     #: (else :meth:`coordinates` parses the frame's text).
     points: tuple[np.ndarray, np.ndarray] | None = None
@@ -48,6 +51,21 @@ class SearchResult:
     older_years: tuple[int, int] | None = None
     #: Matches left out because a maintainer verified them closed (in the same area).
     closed: int = 0
+
+    @property
+    def note(self) -> str:
+        """``"none within 5 miles; the 3 nearest within 100 miles are shown"`` ('' without a fallback), in
+        the current language (a result made in one language reads in another)."""
+        if self.fallback is None:
+            return ""
+        from .engine import fallback_note
+
+        return fallback_note(self.query, self.fallback)
+
+    @property
+    def labels(self) -> dict[str, list[str]]:
+        """Query field → the labels of its groups, in the current language."""
+        return {name: [g.label for g in gs] for name, gs in self.groups.items()}
 
     def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         """Latitudes and longitudes of the result's rows, as float arrays."""
@@ -94,15 +112,24 @@ class SearchResult:
             since = since_text(self.query.listed_since)
             first, last = self.older_years or (0, 0)
             years = f"{first}" if first == last else f"{first}–{last}"
-            many = "facility" if self.older == 1 else "facilities"
             parts.append(
-                f"{self.older:,} older {many} that no source has listed since {since} "
-                f"(last listed {years}; most have closed)"
+                ngettext(
+                    "{n} older facility that no source has listed since {since} (last listed {years}; "
+                    "most have closed)",
+                    "{n} older facilities that no source has listed since {since} (last listed {years}; "
+                    "most have closed)",
+                    self.older,
+                ).format(n=number(self.older), since=since, years=years)
             )
         if self.closed:
-            many = "facility" if self.closed == 1 else "facilities"
-            parts.append(f"{self.closed:,} {many} a maintainer verified as closed")
-        return f"Not shown: {'; '.join(parts)}." if parts else ""
+            parts.append(
+                ngettext(
+                    "{n} facility a maintainer verified as closed",
+                    "{n} facilities a maintainer verified as closed",
+                    self.closed,
+                ).format(n=number(self.closed))
+            )
+        return _("Not shown: {parts}.").format(parts="; ".join(parts)) if parts else ""
 
 
 def since_text(when) -> str:
@@ -114,34 +141,38 @@ def describe(result: SearchResult) -> str:
     """Turn a result into a sentence (the datasette habit: the selection in words); each filter
     reads as its registry entry's ``phrase`` says."""
     q = result.query
-    joiner = " and " if q.match == "all" else " or "
+    joiner = _(" and ") if q.match == "all" else _(" or ")
     services = joiner.join(result.labels.get("services", []))
     chosen = q.filters()
-    what = services or ("Facilities" if chosen or result.center else "All facilities")
+    what = services or (_("Facilities") if chosen or result.center else _("All facilities"))
     extras, place = [], []
     for f in FILTERS:
         value = chosen.get(f.field)
         if not value or f.field == "services":
             continue
         if f.kind == "group":
-            extras.append(f.phrase.format(" or ".join(result.labels[f.field])))
+            extras.append(f.reads(_(" or ").join(result.labels[f.field])))
         elif f.kind == "name":
-            extras.append(f.phrase.format(value))
+            extras.append(f.reads(value))
         elif f.kind in ("since", "verified"):
-            extras.append(f.phrase.format(since_text(value)))
+            extras.append(f.reads(since_text(value)))
         elif f.kind == "choice":
-            extras.append(f.phrase.format(dict(f.choices)[value]))
+            extras.append(f.reads(f.choice_label(value)))
         else:
-            place.append(f.phrase.format(state_code(value) or value if f.kind == "state" else value))
+            place.append(f.reads(state_code(value) or value if f.kind == "state" else value))
     where = ""
     if result.center is not None:
         if q.nearest or (result.note and result.total):
             # the nearest (asked for, or shown because the radius held none): never "within 25 miles"
-            where = f"nearest to {result.center.label}, within {q.nearest_within_miles:g} miles"
+            where = _("nearest to {place}, within {miles} miles").format(
+                place=result.center.label, miles=compact(q.nearest_within_miles)
+            )
         else:
-            where = f"within {q.radius_miles:g} miles of {result.center.label}"
+            where = _("within {miles} miles of {place}").format(
+                miles=compact(q.radius_miles), place=result.center.label
+            )
     text = " ".join(p for p in [what, *extras, *place, where] if p)
-    count = f"{result.total:,} {'facility' if result.total == 1 else 'facilities'}"
+    count = ngettext("{n} facility", "{n} facilities", result.total).format(n=number(result.total))
     sentence = f"{text}: {count}"
     if result.note:
         sentence += f" ({result.note})"

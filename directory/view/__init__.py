@@ -30,15 +30,17 @@ from .detail import (
     provenance,
     stale_note,
 )
-from .downloads import ATTRIBUTION, Download, downloads, printable_list, shortlist_downloads
+from .downloads import ATTRIBUTION, Download, attribution, downloads, printable_list, shortlist_downloads
 from .facts import (
     CLOSED_HELP,
     NOT_LISTED,
     accepting_text,
     accessibility_text,
+    closed_help,
     hours_text,
     kind_label,
     live_listing,
+    not_listed,
     stated_by,
 )
 from .form import (
@@ -55,6 +57,7 @@ from .form import (
     verified_options,
 )
 from .handover import FORMATS as SHEET_FORMATS
+from .handover import format_label as sheet_format_label
 from .handover import mailto_url, message_text, sheet_html, sms_url
 from .results import (
     BADGE_GROUPS,
@@ -74,9 +77,14 @@ from .results import (
 from .shortlist import card_html, short_name, shortlist_frame, table_html
 from .shortlist import known as known_shortlist
 from .shortlist import toggle as toggle_shortlist
-from .text import directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
+from .text import PAGE_LANG_JS, directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
 
 __all__ = [
+    "PAGE_LANG_JS",
+    "attribution",
+    "closed_help",
+    "not_listed",
+    "sheet_format_label",
     "CLOSED_HELP",
     "verified_label",
     "verified_options",

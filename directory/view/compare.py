@@ -25,10 +25,11 @@ from datetime import date
 from ..errors import DirectoryError
 from ..facility import Facility
 from ..geo import Place, great_circle
+from ..i18n import _, day, decimal, month, ngettext, number
 from ..search import Query
 from ..store import Store
-from .detail import FacilityDetail, provenance
-from .facts import NOT_LISTED
+from .detail import FacilityDetail, sources_text
+from .facts import how_verified, not_listed
 
 #: A shortlist holds at most this many facilities (a case manager compares two to five; ten is plenty).
 MAX_SHORTLIST = 10
@@ -97,8 +98,11 @@ class Comparison:
         if not self.dropped:
             return ""
         n = len(self.dropped)
-        what, verb = ("facility", "is") if n == 1 else ("facilities", "are")
-        return f"{n} {what} in this link {verb} no longer in the directory."
+        return ngettext(
+            "{n} facility in this link is no longer in the directory.",
+            "{n} facilities in this link are no longer in the directory.",
+            n,
+        ).format(n=number(n))
 
     def closed_note(self) -> str:
         """ "1 facility on this shortlist has closed ..." ('' when none has)."""
@@ -106,9 +110,20 @@ class Comparison:
         if not closed:
             return ""
         n = len(closed)
-        what, verb, it = ("facility", "has", "it") if n == 1 else ("facilities", "have", "them")
-        names = "; ".join(f"{d.name} ({d.closed.removeprefix('Closed, as ').rstrip('.')})" for d in closed)
-        return f"{n} {what} on this shortlist {verb} closed: {names}. Remove {it} before handing the list over."
+
+        def named(d: FacilityDetail) -> str:
+            if not d.verified_on:
+                return d.name
+            when = day(date.fromisoformat(d.verified_on))
+            verified = _("verified {how} on {date}").format(how=how_verified(d.verified_how), date=when)
+            return f"{d.name} ({verified})"
+
+        names = "; ".join(named(d) for d in closed)
+        return ngettext(
+            "{n} facility on this shortlist has closed: {names}. Remove it before handing the list over.",
+            "{n} facilities on this shortlist have closed: {names}. Remove them before handing the list over.",
+            n,
+        ).format(n=number(n), names=names)
 
     def to_json(self) -> dict[str, object]:
         """The comparison as the API and the CLI give it: facilities in order (every column, with the
@@ -173,11 +188,11 @@ def compare(
 
 
 def _listed(values: list[str]) -> Cell:
-    return Cell(", ".join(values)) if values else Cell(NOT_LISTED, listed=False)
+    return Cell(", ".join(values)) if values else Cell(not_listed(), listed=False)
 
 
 def _fact(text: str) -> Cell:
-    return Cell(text, listed=text != NOT_LISTED)
+    return Cell(text or not_listed(), listed=bool(text) and text != not_listed())
 
 
 def _rows(store: Store, comparison: Comparison) -> list[Row]:
@@ -185,9 +200,9 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
     columns: list[tuple[str, str, list[Cell]]] = [
         (
             "name",
-            "Name",
+            _("Name"),
             [
-                Cell(" — ".join(p for p in (d.name, d.program, d.kind, "CLOSED" if d.closed else "") if p))
+                Cell(" — ".join(p for p in (d.name, d.program, d.kind, _("CLOSED") if d.closed else "") if p))
                 for d in details
             ],
         ),
@@ -197,9 +212,11 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
         columns.append(
             (
                 "distance",
-                f"Miles from {where}",
+                _("Miles from {place}").format(place=where),
                 [
-                    Cell(f"{m:.1f} mi") if m is not None else Cell(NOT_LISTED, listed=False)
+                    Cell(_("{miles} mi").format(miles=decimal(m)))
+                    if m is not None
+                    else Cell(not_listed(), listed=False)
                     for m in comparison.distances
                 ],
             )
@@ -207,35 +224,35 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
     columns += [
         (
             "phone",
-            "Phone",
+            _("Phone"),
             [
                 Cell(d.closed)  # its old number is not a way to reach care: the sheet and the message say so
                 if d.closed
                 else Cell(d.phone + d.phone_dated, d.phone_url)
                 if d.phone
-                else Cell(NOT_LISTED, listed=False)
+                else Cell(not_listed(), listed=False)
                 for d in details
             ],
         ),
         (
             "intake",
-            "Intake phone",
+            _("Intake phone"),
             [
-                Cell("closed")
+                Cell(_("closed"))
                 if d.closed
                 else Cell(d.intake_phone + d.intake_dated, d.intake_phone_url)
                 if d.intake_phone and d.intake_phone != d.phone
-                else Cell("same as the phone" if d.intake_phone else NOT_LISTED, listed=bool(d.intake_phone))
+                else Cell(_("same as the phone") if d.intake_phone else not_listed(), listed=bool(d.intake_phone))
                 for d in details
             ],
         ),
         (
             "address",
-            "Address and directions",
+            _("Address and directions"),
             [
                 Cell(
                     ", ".join(d.address_lines)
-                    + (" (address withheld at the provider's request)" if d.address_withheld else ""),
+                    + (" " + _("(address withheld at the provider's request)") if d.address_withheld else ""),
                     None if d.closed else d.directions,
                 )
                 for d in details
@@ -243,14 +260,14 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
         ),
         (
             "website",
-            "Website",
-            [Cell(d.website, d.website) if d.website else Cell(NOT_LISTED, listed=False) for d in details],
+            _("Website"),
+            [Cell(d.website, d.website) if d.website else Cell(not_listed(), listed=False) for d in details],
         ),
-        ("hours", "Hours", [_fact(d.hours) for d in details]),
-        ("accepting", "Accepting new patients", [_fact(d.accepting) for d in details]),
+        ("hours", _("Hours"), [_fact(d.hours) for d in details]),
+        ("accepting", _("Accepting new patients"), [_fact(d.accepting) for d in details]),
         (
             "treatment",
-            "Treatment types",
+            _("Treatment types"),
             [
                 _listed([g.label for g in store.taxonomy.groups_in("service") if g.codes & r.service_codes])
                 for r in comparison.records
@@ -258,28 +275,24 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
         ),
         (
             "medications",
-            "Medications",
+            _("Medications"),
             [
                 _listed([g.label for g in store.taxonomy.groups_in("medication") if g.codes & r.service_codes])
                 for r in comparison.records
             ],
         ),
-        ("payment", "Payment", [_listed(d.payment) for d in details]),
-        ("accreditation", "Accreditation", [_listed(d.accreditation) for d in details]),
-        ("populations", "Populations served", [_listed(d.populations) for d in details]),
-        ("languages", "Languages", [_listed(d.languages) for d in details]),
-        ("accessibility", "Accessibility", [_fact(d.accessibility) for d in details]),
+        ("payment", _("Payment"), [_listed(d.payment) for d in details]),
+        ("accreditation", _("Accreditation"), [_listed(d.accreditation) for d in details]),
+        ("populations", _("Populations served"), [_listed(d.populations) for d in details]),
+        ("languages", _("Languages"), [_listed(d.languages) for d in details]),
+        ("accessibility", _("Accessibility"), [_fact(d.accessibility) for d in details]),
         (
             "verified",
-            "Verified by a maintainer",
-            [Cell(d.verified) if d.verified else Cell("not in the last 12 months", listed=False) for d in details],
+            _("Verified by a maintainer"),
+            [Cell(d.verified) if d.verified else Cell(_("not in the last 12 months"), listed=False) for d in details],
         ),
-        ("listed", "Last listed; services as of", [Cell(_currency(d)) for d in details]),
-        (
-            "sources",
-            "Sources",
-            [Cell(provenance(d).split("; record as of")[0].removeprefix("Source: ")) for d in details],
-        ),
+        ("listed", _("Last listed; services as of"), [Cell(_currency(d)) for d in details]),
+        ("sources", _("Sources"), [Cell(sources_text(d)) for d in details]),
     ]
     rows = []
     for key, label, cells in columns:
@@ -291,10 +304,12 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
 
 
 def _currency(detail: FacilityDetail) -> str:
-    def month(iso: str) -> str:
-        return date.fromisoformat(iso).strftime("%b %Y") if iso else "unknown"
+    def when(iso: str) -> str:
+        return month(date.fromisoformat(iso)) if iso else _("unknown")
 
-    return f"last listed {month(detail.last_listed)}; services as of {month(detail.services_as_of)}"
+    return _("last listed {listed}; services as of {services}").format(
+        listed=when(detail.last_listed), services=when(detail.services_as_of)
+    )
 
 
 def _coverage(store: Store, comparison: Comparison, key: str) -> str:
@@ -306,7 +321,20 @@ def _coverage(store: Store, comparison: Comparison, key: str) -> str:
     parts = []
     for state in dict.fromkeys(r.state for r in comparison.records):
         result = store.search(Query(state=state, listed_since=None, limit=1))
-        parts.append(f"in {state} for {result.listed.get('accreditation', 0):,} of {result.total:,} sites")
+        parts.append(
+            _("in {state} for {n} of {total} sites").format(
+                state=state, n=number(result.listed.get("accreditation", 0)), total=number(result.total)
+            )
+        )
     n = len(comparison.records)
-    them = "either of these two" if n == 2 else f"any of these {n}"
-    return f"The sources list no accreditation for {them}; they list accreditation {', '.join(parts)}."
+    if n == 1:
+        return _("The sources list no accreditation for this facility; they list accreditation {where}.").format(
+            where=", ".join(parts)
+        )
+    if n == 2:
+        return _("The sources list no accreditation for either of these two; they list accreditation {where}.").format(
+            where=", ".join(parts)
+        )
+    return _("The sources list no accreditation for any of these {n}; they list accreditation {where}.").format(
+        n=n, where=", ".join(parts)
+    )

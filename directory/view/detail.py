@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..crisis import HELPLINE_NAME, HELPLINE_NUMBER, HELPLINE_TEL
+from ..crisis import HELPLINE_NUMBER, HELPLINE_TEL, helpline_name
 from ..facility import Facility
+from ..i18n import N_, _, month
 from ..taxonomy import Taxonomy
 from .facts import (
-    NOT_LISTED,
     WITHHELD,
     LiveListing,
     accepting_text,
@@ -19,8 +19,10 @@ from .facts import (
     closed_text,
     corrected_label,
     hours_text,
+    how_verified,
     kind_label,
     live_listing,
+    not_listed,
     stated_by,
     verified_text,
 )
@@ -69,9 +71,9 @@ class FacilityDetail:
     #: "Individual practitioner (prescribes buprenorphine)" for a locator BUPREN listing, else ''.
     kind: str = ""
     #: Opening hours, "accepting new patients" and accessibility in words (:data:`NOT_LISTED` when absent).
-    hours: str = NOT_LISTED
-    accepting: str = NOT_LISTED
-    accessibility: str = NOT_LISTED
+    hours: str = ""
+    accepting: str = ""
+    accessibility: str = ""
     #: Who states those three, and when ('' when no source does).
     stated_by: str = ""
     #: The provider asked that its street address not be shown (none is kept).
@@ -86,6 +88,9 @@ class FacilityDetail:
     closed: str = ""
     #: "Verified by phone, Nov 2026" when a maintainer verified it in the last 12 months, else ''.
     verified: str = ""
+    #: When and how a maintainer last verified it (ISO date and a ``verified_how`` value; '' when never).
+    verified_on: str = ""
+    verified_how: str = ""
     #: How the phone and the intake phone are dated, when not by the record's own source: a maintainer's
     #: correction (" (verified by phone, Nov 2026)") or an older source (" (as listed in 2015)").
     phone_dated: str = ""
@@ -131,16 +136,18 @@ class FacilityDetail:
         town = f"{f.city}, {f.state} {f.zip}".strip(", ")
         address_note = ""
         if f.address_withheld:
-            address_note = WITHHELD
+            address_note = _(WITHHELD)
         elif not street:
             from ..manifest import source_kind
 
             found = source_kind(f.source) == "listing"
             address_note = (
-                "Street address and phone not in the sources (a name and a map point only); "
-                "the town and ZIP are the nearest to that point."
+                _(
+                    "Street address and phone not in the sources (a name and a map point only); "
+                    "the town and ZIP are the nearest to that point."
+                )
                 if found
-                else "Street address not in the sources."
+                else _("Street address not in the sources.")
             )
         lat, lon = float(f.latitude or 0.0), float(f.longitude or 0.0)
         as_of = f.services_as_of.isoformat() if f.services_as_of else ""
@@ -182,14 +189,19 @@ class FacilityDetail:
             descriptions=dict(sorted(descriptions.items(), key=lambda kv: kv[0].lower())),
             closed=closed_text(f),
             verified=verified_text(f, today),
+            verified_on=f.verified_on.isoformat() if f.verified_on else "",
+            verified_how=f.verified_by_method,
             phone_dated=_dated(f, "phone"),
             intake_dated=_dated(f, "intake_phone"),
         )
 
 
-#: Who to call when the sources give a facility no phone.
-HELPLINE = (HELPLINE_NAME, HELPLINE_NUMBER, HELPLINE_TEL)
-NO_PHONE = "No phone in the sources"
+NO_PHONE = N_("No phone in the sources")
+
+
+def helpline() -> tuple[str, str, str]:
+    """Who to call when the sources give a facility no phone: (name, what to dial, link)."""
+    return helpline_name(), _("{number} (free, 24/7)").format(number=HELPLINE_NUMBER), HELPLINE_TEL
 
 
 def contacts(detail: FacilityDetail) -> list[tuple[str, str, str | None]]:
@@ -199,22 +211,24 @@ def contacts(detail: FacilityDetail) -> list[tuple[str, str, str | None]]:
     verified closed offers the helpline first, and its old numbers as text, not as a call to make."""
     lines: list[tuple[str, str, str | None]] = []
     if detail.closed:
-        lines.append((HELPLINE[0], f"{HELPLINE[1]} (free, 24/7)", HELPLINE[2]))
-        for label, number in (("Phone", detail.phone), ("Intake", detail.intake_phone)):
-            if number and (label == "Phone" or number != detail.phone):
-                lines.append((f"{label} before it closed", number, None))
+        lines.append(helpline())
+        if detail.phone:
+            lines.append((_("Phone before it closed"), detail.phone, None))
+        if detail.intake_phone and detail.intake_phone != detail.phone:
+            lines.append((_("Intake before it closed"), detail.intake_phone, None))
         if detail.live is not None:
             lines.append(("", detail.live.text[:1].upper() + detail.live.text[1:], detail.live.url))
         return lines
     if detail.phone:
-        lines.append((f"Phone{detail.phone_dated}", detail.phone, detail.phone_url))
+        lines.append((_("Phone") + detail.phone_dated, detail.phone, detail.phone_url))
     if detail.intake_phone and detail.intake_phone != detail.phone:
-        lines.append((f"Intake{detail.intake_dated}", detail.intake_phone, detail.intake_phone_url))
+        lines.append((_("Intake") + detail.intake_dated, detail.intake_phone, detail.intake_phone_url))
     if not lines:
-        lines.append((f"{NO_PHONE}; {HELPLINE[0]}", f"{HELPLINE[1]} (free, 24/7)", HELPLINE[2]))
+        name, dial, link = helpline()
+        lines.append((f"{_(NO_PHONE)}; {name}", dial, link))
     if detail.website:
-        lines.append(("Website", detail.website, detail.website))
-    lines.append(("", "Directions (OpenStreetMap)", detail.directions))
+        lines.append((_("Website"), detail.website, detail.website))
+    lines.append(("", _("Directions (OpenStreetMap)"), detail.directions))
     if detail.live is not None:
         lines.append(("", detail.live.text[:1].upper() + detail.live.text[1:], detail.live.url))
     return lines
@@ -224,16 +238,16 @@ def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
     """The headline facts: treatment, accreditation, payment, populations, languages, hours, accepting new
     patients and accessibility; a fact the sources do not state reads as :data:`NOT_LISTED`."""
     return [
-        (heading, values or [NOT_LISTED])
+        (heading, values or [not_listed()])
         for heading, values in (
-            ("Treatment", detail.types),
-            ("Accreditation", detail.accreditation),
-            ("Payment", detail.payment),
-            ("Populations", detail.populations),
-            ("Languages", detail.languages),
-            ("Hours", [detail.hours]),
-            ("Accepting new patients", [detail.accepting]),
-            ("Accessibility", [detail.accessibility]),
+            (_("Treatment"), detail.types),
+            (_("Accreditation"), detail.accreditation),
+            (_("Payment"), detail.payment),
+            (_("Populations"), detail.populations),
+            (_("Languages"), detail.languages),
+            (_("Hours"), [detail.hours or not_listed()]),
+            (_("Accepting new patients"), [detail.accepting or not_listed()]),
+            (_("Accessibility"), [detail.accessibility or not_listed()]),
         )
     ]
 
@@ -243,11 +257,23 @@ def provenance(detail: FacilityDetail) -> str:
     from ..manifest import source_label
 
     names = "; ".join(source_label(s) for s in detail.sources)
-    return (
-        f"Source: {names}; record as of {detail.source_date}; "
-        f"services as of {detail.services_as_of or 'unknown'}; last listed {detail.last_listed or 'unknown'}. "
-        f"Facility id {detail.facility_id}."
+    unknown = _("unknown")
+    return _(
+        "Source: {sources}; record as of {record}; services as of {services}; last listed {listed}. Facility id {id}."
+    ).format(
+        sources=names,
+        record=detail.source_date or unknown,
+        services=detail.services_as_of or unknown,
+        listed=detail.last_listed or unknown,
+        id=detail.facility_id,
     )
+
+
+def sources_text(detail: FacilityDetail) -> str:
+    """The sources by readable name, with their dates ("N-SSATS national directory, Mar 2015; …")."""
+    from ..manifest import source_label
+
+    return "; ".join(source_label(s) for s in detail.sources)
 
 
 @dataclass(frozen=True)
@@ -268,7 +294,8 @@ class DetailMarkdown:
         """The services, then what they mean, as one block (one element draws quicker than three)."""
         if not self.glossary:
             return self.services
-        return f"{self.services}\n\n---\n\n*What these services mean (SAMHSA's code book):*\n\n{self.glossary}"
+        title = md_escape(_("What these services mean (SAMHSA's code book):"))
+        return f"{self.services}\n\n---\n\n*{title}*\n\n{self.glossary}"
 
 
 def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
@@ -283,7 +310,9 @@ def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
     ]
     contact = "  \n".join(lines) + "\n\n" + "  \n".join(facts)
     if detail.stated_by:
-        contact += "\n\n" + md_escape(f"Hours, new patients and accessibility as stated by {detail.stated_by}.")
+        contact += "\n\n" + md_escape(
+            _("Hours, new patients and accessibility as stated by {source}.").format(source=detail.stated_by)
+        )
     if detail.licence:
         contact += "\n\n" + md_escape(detail.licence)
     services = "\n\n".join(
@@ -295,7 +324,7 @@ def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
         heading,
         "  \n".join(md_escape(line) for line in detail.address_lines),
         contact,
-        services or md_escape(f"Services: {NOT_LISTED}"),
+        services or md_escape(_("Services: {what}").format(what=not_listed())),
         glossary,
     )
 
@@ -309,7 +338,8 @@ def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
     >>> print(*listing_note(d))  # doctest: +NORMALIZE_WHITESPACE
     No source has listed this facility since 2015 (N-SSATS national directory, Mar 2015): it may have closed —
     call before going. True
-    >>> d.verified = "Verified by phone, Dec 2026"; print(*listing_note(d))  # doctest: +NORMALIZE_WHITESPACE
+    >>> d.verified, d.verified_on, d.verified_how = "Verified by phone, Dec 2026", "2026-12-03", "phone"
+    >>> print(*listing_note(d))  # doctest: +NORMALIZE_WHITESPACE
     No source has listed this facility since 2015 (N-SSATS national directory, Mar 2015); a maintainer
     verified it by phone, Dec 2026. False
     >>> d.last_listed, d.sources = "2021-07-28", ["sut-2021"]
@@ -320,19 +350,29 @@ def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
     from ..manifest import source_label
 
     if not detail.last_listed:
-        return "When a source last listed this facility is unknown — call before going.", True
+        return _("When a source last listed this facility is unknown — call before going."), True
     when = date.fromisoformat(detail.last_listed)
     label = source_label(detail.sources[0]) if detail.sources else ""
     by = f" ({label})" if label else ""
     if when < by_param("listed_since").default and detail.verified and not detail.closed:
-        how = detail.verified.removeprefix("Verified ")
-        return f"No source has listed this facility since {when.year}{by}; a maintainer verified it {how}.", False
+        return _(
+            "No source has listed this facility since {year}{by}; a maintainer verified it {how}, {month}."
+        ).format(
+            year=when.year,
+            by=by,
+            how=how_verified(detail.verified_how),
+            month=month(date.fromisoformat(detail.verified_on)),
+        ), False
     if when < by_param("listed_since").default:
         return (
-            f"No source has listed this facility since {when.year}{by}: it may have closed — call before going.",
+            _("No source has listed this facility since {year}{by}: it may have closed — call before going.").format(
+                year=when.year, by=by
+            ),
             True,
         )
-    return (f"Last listed by {label}." if label else f"Last listed {when.strftime('%b %Y')}."), False
+    if label:
+        return _("Last listed by {source}.").format(source=label), False
+    return _("Last listed {month}.").format(month=month(when)), False
 
 
 def _dated(record: Facility, field_name: str) -> str:
@@ -341,18 +381,19 @@ def _dated(record: Facility, field_name: str) -> str:
     if corrected:
         return corrected
     as_of = record.extra.get("phone_as_of", "")
-    return f" (as listed in {as_of[:4]})" if as_of else ""
+    return " " + _("(as listed in {year})").format(year=as_of[:4]) if as_of else ""
 
 
 def _licence(text: Mapping[str, str]) -> str:
     number = text.get("license_number", "")
     if not number:
         return ""
-    parts = [f"State licence {number}"]
     if text.get("license_expiration"):
-        parts[0] += f", expires {text['license_expiration']}"
+        parts = [_("State licence {number}, expires {date}").format(number=number, date=text["license_expiration"])]
+    else:
+        parts = [_("State licence {number}").format(number=number)]
     if text.get("capacity") and text["capacity"] != "0":
-        parts.append(f"capacity {text['capacity']}")
+        parts.append(_("capacity {n}").format(n=text["capacity"]))
     return "; ".join(parts)
 
 
@@ -364,10 +405,19 @@ def stale_note(services_as_of: str, today: date | None = None) -> str:
     >>> stale_note("2025-06-01", date(2026, 11, 26))
     ''
     """
+    year = stale_year(services_as_of, today)
+    if year is None:
+        return _("The date of these services is unknown — call to confirm.")
+    if year:
+        return _("Services as listed in {year} — call to confirm.").format(year=year)
+    return ""
+
+
+def stale_year(services_as_of: str, today: date | None = None) -> int | None:
+    """The year of a record's services when they are old (:data:`STALE_AFTER_YEARS`), 0 when they are
+    recent, None when their date is unknown."""
     match = re.match(r"(\d{4})", services_as_of or "")
     if not match:
-        return "The date of these services is unknown — call to confirm."
+        return None
     year = int(match.group(1))
-    if (today or date.today()).year - year >= STALE_AFTER_YEARS:
-        return f"Services as listed in {year} — call to confirm."
-    return ""
+    return year if (today or date.today()).year - year >= STALE_AFTER_YEARS else 0

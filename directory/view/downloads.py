@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..i18n import N_, _, day, pgettext
 from ..search import SearchResult
 from ..store import Store
 from .results import badges
 
-#: Shown in the app footer and on printed lists.
-ATTRIBUTION = (
+#: Shown in the app footer and on printed lists (in the current language: :func:`attribution`).
+ATTRIBUTION = N_(
     "Facility data: SAMHSA, public domain (N-SSATS 2015 directory; locator lists 2020-2021 and "
     "OTP directory 2022 as compiled by the Opioid Environment Policy Scan, doi:10.5281/zenodo.5842465; "
     "FindTreatment.gov download 2023 (Texas) and export 2025; FindTreatment.gov national listing 2026 via the "
@@ -19,6 +20,11 @@ ATTRIBUTION = (
     "Colorado Behavioral Health Administration (LADDERS, 2023). "
     "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau."
 )
+
+
+def attribution() -> str:
+    """:data:`ATTRIBUTION` in the current language (the sources' names stay as published)."""
+    return _(ATTRIBUTION)
 
 
 @dataclass(frozen=True)
@@ -39,13 +45,12 @@ def printable_list(
     from ..exports import to_html
 
     frame = result.frame.assign(services=badges(store, result.frame))
-    when = (today or date.today()).isoformat()
     return to_html(
         frame,
-        title="Treatment facilities — referral list",
+        title=_("Treatment facilities — referral list"),
         subtitle=result.describe(),
-        generated=f"Printed {when}.",
-        attribution=ATTRIBUTION,
+        generated=_("Printed {date}.").format(date=day(today or date.today())),
+        attribution=attribution(),
         print_on_load=print_on_load,
     )
 
@@ -70,7 +75,7 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
             "application/geo+json",
             lambda: exports.geojson_text(result.frame, area=result.area),
         ),
-        Download("Printable list", name(result, "html"), "text/html", lambda: printable_list(store, result)),
+        Download(_("Printable list"), name(result, "html"), "text/html", lambda: printable_list(store, result)),
         Download(
             "HSDS (zip)",
             name(result, "hsds.zip"),
@@ -91,7 +96,7 @@ def shortlist_downloads(comparison, *, link: str = "", fmt: str = "summary", lar
     place = [comparison.center.label] if comparison.center is not None else []
 
     def name(extension: str) -> str:
-        return exports.filename(["shortlist", *place], None, extension)
+        return exports.filename([pgettext("file name", "shortlist"), *place], None, extension)
 
     return [
         Download("CSV", name("csv"), "text/csv", lambda: exports.to_csv(frame)),
@@ -103,9 +108,9 @@ def shortlist_downloads(comparison, *, link: str = "", fmt: str = "summary", lar
         ),
         Download("GeoJSON", name("geojson"), "application/geo+json", lambda: exports.geojson_text(frame)),
         Download(
-            "Sheet (HTML)",
+            _("Sheet (HTML)"),
             name("html"),
             "text/html",
-            lambda: sheet_html(comparison, fmt, large=large, link=link, attribution=ATTRIBUTION),
+            lambda: sheet_html(comparison, fmt, large=large, link=link, attribution=attribution()),
         ),
     ]

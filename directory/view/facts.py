@@ -12,24 +12,45 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..facility import WEEKDAYS, Facility
+from ..i18n import N_, _, day, month
 from .text import findtreatment_url
 
-#: Said for a fact the sources do not state — never "no".
-NOT_LISTED = "not listed in the sources"
-DAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+#: Said for a fact the sources do not state — never "no" (translated where shown: ``_(NOT_LISTED)``).
+NOT_LISTED = N_("not listed in the sources")
+DAY_NAMES = dict(
+    zip(WEEKDAYS, (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")), strict=True)
+)
 ACCESSIBILITY_LABELS = {
-    "wheelchair": "Wheelchair accessible",
-    "deaf-hard-of-hearing": "Deaf or hard of hearing",
-    "visually-impaired": "Visually impaired",
+    "wheelchair": N_("Wheelchair accessible"),
+    "deaf-hard-of-hearing": N_("Deaf or hard of hearing"),
+    "visually-impaired": N_("Visually impaired"),
 }
 #: How a kind of listing is named to people (the locator's type; a facility says nothing extra).
-KIND_LABELS = {"BUPREN": "Individual practitioner (prescribes buprenorphine)"}
-WITHHELD = "Address withheld at the provider's request — call for the location. The map shows its ZIP area."
+KIND_LABELS = {"BUPREN": N_("Individual practitioner (prescribes buprenorphine)")}
+WITHHELD = N_("Address withheld at the provider's request — call for the location. The map shows its ZIP area.")
+#: How a maintainer verified a record, as it reads after "Verified" (correction ``verified_how`` values).
+VERIFIED_HOW = {
+    "phone": N_("by phone"),
+    "website": N_("by website"),
+    "visit": N_("by visit"),
+    "provider": N_("by provider"),
+}
+
+
+def not_listed() -> str:
+    """:data:`NOT_LISTED` in the current language."""
+    return _(NOT_LISTED)
+
+
+def how_verified(method: str) -> str:
+    """``"by phone"``, in the current language ('' for no method)."""
+    return _(VERIFIED_HOW[method]) if method in VERIFIED_HOW else method
 
 
 def kind_label(record: Facility) -> str:
     """``"Individual practitioner (prescribes buprenorphine)"`` for a locator BUPREN listing, else ''."""
-    return KIND_LABELS.get(record.type_facility, "")
+    found = KIND_LABELS.get(record.type_facility)
+    return _(found) if found else ""
 
 
 def hours_text(hours: tuple[tuple[str, str], ...]) -> str:
@@ -41,34 +62,34 @@ def hours_text(hours: tuple[tuple[str, str], ...]) -> str:
     'Mon–Sun open 24 hours'
     """
     if not hours:
-        return NOT_LISTED
+        return not_listed()
     runs: list[tuple[list[str], str]] = []
     previous = None
-    for day, text in hours:
-        adjacent = previous is not None and WEEKDAYS.index(day) == WEEKDAYS.index(previous) + 1
+    for weekday, text in hours:
+        adjacent = previous is not None and WEEKDAYS.index(weekday) == WEEKDAYS.index(previous) + 1
         if runs and runs[-1][1] == text and adjacent:
-            runs[-1][0].append(day)
+            runs[-1][0].append(weekday)
         else:
-            runs.append(([day], text))
-        previous = day
+            runs.append(([weekday], text))
+        previous = weekday
     parts = []
     for days, text in runs:
-        span = DAY_NAMES[days[0]] + (f"–{DAY_NAMES[days[-1]]}" if len(days) > 1 else "")
-        shown = "open 24 hours" if text == "00:00-24:00" else text.replace("-", "–")
+        span = _(DAY_NAMES[days[0]]) + (f"–{_(DAY_NAMES[days[-1]])}" if len(days) > 1 else "")
+        shown = _("open 24 hours") if text == "00:00-24:00" else text.replace("-", "–")
         parts.append(f"{span} {shown}")
-    missing = "" if len(hours) == len(WEEKDAYS) else " (other days not listed)"
+    missing = "" if len(hours) == len(WEEKDAYS) else " " + _("(other days not listed)")
     return "; ".join(parts) + missing
 
 
 def accepting_text(accepting: bool | None) -> str:
     """'Yes', 'No', or :data:`NOT_LISTED`."""
-    return NOT_LISTED if accepting is None else ("Yes" if accepting else "No")
+    return not_listed() if accepting is None else (_("Yes") if accepting else _("No"))
 
 
 def accessibility_text(accessibility: frozenset[str]) -> str:
     """The accessibility a source states, as labels; :data:`NOT_LISTED` for none."""
-    labels = [ACCESSIBILITY_LABELS.get(a, a) for a in ACCESSIBILITY_LABELS if a in accessibility]
-    return ", ".join(labels) if labels else NOT_LISTED
+    labels = [_(ACCESSIBILITY_LABELS[a]) for a in ACCESSIBILITY_LABELS if a in accessibility]
+    return ", ".join(labels) if labels else not_listed()
 
 
 def stated_by(record: Facility) -> str:
@@ -79,8 +100,9 @@ def stated_by(record: Facility) -> str:
     if not record.details_source:
         return ""
     name = source_label(record.details_source).rsplit(", ", 1)[0]
-    when = record.details_as_of.strftime("%-d %b %Y") if record.details_as_of else "an unknown date"
-    return f"{name}, as of {when}"
+    if not record.details_as_of:
+        return _("{source}, as of an unknown date").format(source=name)
+    return _("{source}, as of {date}").format(source=name, date=day(record.details_as_of))
 
 
 @dataclass(frozen=True)
@@ -95,14 +117,21 @@ def live_listing(record: Facility, today: date | None = None) -> LiveListing:
     """FindTreatment.gov: the facility's own page when a source gave the locator's id for it, else the
     locator's search near its point — with why ("services as listed in 2015 — see the current federal
     listing")."""
-    from .detail import stale_note
+    from .detail import stale_year
 
     as_of = record.services_as_of.isoformat() if record.services_as_of else ""
-    why = stale_note(as_of, today).removesuffix(" — call to confirm.").removesuffix(" — call to confirm")
-    page = "its page" if record.extra.get("locator_id") else "search near it"
-    lead = f"{why} — " if why else ""
+    year = stale_year(as_of, today)
+    page = _("its page") if record.extra.get("locator_id") else _("search near it")
+    if year is None:
+        text = _(
+            "the date of these services is unknown — see the current federal listing on FindTreatment.gov ({page})"
+        )
+    elif year:
+        text = _("services as listed in {year} — see the current federal listing on FindTreatment.gov ({page})")
+    else:
+        text = _("see the current federal listing on FindTreatment.gov ({page})")
     return LiveListing(
-        f"{lead}see the current federal listing on FindTreatment.gov ({page})",
+        text.format(year=year, page=page),
         findtreatment_url(record.latitude or 0.0, record.longitude or 0.0, record.extra.get("locator_id", "")),
     )
 
@@ -116,24 +145,34 @@ def verified_text(record: Facility, today: date | None = None) -> str:
         return ""
     if ((today or date.today()) - record.verified_on).days > SHOWN_FOR_DAYS:
         return ""
-    return f"Verified by {record.verified_by_method}, {record.verified_on.strftime('%b %Y')}"
+    return _("Verified {how}, {month}").format(
+        how=how_verified(record.verified_by_method), month=month(record.verified_on)
+    )
 
 
 #: Said under a closed site's name: where to turn instead.
-CLOSED_HELP = "For other places, call SAMHSA's National Helpline, 1-800-662-4357 (free, confidential, 24/7)."
+CLOSED_HELP = N_("For other places, call SAMHSA's National Helpline, 1-800-662-4357 (free, confidential, 24/7).")
+
+
+def closed_help() -> str:
+    return _(CLOSED_HELP)
 
 
 def closed_text(record: Facility) -> str:
-    """``"Closed, as verified by phone on 30 Nov 2026"`` for a site a maintainer verified closed, else ''."""
+    """``"Closed, as verified by phone on 30 Nov 2026."`` for a site a maintainer verified closed, else ''."""
     if not record.closed:
         return ""
     when = record.verified_on
-    on = f" on {when.day} {when.strftime('%b %Y')}" if when else ""
-    how = f" by {record.verified_by_method}" if record.verified_by_method else ""
-    return f"Closed, as verified{how}{on}."
+    if when is None:
+        return _("Closed, as a maintainer verified.")
+    if not record.verified_by_method:
+        return _("Closed, as verified on {date}.").format(date=day(when))
+    return _("Closed, as verified {how} on {date}.").format(how=how_verified(record.verified_by_method), date=day(when))
 
 
 def corrected_label(record: Facility, field: str) -> str:
     """``" (verified by phone, Nov 2026)"`` for a field a maintainer corrected, else ''."""
     found = record.corrected_on(field)
-    return f" (verified by {found[1]}, {found[0].strftime('%b %Y')})" if found else ""
+    if not found:
+        return ""
+    return " " + _("(verified {how}, {month})").format(how=how_verified(found[1]), month=month(found[0]))

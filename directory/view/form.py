@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, make_dataclass, replace
 
 from ..errors import DirectoryError, LocationNotFound, UnknownNameError
 from ..filters import APP_FILTERS, MAX_TEXT, Filter, by_param, parse_since
+from ..i18n import LANGUAGES, _, compact, ngettext, number
 from ..search import Query, SearchResult
 from ..search.result import since_text
 from ..states import state_code
@@ -33,7 +34,7 @@ def _param_names() -> dict[str, str]:
         names[f.field] = f.param
         if f.field == "services":
             names["match"] = "match"  # right after the treatment type, as on the screen
-    return {**names, "facility": "facility", "shortlist": "shortlist", "view": "view"}
+    return {**names, "facility": "facility", "shortlist": "shortlist", "view": "view", "lang": "lang"}
 
 
 PARAM_OF = _param_names()
@@ -56,7 +57,7 @@ class _FormMethods:
         >>> form, warnings = SearchForm.from_params({"near": "Tampa, FL", "service": ["detox", "mat"], "radius": "50"})
         >>> form.near, form.services, form.radius, warnings
         ('Tampa, FL', ('detox', 'mat'), 50, [])
-        >>> SearchForm.from_params({"radius": "7", "service": "detx"})[1]
+        >>> SearchForm.from_params({"radius": "7", "service": "detx", "lang": "es"})[1]
         ['radius 7 is not offered; using 5 miles', "unknown treatment type 'detx' (did you mean detox, residential?)"]
         """
         taxonomy = taxonomy or Taxonomy.load()
@@ -79,17 +80,28 @@ class _FormMethods:
         shortlist: list[str] = []
         for fid in all_of("shortlist"):
             if not _FACILITY_ID.match(fid):
-                warnings.append(f"{fid[:40]!r} is not a facility id; left off the shortlist")
+                warnings.append(_("{value} is not a facility id; left off the shortlist").format(value=repr(fid[:40])))
             elif fid not in shortlist:
                 shortlist.append(fid)
         if len(shortlist) > MAX_SHORTLIST:
-            warnings.append(f"a shortlist holds {MAX_SHORTLIST} facilities; the first {MAX_SHORTLIST} are kept")
+            warnings.append(
+                _("a shortlist holds {n} facilities; the first {n} are kept").format(n=number(MAX_SHORTLIST))
+            )
         values["shortlist"] = tuple(shortlist[:MAX_SHORTLIST])
         screen = last("view").lower()
         if screen in VIEWS:
             values["view"] = screen
         elif screen:
-            warnings.append(f"unknown view {screen!r}; showing the results")
+            warnings.append(_("unknown view {value}; showing the results").format(value=repr(screen)))
+        language = last("lang").lower()
+        if language in LANGUAGES:
+            values["lang"] = language
+        elif language:
+            warnings.append(
+                _("no interface language {value}; the languages are {languages}").format(
+                    value=repr(language[:10]), languages=", ".join(LANGUAGES)
+                )
+            )
         radius = last("radius")
         if radius:
             values["radius"] = _nearest_radius(radius, warnings)
@@ -98,7 +110,7 @@ class _FormMethods:
             if match in ("any", "all"):
                 values["match"] = match
             else:
-                warnings.append(f"match must be 'any' or 'all', not {match!r}; using 'any'")
+                warnings.append(_("match must be 'any' or 'all', not {value}; using 'any'").format(value=repr(match)))
         for f in APP_FILTERS:
             if f.kind == "group":
                 chosen: list[str] = []
@@ -106,8 +118,14 @@ class _FormMethods:
                     try:
                         group = taxonomy.resolve(value, f.family)
                     except UnknownNameError as exc:
-                        hint = f" (did you mean {', '.join(exc.suggestions)}?)" if exc.suggestions else ""
-                        warnings.append(f"unknown {f.label.lower()} {value!r}{hint}")
+                        hint = (
+                            _(" (did you mean {names}?)").format(names=", ".join(exc.suggestions))
+                            if exc.suggestions
+                            else ""
+                        )
+                        warnings.append(
+                            _("unknown {what} {value}").format(what=f.title().lower(), value=repr(value)) + hint
+                        )
                         continue
                     if group.name not in chosen:
                         chosen.append(group.name)
@@ -119,20 +137,29 @@ class _FormMethods:
                     if code:
                         values[f.field] = code
                     else:
-                        warnings.append(f"unknown state {state!r}; showing every state")
+                        warnings.append(_("unknown state {value}; showing every state").format(value=repr(state)))
             elif f.kind == "choice":
                 text = last(f.param).lower()
                 if text in dict(f.choices):
                     values[f.field] = text
                 elif text:
-                    warnings.append(f"unknown {f.label.lower()} {text!r}; showing every {f.label.lower()}")
+                    warnings.append(
+                        _("unknown {what} {value}; showing every {what}").format(
+                            what=f.title().lower(), value=repr(text)
+                        )
+                    )
             elif f.kind == "since":
                 text = last(f.param)
                 if text:
                     try:
                         when = parse_since(text)
-                    except ValueError as exc:
-                        warnings.append(f"{exc}; showing sites listed since {DEFAULT_SINCE}")
+                    except ValueError:
+                        warnings.append(
+                            _(
+                                "{param} must be a year (2021), a date (2021-06-01) or 'any', not {value}; "
+                                "showing sites listed since {default}"
+                            ).format(param=f.param, value=repr(text[:40]), default=DEFAULT_SINCE)
+                        )
                     else:
                         values[f.field] = "any" if when is None else since_text(when)
             elif f.kind == "verified":
@@ -140,8 +167,12 @@ class _FormMethods:
                 if text:
                     try:
                         when = parse_since(text)
-                    except ValueError as exc:
-                        warnings.append(f"{str(exc).replace('listed_since', f.param)}; showing every site")
+                    except ValueError:
+                        warnings.append(
+                            _(
+                                "{param} must be a year (2026) or a date (2026-06-01), not {value}; showing every site"
+                            ).format(param=f.param, value=repr(text[:40]))
+                        )
                     else:
                         values[f.field] = "" if when is None else when.isoformat()
             else:
@@ -174,9 +205,9 @@ class _FormMethods:
         return urllib.parse.urlencode(self.to_params(), doseq=True)
 
     def signature(self) -> str:
-        """A short stable key for the search (everything but the selected facility, the shortlist and the
-        view: none of them changes what is searched)."""
-        search = self.with_(facility="", shortlist=(), view="")
+        """A short stable key for the search (everything but the selected facility, the shortlist, the
+        view and the language: none of them changes what is searched)."""
+        search = self.with_(facility="", shortlist=(), view="", lang="")
         return hashlib.sha1(search.query_string().encode()).hexdigest()[:12]
 
     def to_query(self) -> Query:
@@ -213,6 +244,7 @@ def _fields() -> list[tuple]:
         ("facility", "str", field(default="")),
         ("shortlist", "tuple[str, ...]", field(default=())),
         ("view", "str", field(default="")),
+        ("lang", "str", field(default="")),
     ]
     return specs
 
@@ -257,31 +289,37 @@ def verified_label(value: str, today: dt.date | None = None) -> str:
     ('Within the last 12 months', 'Any time, verified or not')
     """
     if not value:
-        return "Any time, verified or not"
+        return _("Any time, verified or not")
     if value == verified_options("", today)[1]:
-        return "Within the last 12 months"
-    return f"Since {value}"
+        return _("Within the last 12 months")
+    return _("Since {date}").format(date=value)
 
 
 def since_label(value: str) -> str:
     """How a ``listed_since`` choice reads: ``2021 or later (default)``, ``Any date, older listings too``."""
     if value == "any":
-        return "Any date, older listings too"
-    return f"{value} or later" + (" (default)" if value == DEFAULT_SINCE else "")
+        return _("Any date, older listings too")
+    if value == DEFAULT_SINCE:
+        return _("{year} or later (default)").format(year=value)
+    return _("{year} or later").format(year=value)
 
 
 def _nearest_radius(text: str, warnings: list[str]) -> int:
     try:
         wanted = float(text)
     except ValueError:
-        warnings.append(f"radius {text!r} is not a number; using {DEFAULT_RADIUS} miles")
+        warnings.append(
+            _("radius {value} is not a number; using {miles} miles").format(value=repr(text), miles=DEFAULT_RADIUS)
+        )
         return DEFAULT_RADIUS
     if not math.isfinite(wanted) or wanted <= 0:
-        warnings.append(f"radius {text!r} is not offered; using {DEFAULT_RADIUS} miles")
+        warnings.append(
+            _("radius {value} is not offered; using {miles} miles").format(value=repr(text), miles=DEFAULT_RADIUS)
+        )
         return DEFAULT_RADIUS
     best = min(RADII, key=lambda r: (abs(r - wanted), -r))
     if best != wanted:
-        warnings.append(f"radius {text} is not offered; using {best} miles")
+        warnings.append(_("radius {value} is not offered; using {miles} miles").format(value=text, miles=best))
     return best
 
 
@@ -307,8 +345,8 @@ class Outcome:
             return ""
         center = self.result.center
         if center is None:
-            return "Showing facilities in the whole directory — type a place to search near it"
-        return f"Showing results near {center.label}"
+            return _("Showing facilities in the whole directory — type a place to search near it")
+        return _("Showing results near {place}").format(place=center.label)
 
     @property
     def notes(self) -> list[str]:
@@ -319,13 +357,21 @@ class Outcome:
         query = self.result.query
         if self.result.note and self.result.total:
             notes.append(
-                f"No facility matched within {self.form.radius} miles, so the nearest matching ones "
-                f"within {query.nearest_within_miles:g} miles are shown ({self.result.note})."
+                _(
+                    "No facility matched within {radius} miles, so the nearest matching ones within {miles} miles "
+                    "are shown ({note})."
+                ).format(radius=self.form.radius, miles=compact(query.nearest_within_miles), note=self.result.note)
             )
         if self.result.total == 0:
-            where = f" within {query.nearest_within_miles:g} miles" if self.result.note else ""
-            notes.append(f"No facility matches these filters{where}.")
-            notes.extend(self.explanations or ["Remove a filter or search a wider area."])
+            if self.result.note:
+                notes.append(
+                    _("No facility matches these filters within {miles} miles.").format(
+                        miles=compact(query.nearest_within_miles)
+                    )
+                )
+            else:
+                notes.append(_("No facility matches these filters."))
+            notes.extend(self.explanations or [_("Remove a filter or search a wider area.")])
         return notes
 
     @property
@@ -351,8 +397,9 @@ def run(store: Store, form: SearchForm) -> Outcome:
         return Outcome(
             form,
             None,
-            f"We could not find {form.near.strip()!r}. Try a ZIP code, "
-            '"City, ST", an address or "latitude, longitude".',
+            _('We could not find {place}. Try a ZIP code, "City, ST", an address or "latitude, longitude".').format(
+                place=repr(form.near.strip())
+            ),
             list(exc.suggestions),
         )
     except UnknownNameError as exc:
@@ -373,14 +420,14 @@ def facet_line(taxonomy: Taxonomy, f: Filter, result: SearchResult | None) -> st
         return ""
     counts: Mapping[str, int] = result.facets.get(f.facet, {})
     if f.kind == "state":
-        top = ", ".join(f"{code} {n:,}" for code, n in list(counts.items())[:6])
-        return f"In these results: {top}" if top else ""
+        top = ", ".join(f"{code} {number(n)}" for code, n in list(counts.items())[:6])
+        return _("In these results: {counts}").format(counts=top) if top else ""
     if f.kind == "choice":
-        labels = dict(f.choices)
-        parts = [f"{labels[value]} {count:,}" for value, count in counts.items() if count]
-        return "In these results: " + (" · ".join(parts) if parts else "none")
-    parts = [f"{taxonomy.group(name).label} {count:,}" for name, count in counts.items() if count]
-    line = "In these results: " + (" · ".join(parts) if parts else "none listed")
+        parts = [f"{f.choice_label(value)} {number(count)}" for value, count in counts.items() if count]
+        return _("In these results: {counts}").format(counts=" · ".join(parts) if parts else _("none"))
+    parts = [f"{taxonomy.group(name).label} {number(count)}" for name, count in counts.items() if count]
+    line = _("In these results: {counts}").format(counts=" · ".join(parts) if parts else _("none listed"))
     if f.field != "services" and result.total:
-        line = f"Listed for {result.listed.get(f.family, 0):,} of {result.total:,} results. " + line
+        listed = ngettext("Listed for {n} of {total} result.", "Listed for {n} of {total} results.", result.total)
+        line = listed.format(n=number(result.listed.get(f.family, 0)), total=number(result.total)) + " " + line
     return line

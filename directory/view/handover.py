@@ -19,16 +19,17 @@ from __future__ import annotations
 import urllib.parse
 from datetime import date
 
-from ..crisis import CRISIS_LINES, HELPLINE_NAME, HELPLINE_NUMBER
+from ..crisis import HELPLINE_NUMBER, crisis_lines, helpline_name
+from ..i18n import N_, _, day, lang, ngettext, number
 from .compare import Comparison
 from .text import html_escape as escape
 from .text import plain
 
 #: The sheet's formats, with how the app names them.
 FORMATS = {
-    "line": "One line per place",
-    "summary": "Summary (phone, address, treatment, payment)",
-    "full": "Full profile (every fact compared)",
+    "line": N_("One line per place"),
+    "summary": N_("Summary (phone, address, treatment, payment)"),
+    "full": N_("Full profile (every fact compared)"),
 }
 #: Rows of the comparison the summary format prints (besides the name).
 SUMMARY_ROWS = ("phone", "intake", "address", "treatment", "payment")
@@ -36,8 +37,14 @@ SUMMARY_ROWS = ("phone", "intake", "address", "treatment", "payment")
 SMS_LIMIT = 1000
 #: An e-mail link's body is kept within this many characters (mail programs cut longer links).
 MAILTO_LIMIT = 1800
-TITLE = "Treatment options"
-CONFIRM = "Call before going: hours, intake and insurance change."
+TITLE = N_("Treatment options")
+CONFIRM = N_("Call before going: hours, intake and insurance change.")
+
+
+def format_label(fmt: str) -> str:
+    """How the app names a sheet format, in the current language."""
+    return _(FORMATS[fmt])
+
 
 _CSS = """
 body { font: 11pt/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111; margin: 2em; }
@@ -58,8 +65,7 @@ dt { color: #333; } dd { margin: 0; } .line .place { margin: 0 0 .4em; }
 
 def today_text(today: date | None = None) -> str:
     """The date as printed on a sheet: ``5 Dec 2026``."""
-    when = today or date.today()
-    return f"{when.day} {when.strftime('%b %Y')}"
+    return day(today or date.today())
 
 
 def sheet_html(
@@ -76,7 +82,7 @@ def sheet_html(
     from the data or the link is HTML-escaped; the only links are the comparison's own (``tel:``, the
     validated website, directions)."""
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")  # a programming error
     keys = [r.key for r in comparison.rows if r.key != "name"]
     shown = {"line": ("phone", "address"), "summary": SUMMARY_ROWS, "full": tuple(keys)}[fmt]
     rows = [r for r in comparison.rows if r.key in shown]
@@ -95,26 +101,32 @@ def sheet_html(
             if not (r.key == "intake" and not r.cells[i].listed)
         )
         places.append(f'<li class="place"><div class="name">{escape(name.text)}</div><dl>{facts}</dl></li>')
-    crisis = "".join(f"<p><strong>{escape(who)}:</strong> {escape(what)}</p>" for who, what, _ in CRISIS_LINES)
-    count = f"{len(names)} place{'s' if len(names) != 1 else ''}"
-    where = f" near {comparison.center.label}" if comparison.center else ""
+    crisis = "".join(f"<p><strong>{escape(who)}:</strong> {escape(what)}</p>" for who, what, _link in crisis_lines())
+    count = ngettext("{n} place", "{n} places", len(names)).format(n=number(len(names)))
+    if comparison.center:
+        count = _("{places} near {place}").format(places=count, place=comparison.center.label)
+    helpline = _("Where no phone is listed, {helpline} answers at {number} (free, confidential, 24/7).").format(
+        helpline=helpline_name(), number=HELPLINE_NUMBER
+    )
+    title, confirm, print_word = _(TITLE), _(CONFIRM), _("Print this sheet")
+    sub = _("{count} · printed {date}").format(count=count, date=today_text(today))
+    online = _("This list online: {link}").format(link=link)
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(TITLE)}</title><style>{_CSS}</style></head>"
+        f'<!DOCTYPE html>\n<html lang="{lang()}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
         f'<body class="{"large" if large else "normal"} {fmt}">\n'
-        '<p class="noprint"><button onclick="window.print()">Print this sheet</button></p>\n'
+        f'<p class="noprint"><button onclick="window.print()">{escape(print_word)}</button></p>\n'
         + (
             '<script>window.addEventListener("load", function () { window.print(); });</script>\n'
             if print_on_load
             else ""
         )
-        + f"<h1>{escape(TITLE)}</h1>\n"
-        f'<p class="sub">{escape(count + where)} · printed {escape(today_text(today))}</p>\n'
+        + f"<h1>{escape(title)}</h1>\n"
+        f'<p class="sub">{escape(sub)}</p>\n'
         f'<ol class="{fmt}">' + "\n".join(places) + "</ol>\n"
-        f'<div class="end"><p><strong>{escape(CONFIRM)}</strong> Where no phone is listed, {escape(HELPLINE_NAME)} '
-        f"answers at {escape(HELPLINE_NUMBER)} (free, confidential, 24/7).</p>"
+        f'<div class="end"><p><strong>{escape(confirm)}</strong> {escape(helpline)}</p>'
         f'<div class="crisis">{crisis}</div></div>\n'
-        + (f'<p class="foot">This list online: {escape(link)}</p>\n' if link else "")
+        + (f'<p class="foot">{escape(online)}</p>\n' if link else "")
         + (f'<p class="foot">{escape(attribution)}</p>\n' if attribution else "")
         + "</body></html>\n"
     )
@@ -142,14 +154,18 @@ def message_text(comparison: Comparison, *, link: str = "", today: date | None =
     """
     names = [plain(c.text) for c in comparison.row("name").cells]
     phones = [
-        plain(c.text) if c.listed else f"no phone listed (helpline {HELPLINE_NUMBER})"
+        plain(c.text) if c.listed else _("no phone listed (helpline {number})").format(number=HELPLINE_NUMBER)
         for c in comparison.row("phone").cells
     ]
     addresses = [plain(c.text) for c in comparison.row("address").cells]
-    head = f"{TITLE}, {today_text(today)}:"
-    tail = [CONFIRM, "Crisis: call or text 988.", *([f"List: {plain(link)}"] if link else [])]
+    head = _("{title}, {date}:").format(title=_(TITLE), date=today_text(today))
+    tail = [
+        _(CONFIRM),
+        _("Crisis: call or text 988."),
+        *([_("List: {link}").format(link=plain(link))] if link else []),
+    ]
 
-    note = "(Addresses left out to keep this message short: they are on the list's link.)"
+    note = _("(Addresses left out to keep this message short: they are on the list's link.)")
 
     def places(with_addresses: bool, width: int | None = None) -> list[str]:
         lines = []
@@ -184,6 +200,8 @@ def mailto_url(comparison: Comparison, *, link: str = "", today: date | None = N
     """A ``mailto:`` link with a subject and the shortlist as its body; no recipient (the person types
     one), and nothing from the data can add a header or a recipient."""
     n = len(comparison.records)
-    subject = f"{TITLE}: {n} place{'s' if n != 1 else ''}"
+    subject = _("{title}: {places}").format(
+        title=_(TITLE), places=ngettext("{n} place", "{n} places", n).format(n=number(n))
+    )
     body = message_text(comparison, link=link, today=today, limit=MAILTO_LIMIT)
     return f"mailto:?subject={urllib.parse.quote(subject, safe='')}&body={urllib.parse.quote(body, safe='')}"

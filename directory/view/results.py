@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..crisis import HELPLINE_NUMBER, HELPLINE_TEL
+from ..i18n import N_, _, decimal, month, number
 from ..search import SearchResult
 from ..store import Store
 from ..taxonomy import Taxonomy
@@ -39,7 +40,7 @@ def groups_of(taxonomy: Taxonomy, codes: str, names: tuple[str, ...]) -> tuple[s
 
 
 #: The badge of a row that is an individual practitioner (a locator BUPREN listing), before its types.
-PRACTITIONER = "Individual practitioner"
+PRACTITIONER = N_("Individual practitioner")
 
 
 def badges(store: Store, frame: pd.DataFrame) -> list[list[str]]:
@@ -48,8 +49,9 @@ def badges(store: Store, frame: pd.DataFrame) -> list[list[str]]:
     taxonomy = store.taxonomy
     labels = {g: taxonomy.group(g).label for g in BADGE_GROUPS}
     kinds = frame["type_facility"].tolist() if "type_facility" in frame else [""] * len(frame)
+    practitioner = _(PRACTITIONER)
     return [
-        [PRACTITIONER] * (kind == "BUPREN") + [labels[g] for g in groups_of(taxonomy, codes, BADGE_GROUPS)]
+        [practitioner] * (kind == "BUPREN") + [labels[g] for g in groups_of(taxonomy, codes, BADGE_GROUPS)]
         for codes, kind in zip(frame["service_codes"].tolist(), kinds, strict=True)
     ]
 
@@ -104,7 +106,7 @@ def verified_month(iso: object, today: date | None = None) -> str:
     if not text[:10].count("-") == 2:
         return ""
     when = date.fromisoformat(text[:10])
-    return when.strftime("%b %Y") if ((today or date.today()) - when).days <= SHOWN_FOR_DAYS else ""
+    return month(when) if ((today or date.today()) - when).days <= SHOWN_FOR_DAYS else ""
 
 
 def _year(iso: object) -> str:
@@ -113,7 +115,11 @@ def _year(iso: object) -> str:
 
 
 #: What the list says where the sources give no phone: who to call instead.
-NO_PHONE_LINE = f"None listed — Helpline {HELPLINE_NUMBER}"
+NO_PHONE_LINE = N_("None listed — Helpline {number}")
+
+
+def no_phone_line() -> str:
+    return _(NO_PHONE_LINE).format(number=HELPLINE_NUMBER)
 
 
 def list_phone(phone: str, intake: str) -> str:
@@ -122,17 +128,17 @@ def list_phone(phone: str, intake: str) -> str:
     >>> list_phone("", "813-555-0100"), list_phone("", "")
     ('813-555-0100', 'None listed — Helpline 1-800-662-4357')
     """
-    return phone or intake or NO_PHONE_LINE
+    return phone or intake or no_phone_line()
 
 
 def list_note(result: SearchResult, limit: int = LIST_LIMIT) -> str:
     """Said under a list that shows only part of the result ('' when it shows all)."""
     if result.total <= limit:
         return ""
-    return (
-        f"The list shows the first {limit:,} of {result.total:,} facilities; the map shows all of them, and "
-        "the downloads have every one. Type a place or add a filter to narrow the list."
-    )
+    return _(
+        "The list shows the first {limit} of {total} facilities; the map shows all of them, and the downloads "
+        "have every one. Type a place or add a filter to narrow the list."
+    ).format(limit=number(limit), total=number(result.total))
 
 
 def _title(name: str, name2: str) -> str:
@@ -174,7 +180,7 @@ TEXT_LIST_LIMIT = 50
 def item_markdown(item: ListItem, selected: str | None = None) -> str:
     """A list item as escaped Markdown: the name (bold), distance · place · the phone as a ``tel:`` link,
     then its treatment types."""
-    chosen = " (shown above)" if item.facility_id == selected else ""
+    chosen = " " + _("(shown above)") if item.facility_id == selected else ""
     verified = f" · {md_escape(item.verified)}" if item.verified else ""
     line = (
         f"**{md_escape(item.name)}**{md_escape(chosen)}  \n"
@@ -216,6 +222,7 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
     # Only the columns a row shows (a record has 37): the list is built on every rerun of a phone's page.
     shown = frame[[c for c in _TEXT_LIST_COLUMNS if c in frame.columns]]
     items = []
+    none = no_phone_line()
     for row, miles, types in zip(shown.to_dict("records"), distances, badges(store, frame), strict=True):
         year = _year(row.get("last_listed"))
         phone = list_phone(row["phone"], row["intake_phone"])
@@ -223,13 +230,15 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
             ListItem(
                 facility_id=row["facility_id"],
                 name=_title(row["name"], row["name2"]),
-                distance="" if miles is None else f"{float(miles):.1f} mi",
+                distance="" if miles is None else _("{miles} mi").format(miles=decimal(float(miles))),
                 place=f"{row['city']}, {row['state']}",
                 phone=phone,
-                phone_url=tel_url(phone) if phone != NO_PHONE_LINE else HELPLINE_TEL,
+                phone_url=tel_url(phone) if phone != none else HELPLINE_TEL,
                 types=types,
-                listed=f"listed {year}" if year else "",
-                verified=f"verified {month}" if (month := verified_month(row.get("verified_on"))) else "",
+                listed=_("listed {year}").format(year=year) if year else "",
+                verified=_("verified {month}").format(month=when)
+                if (when := verified_month(row.get("verified_on")))
+                else "",
             )
         )
     return items

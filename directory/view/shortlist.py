@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..i18n import _, ngettext, number
 from ..store import Store
 from .compare import MAX_SHORTLIST, Cell, Comparison, Row
 from .text import html_escape as escape
 
-#: Marks a row where the facilities differ (with words for screen readers).
-DIFFERS = '<span aria-hidden="true">≠ </span><span class="sr">differs: </span>'
+
+def _differs() -> str:
+    """Marks a row where the facilities differ (with words for screen readers)."""
+    words = escape(_("differs:"))
+    return f'<span aria-hidden="true">≠ </span><span class="sr">{words} </span>'
+
+
 CSS = """<style>
 .cmp { border-collapse: collapse; width: 100%; font-size: .92rem; }
 .cmp caption { text-align: left; font-size: .85rem; color: #444; padding: 0 0 .4rem; }
@@ -61,8 +67,11 @@ def known(store: Store, ids: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
     gone = len(ids) - len(kept)
     if not gone:
         return kept, ""
-    what, verb = ("facility", "is") if gone == 1 else ("facilities", "are")
-    return kept, f"{gone} {what} in this link {verb} no longer in the directory."
+    return kept, ngettext(
+        "{n} facility in this link is no longer in the directory.",
+        "{n} facilities in this link are no longer in the directory.",
+        gone,
+    ).format(n=number(gone))
 
 
 def _value(cell: Cell) -> str:
@@ -75,7 +84,7 @@ def _value(cell: Cell) -> str:
 
 
 def _label(row: Row) -> str:
-    return (DIFFERS if row.differs else "") + escape(row.label)
+    return (_differs() if row.differs else "") + escape(row.label)
 
 
 def table_html(comparison: Comparison) -> str:
@@ -88,20 +97,24 @@ def table_html(comparison: Comparison) -> str:
         if row.key == "name":
             continue
         if row.unknown:
-            cells = f'<td colspan="{len(names)}" class="none">{escape(row.cells[0].text)} for any of them</td>'
+            none = _("{not_listed} for any of them").format(not_listed=row.cells[0].text)
+            cells = f'<td colspan="{len(names)}" class="none">{escape(none)}</td>'
         else:
             cells = "".join(f"<td>{_value(c)}</td>" for c in row.cells)
         css = ' class="differs"' if row.differs and not row.unknown else ""
         body.append(f'<tr{css}><th scope="row">{_label(row)}</th>{cells}</tr>')
         if row.note:  # how well the sources cover it, under the row, across every column
             body.append(f'<tr><td></td><td colspan="{len(names)}" class="note">{escape(row.note)}</td></tr>')
-    caption = (
-        f"{len(names)} facilities side by side. Rows marked ≠ differ between them. Every fact is as the sources "
-        "state it, with its date: call to confirm."
-    )
+    caption = ngettext(
+        "{n} facility. Every fact is as the sources state it, with its date: call to confirm.",
+        "{n} facilities side by side. Rows marked ≠ differ between them. Every fact is as the sources state it, "
+        "with its date: call to confirm.",
+        len(names),
+    ).format(n=number(len(names)))
+    fact = _("Fact")
     return (
         f'{CSS}<table class="cmp"><caption>{escape(caption)}</caption>'
-        f'<thead><tr><th scope="col"><span class="sr">Fact</span></th>{head}</tr></thead>'
+        f'<thead><tr><th scope="col"><span class="sr">{escape(fact)}</span></th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 

@@ -121,6 +121,14 @@ def md_link(text: object, url: str | None) -> str:
     return f"[{md_escape(text)}]({safe_url})"
 
 
+#: A page component's code that sets ``<html lang>`` to the interface language (Streamlit's page says
+#: "en" whatever it shows; screen readers choose their voice by it).
+PAGE_LANG_JS = """export default function ({data}) {
+  if (data && /^[a-z]{2}$/.test(data.lang)) document.documentElement.lang = data.lang;
+}
+"""
+
+
 def page_css() -> str:
     """The page's own style: captions darkened to meet WCAG AA contrast (Streamlit's faded grey,
     #828180 at opacity 0.6 on white, is 3.9:1; this is 7:1), warnings' text darkened from Streamlit's

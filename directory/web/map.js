@@ -93,6 +93,13 @@ class FacilityMap {
     this.height = data.height;
     this.wrap.style.height = data.height + "px";
     this.canvas.setAttribute("aria-label", data.label || "Map");
+    // The controls' words, in the page's language (text only: set as attributes and textContent).
+    const words = data.words || {};
+    for (const [selector, key] of [[".zoom-in", "zoom_in"], [".zoom-out", "zoom_out"], [".fit", "fit"]]) {
+      const button = this.wrap.querySelector(selector);
+      if (words[key]) { button.setAttribute("aria-label", words[key]); button.setAttribute("title", words[key]); }
+    }
+    if (words.wheel) this.note.textContent = words.wheel;
     // A new search (another view) fits its results; a new selection keeps where the person panned to.
     if (!old || JSON.stringify(old.view) !== JSON.stringify(data.view)) this.moved_by_hand = false;
     this.credit.textContent = data.tiles ? data.tiles.attribution : "";
