@@ -13,21 +13,33 @@ import time
 
 import streamlit as st
 
-from directory import Store, mapview, open_store, paths, view
-from directory.crisis import CRISIS_LINES
+from directory import Store, i18n, mapview, open_store, paths, view
+from directory.crisis import crisis_lines
 from directory.errors import DirectoryError
 from directory.filters import APP_FILTERS
-from directory.reports import MAX_CONTACT, PROBLEMS, Report, may_report, open_reports, trim
+from directory.i18n import _, ngettext, number
+from directory.reports import MAX_CONTACT, PROBLEMS, Report, may_report, open_reports, problem_label, trim
 from directory.states import STATES
 
-st.set_page_config(page_title="Find substance-use treatment", page_icon="🧭", layout="wide")
+ss = st.session_state
+#: The language the person's browser prefers (among the interface's); a link's ``lang`` or the switch
+#: overrides it. Everything this run draws is in the session's language (never the process's).
+BROWSER_LANG = i18n.negotiate(st.context.locale, st.context.headers.get("Accept-Language"))
+if "w_lang" not in ss:
+    ss.w_lang = i18n.negotiate(st.query_params.get("lang"), BROWSER_LANG)
+i18n.activate(ss.w_lang)
+
+st.set_page_config(page_title=_("Find substance-use treatment"), page_icon="🧭", layout="wide")
 st.html(view.page_css())
 esc = view.md_escape
+#: Sets the page's ``<html lang>`` to the interface language (screen readers pronounce by it).
+page_lang = st.components.v2.component("page_lang", html="", js=view.PAGE_LANG_JS)
+page_lang(key="page-lang", data={"lang": ss.w_lang})
 #: The results map: a canvas drawn by directory/web/map.js (see directory.mapview).
 facility_map = st.components.v2.component("facility_map", html=mapview.MAP_HTML, css=mapview.MAP_CSS, js=mapview.MAP_JS)
 
 
-@st.cache_resource(show_spinner="Loading the directory…")
+@st.cache_resource(show_spinner=_("Loading the directory…"))
 def load_store(data: str) -> Store:
     return open_store(data)
 
@@ -35,7 +47,6 @@ def load_store(data: str) -> Store:
 DATA = str(paths.facilities_file())
 store = load_store(DATA)
 taxonomy = store.taxonomy
-ss = st.session_state
 
 #: Form field → widget key (one per field of the form, which the filter registry defines).
 KEYS = {name: f"w_{name}" for name in view.PARAM_OF if name != "facility"}
@@ -45,13 +56,21 @@ TOP = ("services",)
 
 def set_form(form: view.SearchForm) -> None:
     for attr, key in KEYS.items():
+        if attr == "lang":
+            continue
         value = getattr(form, attr)
         ss[key] = list(value) if isinstance(value, tuple) else value
+    ss.w_lang = form.lang or ss.w_lang  # a link without one keeps the language being read
     ss.facility = form.facility
 
 
 def current_form() -> view.SearchForm:
-    values = {attr: (tuple(ss[key]) if isinstance(ss[key], list) else ss[key]) for attr, key in KEYS.items()}
+    values = {
+        attr: (tuple(ss[key]) if isinstance(ss[key], list) else ss[key]) for attr, key in KEYS.items() if attr != "lang"
+    }
+    # The language goes into links unless it is English read in an English browser (a bare link then
+    # opens in the reader's own language).
+    values["lang"] = "" if ss.w_lang == i18n.DEFAULT == BROWSER_LANG else ss.w_lang
     return view.SearchForm(**values, facility=ss.get("facility") or "")
 
 
@@ -83,6 +102,15 @@ if "initialised" not in ss:
 elif from_url != ss.get("url_written") and from_url != current_form():
     # The browser moved to another URL of this app (Back / Forward): show that search.
     from_link(from_url, [])
+i18n.activate(ss.w_lang)  # a link may have named another language
+if ss.get("drawn_lang", ss.w_lang) != ss.w_lang:
+    # The language changed: the browser still holds each choice as the words it showed (a selectbox's or
+    # a multiselect's options are sent as their labels), which the new labels no longer match. Setting
+    # each widget's value anew sends it in the new language's words.
+    for key in [*KEYS.values(), "w_sheet_format"]:
+        if key != "w_lang" and key in ss:
+            ss[key] = ss[key]
+ss.drawn_lang = ss.w_lang
 
 
 # -- callbacks: selection from the list or the map, place suggestions, clearing --------------------
@@ -165,9 +193,10 @@ class NotKept(Exception):
 
 
 @st.cache_resource(max_entries=64, ttl=SEARCH_TTL, show_spinner=False)
-def searched(data: str, search: str, _form: view.SearchForm) -> tuple[view.Outcome, mapview.MapData]:
-    """The search ``_form`` (whose signature is ``search``) of the directory file ``data``, and its map,
-    kept for every session and expiring together (the whole directory's search takes 90 ms, its map 70)."""
+def searched(data: str, search: str, lang: str, _form: view.SearchForm) -> tuple[view.Outcome, mapview.MapData]:
+    """The search ``_form`` (whose signature is ``search``) of the directory file ``data``, and its map, in
+    the language ``lang`` (their words are), kept for every session and expiring together (the whole
+    directory's search takes 90 ms, its map 70)."""
     outcome = view.run(store, _form)
     if outcome.result is None:
         raise NotKept(outcome)
@@ -176,7 +205,7 @@ def searched(data: str, search: str, _form: view.SearchForm) -> tuple[view.Outco
 
 form = current_form()
 try:
-    outcome, map_data = searched(DATA, form.signature(), form)
+    outcome, map_data = searched(DATA, form.signature(), ss.w_lang, form)
 except NotKept as not_kept:
     outcome, map_data = not_kept.outcome, None
 result = outcome.result
@@ -188,59 +217,68 @@ def filter_widget(f) -> None:
     sends back the label it showed); the counts among the current results are in the line below."""
     if f.kind == "group":
         st.multiselect(
-            f.label,
+            f.title(),
             [g.name for g in taxonomy.groups_in(f.family)],
             key=KEYS[f.field],
             format_func=lambda name: taxonomy.group(name).label,
-            placeholder="Any",
+            placeholder=_("Any"),
         )
     elif f.kind == "state":
         st.selectbox(
-            f.label,
+            f.title(),
             [""] + sorted(STATES),
             key=KEYS[f.field],
-            format_func=lambda code: "Any state" if not code else f"{code} — {STATES[code]}",
+            format_func=lambda code: _("Any state") if not code else f"{code} — {STATES[code]}",
         )
     elif f.kind == "choice":
         st.selectbox(
-            f.label,
-            ["", *(value for value, _ in f.choices)],
+            f.title(),
+            ["", *(value for value, _label in f.choices)],
             key=KEYS[f.field],
-            format_func=lambda value, labels=dict(f.choices): labels[value].capitalize() if value else "Any",
+            format_func=lambda value, f=f: f.choice_label(value).capitalize() if value else _("Any"),
         )
     elif f.kind == "verified":
         st.selectbox(
-            f.label,
+            f.title(),
             view.verified_options(ss[KEYS[f.field]]),
             key=KEYS[f.field],
             format_func=view.verified_label,
         )
     elif f.kind == "since":
         st.selectbox(
-            f.label,
+            f.title(),
             view.since_options(ss[KEYS[f.field]], store.listed_years()),
             key=KEYS[f.field],
             format_func=view.since_label,
         )
     else:
-        st.text_input(f.label, key=KEYS[f.field])
+        st.text_input(f.title(), key=KEYS[f.field])
     line = view.facet_line(taxonomy, f, result)
     if line:
         st.caption(esc(line))
     if f.field == "services":
         st.radio(
-            "Offering",
+            _("Offering"),
             ["any", "all"],
             key=KEYS["match"],
             horizontal=True,
-            format_func={"any": "any selected type", "all": "all selected types"}.get,
+            format_func={"any": _("any selected type"), "all": _("all selected types")}.get,
         )
 
 
-st.markdown("## Find substance-use treatment")
+title_col, lang_col = st.columns([5, 1], vertical_alignment="bottom")
+title_col.markdown("## " + esc(_("Find substance-use treatment")))
+lang_col.radio(
+    _("Language"),
+    list(i18n.LANGUAGES),
+    key="w_lang",
+    format_func=i18n.LANGUAGES.get,
+    horizontal=True,
+    label_visibility="collapsed",
+)
 with st.container(border=True):
-    cols = st.columns(len(CRISIS_LINES))
-    for col, (who, what, link) in zip(cols, CRISIS_LINES, strict=True):
+    lines = crisis_lines()
+    for col, (who, what, link) in zip(st.columns(len(lines)), lines, strict=True):
         col.markdown(f"**{esc(who)}**  \n{view.md_link(what, link)}")
 
 # The form comes first, in the page and in what is sent: a person needs the place box before the map.
@@ -249,31 +287,30 @@ with st.container(border=True):
 with st.container(border=True):
     place_col, radius_col, type_col = st.columns([4, 2, 4])
     place_col.text_input(
-        "Where are you?",
+        _("Where are you?"),
         key=KEYS["near"],
-        placeholder="ZIP, City, ST, address or lat, lon",
-        help="For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46",
+        placeholder=_("ZIP, City, ST, address or lat, lon"),
+        help=_("For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46"),
     )
-    radius_col.select_slider("Radius (miles)", options=view.RADII, key=KEYS["radius"])
+    radius_col.select_slider(_("Radius (miles)"), options=view.RADII, key=KEYS["radius"])
     with type_col:
         for f in APP_FILTERS:
             if f.field in TOP:
                 filter_widget(f)
     others = [f for f in APP_FILTERS if f.field not in TOP]
     active = form.changed(f.field for f in others)
-    with st.expander(
-        f"More filters: {', '.join(f.label.lower() for f in others)}{f' ({active} set)' if active else ''}",
-        expanded=bool(active),
-    ):
+    names = ", ".join(f.title().lower() for f in others)
+    title = _("More filters: {names} ({n} set)") if active else _("More filters: {names}")
+    with st.expander(title.format(names=names, n=active), expanded=bool(active)):
         grid = st.columns(3)
         for i, f in enumerate(others):
             with grid[i % 3]:
                 filter_widget(f)
-        st.button("Clear filters", on_click=clear_filters)
+        st.button(_("Clear filters"), on_click=clear_filters)
 
 
 for warning in ss.get("url_warnings", []):
-    st.warning(esc(f"From the link: {warning}"))
+    st.warning(esc(_("From the link: {warning}").format(warning=warning)))
 
 
 def base_url() -> str:
@@ -283,15 +320,15 @@ def base_url() -> str:
 def show_handover(comparison) -> None:
     """The shortlist handed over: a sheet in three formats (print), a text message, an e-mail, its link,
     and the downloads every search has."""
-    st.markdown("#### Hand it over")
-    fmt = st.radio("Sheet", list(view.SHEET_FORMATS), format_func=view.SHEET_FORMATS.get, key="w_sheet_format")
-    large = st.checkbox("Large print", key="w_sheet_large")
+    st.markdown("#### " + esc(_("Hand it over")))
+    fmt = st.radio(_("Sheet"), list(view.SHEET_FORMATS), format_func=view.sheet_format_label, key="w_sheet_format")
+    large = st.checkbox(_("Large print"), key="w_sheet_large")
     link = f"{base_url()}?{current_form().with_(facility='', view='compare').query_string()}"
     print_col, text_col, mail_col = st.columns(3)
-    print_col.button("Print the sheet", key="print-sheet", on_click=lambda: ss.update(print_sheet=True))
-    text_col.link_button("Text it", view.sms_url(comparison, link=link))
-    mail_col.link_button("E-mail it", view.mailto_url(comparison, link=link))
-    st.caption("Link to this shortlist (copy it with the button at its right):")
+    print_col.button(_("Print the sheet"), key="print-sheet", on_click=lambda: ss.update(print_sheet=True))
+    text_col.link_button(_("Text it"), view.sms_url(comparison, link=link))
+    mail_col.link_button(_("E-mail it"), view.mailto_url(comparison, link=link))
+    st.caption(_("Link to this shortlist (copy it with the button at its right):"))
     st.code(link, language=None, wrap_lines=True)
     files = view.shortlist_downloads(comparison, link=link, fmt=fmt, large=large)
     for col, item in zip(st.columns(len(files)), files, strict=True):
@@ -306,24 +343,30 @@ def show_handover(comparison) -> None:
     if ss.pop("print_sheet", False):
         # Built only when asked: the sheet prints itself as it loads (one click from the screen to paper).
         st.iframe(
-            view.sheet_html(comparison, fmt, large=large, link=link, print_on_load=True, attribution=view.ATTRIBUTION),
+            view.sheet_html(
+                comparison, fmt, large=large, link=link, print_on_load=True, attribution=view.attribution()
+            ),
             height=1,
         )
 
 
 def show_comparison() -> None:
     """The shortlist side by side (a column per facility; on a phone a card each), then the hand-over."""
-    st.button("← Back to the results", key="back-to-results", on_click=show_screen, args=("",))
+    st.button(_("← Back to the results"), key="back-to-results", on_click=show_screen, args=("",))
     ids = shortlisted()
     if not ids:
-        st.info("The shortlist is empty: add facilities from the results with ☆ Add to shortlist.")
+        st.info(_("The shortlist is empty: add facilities from the results with ☆ Add to shortlist."))
         return
     center = result.center if result is not None else None
     comparison = view.compare(store, ids, near=center, drop_unknown=True)
     n = len(comparison.records)
-    st.subheader(f"Your shortlist side by side: {n} {'facility' if n == 1 else 'facilities'}")
+    st.subheader(
+        ngettext("Your shortlist side by side: {n} facility", "Your shortlist side by side: {n} facilities", n).format(
+            n=number(n)
+        )
+    )
     if n == 1:
-        st.caption("Add another facility to compare them; the sheet below works with one.")
+        st.caption(_("Add another facility to compare them; the sheet below works with one."))
     if comparison.closed_note():
         st.warning(esc(comparison.closed_note()))
     names = comparison.row("name").cells
@@ -331,7 +374,7 @@ def show_comparison() -> None:
         for i, fid in enumerate(comparison.ids):
             st.html(view.card_html(comparison, i))
             st.button(
-                f"Remove {esc(view.short_name(names[i].text))}",
+                _("Remove {name}").format(name=esc(view.short_name(names[i].text))),
                 key=f"remove-{fid}",
                 on_click=toggle_shortlist,
                 args=(fid,),
@@ -339,7 +382,10 @@ def show_comparison() -> None:
     else:
         for col, fid, cell in zip(st.columns(n), comparison.ids, names, strict=True):
             col.button(
-                f"Remove {esc(view.short_name(cell.text))}", key=f"remove-{fid}", on_click=toggle_shortlist, args=(fid,)
+                _("Remove {name}").format(name=esc(view.short_name(cell.text))),
+                key=f"remove-{fid}",
+                on_click=toggle_shortlist,
+                args=(fid,),
             )
         st.html(view.table_html(comparison))
     show_handover(comparison)
@@ -356,7 +402,7 @@ if form.view == "compare":
 if result is None:
     st.warning(esc(outcome.message))
     if outcome.suggestions:
-        st.caption("Did you mean:")
+        st.caption(_("Did you mean:"))
         for i, suggestion in enumerate(outcome.suggestions):
             st.button(esc(suggestion), key=f"suggest-{i}", on_click=use_place, args=(suggestion,))
     write_url(form)
@@ -364,7 +410,7 @@ if result is None:
 
 st.subheader(esc(outcome.heading))
 if outcome.alternatives:
-    st.caption("Did you mean another place?")
+    st.caption(_("Did you mean another place?"))
     alt_cols = st.columns(min(len(outcome.alternatives), 5))
     for i, (col, label) in enumerate(zip(alt_cols, outcome.alternatives, strict=False)):
         col.button(esc(label), key=f"alt-{i}", on_click=use_place, args=(label,))
@@ -375,7 +421,7 @@ if result.older or result.closed:
     note_col, button_col = st.columns([5, 1], vertical_alignment="center")
     note_col.caption(esc(result.older_note()))
     if result.older:
-        button_col.button("Include older listings", on_click=include_older)
+        button_col.button(_("Include older listings"), on_click=include_older)
 
 
 def show_map() -> None:
@@ -384,17 +430,18 @@ def show_map() -> None:
     if map_data.note:
         st.caption(esc(map_data.note))
     else:
-        st.html(mapview.legend_html(map_data.legend))
+        st.html(mapview.legend_html(map_data.legend, taxonomy))
 
 
-@st.dialog("Report a problem with this listing")
+@st.dialog(_("Report a problem with this listing"))
 def report_problem(facility_id: str, name: str) -> None:
+    i18n.activate(ss.w_lang)  # a dialog reruns on its own: in this person's language
     st.markdown(f"**{esc(name)}**")
     with st.form(f"report-{facility_id}", clear_on_submit=True):
-        problem = st.selectbox("What is wrong?", PROBLEMS)
-        message = st.text_area("Details (optional)")
-        contact = st.text_input("Your email or phone, if we may contact you (optional)")
-        if st.form_submit_button("Send report"):
+        problem = st.selectbox(_("What is wrong?"), PROBLEMS, format_func=problem_label)
+        message = st.text_area(_("Details (optional)"))
+        contact = st.text_input(_("Your email or phone, if we may contact you (optional)"))
+        if st.form_submit_button(_("Send report")):
             allowed, wait = may_report(ss.setdefault("reports_sent", []), time.time())
             if not allowed:
                 st.warning(esc(wait))
@@ -407,7 +454,7 @@ def report_problem(facility_id: str, name: str) -> None:
                 st.error(esc(str(exc)))
             else:
                 ss.reports_sent.append(time.time())
-                st.success(f"Thank you — report {esc(saved.report_id)} saved.")
+                st.success(_("Thank you — report {id} saved.").format(id=esc(saved.report_id)))
                 for note in (message_note, contact_note):
                     if note:
                         st.info(esc(note))
@@ -418,12 +465,12 @@ def shortlist_button(facility_id: str, *, key: str) -> None:
     on = facility_id in shortlisted()
     full = not on and len(shortlisted()) >= view.MAX_SHORTLIST
     st.button(
-        "★ On the shortlist — remove" if on else "☆ Add to shortlist",
+        _("★ On the shortlist — remove") if on else _("☆ Add to shortlist"),
         key=key,
         on_click=toggle_shortlist,
         args=(facility_id,),
         disabled=full,
-        help=f"The shortlist holds {view.MAX_SHORTLIST} facilities" if full else None,
+        help=_("The shortlist holds {n} facilities").format(n=view.MAX_SHORTLIST) if full else None,
     )
 
 
@@ -435,25 +482,26 @@ def show_shortlist_bar() -> None:
     with st.container(border=True):
         names = [r.name for r in (store.facility(i) for i in ids) if r is not None]
         n = len(ids)
-        st.markdown(f"**Your shortlist: {n} {'facility' if n == 1 else 'facilities'}** — " + esc("; ".join(names)))
+        heading = ngettext("Your shortlist: {n} facility", "Your shortlist: {n} facilities", n).format(n=number(n))
+        st.markdown(f"**{esc(heading)}** — " + esc("; ".join(names)))
         open_col, clear_col = st.columns([3, 1])
-        if open_col.button("Compare side by side and hand over", key="open-shortlist", type="primary"):
+        if open_col.button(_("Compare side by side and hand over"), key="open-shortlist", type="primary"):
             show_screen("compare")
             st.rerun()
-        clear_col.button("Clear the shortlist", key="clear-shortlist", on_click=clear_shortlist)
+        clear_col.button(_("Clear the shortlist"), key="clear-shortlist", on_click=clear_shortlist)
 
 
 def show_detail() -> None:
     """The selected facility in a few elements (a selection draws them all anew); the report form
     opens in a dialog, drawn only when asked for."""
     if record is None:
-        st.markdown("Select a facility on the map or in the list to see its details.")
+        st.markdown(esc(_("Select a facility on the map or in the list to see its details.")))
         return
     detail = view.FacilityDetail.from_record(record, taxonomy)
     blocks = view.detail_markdown(detail)
     st.markdown(blocks.heading)
     if detail.closed:
-        st.error(esc(f"{detail.closed} {view.CLOSED_HELP}"))
+        st.error(esc(f"{detail.closed} {view.closed_help()}"))
     elif detail.verified:
         st.success(esc(detail.verified))
     listed, long_ago = view.listing_note(detail)
@@ -464,11 +512,11 @@ def show_detail() -> None:
     if detail.address_note:
         st.caption(esc(detail.address_note))
     st.markdown(blocks.contact)
-    with st.expander("All services, by category"):
+    with st.expander(_("All services, by category")):
         st.markdown(blocks.services_and_glossary)
     shortlist_button(detail.facility_id, key=f"shortlist-detail-{detail.facility_id}")
     st.caption(esc(view.provenance(detail)))
-    if st.button("Report a problem with this listing", key=f"report-{detail.facility_id}"):
+    if st.button(_("Report a problem with this listing"), key=f"report-{detail.facility_id}"):
         report_problem(detail.facility_id, detail.name)
 
 
@@ -481,7 +529,7 @@ def show_text_list() -> None:
         text_col, button_col, list_col = st.columns([5, 1, 2], vertical_alignment="center")
         text_col.markdown(view.item_markdown(item, selected))
         button_col.button(
-            "Details",
+            _("Details"),
             key=f"details-{item.facility_id}",
             on_click=select,
             args=(item.facility_id,),
@@ -490,7 +538,11 @@ def show_text_list() -> None:
         with list_col:
             shortlist_button(item.facility_id, key=f"shortlist-row-{item.facility_id}")
     if result.total > len(items):
-        st.caption(f"The first {len(items):,} of {result.total:,}; the downloads have every one.")
+        st.caption(
+            _("The first {n} of {total}; the downloads have every one.").format(
+                n=number(len(items)), total=number(result.total)
+            )
+        )
 
 
 def show_grid() -> None:
@@ -512,17 +564,17 @@ def show_grid() -> None:
         column_order=["name", "distance_miles", "phone", "city", "services", "listed", "verified", "website"],
         column_config={
             "name": st.column_config.TextColumn(
-                "Name", width="large", pinned=True
+                _("Name"), width="large", pinned=True
             ),  # the program line tells sites apart
-            "distance_miles": st.column_config.NumberColumn("Miles", format="%.1f", width=60),
-            "phone": st.column_config.TextColumn("Phone", width=125),
-            "city": st.column_config.TextColumn("City"),
-            "services": st.column_config.ListColumn("Treatment", width="large"),
-            "listed": st.column_config.TextColumn("Listed", width=60, help="The year a source last listed it"),
+            "distance_miles": st.column_config.NumberColumn(_("Miles"), format="%.1f", width=60),
+            "phone": st.column_config.TextColumn(_("Phone"), width=125),
+            "city": st.column_config.TextColumn(_("City")),
+            "services": st.column_config.ListColumn(_("Treatment"), width="large"),
+            "listed": st.column_config.TextColumn(_("Listed"), width=60, help=_("The year a source last listed it")),
             "verified": st.column_config.TextColumn(
-                "Verified", width=80, help="When a maintainer verified it (in the last 12 months)"
+                _("Verified"), width=80, help=_("When a maintainer verified it (in the last 12 months)")
             ),
-            "website": st.column_config.LinkColumn("Website", display_text=r"https?://(?:www\.)?([^/]+).*"),
+            "website": st.column_config.LinkColumn(_("Website"), display_text=r"https?://(?:www\.)?([^/]+).*"),
         },
     )
 
@@ -532,10 +584,11 @@ def results_area() -> None:
     """Map, detail and lists. A selection (a row, a point, a Details button) reruns only this part:
     the search, the form and the downloads stay as they are."""
     global selected, record
+    i18n.activate(ss.w_lang)  # a fragment reruns on its own: in this person's language
     selected = ss.get("facility") or None
     record = store.facility(selected) if selected else None
     if selected and record is None:
-        st.warning(esc(f"No facility with id {selected} in this directory."))
+        st.warning(esc(_("No facility with id {id} in this directory.").format(id=selected)))
         selected = None
     show_shortlist_bar()
     if mobile:
@@ -543,7 +596,7 @@ def results_area() -> None:
             with st.container(border=True):
                 show_detail()
         show_text_list()
-        with st.expander("Map"):
+        with st.expander(_("Map")):
             show_map()
     else:
         map_col, detail_col = st.columns([3, 2], gap="medium")
@@ -552,15 +605,16 @@ def results_area() -> None:
         with detail_col:
             show_detail()
         show_grid()
-        if st.toggle("Show the results as a text list (for screen readers and keyboards)", key="w_text_list"):
+        if st.toggle(_("Show the results as a text list (for screen readers and keyboards)"), key="w_text_list"):
             show_text_list()
     # The URL (and the link to copy) follow the selection and the shortlist, which change here without a
     # full rerun.
     shown = form.with_(facility=selected or "", shortlist=shortlisted())
     write_url(shown)
     query = shown.query_string()
-    if query:  # the bare home page has no search to share (and loads no code box: 95-230 ms)
-        st.caption("Link to this search (copy it with the button at its right):")
+    if shown.with_(lang="").query_string():  # the bare home page (in any language) has no search to share
+        # (and loads no code box: 95-230 ms)
+        st.caption(_("Link to this search (copy it with the button at its right):"))
         st.code(f"{(st.context.url or '').split('?')[0]}?{query}", language=None, wrap_lines=True)
 
 
@@ -568,7 +622,7 @@ selected: str | None = None
 record = None
 results_area()
 
-st.caption("Download or print this list")
+st.caption(_("Download or print this list"))
 files = view.downloads(store, result)
 download_cols = st.columns(len(files) + 1)  # the last for printing
 for col, item in zip(download_cols, files, strict=False):
@@ -582,11 +636,11 @@ for col, item in zip(download_cols, files, strict=False):
     )
 with download_cols[-1]:
     if result.total <= view.LIST_LIMIT:
-        st.button("Print this list", on_click=ask_to_print)
+        st.button(_("Print this list"), on_click=ask_to_print)
     else:
-        st.caption(f"Narrow the search to print (at most {view.LIST_LIMIT:,} facilities).")
+        st.caption(_("Narrow the search to print (at most {n} facilities).").format(n=number(view.LIST_LIMIT)))
 if ss.pop("print_requested", False):
     # Built only when asked: the page prints itself as it loads (one click from the list to paper).
     st.iframe(view.printable_list(store, result, print_on_load=True), height=1)
 
-st.caption(esc(view.ATTRIBUTION))
+st.caption(esc(view.attribution()))

@@ -19,12 +19,16 @@ polling was never seen running, and that try counted the whole 400 ms.
 
 The last three exist only in this tree: an earlier revision's column says "—" for them.
 
+``--lang es`` compares the languages instead: the same steps on this tree, in Spanish (a browser that
+prefers Spanish) against English, side by side in one run on one server, tries alternating ABBA.
+
 Both apps run at once on 127.0.0.1 (the earlier revision from a temporary git worktree); the tries
 alternate between them, in ABBA order. On this 2-core machine single tries vary by ±30 % (the browser's
 software renderer, the two servers and Playwright share the cores): use 7 or more tries.
 
     python benchmarks/bench_felt.py                    # against the commit before this round's work
     python benchmarks/bench_felt.py --rev HEAD~5 --tries 7
+    python benchmarks/bench_felt.py --lang es --tries 9   # Spanish against English
 """
 
 from __future__ import annotations
@@ -57,6 +61,40 @@ TARGETS = {
     "open the comparison of 5": 300,
     "shared shortlist link": 1500,
 }
+
+
+#: The words each step waits for, per interface language.
+WORDS = {
+    "en": {
+        "home": "All facilities",
+        "place box": "Where are you?",
+        "results": "Showing results near Tampa, FL",
+        "type box": "Treatment type",
+        "detox": "Detox",
+        "detox result": "Detox within 25 miles",
+        "detail": "Report a problem with this listing",
+        "one on the list": "Your shortlist: 1 facility",
+        "five on the list": "Your shortlist: 5 facilities",
+        "compare button": "Compare side by side and hand over",
+        "compared": "Your shortlist side by side: 5 facilities",
+        "hand over": "Hand it over",
+    },
+    "es": {
+        "home": "Todos los centros",
+        "place box": "¿Dónde está?",
+        "results": "Resultados cerca de Tampa, FL",
+        "type box": "Tipo de tratamiento",
+        "detox": "Desintoxicación",
+        "detox result": "Desintoxicación a menos de 25 millas",
+        "detail": "Reportar un problema con este centro",
+        "one on the list": "Su lista: 1 centro",
+        "five on the list": "Su lista: 5 centros",
+        "compare button": "Comparar lado a lado y entregar",
+        "compared": "Su lista, lado a lado: 5 centros",
+        "hand over": "Entregar la lista",
+    },
+}
+LOCALES = {"en": "en-US", "es": "es-US"}
 
 
 #: Armed before an action: the first pointer or key event after it is the moment the person acted.
@@ -99,13 +137,13 @@ def settled_at(page, text: str, selectors: tuple[str, ...] = (), timeout: float 
     return page.wait_for_function(SETTLED, arg=[text, list(selectors)], polling="raf", timeout=timeout).json_value()
 
 
-def first_load(page, text: str) -> tuple[float, float]:
+def first_load(page, text: str, box_label: str = "Where are you?") -> tuple[float, float]:
     """The page's clock when the place box is on it, and when it has settled with ``text`` and its map and
     list on it: both watched in one loop from navigation, so neither waits for the other."""
     return tuple(
         page.wait_for_function(
             f"""([text, selectors]) => {{
-        const box = document.querySelector('input[aria-label="Where are you?"]');
+        const box = document.querySelector('input[aria-label="{box_label}"]');
         if (box && window.__box === undefined) window.__box = performance.now();
         const settled = ({SETTLED})([text, selectors]);
         return window.__box !== undefined && settled ? [window.__box, settled] : false;
@@ -125,61 +163,67 @@ def act(page, action, text: str) -> float:
     return end - page.evaluate("window.__felt.start")
 
 
-def loads(page, url: str, facility: str) -> dict[str, float]:
+def loads(page, url: str, facility: str, w: dict[str, str]) -> dict[str, float]:
     """The first load of the bare URL, then a shared URL selecting ``facility`` (loads are timed from
     navigation start, the page's clock zero)."""
     out = {}
     page.goto(url)
-    out["first load: place box"], out["first load"] = first_load(page, "All facilities")
+    out["first load: place box"], out["first load"] = first_load(page, w["home"], w["place box"])
     page.goto(f"{url}/?near=Tampa%2C+FL&service=detox&facility={facility}")
-    out["shared URL"] = settled_at(page, "Report a problem with this listing", PAGE)
+    out["shared URL"] = settled_at(page, w["detail"], PAGE)
     return out
 
 
-def pick_detox(page) -> float:
+def pick_detox(page, w: dict[str, str]) -> float:
     """Picking Detox in the treatment-type box of a search near Tampa (ms, click → settled)."""
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Treatment type")
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=w["type box"])
     box.locator("input").click()
-    option = page.get_by_role("option").filter(has_text="Detox").first
-    took = act(page, option.click, "Detox within 25 miles")
+    option = page.get_by_role("option").filter(has_text=w["detox"]).first
+    took = act(page, option.click, w["detox result"])
     page.keyboard.press("Escape")
     return took
 
 
-def shortlist_steps(page, url: str, target: str, five: list[str]) -> dict[str, float]:
+def shortlist_steps(page, url: str, target: str, five: list[str], w: dict[str, str]) -> dict[str, float]:
     """Add the facility whose detail is open to the shortlist; open the comparison of five; a shared link
     to the comparison of five (this tree only)."""
     out = {}
     button = page.locator(f".st-key-shortlist-detail-{target} button")
-    out["add to shortlist"] = act(page, button.click, "Your shortlist: 1 facility")
+    out["add to shortlist"] = act(page, button.click, w["one on the list"])
     page.goto(f"{url}/?near=Tampa%2C+FL&service=detox&" + "&".join(f"shortlist={i}" for i in five))
-    settled_at(page, "Your shortlist: 5 facilities", PAGE)
-    opener = page.get_by_role("button", name="Compare side by side and hand over")
-    out["open the comparison of 5"] = act(page, opener.click, "Your shortlist side by side: 5 facilities")
+    settled_at(page, w["five on the list"], PAGE)
+    opener = page.get_by_role("button", name=w["compare button"])
+    out["open the comparison of 5"] = act(page, opener.click, w["compared"])
     page.goto(f"{url}/?near=Tampa%2C+FL&service=detox&" + "&".join(f"shortlist={i}" for i in five) + "&view=compare")
-    out["shared shortlist link"] = settled_at(page, "Hand it over")
+    out["shared shortlist link"] = settled_at(page, w["hand over"])
     return out
 
 
 def one_try(
-    browser, url: str, facility: str, on_map: tuple[str, float, float], view: dict, five: list[str] | None = None
+    browser,
+    url: str,
+    facility: str,
+    on_map: tuple[str, float, float],
+    view: dict,
+    five: list[str] | None = None,
+    lang: str = "en",
 ) -> dict[str, float]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    """Every step once, in a new browser context whose preferred language is ``lang``."""
+    w = WORDS[lang]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=LOCALES[lang])
     page = context.new_page()
-    out = loads(page, url, facility)
+    out = loads(page, url, facility, w)
     page.goto(url)
-    settled_at(page, "All facilities", PAGE)
-    near = page.get_by_role("textbox", name="Where are you?")
+    settled_at(page, w["home"], PAGE)
+    near = page.get_by_role("textbox", name=w["place box"])
     near.fill("Tampa, FL")
-    out["place + Enter"] = act(page, lambda: near.press("Enter"), "Showing results near Tampa, FL")
-    out["filter change"] = pick_detox(page)
+    out["place + Enter"] = act(page, lambda: near.press("Enter"), w["results"])
+    out["filter change"] = pick_detox(page, w)
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     # The first data row's selection cell.
-    out["detail from list"] = act(
-        page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17), "Report a problem with this listing"
-    )
+    out["detail from list"] = act(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17), w["detail"])
     target, lat, lon = on_map
     canvas = page.locator(f'[data-testid="stDeckGlJsonChart"] canvas, {MAP_CANVAS}').first
     canvas.scroll_into_view_if_needed()
@@ -190,7 +234,7 @@ def one_try(
     # Settled when the link to this search (on the page as text) names the facility clicked.
     out["detail from map"] = act(page, lambda: page.mouse.click(x, y), f"facility={target}")
     if five is not None:
-        out.update(shortlist_steps(page, url, target, five))
+        out.update(shortlist_steps(page, url, target, five, w))
     context.close()
     return out
 
@@ -199,6 +243,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default=DEFAULT_REV)
     parser.add_argument("--tries", type=int, default=5)
+    parser.add_argument(
+        "--lang", choices=[code for code in WORDS if code != "en"], help="compare this language to English"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -212,6 +259,9 @@ def main() -> None:
     on_map = (last["facility_id"], float(last["latitude"]), float(last["longitude"]))
     view = mapview.build_map(directory, result).view  # deck.gl's first view (earlier revisions)
     five = result.ids[1:6]
+    if args.lang:
+        compare_languages(args.lang, args.tries, facility, on_map, view, five)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         old_tree = Path(tmp) / "old"
         subprocess.run(
@@ -256,6 +306,37 @@ def main() -> None:
             }
         )
     print(f"Felt speed in headless Chromium, national file, median of {args.tries} tries (after one warm-up each)")
+    print_table(rows)
+
+
+def compare_languages(lang: str, tries: int, facility: str, on_map, view: dict, five: list[str]) -> None:
+    """Every step in ``lang`` and in English, on this tree's one server, tries alternating ABBA."""
+    from playwright.sync_api import sync_playwright
+
+    runs: dict[str, list[dict[str, float]]] = {"en": [], lang: []}
+    with serve_app() as url, sync_playwright() as p:
+        browser = launch(p)
+        for code in runs:  # warm both
+            one_try(browser, url, facility, on_map, view, five, code)
+        for i in range(tries):
+            order = ("en", lang) if i % 2 == 0 else (lang, "en")
+            for code in order:
+                runs[code].append(one_try(browser, url, facility, on_map, view, five, code))
+        browser.close()
+    rows = []
+    for step in TARGETS:
+        english = statistics.median(r[step] for r in runs["en"])
+        other = statistics.median(r[step] for r in runs[lang])
+        rows.append(
+            {
+                "click → settled (ms)": step,
+                "English": f"{english:,.0f}",
+                lang: f"{other:,.0f}",
+                f"{lang} / en": f"{other / english:.2f}",
+                "within 10 %": "yes" if other <= english * 1.10 else "no",
+            }
+        )
+    print(f"Felt speed in headless Chromium, {lang} against en, national file, median of {tries} tries")
     print_table(rows)
 
 

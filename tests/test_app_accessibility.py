@@ -49,22 +49,36 @@ def serious(page) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("layout", ["home", "results", "detail", "phone", "compare", "compare-phone"])
+#: What each layout waits for, in English and in Spanish.
+SETTLED = {
+    "en": ("All facilities", "Hand it over", "Showing results near Tampa, FL"),
+    "es": ("Todos los centros", "Entregar la lista", "Resultados cerca de Tampa, FL"),
+}
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["home", "results", "detail", "phone", "compare", "compare-phone", "home-es", "detail-es", "compare-phone-es"],
+)
 def test_axe_finds_no_serious_violation(browser, server, layout):
+    lang = "es" if layout.endswith("-es") else "en"
+    layout = layout.removesuffix("-es")
     params = {"near": ["Tampa, FL"], "service": ["detox"]}
     if layout in ("detail", "phone"):
         params["facility"] = [first_results(params)[0].facility_id]
     if layout.startswith("compare"):
         params.update(shortlist=[item.facility_id for item in first_results(params)[:4]], view=["compare"])
-    query = "" if layout == "home" else "?" + urllib.parse.urlencode(params, doseq=True)
+    if layout == "home":
+        params = {}
+    if lang == "es":
+        params["lang"] = ["es"]
+    query = "?" + urllib.parse.urlencode(params, doseq=True) if params else ""
     page = new_page(browser, server, **(PHONE if layout.endswith("phone") else {}))
     page.goto(server + "/" + query)
-    idle(
-        page,
-        "All facilities"
-        if not query
-        else ("Hand it over" if "compare" in layout else "Showing results near Tampa, FL"),
-    )
+    home, compare, results = SETTLED[lang]
+    idle(page, home if layout == "home" else (compare if "compare" in layout else results))
+    # The page's language is set by a component as it mounts (Streamlit's page says "en").
+    page.wait_for_function(f"document.documentElement.lang === '{lang}'", timeout=15_000)
     # Elements of a run still in flight are drawn faded ("stale"); axe judges the settled page.
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=30_000)
     # ...and with no fade or transition still running (a loaded machine draws them late).

@@ -113,6 +113,7 @@ def test_a_shortlist_from_list_and_map_to_comparison_sheet_and_message(browser, 
     fresh = new_page(browser, server, viewport={"width": 1400, "height": 1900})
     fresh.goto(link)
     idle(fresh, "Your shortlist side by side: 3 facilities")
+    fresh.locator("table.cmp thead th").nth(3).wait_for()  # the table comes after the heading
     assert column_names(fresh) == column_names(page)
     assert [f"{names[i]}" for i in kept] == [c.split(" — ")[0] for c in column_names(fresh)]
     fresh.context.close()
