@@ -79,6 +79,16 @@ def assert_inert(page, server: str) -> None:
     assert page.outside_requests == [], page.outside_requests
 
 
+def srcdoc_frame(page, timeout_ms: int = 15_000):
+    """The sheet's frame, once the page has it (a loaded machine draws it a while after the rerun)."""
+    for _ in range(timeout_ms // 100):
+        found = [f for f in page.frames if f != page.main_frame and f.url.startswith("about:srcdoc")]
+        if found:
+            return found[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("the sheet's frame never appeared")
+
+
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_url_parameters_stay_text(browser, server, payload):
     page = new_page(browser, server)
@@ -167,7 +177,7 @@ def test_facility_text_stays_text_in_the_comparison_sheet_and_messages(browser, 
         idle(page)
         page.get_by_role("button", name="Print the sheet").click()
         idle(page)
-        sheet = next(f for f in page.frames if f != page.main_frame and f.url.startswith("about:srcdoc"))
+        sheet = srcdoc_frame(page)
         sheet.wait_for_selector("li.place")
         assert sheet.locator("li.place").count() == 10
         assert sheet.locator("li.place script, li.place img, li.place b").count() == 0
