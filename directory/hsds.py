@@ -7,15 +7,21 @@ codes as ``attribute`` rows; languages where the codes say; and ``metadata`` say
 source last listed the site and how old its services are. Every required field is filled from
 the data; a row HSDS would need invented data for (an address without a street) is not written.
 
+The same mapping serves the live API (:mod:`directory.hsda`): :func:`site_tables` gives one site's rows,
+:func:`typed` turns a row's text into the JSON types the spec's schemas ask for.
+
 Tables, fields, their order, types, required flags and foreign keys are the spec's own
 (``data/hsds/datapackage.json``, HSDS 3.0.0, CC BY-SA 4.0, an Open Referral resource). Ids are
-UUIDs derived from our facility ids and codes (uuid5 under :data:`NAMESPACE`), so two exports of
-one directory are byte-identical and ids stay stable across rebuilds.
+UUIDs derived from our facility ids and codes, so two exports of one directory are byte-identical and
+ids stay stable across rebuilds: a site's organization, service, location and service_at_location ids
+carry its facility id (:func:`entity_id`, read back by :func:`parse_id`, so the API finds a site from
+any of them in one look-up); every other row's id is a uuid5 under :data:`NAMESPACE`.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -34,6 +40,7 @@ from .view.facts import ACCESSIBILITY_LABELS, DAY_NAMES
 
 #: The namespace of every id this export makes (uuid5 of our project's name under the URL namespace).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/treatment-directory/hsds")
+_NAMESPACE_BYTES = NAMESPACE.bytes
 SPEC = paths.DATA_DIR / "hsds" / "datapackage.json"
 #: Tables written, in the spec's order.
 TABLES = (
@@ -64,13 +71,57 @@ LANGUAGE_CODES = {"spanish": "es"}
 _EXTENSION = re.compile(r"^(?P<number>.+?) x(?P<ext>\d+)$")
 
 
+#: The tables with one row per site, and the number each one's ids carry (:func:`entity_id`).
+ENTITIES = {"organization": 1, "service": 2, "location": 3, "service_at_location": 4}
+#: The first field of every entity id: says the id is this directory's.
+ENTITY_TAG = "7d1ec70e"
+_FACILITY_ID = re.compile(r"^f[0-9a-f]{12}$")
+_ENTITY_ID = re.compile(rf"^{ENTITY_TAG}-00(0[1-4])-8000-8000-([0-9a-f]{{12}})$")
+
+
+def entity_id(kind: str, facility_id: str) -> str:
+    """The UUID of a site's organization, service, location or service_at_location: a version-8 UUID
+    (RFC 9562, "custom") holding the kind and the facility id, so it reads back (:func:`parse_id`).
+
+    >>> entity_id("service", "f0bc8cf7596cd")
+    '7d1ec70e-0002-8000-8000-0bc8cf7596cd'
+    >>> parse_id("7d1ec70e-0002-8000-8000-0bc8cf7596cd"), parse_id("nonsense")
+    (('service', 'f0bc8cf7596cd'), None)
+    """
+    if not _FACILITY_ID.match(facility_id):
+        raise ValueError(f"not a facility id: {facility_id!r}")
+    return f"{ENTITY_TAG}-{ENTITIES[kind]:04x}-8000-8000-{facility_id[1:]}"
+
+
+def parse_id(value: str) -> tuple[str, str] | None:
+    """``(kind, facility id)`` of an id made by :func:`entity_id`, else None."""
+    found = _ENTITY_ID.match(str(value).lower())
+    if not found:
+        return None
+    kind = next(k for k, n in ENTITIES.items() if n == int(found[1]))
+    return kind, "f" + found[2]
+
+
 def uid(kind: str, key: str) -> str:
-    """A stable UUID for one record of one table.
+    """A stable UUID for one record of one table (:func:`entity_id` for a site's own entities).
 
     >>> uid("location", "f0bc8cf7596cd") == uid("location", "f0bc8cf7596cd") != uid("service", "f0bc8cf7596cd")
     True
+    >>> uid("taxonomy_term", "dt") == str(uuid.uuid5(NAMESPACE, "taxonomy_term:dt"))
+    True
     """
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
+    if kind in ENTITIES and _FACILITY_ID.match(key):
+        return entity_id(kind, key)
+    return _uuid5(f"{kind}:{key}")
+
+
+def _uuid5(name: str) -> str:
+    """``str(uuid.uuid5(NAMESPACE, name))``, without building UUID objects (a site has some 60 ids)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @lru_cache(maxsize=1)
@@ -96,175 +147,257 @@ def build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, l
 
 def _build_tables(records: Iterable[Facility], taxonomy: Taxonomy) -> dict[str, list[dict[str, str]]]:
     rows: dict[str, list[dict[str, str]]] = {t: [] for t in TABLES}
-    taxonomy_id = uid("taxonomy", TAXONOMY_NAME)
     used: set[str] = set()
+    for f in records:
+        for table, found in site_tables(f, taxonomy).items():
+            rows[table] += found
+        used.update(c for c in f.service_codes if taxonomy.is_known(c))
+    rows["taxonomy_term"] = [term_row(code, taxonomy) for code in sorted(used)]
+    rows["taxonomy"] = [taxonomy_row()]
+    return rows
+
+
+def site_tables(f: Facility, taxonomy: Taxonomy) -> dict[str, list[dict[str, str]]]:
+    """One site's rows, by table (no taxonomy or taxonomy_term rows: those are the directory's), in
+    English whatever the current language."""
+    with using(DEFAULT):
+        return _site_tables(f, taxonomy)
+
+
+def _site_tables(f: Facility, taxonomy: Taxonomy) -> dict[str, list[dict[str, str]]]:
+    rows: dict[str, list[dict[str, str]]] = {t: [] for t in TABLES if t not in ("taxonomy", "taxonomy_term")}
     languages = taxonomy.groups_in("language")
     service_groups, accreditation_groups = taxonomy.groups_in("service"), taxonomy.groups_in("accreditation")
-    for f in records:
-        key = f.facility_id
-        org, service, location = uid("organization", key), uid("service", key), uid("location", key)
-        at = uid("service_at_location", key)
-        labels = [g.label_en for g in service_groups if g.codes & f.service_codes]
-        accreditations = [g.label_en for g in accreditation_groups if g.codes & f.service_codes]
-        place = ", ".join(p for p in (f.city, f.state) if p)
-        sources = "; ".join(source_label(s) for s in f.sources)
-        rows["organization"].append(
-            {
-                "id": org,
-                "name": f.name,
-                "description": f"Substance-use treatment facility in {place}, as listed by {sources}.",
-                "website": f.website,
-            }
-        )
-        as_of = f.services_as_of.isoformat() if f.services_as_of else "an unknown date"
-        rows["service"].append(
-            {
-                "id": service,
-                "organization_id": org,
-                "name": f.name2 or f.name,
-                "alternate_name": f.name if f.name2 else "",
-                "description": (
-                    f"Treatment as listed on {as_of}: {', '.join(labels)}."
-                    if labels
-                    else f"Substance-use treatment; the sources list no treatment types (as of {as_of})."
-                ),
-                "url": f.website,
-                "status": "defunct" if f.closed else "active",
-                "accreditations": ", ".join(accreditations),
-                # When the information was last checked: a maintainer's verification, else the newest listing.
-                "assured_date": (f.verified_on or f.last_listed).isoformat()
-                if (f.verified_on or f.last_listed)
-                else "",
-                "licenses": _licence(f),
-            }
-        )
-        for code in sorted(f.service_codes):
-            if not taxonomy.is_known(code):
-                continue
-            used.add(code)
-            rows["attribute"].append(
-                {
-                    "id": uid("attribute", f"{key}:{code}"),
-                    "link_id": service,
-                    "taxonomy_term_id": uid("taxonomy_term", code),
-                    "link_type": "service",
-                    "link_entity": "service",
-                }
-            )
-        rows["service_at_location"].append({"id": at, "service_id": service, "location_id": location})
-        rows["location"].append(
-            {
-                "id": location,
-                "location_type": "physical",
-                "organization_id": org,
-                "name": f.name,
-                "latitude": _number(f.latitude),
-                "longitude": _number(f.longitude),
-                "external_identifier": key,
-                "external_identifier_type": "treatment-directory facility_id",
-            }
-        )
-        for kind, number in (("phone", f.phone), ("intake", f.intake_phone)):
-            if not number or (kind == "intake" and number == f.phone):
-                continue
-            match = _EXTENSION.match(number)
-            rows["phone"].append(
-                {
-                    "id": uid("phone", f"{key}:{kind}"),
-                    "location_id": location,
-                    "service_id": service,
-                    "organization_id": org,
-                    "service_at_location_id": at,
-                    "number": match["number"] if match else number,
-                    "extension": match["ext"] if match else "",
-                    "type": "voice",
-                    "description": "intake" if kind == "intake" else "",
-                }
-            )
-        if f.street1 and f.city and f.state and f.zip:
-            rows["address"].append(
-                {
-                    "id": uid("address", key),
-                    "location_id": location,
-                    "address_1": f.street1,
-                    "address_2": f.street2,
-                    "city": f.city,
-                    "region": f.county,
-                    "state_province": f.state,
-                    "postal_code": f.zip,
-                    "country": "US",
-                    "address_type": "physical",
-                }
-            )
-        stated = f"as stated by {source_label(f.details_source)}" if f.details_source else ""
-        for day, text in f.hours:
-            rows["schedule"].append(schedule_row(key, day, text, service, location, at, stated))
-        for item in sorted(f.accessibility):
-            rows["accessibility"].append(
-                {
-                    "id": uid("accessibility", f"{key}:{item}"),
-                    "location_id": location,
-                    "description": ACCESSIBILITY_LABELS.get(item, item),
-                    "details": stated,
-                    "url": "",
-                }
-            )
-        for group in languages:
-            if group.codes & f.service_codes:
-                rows["language"].append(
-                    {
-                        "id": uid("language", f"{key}:{group.name}"),
-                        "service_id": service,
-                        "location_id": location,
-                        "name": group.label_en,
-                        "code": LANGUAGE_CODES.get(group.name, ""),
-                    }
-                )
-        for name, when, source in (
-            ("details_as_of", f.details_as_of, f.details_source),
-            ("verified_on", f.verified_on, "corrections" if f.verified_on else ""),
-            ("last_listed", f.last_listed, f.sources[0] if f.sources else ""),
-            ("services_as_of", f.services_as_of, ""),
-        ):
-            if when is None:
-                continue
-            rows["metadata"].append(
-                {
-                    "id": uid("metadata", f"{key}:{name}"),
-                    "resource_id": service,
-                    "resource_type": "service",
-                    "last_action_date": when.isoformat(),
-                    "last_action_type": "update",
-                    "field_name": name,
-                    "previous_value": "not recorded",
-                    "replacement_value": when.isoformat(),
-                    "updated_by": source_label(source) if source else "treatment-directory build (see sources)",
-                }
-            )
-    for code in sorted(used):
-        service = taxonomy.get(code)
-        rows["taxonomy_term"].append(
-            {
-                "id": uid("taxonomy_term", code),
-                "code": code,
-                "name": service.label_en,
-                "description": service.description_en or f"{service.category_en}: {service.label_en}",
-                "taxonomy": TAXONOMY_NAME,
-                "language": "en",
-                "taxonomy_id": taxonomy_id,
-            }
-        )
-    rows["taxonomy"].append(
+    key = f.facility_id
+    org, service, location = uid("organization", key), uid("service", key), uid("location", key)
+    at = uid("service_at_location", key)
+    labels = [g.label_en for g in service_groups if g.codes & f.service_codes]
+    accreditations = [g.label_en for g in accreditation_groups if g.codes & f.service_codes]
+    place = ", ".join(p for p in (f.city, f.state) if p)
+    sources = "; ".join(source_label(s) for s in f.sources)
+    rows["organization"].append(
         {
-            "id": taxonomy_id,
-            "name": TAXONOMY_NAME,
-            "description": "Service codes of SAMHSA's treatment locator (FindTreatment.gov) and the N-SSATS directory, "
-            "with their published labels; a public-domain U.S. federal vocabulary.",
-            "uri": "https://findtreatment.gov/",
-            "version": "2021",
+            "id": org,
+            "name": f.name,
+            "description": f"Substance-use treatment facility in {place}, as listed by {sources}.",
+            "website": f.website,
         }
     )
+    as_of = f.services_as_of.isoformat() if f.services_as_of else "an unknown date"
+    rows["service"].append(
+        {
+            "id": service,
+            "organization_id": org,
+            "name": f.name2 or f.name,
+            "alternate_name": f.name if f.name2 else "",
+            "description": (
+                f"Treatment as listed on {as_of}: {', '.join(labels)}."
+                if labels
+                else f"Substance-use treatment; the sources list no treatment types (as of {as_of})."
+            ),
+            "url": f.website,
+            "status": "defunct" if f.closed else "active",
+            "accreditations": ", ".join(accreditations),
+            # When the information was last checked: a maintainer's verification, else the newest listing.
+            "assured_date": (f.verified_on or f.last_listed).isoformat() if (f.verified_on or f.last_listed) else "",
+            "licenses": _licence(f),
+        }
+    )
+    for code in sorted(f.service_codes):
+        if not taxonomy.is_known(code):
+            continue
+        rows["attribute"].append(
+            {
+                "id": uid("attribute", f"{key}:{code}"),
+                "link_id": service,
+                "taxonomy_term_id": uid("taxonomy_term", code),
+                "link_type": "service",
+                "link_entity": "service",
+            }
+        )
+    rows["service_at_location"].append({"id": at, "service_id": service, "location_id": location})
+    rows["location"].append(
+        {
+            "id": location,
+            "location_type": "physical",
+            "organization_id": org,
+            "name": f.name,
+            "latitude": _number(f.latitude),
+            "longitude": _number(f.longitude),
+            "external_identifier": key,
+            "external_identifier_type": "treatment-directory facility_id",
+        }
+    )
+    for kind, number in (("phone", f.phone), ("intake", f.intake_phone)):
+        if not number or (kind == "intake" and number == f.phone):
+            continue
+        match = _EXTENSION.match(number)
+        rows["phone"].append(
+            {
+                "id": uid("phone", f"{key}:{kind}"),
+                "location_id": location,
+                "service_id": service,
+                "organization_id": org,
+                "service_at_location_id": at,
+                "number": match["number"] if match else number,
+                "extension": match["ext"] if match else "",
+                "type": "voice",
+                "description": "intake" if kind == "intake" else "",
+            }
+        )
+    if f.street1 and f.city and f.state and f.zip:
+        rows["address"].append(
+            {
+                "id": uid("address", key),
+                "location_id": location,
+                "address_1": f.street1,
+                "address_2": f.street2,
+                "city": f.city,
+                "region": f.county,
+                "state_province": f.state,
+                "postal_code": f.zip,
+                "country": "US",
+                "address_type": "physical",
+            }
+        )
+    stated = f"as stated by {source_label(f.details_source)}" if f.details_source else ""
+    for day, text in f.hours:
+        rows["schedule"].append(schedule_row(key, day, text, service, location, at, stated))
+    for item in sorted(f.accessibility):
+        rows["accessibility"].append(
+            {
+                "id": uid("accessibility", f"{key}:{item}"),
+                "location_id": location,
+                "description": ACCESSIBILITY_LABELS.get(item, item),
+                "details": stated,
+                "url": "",
+            }
+        )
+    for group in languages:
+        if group.codes & f.service_codes:
+            rows["language"].append(
+                {
+                    "id": uid("language", f"{key}:{group.name}"),
+                    "service_id": service,
+                    "location_id": location,
+                    "name": group.label_en,
+                    "code": LANGUAGE_CODES.get(group.name, ""),
+                }
+            )
+    for name, when, source in (
+        ("details_as_of", f.details_as_of, f.details_source),
+        ("verified_on", f.verified_on, "corrections" if f.verified_on else ""),
+        ("last_listed", f.last_listed, f.sources[0] if f.sources else ""),
+        ("services_as_of", f.services_as_of, ""),
+    ):
+        if when is None:
+            continue
+        rows["metadata"].append(
+            {
+                "id": uid("metadata", f"{key}:{name}"),
+                "resource_id": service,
+                "resource_type": "service",
+                "last_action_date": when.isoformat(),
+                "last_action_type": "update",
+                "field_name": name,
+                "previous_value": "not recorded",
+                "replacement_value": when.isoformat(),
+                "updated_by": source_label(source) if source else "treatment-directory build (see sources)",
+            }
+        )
     return rows
+
+
+# -- what the API's lists search and filter on (the same in every store) ------------------------------
+
+_WORD = re.compile(r"[\w']+")
+
+
+def search_text(name: str, name2: str, codes: str, city: str, state: str, taxonomy: Taxonomy) -> str:
+    """What the API's ``search`` reads for a site: its name and program (the service's and the
+    organization's names), its treatment types (the service's description) and its city and state,
+    lower-cased, words separated by one space.
+
+    >>> search_text("DACCO", "Detox Unit", "dt;sa", "Tampa", "FL", Taxonomy.load())
+    'dacco detox unit detox tampa fl'
+    """
+    from .view.results import groups_of
+
+    names = tuple(g.name for g in taxonomy.groups_in("service"))
+    labels = [taxonomy.group(g).label_en for g in groups_of(taxonomy, codes, names)]
+    return " ".join(_WORD.findall(" ".join((name, name2, *labels, city, state)).lower()))
+
+
+def search_words(text: str) -> tuple[str, ...]:
+    """The words a ``search`` asks for, each of which a site's :func:`search_text` must hold.
+
+    >>> search_words("Detox,  TAMPA!")
+    ('detox', 'tampa')
+    """
+    return tuple(dict.fromkeys(_WORD.findall(str(text).lower())))
+
+
+def modified_key(last_listed: str, verified_on: str, details_as_of: str) -> str:
+    """A site's newest date as ISO text (when a source listed it, a maintainer verified it, or a source
+    stated its hours): its ``last_modified``, what ``modified_after`` compares ('' when none).
+
+    >>> modified_key("2021-07-28", "2026-11-30", "")
+    '2026-11-30'
+    """
+    return max((str(d)[:10] for d in (last_listed, verified_on, details_as_of) if d), default="")
+
+
+@lru_cache(maxsize=4096)
+def term_row(code: str, taxonomy: Taxonomy) -> dict[str, str]:
+    """A service code as a ``taxonomy_term`` row (the code book's English; the same dict each time: do
+    not change it)."""
+    service = taxonomy.get(code)
+    return {
+        "id": uid("taxonomy_term", code),
+        "code": code,
+        "name": service.label_en,
+        "description": service.description_en or f"{service.category_en}: {service.label_en}",
+        "taxonomy": TAXONOMY_NAME,
+        "language": "en",
+        "taxonomy_id": uid("taxonomy", TAXONOMY_NAME),
+    }
+
+
+def taxonomy_row() -> dict[str, str]:
+    """The one taxonomy of the package and the API: SAMHSA's service codes."""
+    return {
+        "id": uid("taxonomy", TAXONOMY_NAME),
+        "name": TAXONOMY_NAME,
+        "description": "Service codes of SAMHSA's treatment locator (FindTreatment.gov) and the N-SSATS directory, "
+        "with their published labels; a public-domain U.S. federal vocabulary.",
+        "uri": "https://findtreatment.gov/",
+        "version": "2021",
+    }
+
+
+def typed(table: str, row: dict[str, str]) -> dict[str, object]:
+    """A row as the JSON the spec's schemas describe: empty cells left out, numbers as numbers, booleans as
+    booleans; dates and times stay text (ISO)."""
+    types = _field_types(table)
+    out: dict[str, object] = {}
+    for name, value in row.items():
+        if value == "" or value is None:
+            continue
+        kind = types.get(name, "string")
+        if kind == "number":
+            out[name] = float(value)
+        elif kind == "integer":
+            out[name] = int(value)
+        elif kind == "boolean":
+            out[name] = str(value).lower() in ("true", "1", "yes")
+        else:
+            out[name] = value
+    return out
+
+
+@lru_cache(maxsize=32)
+def _field_types(table: str) -> dict[str, str]:
+    return {f["name"]: f.get("type", "string") for f in _resource(table)["schema"]["fields"]}
 
 
 def schedule_row(key: str, day: str, text: str, service: str, location: str, at: str, stated: str) -> dict[str, str]:

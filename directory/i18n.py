@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 import gettext
 import io
 import re
@@ -174,12 +175,18 @@ def percent(share: float) -> str:
 
 def month(when: dt.date) -> str:
     """``Nov 2026`` / ``nov 2026``."""
-    return format_date(when, "MMM y", locale=current().locale).replace(".", "")
+    return _dated(current().lang, when, "MMM y")
 
 
 def day(when: dt.date) -> str:
     """``30 Nov 2026`` / ``30 nov 2026``."""
-    return format_date(when, "d MMM y", locale=current().locale).replace(".", "")
+    return _dated(current().lang, when, "d MMM y")
+
+
+@functools.lru_cache(maxsize=8192)
+def _dated(language: str, when: dt.date, pattern: str) -> str:
+    """A date in a language's words (Babel takes some 50 µs; a list repeats a few dates many times)."""
+    return format_date(when, pattern, locale=translator(language).locale).replace(".", "")
 
 
 def negotiate(*preferences: str | None) -> str:

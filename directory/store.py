@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 from .facility import Facility
 from .geo import Place
 from .search import Query, SearchResult
+from .selection import Selection
 from .taxonomy import Taxonomy
 
 
@@ -49,6 +50,19 @@ class Store(Protocol):
     def listed_years(self) -> tuple[int, ...]:
         """The years in which a source last listed some of its facilities, ascending: what a "listed
         since" choice can mean in this store."""
+        ...
+
+    def facilities(self, facility_ids: list[str]) -> list[Facility]:
+        """The facilities with these ids, in that order (unknown ids left out): one look-up for a page."""
+        ...
+
+    def select(self, selection: Selection) -> tuple[list[str], list[float] | None]:
+        """The ids of every site the selection matches, by id — or, with ``near``, nearest first (ties
+        by id) with their distances in metres."""
+        ...
+
+    def codes_in_use(self) -> frozenset[str]:
+        """Every service code some site lists."""
         ...
 
 

@@ -271,3 +271,13 @@ class OfflineGeocoder:
 
 def _from_place(place: NamedPlace) -> Place:
     return Place(place.label, place.label, place.lat, place.lon, "city", place.state)
+
+
+def zip_point(zip5: str) -> tuple[float, float] | None:
+    """The Census point of a 5-digit ZIP code (its ZCTA's), or None when the gazetteer has none.
+
+    >>> zip_point("33602") is not None, zip_point("00000")
+    (True, None)
+    """
+    point = Gazetteer.load().zips.get(zip5)
+    return (point.lat, point.lon) if point is not None else None

@@ -11,21 +11,25 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from rapidfuzz import fuzz
 
 from ..errors import LocationNotFound, QueryError
 from ..facility import Facility
 from ..filters import CHOICE_OF, FILTERS, GROUP_FILTERS, by_field
-from ..geo import Place
+from ..geo import EARTH_RADIUS_KM, Place, great_circle
 from ..geocode import locate, parse_query
 from ..i18n import _, compact, ngettext, number
 from ..normalize import norm_city, norm_county, norm_name
 from ..schema import read_facilities
+from ..selection import Selection
 from ..states import state_code
 from ..taxonomy import Taxonomy
 from .geometry import PointIndex, load_polygon
@@ -139,6 +143,66 @@ class Directory:
     def rows_of(self, facility_ids) -> np.ndarray:
         """Row positions of the given facility ids (unknown ids raise KeyError)."""
         return np.fromiter((self._ids[f] for f in facility_ids), dtype=np.int64)
+
+    def facilities(self, facility_ids: list[str]) -> list[Facility]:
+        """The facilities with these ids, in that order (unknown ids left out)."""
+        rows = [self._ids[f] for f in facility_ids if f in self._ids]
+        return [Facility.from_row(r) for r in self.frame.iloc[rows].to_dict("records")]
+
+    def codes_in_use(self) -> frozenset[str]:
+        """Every service code some site lists."""
+        return frozenset(self._code_rows)
+
+    @cached_property
+    def _listing(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        """For :meth:`select`: each row's search text and newest date (built on first use), and the rows
+        in id order."""
+        from ..hsds import modified_key, search_text
+
+        f = self.frame
+        text = pa.array(
+            [
+                search_text(*values, self.taxonomy)
+                for values in zip(f["name"], f["name2"], f["service_codes"], f["city"], f["state"], strict=True)
+            ],
+            type=pa.string(),
+        )
+        newest = np.array(
+            [
+                modified_key(*values)
+                for values in zip(f["last_listed"], f["verified_on"], f["details_as_of"], strict=True)
+            ],
+            dtype="U10",
+        )
+        return text, newest, np.argsort(f["facility_id"].to_numpy(dtype=str), kind="stable")
+
+    def select(self, selection: Selection) -> tuple[list[str], list[float] | None]:
+        """The ids of every site ``selection`` matches, by id (or nearest first, with metres)."""
+        text, newest, by_id = self._listing
+        keep = np.ones(self.n, dtype=bool)
+        s = selection
+        if s.codes is not None:
+            keep &= self._mask(frozenset(s.codes))
+        if s.ids is not None:
+            wanted = np.zeros(self.n, dtype=bool)
+            wanted[[self._ids[i] for i in s.ids if i in self._ids]] = True
+            keep &= wanted
+        if s.modified_since is not None:
+            keep &= newest >= s.modified_since.isoformat()
+        if s.zip_code is not None:
+            keep &= self.frame["zip"].to_numpy(dtype=object) == s.zip_code
+        for word in s.words:  # a substring of the text, as the PostGIS store's strpos
+            keep &= pc.match_substring(text, word).to_numpy(zero_copy_only=False)
+        rows = by_id[keep[by_id]]
+        ids = self.frame["facility_id"].to_numpy(dtype=object)
+        if s.near is None:
+            return ids[rows].tolist(), None
+        rows = rows[~np.isnan(self.lat[rows]) & ~np.isnan(self.lon[rows])]
+        metres = great_circle(*s.near, self.lat[rows], self.lon[rows], radius=EARTH_RADIUS_KM * 1000)
+        inside = metres <= (s.metres if s.metres is not None else np.inf)
+        rows, metres = rows[inside], metres[inside]
+        order = np.lexsort((ids[rows].astype(str), metres))
+        return ids[rows[order]].tolist(), [float(m) for m in metres[order]]
 
     # -- search --------------------------------------------------------------------------------------
     def resolve(self, near: str | tuple[float, float]) -> Place:

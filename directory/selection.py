@@ -1,0 +1,29 @@
+"""What a listing asks a store for: :class:`Selection` (the HSDA API's lists; searches use a
+:class:`~directory.search.Query`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which sites a listing asks for — the HSDA API's lists —, every condition AND-ed. Unlike a
+    :class:`~directory.search.Query`, it has no default date and keeps sites verified closed (a listing
+    says they are defunct); its words and dates are :mod:`directory.hsds`'s (:func:`~directory.hsds.search_text`,
+    :func:`~directory.hsds.modified_key`), computed the same way by every store."""
+
+    #: Any of these service codes (None: no condition; empty: nothing matches).
+    codes: frozenset[str] | None = None
+    #: Only these facility ids.
+    ids: frozenset[str] | None = None
+    #: Each word (lower-case) is in the site's search text.
+    words: tuple[str, ...] = ()
+    #: The site's newest date (listed, verified, details) is on or after this day.
+    modified_since: dt.date | None = None
+    #: The site's ZIP code.
+    zip_code: str | None = None
+    #: Within ``metres`` of this (latitude, longitude), nearest first.
+    near: tuple[float, float] | None = None
+    metres: float | None = None
