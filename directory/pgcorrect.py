@@ -34,7 +34,7 @@ def read(dsn: str) -> list[Correction]:
 
 def _recompute(conn, table: str, facility_id: str, corrections: list[Correction]) -> None:
     """Set a site's row to its loaded record with ``corrections`` applied (the undone ones skipped)."""
-    from .pgstore import row_keys
+    from .pgstore import KEY_COLUMNS, row_keys
 
     found = conn.execute(f"SELECT base_record FROM {table} WHERE facility_id = %s", (facility_id,)).fetchone()
     if found is None:
@@ -42,11 +42,11 @@ def _recompute(conn, table: str, facility_id: str, corrections: list[Correction]
     row = {k: "" if v is None else str(v) for k, v in found[0].items()}
     (record,), _ = apply([Facility.from_row(row)], corrections)
     text = {**row, **record.to_row()}
-    keys = row_keys(record, text)
+    keys = dict(zip(KEY_COLUMNS, row_keys(record, text), strict=True))
+    changed = [c for c in KEY_COLUMNS if c not in ("facility_id", "latitude", "longitude")]
     conn.execute(
-        f"UPDATE {table} SET state_key = %s, city_key = %s, county_key = %s, name_key = %s, last_listed_key = %s, "
-        "codes = %s, facility_type = %s, verified_key = %s, record = %s WHERE facility_id = %s",
-        (*keys[1:9], json.dumps(text, ensure_ascii=False), facility_id),
+        f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in changed)}, record = %s WHERE facility_id = %s",
+        (*(keys[c] for c in changed), json.dumps(text, ensure_ascii=False), facility_id),
     )
 
 

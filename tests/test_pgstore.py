@@ -69,6 +69,7 @@ def test_random_queries_answer_as_the_in_memory_store(pg, data):
         listed_since=data.draw(st.sampled_from(["2021", "any", "2026"])),
         nearest_within_miles=data.draw(st.sampled_from([25.0, 100.0, 500.0])),
         limit=data.draw(st.sampled_from([None, 10])),
+        sort=data.draw(st.sampled_from(["distance", "name"])),
     )
     same(memory.search(query), pg.store.search(query))
 
@@ -146,6 +147,28 @@ def test_reports_from_several_processes_are_all_kept(pg):
     assert problems == [] and len(found) == 100 and len({r.report_id for r in found}) == 100
     out = CliRunner().invoke(cli, ["reports", "--data", pg.dsn])
     assert out.exit_code == 0 and out.output.startswith("100 reports")
+
+
+def test_a_database_loaded_by_an_earlier_version_asks_for_a_new_load(pg):
+    """A table without this version's search columns (here: without facet_keys) is one clear line
+    naming the command that fixes it, not an SQL error on the first search."""
+    import psycopg
+
+    old = pg.dsn.rsplit("/", 1)[0] + "/earlier"
+    with psycopg.connect(pg.dsn, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS earlier")
+        conn.execute("CREATE DATABASE earlier")
+    with psycopg.connect(old, autocommit=True) as conn:
+        conn.execute("CREATE TABLE directory_loads (id serial, columns text[])")
+        conn.execute("INSERT INTO directory_loads (columns) VALUES ('{facility_id,name}')")
+        conn.execute("CREATE TABLE facilities (row_no integer, facility_id text, record jsonb)")
+    with pytest.raises(DatabaseUnavailable, match="earlier version of the directory; run: directory db load"):
+        open_store(old)
+    current = open_store(pg.dsn)  # the current one opens
+    try:
+        assert current.count() == pg.store.count()
+    finally:
+        current.close()
 
 
 def test_a_database_that_is_down_then_back(pg):
