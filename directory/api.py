@@ -27,11 +27,13 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi import Query as Q
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import exports, i18n, paths
 from .apidocs import SecurityHeaders, add_offline_docs
@@ -350,6 +352,10 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     add_offline_docs(app)
+    from .hsdaapi import create_hsda_app, http_problem
+
+    # Open Referral HSDA 3.0 over the same store, with its own document (/hsda/openapi.json).
+    app.mount("/hsda", create_hsda_app(store))
     app.add_middleware(SecurityHeaders)
     app.state.store = store
     if cors_origins:
@@ -374,6 +380,14 @@ def create_app(
             for e in exc.errors()
         ]
         return JSONResponse({"detail": items}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        """A path no route matches. Under /hsda (an id with a line break slips past the mount) the answer
+        keeps HSDA's error body; elsewhere FastAPI's own."""
+        if request.url.path == "/hsda" or request.url.path.startswith("/hsda/"):
+            return http_problem(exc)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(DatabaseUnavailable)
     async def _database_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
