@@ -55,7 +55,9 @@ class Params:
 
     def text(self, name: str) -> str | None:
         values = self.query.getlist(name)
-        return values[-1] if values else None
+        if len(values) > 1:  # no parameter of the spec is a list: two values are a mistake, not a choice
+            raise bad(name, f"give {name} once, not {len(values)} times")
+        return values[0] if values else None
 
     def integer(self, name: str, default: int, low: int, high: int | None = None) -> int:
         raw = self.text(name)
@@ -149,11 +151,12 @@ def create_hsda_app(store: Store) -> FastAPI:
         params = Params(request)
         fmt = params.format()
         number, per_page = params.paging()
-        ids, _metres = store.select(selection)
         if fmt == "ndjson":
+            ids, _metres = store.select(selection)
             return StreamingResponse(_stream(ids, one), media_type=NDJSON)
-        contents = [one(f) for f in store.facilities(hsda.window(ids, number, per_page))]
-        return JSONResponse(hsda.page(len(ids), number, per_page, contents))
+        ids, total = store.select_page(selection, (number - 1) * per_page, per_page)
+        contents = [one(f) for f in store.facilities(ids)]
+        return JSONResponse(hsda.page(total, number, per_page, contents))
 
     def _stream(ids: list[str], one: Callable[..., dict]) -> Iterator[bytes]:
         for start in range(0, len(ids), hsda.STREAM_CHUNK):

@@ -45,6 +45,8 @@ YEARS_TTL_SECONDS = 60
 STATEMENT_TIMEOUT_MS = 10_000
 #: How long a request waits for a connection before the database counts as unreachable (seconds).
 POOL_WAIT_SECONDS = 3.0
+#: A pooled connection idle longer than this is checked (a round trip) before it is used again.
+RECHECK_AFTER_SECONDS = 2.0
 #: Candidates are fetched this much farther than asked (sphere vs. the geography's own distance),
 #: then cut at the exact great-circle distance.
 SLACK = 1.01
@@ -178,7 +180,10 @@ def load(dsn: str, data: str | Path | None = None) -> dict[str, object]:
                 "INSERT INTO directory_loads (source_file, row_count, columns) VALUES (%s, %s, %s) RETURNING id",
                 (str(path.resolve()), len(frame), columns),
             ).fetchone()[0]
-        conn.execute("ANALYZE facilities")
+        # Statistics for the planner, and the visibility map, so a list read off the id index (HSDA's
+        # pages) never visits the table (VACUUM runs outside a transaction).
+        conn.autocommit = True
+        conn.execute("VACUUM (ANALYZE) facilities")
     return {"id": load_id, "rows": len(frame), "file": str(path)}
 
 
@@ -299,14 +304,17 @@ class PostgisStore:
         self.dsn = dsn
         self.taxonomy = taxonomy or Taxonomy.load()
         self.geocoder = geocoder
-        # Each connection is checked before use, so a restarted database is used again at once.
+        # A connection idle for a while is checked before use, so a restarted database is used again at
+        # once; one in use a moment ago is not asked again (a round trip per search otherwise).
+        self._returned: dict[int, float] = {}
         self.pool = ConnectionPool(
             dsn,
             min_size=1,
             max_size=pool_size,
             timeout=POOL_WAIT_SECONDS,
             open=False,
-            check=ConnectionPool.check_connection,
+            check=self._check,
+            reset=self._reset,
             # Read-only statements, each its own transaction (autocommit: no COMMIT round trip); a plan for
             # each statement's own values, never a generic one (a radius or a code list changes the best plan).
             kwargs={
@@ -339,6 +347,17 @@ class PostgisStore:
         self.columns: list[str] = found[0]
         self._listed: tuple[int, ...] = ()
         self._listed_at = -math.inf
+
+    def _check(self, conn) -> None:
+        from psycopg_pool import ConnectionPool
+
+        if time.monotonic() - self._returned.get(id(conn), -math.inf) > RECHECK_AFTER_SECONDS:
+            ConnectionPool.check_connection(conn)
+
+    def _reset(self, conn) -> None:
+        if len(self._returned) > 256:  # connections replaced over the hours: forget them (each is checked once)
+            self._returned.clear()
+        self._returned[id(conn)] = time.monotonic()
 
     @contextmanager
     def _conn(self) -> Iterator:
@@ -406,10 +425,9 @@ class PostgisStore:
             self._codes, self._codes_at = frozenset(c for (c,) in found), now
         return self._codes
 
-    def select(self, selection: Selection) -> tuple[list[str], list[float] | None]:
-        """The ids of every site ``selection`` matches, by id (or nearest first, with metres): one query;
-        distances measured as the in-memory store does."""
-        s = selection
+    @staticmethod
+    def _selection_where(s: Selection) -> tuple[list[str], list[object]]:
+        """A selection's conditions as SQL (AND-ed) and their values."""
         where, params = [], []
         if s.codes is not None:
             where.append("codes && %s::text[]")
@@ -431,6 +449,33 @@ class PostgisStore:
             if s.metres is not None:
                 where.append("ST_DWithin(geog, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, false)")
                 params += [s.near[1], s.near[0], s.metres * SLACK + 1]
+        return where, params
+
+    def select_page(self, selection: Selection, start: int, size: int) -> tuple[list[str], int]:
+        """A window of :meth:`select`'s ids, and how many it holds: one statement that counts and takes
+        the window by the id index (nearest first: the window of :meth:`select`'s measured order)."""
+        if selection.near is not None:
+            ids, _metres = self.select(selection)
+            return ids[start : start + size], len(ids)
+        where, params = self._selection_where(selection)
+        # Every site: counted, and the window read in id order off the id index. With conditions: the
+        # matching ids found once (one scan), then counted and the window sorted out of them.
+        source = "facilities" if not where else "m"
+        sql = (
+            ("" if not where else f"WITH m AS MATERIALIZED (SELECT facility_id FROM facilities{self._sql(where)}) ")
+            + f"SELECT (SELECT count(*) FROM {source}), "
+            "(SELECT coalesce(array_agg(facility_id ORDER BY facility_id COLLATE \"C\"), '{}') FROM "
+            f'(SELECT facility_id FROM {source} ORDER BY facility_id COLLATE "C" LIMIT %s OFFSET %s) w)'
+        )
+        with self._conn() as conn:
+            total, ids = conn.execute(sql, [*params, size, start]).fetchone()
+        return list(ids), int(total)
+
+    def select(self, selection: Selection) -> tuple[list[str], list[float] | None]:
+        """The ids of every site ``selection`` matches, by id (or nearest first, with metres): one query;
+        distances measured as the in-memory store does."""
+        s = selection
+        where, params = self._selection_where(s)
         columns = "facility_id" if s.near is None else "facility_id, latitude, longitude"
         sql = f"SELECT {columns} FROM facilities" + self._sql(where) + ' ORDER BY facility_id COLLATE "C"'
         with self._conn() as conn:

@@ -61,6 +61,11 @@ class Store(Protocol):
         by id) with their distances in metres."""
         ...
 
+    def select_page(self, selection: Selection, start: int, size: int) -> tuple[list[str], int]:
+        """The ids ``start`` to ``start + size`` of :meth:`select`'s answer, and how many it holds: a
+        page of a list without every id crossing a connection."""
+        ...
+
     def codes_in_use(self) -> frozenset[str]:
         """Every service code some site lists."""
         ...

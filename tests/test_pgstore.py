@@ -149,6 +149,28 @@ def test_reports_from_several_processes_are_all_kept(pg):
     assert out.exit_code == 0 and out.output.startswith("100 reports")
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_page_of_a_selection_is_the_in_memory_stores_page(pg, data):
+    """HSDA's lists: the database counts and takes the window itself (by the id index)."""
+    import datetime as dt
+
+    from directory.selection import Selection
+
+    selection = Selection(
+        codes=data.draw(st.one_of(st.none(), st.sets(st.sampled_from(["dt", "md", "op", "mm", "xx"]), max_size=2))),
+        words=tuple(data.draw(st.lists(st.sampled_from(["detox", "county", "recovery", "tampa", "fl"]), max_size=2))),
+        modified_since=data.draw(st.one_of(st.none(), st.dates(dt.date(2018, 1, 1), dt.date(2026, 12, 31)))),
+        zip_code=data.draw(st.one_of(st.none(), st.sampled_from(["33602", "02118"]))),
+    )
+    start = data.draw(st.one_of(st.integers(0, 300), st.integers(0, 30_000)))  # mostly pages that hold sites
+    size = data.draw(st.integers(1, 500))
+    memory = national_directory()
+    assert pg.store.select_page(selection, start, size) == memory.select_page(selection, start, size)
+    ids, _ = memory.select(selection)
+    assert memory.select_page(selection, start, size) == (ids[start : start + size], len(ids))
+
+
 def test_a_database_loaded_by_an_earlier_version_asks_for_a_new_load(pg):
     """A table without this version's search columns (here: without facet_keys) is one clear line
     naming the command that fixes it, not an SQL error on the first search."""

@@ -176,6 +176,11 @@ class Directory:
         )
         return text, newest, np.argsort(f["facility_id"].to_numpy(dtype=str), kind="stable")
 
+    def select_page(self, selection: Selection, start: int, size: int) -> tuple[list[str], int]:
+        """A window of :meth:`select`'s ids, and how many it holds."""
+        ids, _metres = self.select(selection)
+        return ids[start : start + size], len(ids)
+
     def select(self, selection: Selection) -> tuple[list[str], list[float] | None]:
         """The ids of every site ``selection`` matches, by id (or nearest first, with metres)."""
         text, newest, by_id = self._listing
