@@ -9,6 +9,7 @@ import re
 import urllib.parse
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.filters import APP_FILTERS
 from directory.schema import read_facilities
@@ -161,7 +162,8 @@ def test_facility_text_stays_text_in_the_comparison_sheet_and_messages(browser, 
     page.add_init_script("window.print = function () {};")
     page.goto(f"{server}/?near=Tampa%2C+FL&" + "&".join(f"shortlist={i}" for i in ids) + "&view=compare")
     idle(page, "Your shortlist side by side: 10 facilities")
-    assert page.locator("table.cmp thead th[scope=col]").count() == 11
+    # The table is drawn after its heading: wait for its eleven column heads (a label column and ten places).
+    expect(page.locator("table.cmp thead th[scope=col]")).to_have_count(11)
     assert_inert(page, server)
     sms = page.locator('a[href^="sms:"]').first.get_attribute("href")
     mail = page.locator('a[href^="mailto:"]').first.get_attribute("href")
