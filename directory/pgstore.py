@@ -534,22 +534,7 @@ class PostgisStore:
                 if found is None:  # nothing inside the radius: the nearest instead, as the in-memory store
                     found = self._at_once(conn, query, where, params, center, since, FALLBACK_NEAREST)
                     fallback = found[2]
-            frame, distances, total, facets, listed, older, older_years, closed = found
-            return self._result(
-                query,
-                frame,
-                distances,
-                center,
-                facets,
-                fallback,
-                total,
-                started,
-                groups,
-                listed,
-                older,
-                older_years,
-                closed,
-            )
+            return self._result(query, center, started, groups, fallback, *found)
         with self._conn() as conn:
             if center is None:
                 rows, lls = self._rows(conn, where, params)
@@ -584,26 +569,14 @@ class PostgisStore:
             shown_rows = rows[: query.limit] if query.limit else rows
             shown_distances = distances[: len(shown_rows)] if distances is not None else None
             frame = self._frame(conn, shown_rows)
-        return self._result(
-            query,
-            frame,
-            shown_distances,
-            center,
-            facets,
-            fallback,
-            total,
-            started,
-            groups,
-            listed,
-            len(older),
-            older_years,
-            closed,
-        )
+        found = (frame, shown_distances, total, facets, listed, len(older), older_years, closed)
+        return self._result(query, center, started, groups, fallback, *found)
 
     @staticmethod
     def _result(
-        query, frame, distances, center, facets, fallback, total, started, groups, listed, older, older_years, closed
+        query, center, started, groups, fallback, frame, distances, total, facets, listed, older, older_years, closed
     ) -> SearchResult:
+        """The result of a search, from what either path found (``_at_once``'s tuple, in its order)."""
         if distances is not None:
             frame = frame.assign(distance_miles=np.round(distances, 2))
         chosen = {name: list(gs) for name, gs in groups.items() if gs}
