@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -144,8 +145,6 @@ def create_hsda_app(store: Store) -> FastAPI:
         request: Request,
         selection: Selection,
         one: Callable[..., dict],
-        *,
-        distances: bool = False,
     ) -> Response:
         """A page of the sites ``selection`` asks for (or all of them, as ndjson), each made by ``one``."""
         params = Params(request)
@@ -247,9 +246,9 @@ def create_hsda_app(store: Store) -> FastAPI:
             if proximity is not None and near is None:
                 near = point
             elif near is None:
-                selection = Selection(**{**selection.__dict__, "zip_code": postcode})
+                selection = replace(selection, zip_code=postcode)
         if near is not None:
-            selection = Selection(**{**selection.__dict__, "near": near, "metres": proximity})
+            selection = replace(selection, near=near, metres=proximity)
         return listing(request, selection, lambda f: hsda.service_at_location(f, taxonomy, full=full))
 
     @app.get("/service_at_locations/{id}")
