@@ -200,18 +200,26 @@ def url_params(page) -> dict[str, list[str]]:
     return urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
 
 
-def open_more_filters(page) -> None:
-    summary = page.locator('[data-testid="stExpander"] summary').filter(has_text="More filters")
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Payment")
+#: The words the helpers below look for, per language of the page.
+FILTER_WORDS = {
+    "en": {"more": "More filters", "inside": "Payment", "first": "Treatment type"},
+    "es": {"more": "Más filtros", "inside": "Pago", "first": "Tipo de tratamiento"},
+}
+
+
+def open_more_filters(page, lang: str = "en") -> None:
+    words = FILTER_WORDS[lang]
+    summary = page.locator('[data-testid="stExpander"] summary').filter(has_text=words["more"])
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=words["inside"])
     if not box.locator("input").is_visible():
         summary.click()
         page.wait_for_timeout(300)
 
 
-def pick(page, heading: str, option: str) -> None:
+def pick(page, heading: str, option: str, lang: str = "en") -> None:
     """Choose ``option`` (its label) in the multiselect headed ``heading``, as a person does."""
-    if heading != "Treatment type":
-        open_more_filters(page)
+    if heading != FILTER_WORDS[lang]["first"]:
+        open_more_filters(page, lang)
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=heading)
     box.locator("input").click()
     page.get_by_role("option", name=option, exact=True).click()

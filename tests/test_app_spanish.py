@@ -17,6 +17,7 @@ from directory import Query, i18n
 from directory.taxonomy import Taxonomy
 
 from .browser import IPHONE, idle, needs_chromium, new_page, serve_app, shot, url_params
+from .browser import pick as pick_as
 from .conftest import REPO, national_directory
 
 pytestmark = needs_chromium
@@ -77,22 +78,8 @@ def lang_in_url(page) -> str:
     return url_params(page).get("lang", [""])[-1]
 
 
-def open_more_filters(page) -> None:
-    summary = page.locator('[data-testid="stExpander"] summary').filter(has_text="Más filtros")
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Pago")
-    if not box.locator("input").is_visible():
-        summary.click()
-        page.wait_for_timeout(300)
-
-
 def pick(page, heading: str, option: str) -> None:
-    if heading != "Tipo de tratamiento":
-        open_more_filters(page)
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=heading)
-    box.locator("input").click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
-    idle(page)
+    pick_as(page, heading, option, lang="es")
 
 
 def unpick(page, option: str) -> None:
