@@ -369,20 +369,20 @@ def show_comparison() -> None:
         st.caption(_("Add another facility to compare them; the sheet below works with one."))
     if comparison.closed_note():
         st.warning(esc(comparison.closed_note()))
-    names = comparison.row("name").cells
+    names = view.short_names([cell.text for cell in comparison.row("name").cells])
     if mobile:
         for i, fid in enumerate(comparison.ids):
             st.html(view.card_html(comparison, i))
             st.button(
-                _("Remove {name}").format(name=esc(view.short_name(names[i].text))),
+                _("Remove {name}").format(name=esc(names[i])),
                 key=f"remove-{fid}",
                 on_click=toggle_shortlist,
                 args=(fid,),
             )
     else:
-        for col, fid, cell in zip(st.columns(n), comparison.ids, names, strict=True):
+        for col, fid, name in zip(st.columns(n), comparison.ids, names, strict=True):
             col.button(
-                _("Remove {name}").format(name=esc(view.short_name(cell.text))),
+                _("Remove {name}").format(name=esc(name)),
                 key=f"remove-{fid}",
                 on_click=toggle_shortlist,
                 args=(fid,),

@@ -74,7 +74,7 @@ from .results import (
     result_table,
     text_list,
 )
-from .shortlist import card_html, short_name, shortlist_frame, table_html
+from .shortlist import card_html, short_name, short_names, shortlist_frame, table_html
 from .shortlist import known as known_shortlist
 from .shortlist import toggle as toggle_shortlist
 from .text import PAGE_LANG_JS, directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
@@ -102,6 +102,7 @@ __all__ = [
     "message_text",
     "sheet_html",
     "short_name",
+    "short_names",
     "shortlist_downloads",
     "shortlist_frame",
     "sms_url",

@@ -60,6 +60,25 @@ def short_name(name: str, width: int = 32) -> str:
     return cut + "…"
 
 
+def short_names(names: list[str], width: int = 32) -> list[str]:
+    """:func:`short_name` of each, told apart: where two would read the same, each shows its program's
+    name (after " — ") or else the end of its name, so three buttons "Remove DACCO…" become three.
+
+    >>> short_names(["DACCO Behavioral Health, Inc. — Drug Abuse Comprehensive Coord Office",
+    ...              "DACCO Behavioral Health Inc — (DACCO)/Medication Assisted Trt Prog",
+    ...              "DACCO Behavioral Health Inc — (DACCO)/Adult Drug Court", "Gracepoint"])
+    ['DACCO Behavioral Health, Inc.…', '(DACCO)/Medication Assisted Trt…', '(DACCO)/Adult Drug Court', 'Gracepoint']
+    """
+    shorts = [short_name(n, width) for n in names]
+    out = []
+    for name, short in zip(names, shorts, strict=True):
+        if shorts.count(short) > 1:
+            program = name.split(" — ", 1)[1] if " — " in name else ""
+            short = short_name(program, width) if program else "…" + name[-(width - 1) :].lstrip()
+        out.append(short)
+    return out
+
+
 def known(store: Store, ids: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
     """The ids a link asked for that the directory has, in order, and a note for those it no longer has
     ("1 facility in this link is no longer in the directory"; '' when none)."""
