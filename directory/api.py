@@ -42,7 +42,7 @@ from .errors import DatabaseUnavailable, DirectoryError, LocationNotFound
 from .facility import COLUMNS
 from .filters import FILTERS, MAX_TEXT, param_of
 from .filters import chosen as given
-from .openapi import truthful
+from .openapi import query_names, truthful, undeclared
 from .search import Query
 from .search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
 from .store import Store, open_store
@@ -291,6 +291,18 @@ async def language(
     """Declares and validates ``lang`` on every endpoint; :class:`Language` applies it."""
 
 
+async def only_declared(request: Request) -> None:
+    """A query parameter the endpoint does not declare is refused (422 naming it): a misspelt filter
+    (``servce=detox``) would otherwise be ignored and the answer hold more than was asked. The document
+    says so: its ``place`` object allows no other property."""
+    declared = getattr(request.app.state, "declared_query", None)
+    if declared is None:
+        declared = request.app.state.declared_query = query_names(request.app.openapi())
+    found = undeclared(declared, getattr(request.scope.get("route"), "path", ""), request.query_params)
+    if found:
+        raise ParameterError(*found)
+
+
 class Language:
     """ASGI middleware: everything a request makes is in its language — ``lang``, else the best of its
     ``Accept-Language`` — set for that request only (a context variable: requests served at once never
@@ -340,7 +352,7 @@ def create_app(
         ),
         docs_url=None,
         redoc_url=None,  # served offline below, with a CSP
-        dependencies=[Depends(language)],
+        dependencies=[Depends(language), Depends(only_declared)],
     )
     plain_openapi = app.openapi
 
@@ -409,7 +421,7 @@ def create_app(
                 "description": "JSON (default), GeoJSON or CSV",
             },
             404: {"model": ErrorOut, "description": "no place found for `near`, with suggestions"},
-            422: {"model": ErrorOut, "description": "a parameter is invalid"},
+            422: {"model": ErrorOut, "description": "a parameter is invalid, or not one the endpoint takes"},
         },
     )
     async def search(
@@ -565,7 +577,7 @@ def create_app(
         responses={
             200: {"content": {"text/csv": {}, "text/html": {}}, "description": "JSON (default), CSV or the HTML sheet"},
             404: {"model": ErrorOut, "description": "ids that are not in the directory, named"},
-            422: {"model": ErrorOut, "description": "a parameter is invalid"},
+            422: {"model": ErrorOut, "description": "a parameter is invalid, or not one the endpoint takes"},
         },
     )
     async def shortlist(

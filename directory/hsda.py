@@ -204,7 +204,7 @@ DELTAS = (
     "date-time (RFC 3339; the spec writes 'datetime'), proximity a number of metres",
     "list endpoints document their application/x-ndjson stream",
     "every operation documents 404 (an id or a postcode that names nothing) and 422 (a parameter it cannot "
-    "use), with the error body",
+    "use, or one its operation does not declare: a misspelt filter is refused, never ignored), with the error body",
     "extension: GET /service_at_locations takes lat and lon (together) as the point proximity is measured from",
     "extension: GET /profile describes this API's profile (the URL GET / gives as profile)",
 )

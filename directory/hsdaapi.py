@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import hsda, hsds
+from .openapi import query_names, undeclared
 from .selection import Selection
 from .store import Store
 
@@ -125,7 +126,18 @@ def http_problem(exc: StarletteHTTPException) -> JSONResponse:
 
 def create_hsda_app(store: Store) -> FastAPI:
     """The HSDA application over ``store`` (mount it at ``/hsda``)."""
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, title="HSDA 3.0")
+    declared = query_names(hsda.openapi_document(""))
+
+    async def only_declared(request: Request) -> None:
+        """A query parameter the served document does not declare for this path is refused: a misspelt
+        filter (``taxonomy_term=``) would otherwise be ignored and the answer hold more than was asked."""
+        found = undeclared(declared, getattr(request.scope.get("route"), "path", ""), request.query_params)
+        if found:
+            raise bad(*found)
+
+    app = FastAPI(
+        openapi_url=None, docs_url=None, redoc_url=None, title="HSDA 3.0", dependencies=[Depends(only_declared)]
+    )
     taxonomy = store.taxonomy
 
     @app.exception_handler(Problem)

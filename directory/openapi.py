@@ -7,6 +7,8 @@ document is made to tell the truth:
 
 * ``near``, ``lat`` and ``lon`` become one exploded object parameter (``style: form``, the same query
   string) whose schema allows ``near`` alone or ``lat`` with ``lon``;
+* a query parameter an endpoint does not declare is refused (:func:`query_names` reads the names from
+  the document: the ``place`` object's ``additionalProperties: false`` is then true of the API);
 * a group filter lists its values (the family's group names and every service code), ``state`` its
   codes and names, and ``listed_since`` the years, dates and words it takes (an empty value is the
   same as none, in each of them).
@@ -30,6 +32,7 @@ ValueError: listed_since must be a year (2021), a date (2021-06-01) or 'any', no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .filters import FILTERS
@@ -111,3 +114,39 @@ def _join_place(operation: dict[str, Any]) -> None:
 def _number_branch(parameter: dict[str, Any]) -> dict[str, Any]:
     schema = parameter["schema"]
     return dict(next(s for s in schema.get("anyOf", [schema]) if s.get("type") == "number"))
+
+
+def query_names(document: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """The query parameters each path's GET takes, as ``document`` declares them: a parameter's name, or
+    the properties of an exploded object parameter (``lat`` and ``lon``), which are sent as names of
+    their own."""
+    shared = document.get("components", {}).get("parameters", {})
+    names: dict[str, frozenset[str]] = {}
+    for path, operations in document["paths"].items():
+        found: set[str] = set()
+        for parameter in operations.get("get", {}).get("parameters", []):
+            if "$ref" in parameter:
+                parameter = shared[parameter["$ref"].rsplit("/", 1)[-1]]
+            if parameter["in"] != "query":
+                continue
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "object" and parameter.get("explode", True):
+                found.update(schema["properties"])
+            else:
+                found.add(parameter["name"])
+        names[path] = frozenset(found)
+    return names
+
+
+def undeclared(declared: dict[str, frozenset[str]], path: str, given: Iterable[str]) -> tuple[str, str] | None:
+    """The first of the query parameters ``given`` that ``path`` (a path of the document ``declared``
+    was read from, :func:`query_names`) does not declare, and a sentence saying so; None when all are
+    declared, or when the document does not describe ``path`` (its own URL, the docs pages)."""
+    known = declared.get(path)
+    if known is None:
+        return None
+    for name in given:
+        if name not in known:
+            takes = ", ".join(sorted(known)) or "no parameters"
+            return name[:40], f"unknown parameter {name[:40]!r}; {path} takes {takes}"
+    return None

@@ -178,6 +178,10 @@ def test_facility_services_locate_health(client):
         ("/v1/facilities", {"near": "FM"}, 404, "near", "could not find a place"),
         ("/v1/facilities", {"lat": 27.9, "lon": -82.4, "near": ""}, 422, "near", "not both"),
         ("/v1/locate", {}, 422, "q", "Field required"),
+        # A misspelt or unknown parameter: ignoring it would answer more than was asked.
+        ("/v1/facilities", {"near": "Tampa, FL", "servce": "detox"}, 422, "servce", "unknown parameter 'servce'"),
+        ("/v1/facilities/fffffffffffff", {"near": "Tampa"}, 422, "near", "takes lang"),
+        ("/v1/services", {"q": "detox"}, 422, "q", "/v1/services takes lang"),
     ],
 )
 def test_errors_name_the_parameter(client, path, params, status, param, text):

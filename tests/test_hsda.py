@@ -218,12 +218,21 @@ def test_lists_filter_as_and_and_say_what_they_refused(client, store):
         ({"modified_after": "2026-02-30T00:00:00Z"}, "modified_after"),
         ({"format": "xml"}, "format"),
         ({"page": ["2", "3"]}, "page"),  # a parameter given twice is a mistake, whichever value is good
+        ({"taxonomy_term": detox}, "taxonomy_term"),  # misspelt: ignoring it would answer every service
+        ({"lat": "27.9"}, "lat"),  # the point is an extension of /service_at_locations only
     ):
         answer = client.get("/hsda/services", params=params)
         assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", name], params
     answer = client.get("/hsda/service_at_locations", params={"postcode": "00000", "proximity": 10})
     assert answer.status_code == 404 and answer.json()["detail"][0]["loc"] == ["query", "postcode"]
     assert client.get("/hsda/service_at_locations", params={"lat": 27.9}).status_code == 422
+    # Found by schemathesis: the point is an exploded object allowing no other property, so any name the
+    # document does not declare is refused — also beside a good lat and lon, and on an id's path.
+    answer = client.get("/hsda/service_at_locations", params={"lat": 27.9, "lon": -82.4, "\x0e\u00bf": "1"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", "\x0e\u00bf"]
+    answer = client.get(f"/hsda/services/{hsds.uid('service', VERIFIED)}", params={"full": "true"})
+    assert answer.status_code == 422 and "takes no parameters" in answer.json()["detail"][0]["msg"]
+    assert client.get("/hsda/openapi.json", params={"v": "1"}).status_code == 200  # not an operation of it
     for path in ("services", "organizations", "service_at_locations", "taxonomies", "taxonomy_terms"):
         answer = client.get(f"/hsda/{path}/{hsds.uid('service', 'f000000000000')}")
         assert answer.status_code == 404 and answer.json()["detail"][0]["type"] == "not_found"
