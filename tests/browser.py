@@ -180,6 +180,33 @@ def map_pixels(view: dict, frame, canvas_box: dict) -> list[tuple[float, float]]
     ]
 
 
+def settled(page, canvas) -> tuple[dict, dict]:
+    """The map's view (:func:`map_view`) and its canvas's box once neither has changed for 300 ms: an
+    expander opening or a scrollbar coming and going resizes the map, which then fits itself anew."""
+    last = None
+    for _ in range(100):
+        now = (canvas.get_attribute("data-view"), canvas.bounding_box())
+        if now == last:
+            return json.loads(now[0]), now[1]
+        last = now
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the map kept moving: {last}")
+
+
+def click_point(page, canvas, spot: tuple[float, float], index: int, name: str) -> None:
+    """Click a facility's point as a person does: the pointer over it first, until the map's tooltip
+    names it, then the click, until the map marks it selected (``data-selected``). The server's answer
+    is the caller's to wait for; a failure here says the map did not take the click, and where it was."""
+    page.mouse.move(*spot)
+    tip = page.locator(f"{MAP} .tip")
+    tip.wait_for(state="visible", timeout=15_000)
+    assert tip.inner_text().splitlines()[0] == name, (tip.inner_text(), spot, canvas.bounding_box(), map_view(canvas))
+    page.mouse.click(*spot)
+    page.wait_for_function(
+        "([c, i]) => c.dataset.selected === i", arg=[canvas.element_handle(), str(index)], timeout=15_000
+    )
+
+
 def lone_points(spots: list[tuple[float, float]], gap: float = 12.0) -> list[int]:
     """The indices of the points no other point is within ``gap`` pixels of, the loneliest first: a
     click there can only mean that facility."""

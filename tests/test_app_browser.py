@@ -18,9 +18,11 @@ import pytest
 
 from directory import view
 from directory.search import Directory, Query
+from directory.view import plain
 
 from .browser import (
     MAP,
+    click_point,
     idle,
     lone_points,
     map_canvas,
@@ -30,6 +32,7 @@ from .browser import (
     needs_chromium,
     new_page,
     serve_app,
+    settled,
     shot,
 )
 from .conftest import REPO, national_directory
@@ -133,17 +136,25 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     assert fresh.get_by_text(re.compile(r"within 50 miles of Washington, IN")).count() >= 1
     assert map_canvas(fresh).get_attribute("data-selected") == str(len(result.frame) - 1)
 
+    fresh.close()  # back to the first tab
+    page.bring_to_front()
+
     # A double click changes nothing; a drag moves every point with the pointer; the zoom button doubles
     # every point's distance from the centre. After each, a click where the point now is opens it.
+    view, box = settled(page, canvas)
     spots = map_pixels(view, result.frame, box)
     empty = (box["x"] + 30, box["y"] + box["height"] - 30)  # a corner of the map, away from every point
     assert min(math.dist(empty, spot) for spot in spots) > 40
     page.mouse.dblclick(*empty)
-    idle(page)  # whatever a double click sent has been answered (on a loaded machine, not within 300 ms)
+    page.wait_for_timeout(600)  # past the double-click interval: the next click is a click of its own
+    idle(page)
+    assert map_view(canvas) == view and canvas.get_attribute("data-selected") == str(len(result.frame) - 1)
+    assert f"facility={target['facility_id']}" in page.url
     alone = lone_points(spots, gap=30)
     assert len(alone) >= 3
+    names = [plain(n) for n in result.frame["name"]]
     other = alone[0]  # the point farthest from every other
-    page.mouse.click(*spots[other])
+    click_point(page, canvas, spots[other], other, names[other])
     idle(page, f"facility={result.frame.iloc[other]['facility_id']}")
     assert page.locator("h3").filter(has_text=result.frame.iloc[other]["name"]).count() == 1
 
@@ -152,14 +163,16 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     page.mouse.move(empty[0] + 40, empty[1] - 25, steps=5)
     page.mouse.up()
     moved = alone[1]
-    page.mouse.click(spots[moved][0] + 40, spots[moved][1] - 25)
+    click_point(page, canvas, (spots[moved][0] + 40, spots[moved][1] - 25), moved, names[moved])
     idle(page, f"facility={result.frame.iloc[moved]['facility_id']}")
 
     page.get_by_role("button", name="Show all the results").click()
     page.get_by_role("button", name="Zoom in").click()
     centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     zoomed = alone[2]
-    page.mouse.click(2 * spots[zoomed][0] - centre[0], 2 * spots[zoomed][1] - centre[1])
+    click_point(
+        page, canvas, (2 * spots[zoomed][0] - centre[0], 2 * spots[zoomed][1] - centre[1]), zoomed, names[zoomed]
+    )
     idle(page, f"facility={result.frame.iloc[zoomed]['facility_id']}")
     assert page.locator("h3").filter(has_text=result.frame.iloc[zoomed]["name"]).count() == 1
 

@@ -31,6 +31,7 @@ from .browser import (
     pick,
     sentence_total,
     serve_app,
+    settled,
     shot,
     url_params,
 )
@@ -180,12 +181,13 @@ def test_phone_sized_window(browser, server):
     page.locator('[data-testid="stExpander"] summary').filter(has_text="Map").click()
     canvas = map_canvas(page)
     canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
+    view_now, box = settled(page, canvas)
     assert box["width"] < 390
-    spots = map_pixels(map_view(canvas), expected.frame, box)
+    spots = map_pixels(view_now, expected.frame, box)
     assert all(box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"] for x, y in spots)
     other = next(i for i in lone_points(spots) if expected.ids[i] != first.facility_id)
     page.touchscreen.tap(*spots[other])
+    page.wait_for_function("([c, i]) => c.dataset.selected === i", arg=[canvas.element_handle(), str(other)])
     idle(page, f"facility={expected.ids[other]}")
     assert page.locator("h3").filter(has_text=expected.frame.iloc[other]["name"]).count() == 1
     assert page.outside_requests == []
