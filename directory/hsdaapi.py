@@ -116,6 +116,10 @@ class Params:
     def paging(self) -> tuple[int, int]:
         return self.integer("page", 1, 1), self.integer("per_page", hsda.DEFAULT_PER_PAGE, 1, hsda.MAX_PER_PAGE)
 
+    def words(self) -> tuple[str, ...]:
+        """``search`` as the words a record's text must hold."""
+        return hsds.search_words(self.text("search") or "")
+
 
 def http_problem(exc: StarletteHTTPException) -> JSONResponse:
     """Starlette's own answers (a path no route matches) in this API's error body."""
@@ -153,13 +157,8 @@ def create_hsda_app(store: Store) -> FastAPI:
         """This API's base URL as the client called it (``http://host/hsda``)."""
         return str(request.url_for("root")).rstrip("/")
 
-    def listing(
-        request: Request,
-        selection: Selection,
-        one: Callable[..., dict],
-    ) -> Response:
+    def listing(params: Params, selection: Selection, one: Callable[..., dict]) -> Response:
         """A page of the sites ``selection`` asks for (or all of them, as ndjson), each made by ``one``."""
-        params = Params(request)
         fmt = params.format()
         number, per_page = params.paging()
         if fmt == "ndjson":
@@ -221,7 +220,7 @@ def create_hsda_app(store: Store) -> FastAPI:
         params = Params(request)
         minimal, full = params.boolean("minimal"), params.boolean("full")
         return listing(
-            request, filters(params), lambda f: hsda.service(f, taxonomy, full=full and not minimal, minimal=minimal)
+            params, filters(params), lambda f: hsda.service(f, taxonomy, full=full and not minimal, minimal=minimal)
         )
 
     @app.get("/services/{id}")
@@ -232,9 +231,10 @@ def create_hsda_app(store: Store) -> FastAPI:
     def organizations(request: Request) -> Response:
         params = Params(request)
         full, full_service = params.boolean("full"), params.boolean("full_service")
-        selection = Selection(words=hsds.search_words(params.text("search") or ""))
         return listing(
-            request, selection, lambda f: hsda.organization(f, taxonomy, full=full, full_service=full_service)
+            params,
+            Selection(words=params.words()),
+            lambda f: hsda.organization(f, taxonomy, full=full, full_service=full_service),
         )
 
     @app.get("/organizations/{id}")
@@ -261,7 +261,7 @@ def create_hsda_app(store: Store) -> FastAPI:
                 selection = replace(selection, zip_code=postcode)
         if near is not None:
             selection = replace(selection, near=near, metres=proximity)
-        return listing(request, selection, lambda f: hsda.service_at_location(f, taxonomy, full=full))
+        return listing(params, selection, lambda f: hsda.service_at_location(f, taxonomy, full=full))
 
     @app.get("/service_at_locations/{id}")
     def service_at_location_by_id(id: str) -> dict:
@@ -270,11 +270,9 @@ def create_hsda_app(store: Store) -> FastAPI:
     @app.get("/taxonomies")
     def taxonomies(request: Request) -> Response:
         params = Params(request)
-        fmt = params.format()
-        number, per_page = params.paging()
-        words = hsds.search_words(params.text("search") or "")
+        words = params.words()
         found = [t for t in [hsda.taxonomy()] if _has(words, t["name"], t["description"])]
-        return _plain(found, fmt, number, per_page)
+        return _plain(found, params)
 
     @app.get("/taxonomies/{id}")
     def taxonomy_by_id(id: str) -> dict:
@@ -286,9 +284,7 @@ def create_hsda_app(store: Store) -> FastAPI:
     @app.get("/taxonomy_terms")
     def taxonomy_terms(request: Request) -> Response:
         params = Params(request)
-        fmt = params.format()
-        number, per_page = params.paging()
-        words = hsds.search_words(params.text("search") or "")
+        words = params.words()
         params.boolean("top_only")  # every term is a top term: none has a parent
         parent, of = params.text("parent_id"), params.text("taxonomy_id")
         terms = [hsda.taxonomy_term(code, taxonomy) for code in sorted(store.codes_in_use()) if taxonomy.is_known(code)]
@@ -299,7 +295,7 @@ def create_hsda_app(store: Store) -> FastAPI:
             and parent is None
             and (of is None or of.lower() == t["taxonomy_id"])
         ]
-        return _plain(found, fmt, number, per_page)
+        return _plain(found, params)
 
     @app.get("/taxonomy_terms/{id}")
     def taxonomy_term_by_id(id: str) -> dict:
@@ -316,8 +312,10 @@ def _has(words: tuple[str, ...], *texts: str) -> bool:
     return all(w in text for w in words)
 
 
-def _plain(items: list[dict], fmt: str, number: int, per_page: int) -> Response:
+def _plain(items: list[dict], params: Params) -> Response:
     """A list the API holds in memory (taxonomies, terms), paged or as ndjson."""
+    fmt = params.format()
+    number, per_page = params.paging()
     if fmt == "ndjson":
         body = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items)
         return Response(body, media_type=NDJSON)
