@@ -370,23 +370,15 @@ def show_comparison() -> None:
     if comparison.closed_note():
         st.warning(esc(comparison.closed_note()))
     names = view.short_names([cell.text for cell in comparison.row("name").cells])
-    if mobile:
-        for i, fid in enumerate(comparison.ids):
-            st.html(view.card_html(comparison, i))
-            st.button(
-                _("Remove {name}").format(name=esc(names[i])),
-                key=f"remove-{fid}",
-                on_click=toggle_shortlist,
-                args=(fid,),
-            )
-    else:
-        for col, fid, name in zip(st.columns(n), comparison.ids, names, strict=True):
-            col.button(
-                _("Remove {name}").format(name=esc(name)),
-                key=f"remove-{fid}",
-                on_click=toggle_shortlist,
-                args=(fid,),
-            )
+    # On a phone a card per place, each with its Remove button; else a button over each column of the table.
+    places = [st.container() for _fid in comparison.ids] if mobile else st.columns(n)
+    for i, (place, fid, name) in enumerate(zip(places, comparison.ids, names, strict=True)):
+        if mobile:
+            place.html(view.card_html(comparison, i))
+        place.button(
+            _("Remove {name}").format(name=esc(name)), key=f"remove-{fid}", on_click=toggle_shortlist, args=(fid,)
+        )
+    if not mobile:
         st.html(view.table_html(comparison))
     show_handover(comparison)
 
