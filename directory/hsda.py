@@ -267,7 +267,14 @@ def _spec() -> dict:
 
 
 def openapi_document(base_url: str, version: str = "1") -> dict:
-    """The spec's ``openapi.json`` as this server serves it (:data:`DELTAS`)."""
+    """The spec's ``openapi.json`` as this server serves it (:data:`DELTAS`), at ``base_url``. Built once
+    (reading the spec and its schemas takes ~0.1 s); each call gets its own top level, sharing the rest:
+    do not change what lies below it."""
+    return {**_document(version), "servers": [{"url": base_url.rstrip("/")}]}
+
+
+@lru_cache(maxsize=4)
+def _document(version: str) -> dict:
     doc = _local_refs(copy.deepcopy(_spec()))
     doc["info"] = {
         "title": "Treatment facility directory — Open Referral HSDA 3.0",
@@ -285,7 +292,6 @@ def openapi_document(base_url: str, version: str = "1") -> dict:
             "url": "https://openreferral.org/",
         },
     }
-    doc["servers"] = [{"url": base_url.rstrip("/")}]
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for file, name in _SCHEMA_FILES.items():
