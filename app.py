@@ -13,13 +13,15 @@ import time
 
 import streamlit as st
 
-from directory import Store, i18n, mapview, open_store, paths, view
-from directory.crisis import crisis_lines
-from directory.errors import DirectoryError
-from directory.filters import APP_FILTERS
-from directory.i18n import _, ngettext, number
-from directory.reports import MAX_CONTACT, PROBLEMS, Report, may_report, open_reports, problem_label, trim
-from directory.states import STATES
+from directory import Store, open_store, view
+from directory.core import i18n, paths
+from directory.core.crisis import crisis_lines
+from directory.core.errors import DirectoryError
+from directory.core.filters import APP_FILTERS
+from directory.core.i18n import _, ngettext, number
+from directory.core.states import STATES
+from directory.curation.reports import MAX_CONTACT, PROBLEMS, Report, may_report, open_reports, problem_label, trim
+from directory.view import mapview
 
 ss = st.session_state
 #: The language the person's browser prefers (among the interface's); a link's ``lang`` or the switch

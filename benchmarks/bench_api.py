@@ -31,7 +31,7 @@ from pathlib import Path
 
 from _table import print_table
 
-from directory.schema import read_facilities
+from directory.core.schema import read_facilities
 
 DURATION_S = 15
 CONNECTIONS = 16
@@ -103,7 +103,7 @@ def serve(workers: int) -> tuple[subprocess.Popen, str]:
             sys.executable,
             "-m",
             "uvicorn",
-            "directory.api:app_from_environment",
+            "directory.http.api:app_from_environment",
             "--factory",
             "--host",
             "127.0.0.1",

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 from _table import print_table
 
-from directory import mapview
-from directory.search import Directory, Query
+from directory.search import Query
+from directory.stores.memory import Directory
+from directory.view import mapview
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")

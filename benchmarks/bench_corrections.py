@@ -28,11 +28,11 @@ from bench_stores import timings, workload
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from directory.build import build  # noqa: E402
-from directory.corrections import append, new, read  # noqa: E402
-from directory.pgcorrect import add  # noqa: E402
-from directory.pgstore import PostgisStore, load  # noqa: E402
-from directory.search import Directory  # noqa: E402
+from directory.pipeline.build import build  # noqa: E402
+from directory.pipeline.corrections import append, new, read  # noqa: E402
+from directory.stores.memory import Directory  # noqa: E402
+from directory.stores.postgis.corrections import add  # noqa: E402
+from directory.stores.postgis.store import PostgisStore, load  # noqa: E402
 from tests.pg import cluster  # noqa: E402
 
 HOW = ["phone", "website", "visit", "provider"]

@@ -249,7 +249,8 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from directory import Directory, Query, mapview
+    from directory import Directory, Query
+    from directory.view import mapview
 
     directory = Directory.load()
     # The list's first row is opened from the list (and by the shared URL); the last result from the map.

@@ -14,10 +14,10 @@ import time
 import numpy as np
 from _table import print_table
 
-from directory.geo import great_circle_km
+from directory.core.geo import great_circle_km
+from directory.core.schema import read_facilities
 from directory.geocode import offline
 from directory.geocode.boundaries import lies_in_another_state
-from directory.schema import read_facilities
 
 
 def score(name, records, located, seconds):

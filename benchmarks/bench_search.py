@@ -18,7 +18,8 @@ import time
 import numpy as np
 from _table import print_table
 
-from directory.search import Directory, PointIndex, Query, haversine_miles
+from directory.search import PointIndex, Query, haversine_miles
+from directory.stores.memory import Directory
 
 RNG = np.random.default_rng(2026)
 GROUPS = ["detox", "mat", "outpatient", "residential", "intensive-outpatient", "telehealth", "inpatient"]

@@ -26,8 +26,9 @@ from _table import print_table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from directory.pgstore import PostgisStore, load  # noqa: E402
-from directory.search import Directory, Query  # noqa: E402
+from directory.search import Query  # noqa: E402
+from directory.stores.memory import Directory  # noqa: E402
+from directory.stores.postgis.store import PostgisStore, load  # noqa: E402
 from tests.pg import cluster  # noqa: E402
 
 CITIES = [

@@ -9,12 +9,13 @@ are thin adapters over it.
 True
 """
 
-from .errors import DirectoryError
-from .facility import Facility
-from .filters import FILTERS, Filter
-from .search import Directory, Query, SearchResult
-from .store import Store, open_store
-from .taxonomy import Taxonomy
+from .core.errors import DirectoryError
+from .core.facility import Facility
+from .core.filters import FILTERS, Filter
+from .core.taxonomy import Taxonomy
+from .search import Query, SearchResult
+from .stores.base import Store, open_store
+from .stores.memory import Directory
 
 __all__ = [
     "FILTERS",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from directory import Directory
-from directory.taxonomy import Taxonomy
+from directory.core.taxonomy import Taxonomy
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent

@@ -18,9 +18,9 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from directory.facility import Facility
-from directory.geo import great_circle_km
-from directory.taxonomy import Taxonomy
+from directory.core.facility import Facility
+from directory.core.geo import great_circle_km
+from directory.core.taxonomy import Taxonomy
 
 #: Names the locator has used that differ from the 2023 code book's (see docs/refresh.md): the 2021 book's
 #: names, kept as aliases, and a slash written with spaces; and a name it has that the book lacks.

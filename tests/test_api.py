@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory import exports
-from directory.api import create_app
+from directory.exports import tabular as exports
+from directory.http.api import create_app
 from directory.search import Query
 
 from .conftest import national_directory

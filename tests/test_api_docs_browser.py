@@ -22,7 +22,7 @@ def api():
             sys.executable,
             "-m",
             "uvicorn",
-            "directory.api:app_from_environment",
+            "directory.http.api:app_from_environment",
             "--factory",
             "--host",
             "127.0.0.1",

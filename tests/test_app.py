@@ -7,7 +7,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from directory.search import Directory, Query
+from directory.search import Query
+from directory.stores.memory import Directory
 
 from .conftest import REPO, national_directory
 
@@ -160,7 +161,7 @@ def test_facility_text_is_escaped(tmp_path, monkeypatch):
     """A hostile name renders as text in the detail view, not as markup or a link."""
     import csv
 
-    from directory.schema import read_facilities
+    from directory.core.schema import read_facilities
 
     frame = read_facilities()
     row = frame.iloc[0].copy()
@@ -194,7 +195,7 @@ def test_the_map_is_of_the_file_the_app_reads(tmp_path, monkeypatch):
     import csv
     import json
 
-    from directory.schema import read_facilities
+    from directory.core.schema import read_facilities
 
     start({"near": "Tampa, FL"})  # the national file's map of this search, now kept
     frame = read_facilities()
@@ -214,7 +215,7 @@ def test_the_listed_since_choices_are_the_years_the_sources_listed(tmp_path, mon
     2022 and 2026, and no 2025 (no source of it is from 2025)."""
     import csv
 
-    from directory.schema import read_facilities
+    from directory.core.schema import read_facilities
 
     frame = read_facilities()
     year = frame["last_listed"].str[:4]

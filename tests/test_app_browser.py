@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from directory import view
-from directory.search import Directory, Query
+from directory.search import Query
+from directory.stores.memory import Directory
 from directory.view import plain
 
 from .browser import (
@@ -180,7 +181,7 @@ def test_map_click_selects_and_url_restores(page, server, directory):
 def test_the_whole_directory_map_shows_areas_and_a_click_zooms_in(page, server, directory):
     """The home page's map draws areas with counts (22,000 points would be a blot): a pointer over the
     largest says how many facilities it holds and what to do to see each; a click zooms in on it."""
-    from directory import mapview
+    from directory.view import mapview
 
     page.goto(server["url"])
     idle(page, "All facilities")
@@ -242,7 +243,7 @@ def test_the_wheel_scrolls_the_page_and_ctrl_with_the_wheel_zooms_the_map(page, 
 def test_report_a_problem_opens_a_form_and_is_saved(page, server, directory):
     """The report form is drawn only when asked for (a dialog); what is sent is saved, and a long
     message is kept, trimmed with a note."""
-    from directory.reports import MAX_MESSAGE, ReportStore
+    from directory.curation.reports import MAX_MESSAGE, ReportStore
 
     facility = directory.search(Query(near="Tampa, FL")).frame.iloc[0]
     page.goto(f"{server['url']}/?near=Tampa%2C+FL&facility={facility['facility_id']}")

@@ -12,9 +12,9 @@ import time
 from click.testing import CliRunner
 
 from directory import Query
-from directory.build import build
 from directory.cli import cli
-from directory.reports import ReportStore
+from directory.curation.reports import ReportStore
+from directory.pipeline.build import build
 
 from .browser import alerts, idle, needs_chromium, new_page, open_more_filters, serve_app, shot
 from .conftest import national_directory

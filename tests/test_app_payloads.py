@@ -11,8 +11,8 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
-from directory.filters import APP_FILTERS
-from directory.schema import read_facilities
+from directory.core.filters import APP_FILTERS
+from directory.core.schema import read_facilities
 
 from .browser import idle, needs_chromium, new_page, serve_app, shot
 

@@ -13,8 +13,9 @@ import urllib.parse
 
 import pytest
 
-from directory import Query, i18n
-from directory.taxonomy import Taxonomy
+from directory import Query
+from directory.core import i18n
+from directory.core.taxonomy import Taxonomy
 
 from .browser import IPHONE, idle, needs_chromium, new_page, serve_app, shot, url_params
 from .browser import pick as pick_as

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from directory import view
 from directory.cli import cli
-from directory.geo import great_circle
+from directory.core.geo import great_circle
 from directory.search import Query
 from directory.view.compare import MAX_SHORTLIST, TooMany, UnknownFacilities, compare
 from directory.view.handover import SMS_LIMIT, mailto_url, message_text, sheet_html, sms_url
@@ -199,7 +199,7 @@ def test_a_long_text_message_keeps_the_link_and_drops_addresses_first():
 def test_the_api_and_the_cli_give_the_same_comparison(four):
     from fastapi.testclient import TestClient
 
-    from directory.api import create_app
+    from directory.http.api import create_app
 
     ids = four.ids
     client = TestClient(create_app(STORE), raise_server_exceptions=False)

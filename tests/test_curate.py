@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from directory import Directory, Query, view
-from directory.build import build
 from directory.cli import cli
-from directory.corrections import append, apply, new, read
-from directory.errors import InputFileError, ValidationError
-from directory.reports import Report, ReportStore
+from directory.core.errors import InputFileError, ValidationError
+from directory.curation.reports import Report, ReportStore
+from directory.pipeline.build import build
+from directory.pipeline.corrections import append, apply, new, read
 
 from .conftest import REPO, national_directory
 from .pg import cluster, needs_postgis
@@ -135,7 +135,8 @@ def test_a_phone_set_and_verified_shows_its_own_date_and_an_undo_restores_the_on
     assert set(table["verified"]) == {date(2026, 11, 30).strftime("%b %Y"), date(2026, 12, 2).strftime("%b %Y")}
     comparison = view.compare(curated["store"], [PHONED, VERIFIED])
     assert comparison.row("verified").cells[1].text == "Verified by visit, Dec 2026"
-    from directory import exports, hsds
+    from directory.exports import tabular as exports
+    from directory.hsds import mapping as hsds
 
     assert "verified_on" in exports.to_csv(recent.frame).splitlines()[0]
     service = hsds.build_tables([visited], curated["store"].taxonomy)["service"][0]
@@ -232,7 +233,7 @@ def test_only_maintainers_change_data():
                 if {a.name for a in node.names} & {"append", "add"}:
                     writers.add(path.name)
     assert writers == {"curate.py"}
-    from directory.api import create_app
+    from directory.http.api import create_app
 
     app = create_app(NATIONAL)
     methods = {m for route in app.routes for m in getattr(route, "methods", set())}
@@ -243,7 +244,7 @@ def test_only_maintainers_change_data():
 def test_the_database_store_sees_a_correction_at_once_and_answers_as_the_rebuilt_file(curated):
     """db load of the rebuilt file gives the in-memory answers; a correction written to the database is
     in every replica's next search, as a rebuilt file with it answers; an undo restores."""
-    from directory.pgstore import PostgisStore, load
+    from directory.stores.postgis.store import PostgisStore, load
 
     with cluster() as pg:
         load(pg.dsn, curated["facilities"])
@@ -263,7 +264,7 @@ def test_the_database_store_sees_a_correction_at_once_and_answers_as_the_rebuilt
             # The same as a file rebuilt with the same correction (applied to the rebuilt records).
             extra = replace(new(other, "closed", by="CD", verified_how="provider"), id=99)
             records, _ = apply(curated["store"].search(Query(listed_since=None)).records, [extra])
-            from directory.schema import write_records
+            from directory.core.schema import write_records
 
             rebuilt = curated["folder"] / "rebuilt.csv"
             write_records(records, rebuilt)
@@ -277,7 +278,7 @@ def test_the_database_store_sees_a_correction_at_once_and_answers_as_the_rebuilt
             assert run("correct", "--undo", "1", "--data", pg.dsn, "--by", "CD").exit_code == 0
             assert other in one.search(query).ids and not one.facility(other).closed
             with pytest.raises(ValidationError, match="no facility with id"):
-                from directory.pgcorrect import add
+                from directory.stores.postgis.corrections import add
 
                 add(pg.dsn, new("fffffffffffff", "verified", by="CD", verified_how="phone"))
         finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from directory.cli import cli
-from directory.facility import COLUMNS
+from directory.core.facility import COLUMNS
 
 from .conftest import REPO
 

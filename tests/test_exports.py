@@ -7,8 +7,9 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from directory import exports
-from directory.search import Directory, Query
+from directory.exports import tabular as exports
+from directory.search import Query
+from directory.stores.memory import Directory
 
 from .conftest import DATA, national_directory
 

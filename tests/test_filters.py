@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from directory import FILTERS, Query, exports, view
-from directory.api import create_app
+from directory import FILTERS, Query, view
 from directory.cli import cli
-from directory.filters import APP_FILTERS, GROUP_FILTERS, by_param
+from directory.core.filters import APP_FILTERS, GROUP_FILTERS, by_param
+from directory.exports import tabular as exports
+from directory.http.api import create_app
 
 from .conftest import national_directory
 

@@ -4,10 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.errors import LocationNotFound
-from directory.geo import great_circle_km as haversine_km
+from directory.core.errors import LocationNotFound
+from directory.core.geo import great_circle_km as haversine_km
+from directory.core.states import STATES
 from directory.geocode import as_geopy, locate, offline, parse_query
-from directory.states import STATES
 
 # (query, expected label, expected precision, expected state)
 CASES = [
@@ -129,7 +129,7 @@ def test_record_locator_never_leaves_the_stated_state(record, precision):
 
 
 def test_mistyped_state_suggests_the_city_elsewhere():
-    from directory.errors import LocationNotFound
+    from directory.core.errors import LocationNotFound
     from directory.geocode import locate
 
     with pytest.raises(LocationNotFound) as info:
@@ -140,7 +140,7 @@ def test_mistyped_state_suggests_the_city_elsewhere():
 @pytest.mark.parametrize("query", ["PW", "Palau", "FM", "MH", "Koror, PW"])
 def test_codes_without_a_point_are_not_found_rather_than_crashing(query):
     """Found by schemathesis: USPS codes of the freely associated states have no outline here."""
-    from directory.errors import LocationNotFound
+    from directory.core.errors import LocationNotFound
     from directory.geocode import locate
 
     with pytest.raises(LocationNotFound, match="could not find a place"):
@@ -157,7 +157,7 @@ def test_codes_without_a_point_are_not_found_rather_than_crashing(query):
 )
 def test_any_text_gives_a_place_or_a_clear_error(query):
     """Whatever a person types: a Place, or one of the library's own errors (never a KeyError)."""
-    from directory.errors import DirectoryError
+    from directory.core.errors import DirectoryError
     from directory.geocode import Place, locate
 
     try:
@@ -171,9 +171,9 @@ def test_surroundings_of_a_point_agree_with_stated_addresses():
     against 3,000 shipped sites whose source states both an address and a point (seeded sample)."""
     import random
 
+    from directory.core.normalize import norm_city
+    from directory.core.schema import read_records
     from directory.geocode.reverse import surroundings
-    from directory.normalize import norm_city
-    from directory.schema import read_records
 
     from .conftest import REPO
 

@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from directory.errors import GeocoderConfigError, LocationNotFound
+from directory.core.errors import GeocoderConfigError, LocationNotFound
+from directory.core.schema import read_facilities, write_facilities
 from directory.geocode import CachedGeocoder, GeocodeCache, OnlineOptions, locate, make_provider, offline
 from directory.geocode.batch import geocode_file
-from directory.schema import read_facilities, write_facilities
 
 from .conftest import REPO
 

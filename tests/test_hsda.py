@@ -23,11 +23,12 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
-from directory import hsda, hsds
-from directory.api import create_app
-from directory.corrections import apply, new
-from directory.schema import read_facilities, write_records
-from directory.search import Directory
+from directory.core.schema import read_facilities, write_records
+from directory.hsds import hsda
+from directory.hsds import mapping as hsds
+from directory.http.api import create_app
+from directory.pipeline.corrections import apply, new
+from directory.stores.memory import Directory
 
 from .conftest import REPO, national_directory
 from .pg import cluster, needs_postgis
@@ -203,7 +204,7 @@ def test_lists_filter_as_and_and_say_what_they_refused(client, store):
         "/hsda/service_at_locations", params={"lat": 27.953704, "lon": -82.45631, "proximity": 8000}
     ).json()
     assert near["contents"] == point["contents"] and near["total_items"] > 3
-    from directory.geo import great_circle_km
+    from directory.core.geo import great_circle_km
 
     metres = [
         1000 * great_circle_km(27.953704, -82.45631, s["location"]["latitude"], s["location"]["longitude"])
@@ -324,7 +325,7 @@ REQUESTS = [
 
 @needs_postgis
 def test_both_stores_give_the_same_bodies(client, data_file):
-    from directory.pgstore import PostgisStore, load
+    from directory.stores.postgis.store import PostgisStore, load
 
     with cluster() as c:
         load(c.dsn, data_file)
@@ -345,7 +346,7 @@ def test_both_stores_give_the_same_bodies(client, data_file):
 @functools.cache
 def every_site() -> list[tuple[str, str, set[str], str]]:
     """Each site of the national file read on its own: id, search text, codes, newest date."""
-    from directory.taxonomy import Taxonomy
+    from directory.core.taxonomy import Taxonomy
 
     taxonomy = Taxonomy.load()
     return [
@@ -364,8 +365,8 @@ def every_site() -> list[tuple[str, str, set[str], str]]:
 def test_a_selection_is_what_a_brute_force_reading_of_every_site_finds(data):
     """The in-memory store's fast path (vectorised substring search, code masks, id order) against
     reading every site of the national file one by one."""
-    from directory.selection import Selection
-    from directory.taxonomy import Taxonomy
+    from directory.core.taxonomy import Taxonomy
+    from directory.search.selection import Selection
 
     memory = national_directory()
     taxonomy = Taxonomy.load()

@@ -13,8 +13,9 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from directory import Query, hsds
+from directory import Query
 from directory.cli import cli
+from directory.hsds import mapping as hsds
 
 from .conftest import REPO, national_directory
 
@@ -187,7 +188,7 @@ def test_the_cli_exports_a_search_and_the_whole_directory(tmp_path, tampa):
     missing = runner.invoke(cli, ["search", "--near", "Tampa, FL", "--format", "hsds"])
     assert missing.exit_code != 0 and "--output FOLDER" in missing.output
     small = tmp_path / "small.csv"
-    from directory.schema import write_records
+    from directory.core.schema import write_records
 
     write_records(tampa.records[:5], small)
     whole = runner.invoke(cli, ["export", "--format", "hsds", "--output", str(tmp_path / "all"), "--data", str(small)])

@@ -15,13 +15,15 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from directory import Query, hsds, i18n, view
-from directory.api import create_app
+from directory import Query, view
 from directory.cli import cli
-from directory.filters import by_param
-from directory.i18n import LANGUAGES, _, ngettext, using
-from directory.manifest import read_manifest
-from directory.taxonomy import VOCABULARY_COLUMNS, VOCABULARY_KINDS, vocabulary
+from directory.core import i18n
+from directory.core.filters import by_param
+from directory.core.i18n import LANGUAGES, _, ngettext, using
+from directory.core.taxonomy import VOCABULARY_COLUMNS, VOCABULARY_KINDS, vocabulary
+from directory.hsds import mapping as hsds
+from directory.http.api import create_app
+from directory.pipeline.manifest import read_manifest
 
 from .conftest import REPO, national_directory
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory.errors import InputFileError, MappingError, MissingColumnsError
-from directory.importers import import_file
+from directory.core.errors import InputFileError, MappingError, MissingColumnsError
+from directory.pipeline.importers import import_file
 
 from .conftest import DATA, read_rows, write_rows
 

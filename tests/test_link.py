@@ -18,9 +18,9 @@ from dataclasses import replace
 import pytest
 
 from directory import Facility
-from directory.build import link_sources, read_manifest
-from directory.importers import import_file
-from directory.link import (
+from directory.pipeline.build import link_sources, read_manifest
+from directory.pipeline.importers import import_file
+from directory.pipeline.link import (
     Words,
     acronym_match,
     address_key,
@@ -204,7 +204,7 @@ def test_listing_linker_precision_and_recall_on_the_labelled_pairs():
     reading both (a listing naming an organisation with several offices, 1–2 km from one of them, is
     labelled "different": nothing says which office it is). Precision and recall are printed as drawn
     (every stratum alike, the hard ones over-represented) and weighted by stratum size (as the build meets them)."""
-    from directory.link.points import compare_listing
+    from directory.pipeline.link.points import compare_listing
 
     outcome, weighted, wrong = Counter(), Counter(), []
     for pair in csv.DictReader(LISTING_PAIRS.open(encoding="utf-8")):
@@ -247,7 +247,7 @@ def test_listing_linker_precision_and_recall_on_the_labelled_pairs():
 
 
 def test_a_listing_links_programs_at_one_place_and_takes_each_site_once():
-    from directory.link.points import link_listing
+    from directory.pipeline.link.points import link_listing
 
     def site(fid, name, name2, lat, lon):
         return Facility(fid, name, name2, "1 Main Street", city="Tampa", state="FL", latitude=lat, longitude=lon)

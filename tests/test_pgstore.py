@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory.cli import cli
-from directory.errors import DatabaseUnavailable, InputFileError
+from directory.core.errors import DatabaseUnavailable, InputFileError
 from directory.search import Query
-from directory.store import open_store
+from directory.stores.base import open_store
 
 from .browser import needs_chromium
 from .conftest import REPO, national_directory
@@ -30,7 +30,7 @@ SERVICES = ["detox", "mat", "outpatient", "residential", "telehealth", "inpatien
 
 @pytest.fixture(scope="module")
 def pg():
-    from directory.pgstore import PostgisStore, load
+    from directory.stores.postgis.store import PostgisStore, load
 
     with cluster() as c:
         load(c.dsn, REPO / "data/facilities.csv")
@@ -111,7 +111,7 @@ def test_the_cli_searches_the_database_as_the_file(pg):
 def test_an_interrupted_load_keeps_the_old_data_served(pg, tmp_path):
     import csv
 
-    from directory.pgstore import load, status
+    from directory.stores.postgis.store import load, status
 
     broken = tmp_path / "broken.csv"
     with (REPO / "data/facilities.csv").open(encoding="utf-8", newline="") as fh:
@@ -126,7 +126,7 @@ def test_an_interrupted_load_keeps_the_old_data_served(pg, tmp_path):
 
 
 def _send_reports(dsn: str, worker: int, n: int) -> None:
-    from directory.reports import DatabaseReportStore, Report
+    from directory.curation.reports import DatabaseReportStore, Report
 
     store = DatabaseReportStore(dsn)
     for i in range(n):
@@ -134,7 +134,7 @@ def _send_reports(dsn: str, worker: int, n: int) -> None:
 
 
 def test_reports_from_several_processes_are_all_kept(pg):
-    from directory.reports import open_reports
+    from directory.curation.reports import open_reports
 
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_send_reports, args=(pg.dsn, w, 25)) for w in range(4)]
@@ -155,7 +155,7 @@ def test_a_page_of_a_selection_is_the_in_memory_stores_page(pg, data):
     """HSDA's lists: the database counts and takes the window itself (by the id index)."""
     import datetime as dt
 
-    from directory.selection import Selection
+    from directory.search.selection import Selection
 
     selection = Selection(
         codes=data.draw(st.one_of(st.none(), st.sets(st.sampled_from(["dt", "md", "op", "mm", "xx"]), max_size=2))),
@@ -196,7 +196,7 @@ def test_a_database_loaded_by_an_earlier_version_asks_for_a_new_load(pg):
 def test_a_database_that_is_down_then_back(pg):
     from fastapi.testclient import TestClient
 
-    from directory.api import create_app
+    from directory.http.api import create_app
 
     client = TestClient(create_app(pg.store))
     assert client.get("/healthz").json()["status"] == "ok"

@@ -15,13 +15,13 @@ import shapely
 from click.testing import CliRunner
 
 from directory.cli import cli
-from directory.diff import diff_records
-from directory.errors import RefreshError
-from directory.geo import great_circle_km
+from directory.core.errors import RefreshError
+from directory.core.geo import great_circle_km
+from directory.core.schema import read_records
 from directory.geocode.boundaries import states as outlines
-from directory.importers import import_file
-from directory.refresh import LocatorClient, cover, from_export, harvest
-from directory.schema import read_records
+from directory.pipeline.diff import diff_records
+from directory.pipeline.importers import import_file
+from directory.pipeline.refresh import LocatorClient, cover, from_export, harvest
 
 from .conftest import REPO
 from .locator_stub import DRIFTED, UNKNOWN_NAME, LocatorStub
@@ -209,7 +209,7 @@ def test_the_sites_own_download_is_read_as_the_site_gives_it(tmp_path):
     """FindTreatment.gov's "Facility listing" workbook, unchanged: a padded first header ("    name1"), the
     facilities on a sheet found by its columns beside a code reference, no dimension record (openpyxl's
     streaming reader sees 1 x 1), and rows of four kinds."""
-    from directory.tables import read_sheets
+    from directory.core.tables import read_sheets
 
     workbook = REPO / "data/sources/findtreatment_export_2023_TX.xlsx"
     sheets = read_sheets(workbook)
@@ -243,8 +243,8 @@ def test_the_sites_own_download_is_read_as_the_site_gives_it(tmp_path):
 
 
 def test_a_registered_refresh_is_the_newest_full_listing_of_the_build(stub, shipped, tmp_path):
-    from directory.build import build
-    from directory.manifest import register_source
+    from directory.pipeline.build import build
+    from directory.pipeline.manifest import register_source
 
     locator = client(stub, tmp_path / "cache")
     harvest(locator, ["RI"], metres=30_000, page_size=25).write(tmp_path / "refresh.csv")
@@ -304,10 +304,10 @@ def test_service_names_of_a_2025_shaped_pull_map_to_codes():
     Clonidine detoxification"; what does not map is reported with its count."""
     import csv as csv_module
 
-    from directory.refresh.harvest import Harvest
-    from directory.refresh.names import ServiceNames
-    from directory.tables import read_sheets
-    from directory.taxonomy import Taxonomy
+    from directory.core.tables import read_sheets
+    from directory.core.taxonomy import Taxonomy
+    from directory.pipeline.refresh.harvest import Harvest
+    from directory.pipeline.refresh.names import ServiceNames
 
     taxonomy = Taxonomy.load()
     with (REPO / "data/codebook/samhsa_locator_service_codes_2023.csv").open(encoding="utf-8") as fh:

@@ -6,10 +6,11 @@ from geopy.distance import geodesic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory.errors import InputFileError, QueryError, UnknownNameError
-from directory.normalize import norm_city
-from directory.schema import read_facilities
-from directory.search import Directory, Query, bounding_boxes, circle, haversine_miles
+from directory.core.errors import InputFileError, QueryError, UnknownNameError
+from directory.core.normalize import norm_city
+from directory.core.schema import read_facilities
+from directory.search import Query, bounding_boxes, circle, haversine_miles
+from directory.stores.memory import Directory
 
 from .conftest import REPO, national_directory
 
@@ -264,7 +265,7 @@ def test_postal_city_missing_from_the_gazetteer_resolves_to_its_facilities(direc
     """ "Dorchester Center, MA" is a USPS city name GeoNames lacks; the directory's own records use it."""
     import numpy as np
 
-    from directory.errors import LocationNotFound
+    from directory.core.errors import LocationNotFound
     from directory.geocode import locate
 
     with pytest.raises(LocationNotFound):
@@ -282,7 +283,7 @@ def test_postal_city_missing_from_the_gazetteer_resolves_to_its_facilities(direc
 
 def test_errors_name_the_query_field(directory):
     """Front ends name their own parameter from ``exc.field`` (the API's 422s do)."""
-    from directory.errors import DirectoryError
+    from directory.core.errors import DirectoryError
 
     cases = [
         (lambda: Query(radius_miles=900), "radius_miles"),

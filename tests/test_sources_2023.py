@@ -13,11 +13,13 @@ from datetime import date
 
 import pytest
 
-from directory import Query, exports, hsds, mapview
-from directory.filters import FACILITY_TYPES
+from directory import Query
+from directory.core.filters import FACILITY_TYPES
+from directory.exports import tabular as exports
 from directory.geocode import offline, record_locator
-from directory.importers import import_file
-from directory.view import FacilityDetail, detail_markdown, result_table
+from directory.hsds import mapping as hsds
+from directory.pipeline.importers import import_file
+from directory.view import FacilityDetail, detail_markdown, mapview, result_table
 
 from .conftest import REPO, national_directory, read_rows, write_rows
 

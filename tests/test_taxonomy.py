@@ -4,9 +4,9 @@ import csv
 
 import pytest
 
-from directory.errors import UnknownNameError
-from directory.schema import read_facilities
-from directory.taxonomy import clean_legend_label
+from directory.core.errors import UnknownNameError
+from directory.core.schema import read_facilities
+from directory.core.taxonomy import clean_legend_label
 
 from .conftest import REPO
 
@@ -61,7 +61,7 @@ def test_every_code_book_code_is_present_with_its_category(taxonomy):
 def test_the_2023_code_book_is_the_workbook_sheet_as_the_site_gave_it():
     """data/codebook/samhsa_locator_service_codes_2023.csv is the "service code reference" sheet of the
     shipped FindTreatment.gov download, cells stripped and codes lower-cased, nothing else."""
-    from directory.tables import read_sheets
+    from directory.core.tables import read_sheets
 
     sheet = read_sheets(REPO / "data/sources/findtreatment_export_2023_TX.xlsx")[1]
     header = [h.lower() for h in sheet.header]

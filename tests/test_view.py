@@ -14,14 +14,16 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory import mapview, view
+from directory import view
 from directory.cli import cli
-from directory.errors import ValidationError
-from directory.manifest import source_label
-from directory.reports import PROBLEMS, Report, ReportStore
-from directory.search import Directory, Query
-from directory.states import STATES
-from directory.taxonomy import Taxonomy
+from directory.core.errors import ValidationError
+from directory.core.states import STATES
+from directory.core.taxonomy import Taxonomy
+from directory.curation.reports import PROBLEMS, Report, ReportStore
+from directory.pipeline.manifest import source_label
+from directory.search import Query
+from directory.stores.memory import Directory
+from directory.view import mapview
 
 from .conftest import national_directory
 
@@ -285,7 +287,7 @@ def test_a_national_map_shows_areas_not_22000_points(directory):
 
 
 def test_map_tiles_setting(monkeypatch, directory):
-    from directory.errors import DirectoryError
+    from directory.core.errors import DirectoryError
 
     monkeypatch.setenv(mapview.TILES_ENV, "carto")
     assert mapview.map_tiles() == {"url": mapview.CARTO_TILES, "attribution": mapview.CARTO_ATTRIBUTION}
@@ -370,7 +372,7 @@ def test_printable_list_escapes_and_ends_with_crisis_lines(directory):
 
 
 def test_downloads_come_from_the_exports(directory):
-    from directory import exports
+    from directory.exports import tabular as exports
 
     result = directory.search(Query(near="Tampa, FL", services=("detox",)))
     items = {d.label: d for d in view.downloads(directory, result)}

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from ..errors import DirectoryError
+from ..core.errors import DirectoryError
 
 
 class UsageFailure(click.ClickException):
@@ -44,7 +44,7 @@ LANG_ENV = "DIRECTORY_LANG"
 def lang_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--lang``: the language of the words a command prints (descriptions, notes, labels) — never of
     codes, column or field names. Default ``$DIRECTORY_LANG``, else English."""
-    from ..i18n import LANGUAGES, using
+    from ..core.i18n import LANGUAGES, using
 
     @functools.wraps(func)
     def wrapper(*args: Any, lang: str, **kwargs: Any) -> Any:

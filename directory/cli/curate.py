@@ -68,9 +68,9 @@ def correct(
       directory correct f3a1d13806edf --verified website          # confirms the record as it is
       directory correct --undo 12 --reason "wrong site"
     """
-    from ..corrections import append, default_path, new
-    from ..pgstore import is_dsn
-    from ..store import open_store
+    from ..pipeline.corrections import append, default_path, new
+    from ..stores.base import open_store
+    from ..stores.postgis.store import is_dsn
 
     action = "closed" if closed else "reopened" if reopened else None
     chosen = [x for x in (closed or None, reopened or None, set_value, clear_field, undo) if x is not None]
@@ -100,7 +100,7 @@ def correct(
     )
     source = data or os.environ.get("DIRECTORY_FACILITIES", "")
     if is_dsn(source):
-        from ..pgcorrect import add
+        from ..stores.postgis.corrections import add
 
         saved = add(source, correction)
         where = "the database (every replica serves it now)"
@@ -130,12 +130,12 @@ def corrections(fmt: str, path: Path | None, data: str | None) -> None:
       directory corrections
       directory corrections --format csv > corrections-review.csv
     """
-    from ..corrections import COLUMNS, read
-    from ..exports import neutralise
-    from ..pgstore import is_dsn
+    from ..exports.tabular import neutralise
+    from ..pipeline.corrections import COLUMNS, read
+    from ..stores.postgis.store import is_dsn
 
     if data and is_dsn(data):
-        from ..pgcorrect import read as read_database
+        from ..stores.postgis.corrections import read as read_database
 
         found = read_database(data)
     else:

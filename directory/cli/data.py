@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .. import paths
+from ..core import paths
 from . import cli, data_option, friendly, lang_option
 
 
@@ -47,9 +47,9 @@ def import_command(
       directory import FindTreatment_Facility_listing.xlsx -o mine.csv --rejects rejects.csv --report report.json
       directory import licences.csv --mapping ca.toml -o ca.csv
     """
-    from ..importers import import_file
-    from ..schema import write_records
-    from ..tables import atomic_writer, write_csv
+    from ..core.schema import write_records
+    from ..core.tables import atomic_writer, write_csv
+    from ..pipeline.importers import import_file
 
     locate = None if no_geocode else _offline_locator()
     result = import_file(
@@ -119,7 +119,7 @@ def build(manifest: Path | None, output: Path | None, report: Path | None, previ
       directory build && git diff --stat data/facilities.csv
       cp data/facilities.csv old.csv && directory build --diff-against old.csv
     """
-    from ..build import build as run_build
+    from ..pipeline.build import build as run_build
 
     result = run_build(manifest, output, report, locate=_offline_locator(), previous=previous)
     totals = result["totals"]
@@ -160,7 +160,7 @@ def services(groups: bool, as_json: bool) -> None:
       directory services | grep -i methadone
       directory services --groups
     """
-    from ..taxonomy import Taxonomy
+    from ..core.taxonomy import Taxonomy
 
     tax = Taxonomy.load()
     if groups:
@@ -210,7 +210,7 @@ def validate(file: Path | None, show: int) -> None:
     Example:
       directory validate data/facilities.csv
     """
-    from ..schema import validate as run_validate
+    from ..core.schema import validate as run_validate
 
     target = file or paths.FACILITIES_CSV
     report = run_validate(target)
@@ -251,9 +251,9 @@ def export(fmt: str, output: Path, data: str | None) -> None:
       directory export --format hsds --output hsds/
       frictionless validate hsds/datapackage.json
     """
-    from ..hsds import write_package
+    from ..hsds.mapping import write_package
     from ..search import Query
-    from ..store import open_store
+    from ..stores.base import open_store
 
     store = open_store(data)
     result = store.search(Query(listed_since=None))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import paths
+from ..core import paths
 from . import UsageFailure, cli, friendly
 
 
@@ -81,7 +81,7 @@ def findtreatment(
       directory refresh findtreatment --states all --output data/sources/findtreatment_refresh.csv --register
       directory refresh findtreatment --from-file FindTreament_Facility_listing.xlsx --output refreshed.csv
     """
-    from ..refresh import LocatorClient, from_export, harvest, parse_states
+    from ..pipeline.refresh import LocatorClient, from_export, harvest, parse_states
 
     if from_file is not None:
         result = from_export(from_file)
@@ -111,7 +111,7 @@ def findtreatment(
         f"{len(report['unmapped_service_names'])} service names unmapped -> {output}"
     )
     if register:
-        from ..manifest import register_source
+        from ..pipeline.manifest import register_source
 
         entry = register_source(output, dt.date.today().isoformat())
         click.echo(f"registered as source {entry!r} in {paths.MANIFEST}")
@@ -125,7 +125,7 @@ def findtreatment(
 def diff(old: Path, new: Path, fmt: str) -> None:
     """What changed from OLD to NEW facilities file: sites added, no longer listed, moved, and
     changed phone, services or accreditation, by state."""
-    from ..diff import diff_files, table
+    from ..pipeline.diff import diff_files, table
 
     report = diff_files(old, new)
     if fmt == "json":

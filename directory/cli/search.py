@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
-from ..i18n import _
+from ..core.i18n import _
 from . import UsageFailure, cli, data_option, friendly, lang_option
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """One option per entry of the filter registry: ``--service`` (repeatable), ``--city`` …"""
-    from ..filters import FILTERS
+    from ..core.filters import FILTERS
 
     for f in reversed(FILTERS):
         kind = click.Choice([v for v, _label in f.choices], case_sensitive=False) if f.kind == "choice" else None
@@ -89,10 +89,10 @@ def search(
       directory search --near "Miami, FL" --language spanish
       directory search --near "Miami, FL" --language spanish --lang es   # the words in Spanish
     """
-    from .. import exports
-    from ..filters import chosen
+    from ..core.filters import chosen
+    from ..exports import tabular as exports
     from ..search import Query
-    from ..store import open_store
+    from ..stores.base import open_store
 
     query = Query(
         near=near,
@@ -124,7 +124,7 @@ def search(
             raise UsageFailure("--format hsds needs --output FOLDER")
         if output.exists() and not output.is_dir():
             raise UsageFailure(f"--format hsds writes a folder, and {output} is a file")
-        from ..hsds import write_package
+        from ..hsds.mapping import write_package
 
         write_package(result.records, output, store.taxonomy)
         click.echo(f"{result.describe()} -> {output}/datapackage.json", err=True)
@@ -150,7 +150,7 @@ def search(
     if output is None or str(output) == "-":
         click.echo(payload, nl=False)
         return
-    from ..tables import atomic_writer
+    from ..core.tables import atomic_writer
 
     mode, kwargs = ("wb", {}) if isinstance(payload, bytes) else ("w", {"encoding": "utf-8", "newline": ""})
     with atomic_writer(output, mode, **kwargs) as fh:
@@ -201,8 +201,8 @@ def compare(ids: tuple[str, ...], near: str | None, fmt: str, output: Path | Non
       directory compare f3a1d13806edf f0bc8cf7596cd --near "Tampa, FL"
       directory compare f3a1d13806edf f0bc8cf7596cd --format html -o sheet.html
     """
-    from .. import exports
-    from ..store import open_store
+    from ..exports import tabular as exports
+    from ..stores.base import open_store
     from ..view.compare import compare as build
     from ..view.downloads import attribution
     from ..view.handover import sheet_html
@@ -220,7 +220,7 @@ def compare(ids: tuple[str, ...], near: str | None, fmt: str, output: Path | Non
     if output is None or str(output) == "-":
         click.echo(payload, nl=False)
         return
-    from ..tables import atomic_writer
+    from ..core.tables import atomic_writer
 
     with atomic_writer(output, "w", encoding="utf-8", newline="") as fh:
         fh.write(payload)

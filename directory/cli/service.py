@@ -14,12 +14,12 @@ from . import UsageFailure, cli, data_option, friendly
 
 def _corrections_of(data: str | None):
     """The corrections that can resolve reports: the database's (a DSN) or the corrections file's."""
-    from .. import corrections
-    from ..pgstore import is_dsn
+    from ..pipeline import corrections
+    from ..stores.postgis.store import is_dsn
 
     source = data or os.environ.get("DIRECTORY_FACILITIES", "")
     if is_dsn(source):
-        from ..pgcorrect import read
+        from ..stores.postgis.corrections import read
 
         return read(source)
     return corrections.read()
@@ -59,8 +59,8 @@ def reports(ctx: click.Context, folder: Path | None, fmt: str, status: str, data
     import csv
     from dataclasses import asdict
 
-    from ..exports import neutralise
-    from ..reports import open_reports, review
+    from ..curation.reports import open_reports, review
+    from ..exports.tabular import neutralise
 
     ctx.obj = {"folder": folder, "data": data}
     if ctx.invoked_subcommand is not None:
@@ -87,7 +87,7 @@ def reports(ctx: click.Context, folder: Path | None, fmt: str, status: str, data
                 + [done.resolved if done else "", neutralise(done.note) if done else ""]
             )
     else:
-        from ..store import open_store
+        from ..stores.base import open_store
 
         directory = open_store(data)
         click.echo(f"{len(found)} report{'s' if len(found) != 1 else ''} ({status}) in {store.path}")
@@ -131,7 +131,7 @@ def _current(directory, facility_id: str) -> str:
 @friendly
 def resolve_report(obj: dict, report_id: str, note: str) -> None:
     """Mark a report resolved, with a note (a correction that names the report resolves it too)."""
-    from ..reports import open_reports
+    from ..curation.reports import open_reports
 
     store = open_reports(obj["folder"], obj["data"])
     done = store.resolve(report_id, note)
@@ -161,7 +161,7 @@ def serve(host: str, port: int, data: str | None, cors_origins: tuple[str, ...],
     import uvicorn
 
     if data is not None:
-        from ..pgstore import is_dsn
+        from ..stores.postgis.store import is_dsn
 
         if is_dsn(data):
             os.environ["DIRECTORY_FACILITIES"] = data
@@ -173,7 +173,7 @@ def serve(host: str, port: int, data: str | None, cors_origins: tuple[str, ...],
         os.environ["DIRECTORY_API_CORS_ORIGINS"] = ",".join(cors_origins)
     click.echo(f"loading the directory; serving on http://{host}:{port} (docs at /docs)", err=True)
     uvicorn.run(
-        "directory.api:app_from_environment",
+        "directory.http.api:app_from_environment",
         factory=True,
         host=host,
         port=port,

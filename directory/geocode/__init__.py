@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from ..geo import Place
+from ..core.geo import Place
 from .boundaries import fill_counties, outside_stated_state
 from .cache import GeocodeCache
 from .offline import OfflineGeocoder, parse_query
@@ -80,7 +80,7 @@ def record_locator(geocoder: Geocoder | None = None):
     if geocoder is None or isinstance(geocoder, OfflineGeocoder):
         return off.locate_record
 
-    from ..errors import GeocodingError
+    from ..core.errors import GeocodingError
 
     def locate_online(record: dict[str, str]) -> tuple[float, float, str] | None:
         address = ", ".join(

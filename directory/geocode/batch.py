@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..schema import read_facilities, write_facilities
+from ..core.schema import read_facilities, write_facilities
 
 
 def geocode_file(

@@ -18,8 +18,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.strtree import STRtree
 
-from .. import paths
-from ..facility import Facility
+from ..core import paths
+from ..core.facility import Facility
 
 #: About 3 km: the tolerance for the simplified outlines.
 NEAR_DEGREES = 0.03

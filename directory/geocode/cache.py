@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..normalize import ascii_fold
+from ..core.normalize import ascii_fold
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS geocode (

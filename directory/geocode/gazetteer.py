@@ -13,9 +13,9 @@ from pathlib import Path
 
 from shapely.geometry import shape
 
-from .. import paths
-from ..normalize import norm_city
-from ..states import STATES
+from ..core import paths
+from ..core.normalize import norm_city
+from ..core.states import STATES
 
 
 @dataclass(frozen=True)

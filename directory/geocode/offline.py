@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
-from ..errors import LocationNotFound
-from ..facility import Facility
-from ..geo import Place, great_circle_km
-from ..normalize import clean_text, norm_city
-from ..states import STATES, state_code
+from ..core.errors import LocationNotFound
+from ..core.facility import Facility
+from ..core.geo import Place, great_circle_km
+from ..core.normalize import clean_text, norm_city
+from ..core.states import STATES, state_code
 from .boundaries import lies_in_another_state
 from .gazetteer import Gazetteer, NamedPlace
 

@@ -19,8 +19,8 @@ from geopy.geocoders import get_geocoder_for_service
 from geopy.location import Location
 from geopy.point import Point
 
-from ..errors import GeocoderConfigError, GeocoderServiceError, LocationNotFound
-from ..geo import Place
+from ..core.errors import GeocoderConfigError, GeocoderServiceError, LocationNotFound
+from ..core.geo import Place
 from .cache import CachedAnswer, GeocodeCache
 from .offline import OfflineGeocoder
 

@@ -1,20 +1,17 @@
-"""Geosearch: radius and nearest search with filters and facets.
+"""The search itself, below every store: the query, the result, the geometry and the rules both
+stores follow (the nearest fallback, name matching, ordering, place resolution, the state key).
 
->>> store = Directory.load()
->>> result = store.search(Query(near="Tampa, FL", services=("detox",)))
->>> result.describe().startswith("Detox within 25 miles of Tampa, FL:")
-True
+>>> Query(near="Tampa, FL", services=("detox",)).radius_miles
+25.0
 """
 
-from ..geo import EARTH_RADIUS_MILES, haversine_miles
-from .engine import Directory
+from ..core.geo import EARTH_RADIUS_MILES, haversine_miles
 from .geometry import PointIndex, bounding_boxes, circle, load_polygon
 from .query import Query
 from .result import SearchResult, describe
 
 __all__ = [
     "EARTH_RADIUS_MILES",
-    "Directory",
     "PointIndex",
     "Query",
     "SearchResult",

@@ -14,8 +14,8 @@ import shapely
 from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import InputFileError
-from ..geo import EARTH_RADIUS_MILES, MILES_PER_DEGREE, haversine_miles
+from ..core.errors import InputFileError
+from ..core.geo import EARTH_RADIUS_MILES, MILES_PER_DEGREE, haversine_miles
 
 
 def bounding_boxes(lat: float, lon: float, radius_miles: float) -> list[tuple[float, float, float, float]]:

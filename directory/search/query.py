@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import field, make_dataclass, replace
 
-from ..errors import QueryError, UnknownNameError
-from ..filters import DATE_KINDS, FILTERS, GROUP_FILTERS, MAX_TEXT, TEXT_FILTERS, parse_since
-from ..taxonomy import Group, Taxonomy
+from ..core.errors import QueryError, UnknownNameError
+from ..core.filters import DATE_KINDS, FILTERS, GROUP_FILTERS, MAX_TEXT, TEXT_FILTERS, parse_since
+from ..core.taxonomy import Group, Taxonomy
 
 MAX_RADIUS_MILES = 500.0
 DEFAULT_RADIUS_MILES = 25.0

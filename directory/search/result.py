@@ -8,11 +8,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ..facility import Facility
-from ..filters import FILTERS
-from ..geo import Place
-from ..i18n import _, compact, ngettext, number
-from ..states import state_code
+from ..core.facility import Facility
+from ..core.filters import FILTERS
+from ..core.geo import Place
+from ..core.i18n import _, compact, ngettext, number
+from ..core.states import state_code
 from .geometry import circle
 from .query import Query
 
@@ -58,7 +58,7 @@ class SearchResult:
         the current language (a result made in one language reads in another)."""
         if self.fallback is None:
             return ""
-        from .engine import fallback_note
+        from ..stores.memory import fallback_note
 
         return fallback_note(self.query, self.fallback)
 

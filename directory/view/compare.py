@@ -22,12 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..errors import DirectoryError
-from ..facility import Facility
-from ..geo import Place, great_circle
-from ..i18n import _, day, decimal, month, ngettext, number
+from ..core.errors import DirectoryError
+from ..core.facility import Facility
+from ..core.geo import Place, great_circle
+from ..core.i18n import _, day, decimal, month, ngettext, number
 from ..search import Query
-from ..store import Store
+from ..stores.base import Store
 from .detail import FacilityDetail, sources_text
 from .facts import how_verified, not_listed
 
@@ -128,7 +128,7 @@ class Comparison:
     def to_json(self) -> dict[str, object]:
         """The comparison as the API and the CLI give it: facilities in order (every column, with the
         distance), then the rows with one value per facility."""
-        from ..exports import facility_json
+        from ..exports.tabular import facility_json
 
         return {
             "center": self.center.to_dict() if self.center else None,

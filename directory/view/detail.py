@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..crisis import HELPLINE_NUMBER, HELPLINE_TEL, helpline_name
-from ..facility import Facility
-from ..i18n import N_, _, month
-from ..taxonomy import Taxonomy
+from ..core.crisis import HELPLINE_NUMBER, HELPLINE_TEL, helpline_name
+from ..core.facility import Facility
+from ..core.i18n import N_, _, month
+from ..core.taxonomy import Taxonomy
 from .facts import (
     WITHHELD,
     LiveListing,
@@ -138,7 +138,7 @@ class FacilityDetail:
         if f.address_withheld:
             address_note = _(WITHHELD)
         elif not street:
-            from ..manifest import source_kind
+            from ..pipeline.manifest import source_kind
 
             found = source_kind(f.source) == "listing"
             address_note = (
@@ -254,7 +254,7 @@ def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
 
 def provenance(detail: FacilityDetail) -> str:
     """Where the record comes from and how old it is, in one sentence (sources by readable name)."""
-    from ..manifest import source_label
+    from ..pipeline.manifest import source_label
 
     names = "; ".join(source_label(s) for s in detail.sources)
     unknown = _("unknown")
@@ -271,7 +271,7 @@ def provenance(detail: FacilityDetail) -> str:
 
 def sources_text(detail: FacilityDetail) -> str:
     """The sources by readable name, with their dates ("N-SSATS national directory, Mar 2015; …")."""
-    from ..manifest import source_label
+    from ..pipeline.manifest import source_label
 
     return "; ".join(source_label(s) for s in detail.sources)
 
@@ -346,8 +346,8 @@ def listing_note(detail: FacilityDetail) -> tuple[str, bool]:
     >>> listing_note(d)
     ('Last listed by SAMHSA treatment locator list, Jul 2021.', False)
     """
-    from ..filters import by_param
-    from ..manifest import source_label
+    from ..core.filters import by_param
+    from ..pipeline.manifest import source_label
 
     if not detail.last_listed:
         return _("When a source last listed this facility is unknown — call before going."), True

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..i18n import N_, _, day, pgettext
+from ..core.i18n import N_, _, day, pgettext
 from ..search import SearchResult
-from ..store import Store
+from ..stores.base import Store
 from .results import badges
 
 #: Shown in the app footer and on printed lists (in the current language: :func:`attribution`).
@@ -42,7 +42,7 @@ def printable_list(
 ) -> str:
     """The referral list as a printable HTML page (``print_on_load``: it opens the print dialog itself,
     for a page the app shows only when a person asks to print)."""
-    from ..exports import to_html
+    from ..exports.tabular import to_html
 
     frame = result.frame.assign(services=badges(store, result.frame))
     return to_html(
@@ -57,8 +57,8 @@ def printable_list(
 
 def downloads(store: Store, result: SearchResult) -> list[Download]:
     """CSV (Excel-safe), XLSX, GeoJSON and the printable list, all from :mod:`directory.exports`."""
-    from .. import exports
-    from ..hsds import package_zip
+    from ..exports import tabular as exports
+    from ..hsds.mapping import package_zip
 
     name = exports.result_filename
     return [
@@ -88,7 +88,7 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
 def shortlist_downloads(comparison, *, link: str = "", fmt: str = "summary", large: bool = False) -> list[Download]:
     """The shortlist as CSV (Excel-safe), XLSX, GeoJSON and its referral sheet (HTML), through the same
     exports as a search's list; file names say it is a shortlist and where it was searched from."""
-    from .. import exports
+    from ..exports import tabular as exports
     from .handover import sheet_html
     from .shortlist import shortlist_frame
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..facility import WEEKDAYS, Facility
-from ..i18n import N_, _, day, month
+from ..core.facility import WEEKDAYS, Facility
+from ..core.i18n import N_, _, day, month
 from .text import findtreatment_url
 
 #: Said for a fact the sources do not state — never "no" (translated where shown: ``_(NOT_LISTED)``).
@@ -95,7 +95,7 @@ def accessibility_text(accessibility: frozenset[str]) -> str:
 def stated_by(record: Facility) -> str:
     """Who states the hours, intake and accessibility, and when ("Colorado BHA provider directory, as of
     28 Jun 2022"); '' when no source does."""
-    from ..manifest import source_label
+    from ..pipeline.manifest import source_label
 
     if not record.details_source:
         return ""
@@ -139,7 +139,7 @@ def live_listing(record: Facility, today: date | None = None) -> LiveListing:
 def verified_text(record: Facility, today: date | None = None) -> str:
     """``"Verified by phone, Nov 2026"`` when a maintainer verified the record within the last 12 months;
     '' otherwise (an older verification is history, shown in the provenance only)."""
-    from ..corrections import SHOWN_FOR_DAYS
+    from ..pipeline.corrections import SHOWN_FOR_DAYS
 
     if record.verified_on is None or record.closed:
         return ""

@@ -10,14 +10,14 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, make_dataclass, replace
 
-from ..errors import DirectoryError, LocationNotFound, UnknownNameError
-from ..filters import APP_FILTERS, MAX_TEXT, Filter, by_param, parse_since
-from ..i18n import LANGUAGES, _, compact, ngettext, number
+from ..core.errors import DirectoryError, LocationNotFound, UnknownNameError
+from ..core.filters import APP_FILTERS, MAX_TEXT, Filter, by_param, parse_since
+from ..core.i18n import LANGUAGES, _, compact, ngettext, number
+from ..core.states import state_code
+from ..core.taxonomy import Taxonomy
 from ..search import Query, SearchResult
 from ..search.result import since_text
-from ..states import state_code
-from ..store import Store
-from ..taxonomy import Taxonomy
+from ..stores.base import Store
 from .compare import MAX_SHORTLIST
 
 #: The form's ``listed_since`` unless a person widens it ("any") — the registry's default, as text.
@@ -389,7 +389,7 @@ def run(store: Store, form: SearchForm) -> Outcome:
         result = store.search(query)
         outcome = Outcome(form, result)
         if result.total == 0:
-            from ..explain import why_empty
+            from .explain import why_empty
 
             outcome.explanations = why_empty(store, query)
         return outcome

@@ -19,8 +19,8 @@ from __future__ import annotations
 import urllib.parse
 from datetime import date
 
-from ..crisis import HELPLINE_NUMBER, crisis_lines, helpline_name
-from ..i18n import N_, _, day, lang, ngettext, number
+from ..core.crisis import HELPLINE_NUMBER, crisis_lines, helpline_name
+from ..core.i18n import N_, _, day, lang, ngettext, number
 from .compare import Comparison
 from .text import html_escape as escape
 from .text import plain

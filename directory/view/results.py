@@ -14,11 +14,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..crisis import HELPLINE_NUMBER, HELPLINE_TEL
-from ..i18n import N_, _, decimal, month, number
+from ..core.crisis import HELPLINE_NUMBER, HELPLINE_TEL
+from ..core.i18n import N_, _, decimal, month, number
+from ..core.taxonomy import Taxonomy
 from ..search import SearchResult
-from ..store import Store
-from ..taxonomy import Taxonomy
+from ..stores.base import Store
 from .text import md_escape, md_link, tel_url, website_url
 
 #: The treatment types shown as badges in the list, in this order.
@@ -100,7 +100,7 @@ def verified_month(iso: object, today: date | None = None) -> str:
     >>> verified_month("2026-11-30", date(2026, 12, 5)), verified_month("2024-01-02", date(2026, 12, 5))
     ('Nov 2026', '')
     """
-    from ..corrections import SHOWN_FOR_DAYS
+    from ..pipeline.corrections import SHOWN_FOR_DAYS
 
     text = str(iso or "")
     if not text[:10].count("-") == 2:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..i18n import _, ngettext, number
-from ..store import Store
+from ..core.i18n import _, ngettext, number
+from ..stores.base import Store
 from .compare import MAX_SHORTLIST, Cell, Comparison, Row
 from .text import html_escape as escape
 

@@ -6,7 +6,7 @@ import html
 import re
 import urllib.parse
 
-from ..normalize import phones
+from ..core.normalize import phones
 
 
 def website_url(text: object) -> str | None:

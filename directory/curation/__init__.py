@@ -1,0 +1,1 @@
+"""Keeping the directory true: problem reports from the public, and the reviews of maintainers."""

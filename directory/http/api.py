@@ -1,0 +1,657 @@
+"""The geosearch HTTP API (FastAPI): locator-style JSON, GeoJSON and CSV, with OpenAPI.
+
+``directory serve`` runs it with uvicorn. The directory is loaded once when the app is
+created; the service is read-only and keeps no state between requests, so it scales out
+as replicas behind a load balancer.
+
+Language: ``lang`` (``en``, ``es``; else the request's ``Accept-Language``) sets the language of the
+human-readable text — ``description``, ``note``, labels, the comparison's words — never of codes or
+field names; the response says which in ``Content-Language``.
+
+Errors: a value the library rejects (unknown service, radius out of range, a place that
+cannot be found) is a 422 whose ``detail`` names the parameter and says what is wrong,
+with suggestions; an unknown facility id is a 404; anything unexpected is a 500 with one
+line — never a stack trace.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import urllib.parse
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi import Query as Q
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..core import i18n, paths
+from ..core.crisis import HELPLINE_NAME, HELPLINE_NUMBER
+from ..core.errors import DatabaseUnavailable, DirectoryError, LocationNotFound
+from ..core.facility import COLUMNS
+from ..core.filters import FILTERS, MAX_TEXT, param_of
+from ..core.filters import chosen as given
+from ..exports import tabular as exports
+from ..search import Query
+from ..search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
+from ..stores.base import Store, open_store
+from ..view.compare import MAX_SHORTLIST, UnknownFacilities, compare
+from ..view.downloads import attribution
+from ..view.handover import sheet_html
+from ..view.shortlist import shortlist_frame
+from .apidocs import SecurityHeaders, add_offline_docs
+from .openapi import query_names, truthful, undeclared
+
+log = logging.getLogger("directory.http.api")
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+MAX_VALUES = 20
+CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
+
+
+# -- response models (documentation and conformance) ------------------------------------------------
+
+
+def _field(name: str, description: str) -> tuple[Any, Any]:
+    if name in ("latitude", "longitude"):
+        return (float | None, Field(description=description))
+    return (str, Field(description=description))
+
+
+Facility = create_model(  # type: ignore[call-overload]
+    "Facility",
+    __config__=ConfigDict(extra="allow"),
+    **{name: _field(name, description) for name, description in COLUMNS.items()},
+)
+Facility.__doc__ = (
+    "One facility: every column of data/facilities.csv (sources may add columns, "
+    "e.g. license_number, license_expiration and capacity from the California licence list)."
+)
+SearchHit = create_model(  # type: ignore[call-overload]
+    "SearchHit",
+    __base__=Facility,
+    distance_miles=(float | None, Field(None, description="great-circle miles from the searched place")),
+)
+SearchHit.__doc__ = "A facility in a search result, with its distance when the search had a place."
+
+
+class Alternative(BaseModel):
+    label: str
+    latitude: float
+    longitude: float
+
+
+class PlaceOut(BaseModel):
+    """A resolved place."""
+
+    query: str = Field(description="what was asked")
+    label: str = Field(description="the place found, e.g. 'Washington, IN'")
+    latitude: float
+    longitude: float
+    precision: str = Field(description="coordinates, address, zip, city or state")
+    alternatives: list[Alternative] = Field(description="other places the text could mean")
+
+
+class OlderOut(BaseModel):
+    """Matches left out by ``listed_since``."""
+
+    count: int = Field(description="matches no source has listed since listed_since (same area)")
+    last_listed_years: list[int] | None = Field(description="first and last year those were last listed")
+    note: str = Field(description="the same in a sentence ('' when none)")
+
+
+class SearchOut(BaseModel):
+    """A page of search results."""
+
+    query: dict[str, Any] = Field(description="the search as understood (defaults filled in)")
+    description: str = Field(description="the search in words, with the total")
+    center: PlaceOut | None = Field(description="the resolved place, when the search had one")
+    total: int = Field(description="results in the whole result set (all pages)")
+    page: int
+    page_size: int
+    note: str = Field(description="set when nothing was within the radius and the nearest are shown")
+    older: OlderOut
+    results: list[SearchHit]  # type: ignore[valid-type]
+    facets: dict[str, dict[str, int]] = Field(
+        description="for each family (service, medication, accreditation, payment, population, state), "
+        "how many of all results have each value"
+    )
+
+
+class ServiceOut(BaseModel):
+    code: str
+    label: str
+    category: str
+    category_code: str
+    label_source: str
+
+
+class GroupOut(BaseModel):
+    family: str
+    name: str
+    label: str
+    codes: list[str]
+
+
+class ServicesOut(BaseModel):
+    """The vocabulary: SAMHSA service codes and the friendly groups that filters accept."""
+
+    services: list[ServiceOut]
+    groups: list[GroupOut]
+
+
+class ValueOut(BaseModel):
+    text: str = Field(description="as a person reads it ('not listed in the sources' when no source gives it)")
+    link: str | None = Field(description="tel:, the validated website, or directions; null when none")
+    listed: bool = Field(description="false when the sources do not give it")
+
+
+class RowOut(BaseModel):
+    key: str
+    label: str
+    differs: bool = Field(description="the facilities do not all have the same value")
+    listed_for_none: bool = Field(description="no source gives it for any of them")
+    note: str = Field(description="how well the sources cover it, when they list it for none")
+    values: list[ValueOut] = Field(description="one per facility, in the order asked")
+
+
+class ShortlistOut(BaseModel):
+    """A shortlist side by side: the facilities in the order given, with distances, and the rows."""
+
+    center: PlaceOut | None
+    facilities: list[SearchHit]  # type: ignore[valid-type]
+    rows: list[RowOut]
+
+
+class Health(BaseModel):
+    status: str = Field(description="ok, or 'database unavailable' (with HTTP 503)")
+    facilities: int
+    detail: str | None = Field(None, description="why the database is unavailable")
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+    suggestions: list[str] = []
+
+
+class ErrorOut(BaseModel):
+    detail: list[ErrorItem] | str
+
+
+class Match(StrEnum):
+    any = "any"
+    all = "all"
+
+
+class Sort(StrEnum):
+    distance = "distance"
+    name = "name"
+
+
+class ShortlistFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+class Format(StrEnum):
+    json = "json"
+    geojson = "geojson"
+    csv = "csv"
+
+
+#: A repeatable filter parameter.
+Many = list[Annotated[str, Field(max_length=60)]]
+
+
+def _filter_params():
+    """A FastAPI dependency with one query parameter per entry of the filter registry; it returns
+    the chosen filters by Query field (repeatable ones as tuples)."""
+
+    def chosen(**values: Any) -> dict[str, Any]:
+        return given(
+            {f.field: (tuple(values[f.param]) if f.repeatable else (values[f.param] or None)) for f in FILTERS}
+        )
+
+    parameters = []
+    for f in FILTERS:
+        if f.repeatable:
+            annotation: Any = Annotated[
+                Many,
+                Q(max_length=MAX_VALUES, description=f.help, examples=[["detox"]] if f.field == "services" else None),
+            ]
+            default: Any = []
+        else:
+            limit = 40 if f.kind in ("state", "since", "verified") else MAX_TEXT
+            example = {"state": ["FL"], "since": ["2021"], "verified": ["2026"]}.get(f.kind)
+            annotation = Annotated[str | None, Q(max_length=limit, description=f.help, examples=example)]
+            default = None
+        parameters.append(
+            inspect.Parameter(f.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
+    chosen.__signature__ = inspect.Signature(parameters, return_annotation=dict)  # type: ignore[attr-defined]
+    return chosen
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+class ParameterError(Exception):
+    """An error about one parameter: a 422, or a 404 when the place it names is not found."""
+
+    def __init__(self, param: str, message: str, suggestions: list[str] | None = None, status: int = 422) -> None:
+        super().__init__(message)
+        self.param, self.message, self.suggestions, self.status = param, message, suggestions or [], status
+
+
+def _translate(exc: DirectoryError, param: str | None = None) -> ParameterError:
+    """The one place library errors become HTTP errors: the library says which Query field (``param``
+    overrides). A place that cannot be found is a 404 (what a client expects of a name that names
+    nothing); any other rejected value a 422."""
+    param = param or (param_of(exc.field) if exc.field else "query")
+    status = 404 if isinstance(exc, LocationNotFound) else 422
+    return ParameterError(param, str(exc), list(getattr(exc, "suggestions", [])), status)
+
+
+def _error(
+    status: int, param: str, message: str, suggestions: list[str] | None = None, kind: str = "value_error"
+) -> JSONResponse:
+    item = {
+        "loc": ["query", param] if param != "facility_id" else ["path", param],
+        "msg": message,
+        "type": kind,
+        "suggestions": suggestions or [],
+    }
+    return JSONResponse({"detail": [item]}, status_code=status)
+
+
+# -- the language of a request ---------------------------------------------------------------------
+
+Lang = StrEnum("Lang", {code: code for code in i18n.LANGUAGES})
+
+
+async def language(
+    lang: Annotated[
+        Lang | None,
+        Q(description="Language of the human-readable text (description, notes, labels); default: Accept-Language"),
+    ] = None,
+) -> None:
+    """Declares and validates ``lang`` on every endpoint; :class:`Language` applies it."""
+
+
+async def only_declared(request: Request) -> None:
+    """A query parameter the endpoint does not declare is refused (422 naming it): a misspelt filter
+    (``servce=detox``) would otherwise be ignored and the answer hold more than was asked. The document
+    says so: its ``place`` object allows no other property."""
+    declared = getattr(request.app.state, "declared_query", None)
+    if declared is None:
+        declared = request.app.state.declared_query = query_names(request.app.openapi())
+    found = undeclared(declared, getattr(request.scope.get("route"), "path", ""), request.query_params)
+    if found:
+        raise ParameterError(*found)
+
+
+class Language:
+    """ASGI middleware: everything a request makes is in its language — ``lang``, else the best of its
+    ``Accept-Language`` — set for that request only (a context variable: requests served at once never
+    mix); the response says which in ``Content-Language``."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        wanted = (query.get("lang") or [""])[-1]
+        accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+        chosen = wanted if wanted in i18n.LANGUAGES else i18n.negotiate(accept)
+
+        async def send_with_language(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Language"] = chosen
+                headers.append("Vary", "Accept-Language")
+            await send(message)
+
+        with i18n.using(chosen):
+            await self.app(scope, receive, send_with_language)
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+
+def create_app(
+    store: Store | None = None, *, data: str | Path | None = None, cors_origins: list[str] | None = None
+) -> FastAPI:
+    """The API over ``directory`` (default: load ``data`` or the shipped facilities file once)."""
+    store = store or open_store(data or paths.facilities_file())
+    if cors_origins is None:
+        cors_origins = [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+    app = FastAPI(
+        title="Treatment facility directory API",
+        version="1",
+        description=(
+            "Geosearch over US substance-use treatment facilities (SAMHSA sources). Search by place and "
+            "radius or nearest, filter by treatment type, medication, accreditation, payment and population; "
+            "JSON, GeoJSON or Excel-safe CSV. Read-only. Crisis help: call or text 988; "
+            f"{HELPLINE_NAME} {HELPLINE_NUMBER} (free, confidential, 24/7); if someone may be overdosing, call 911."
+        ),
+        docs_url=None,
+        redoc_url=None,  # served offline below, with a CSP
+        dependencies=[Depends(language), Depends(only_declared)],
+    )
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, made to say what the API accepts (:mod:`directory.openapi`)."""
+        if app.openapi_schema is None:
+            app.openapi_schema = truthful(plain_openapi(), store.taxonomy)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    add_offline_docs(app)
+    from .hsda import create_hsda_app, http_problem
+
+    # Open Referral HSDA 3.0 over the same store, with its own document (/hsda/openapi.json).
+    app.mount("/hsda", create_hsda_app(store))
+    app.add_middleware(SecurityHeaders)
+    app.state.store = store
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"], allow_headers=["*"])
+    app.add_middleware(Language)  # outermost: the language is set before anything runs
+
+    @app.exception_handler(ParameterError)
+    async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
+        return _error(
+            exc.status, exc.param, exc.message, exc.suggestions, "not_found" if exc.status == 404 else "value_error"
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        items = [
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "invalid value")),
+                "type": str(e.get("type", "value_error")),
+                "suggestions": [],
+            }
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": items}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        """A path no route matches. Under /hsda (an id with a line break slips past the mount) the answer
+        keeps HSDA's error body; elsewhere FastAPI's own."""
+        if request.url.path == "/hsda" or request.url.path.startswith("/hsda/"):
+            return http_problem(exc)
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _database_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse({"detail": "internal error; the request was logged"}, status_code=500)
+
+    @app.get(
+        "/v1/facilities",
+        response_model=SearchOut,
+        tags=["facilities"],
+        summary="Search facilities",
+        responses={
+            200: {
+                "content": {"application/geo+json": {}, "text/csv": {}},
+                "description": "JSON (default), GeoJSON or CSV",
+            },
+            404: {"model": ErrorOut, "description": "no place found for `near`, with suggestions"},
+            422: {"model": ErrorOut, "description": "a parameter is invalid, or not one the endpoint takes"},
+        },
+    )
+    async def search(
+        near: Annotated[
+            str | None,
+            Q(max_length=MAX_TEXT, description='ZIP, "City, ST", address or "lat, lon"', examples=["Tampa, FL"]),
+        ] = None,
+        lat: Annotated[float | None, Q(ge=-90, le=90, description="latitude (with lon), instead of near")] = None,
+        lon: Annotated[float | None, Q(ge=-180, le=180, description="longitude (with lat)")] = None,
+        radius_miles: Annotated[float, Q(gt=0, le=MAX_RADIUS_MILES, description="search radius in miles")] = 25.0,
+        nearest: Annotated[int | None, Q(ge=1, le=1000, description="the K nearest instead of a radius")] = None,
+        nearest_within_miles: Annotated[
+            float,
+            Q(
+                gt=0,
+                le=MAX_NEAREST_WITHIN_MILES,
+                description=(
+                    "nearest results (asked for with `nearest`, or returned when nothing is inside the radius) are at "
+                    "most this many miles away"
+                ),
+            ),
+        ] = NEAREST_WITHIN_MILES,
+        match: Annotated[Match, Q(description="services: any or all of them")] = Match.any,
+        filters: Annotated[dict, Depends(_filter_params())] = None,  # type: ignore[assignment]
+        sort: Annotated[Sort, Q(description="distance (when there is a place) or name")] = Sort.distance,
+        page: Annotated[int, Q(ge=1, le=100_000, description="page number, from 1")] = 1,
+        page_size: Annotated[int, Q(ge=1, le=MAX_PAGE_SIZE, description="results per page")] = DEFAULT_PAGE_SIZE,
+        format: Annotated[Format, Q(description="json, geojson or csv (Excel-safe)")] = Format.json,
+    ) -> Any:
+        """Facilities near a place (or anywhere) matching the filters, nearest first, one page at a time.
+        Values within a filter are OR-ed (services: `match`); different filters are AND-ed. With a place
+        and nothing inside the radius, the 10 nearest matching facilities are returned with a `note`."""
+        if (lat is None) != (lon is None):
+            raise ParameterError("lat" if lat is None else "lon", "give both lat and lon")
+        if lat is not None and near is not None:
+            raise ParameterError("near", "give near or lat and lon, not both")
+        where: str | tuple[float, float] | None = (
+            (lat, lon) if lat is not None else (near.strip() or None if near else None)
+        )
+        try:
+            query = Query(
+                near=where,
+                radius_miles=radius_miles,
+                nearest=nearest,
+                nearest_within_miles=nearest_within_miles,
+                match=match.value,
+                sort=sort.value,
+                limit=page * page_size,
+                **filters,
+            )
+            result = store.search(query)
+        except DatabaseUnavailable:
+            raise
+        except DirectoryError as exc:
+            raise _translate(exc) from None
+        echo: dict[str, Any] = {
+            "near": near,
+            "lat": lat,
+            "lon": lon,
+            "radius_miles": radius_miles,
+            "nearest": nearest,
+            "nearest_within_miles": nearest_within_miles,
+        }
+        for f in FILTERS:
+            value = filters.get(f.field)
+            echo[f.param] = list(value) if f.repeatable else value
+            if f.field == "services":
+                echo["match"] = match.value
+        echo["listed_since"] = query.listed_since.isoformat() if query.listed_since else "any"
+        echo = {k: v for k, v in {**echo, "sort": sort.value}.items() if v not in (None, [], "")}
+        headers = {"X-Total-Count": str(result.total)}
+        if format is Format.json:
+            return JSONResponse(exports.json_body(result, page=page, page_size=page_size, query=echo), headers=headers)
+        rows = result.frame.iloc[(page - 1) * page_size : page * page_size]
+        if format is Format.geojson:
+            return Response(
+                exports.geojson_text(rows, area=result.area), media_type="application/geo+json", headers=headers
+            )
+        name_ = exports.result_filename(result, "csv")
+        return Response(
+            exports.to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={**headers, "Content-Disposition": f'attachment; filename="{name_}"'},
+        )
+
+    @app.get(
+        "/v1/facilities/{facility_id}",
+        response_model=Facility,
+        tags=["facilities"],
+        summary="One facility",
+        responses={404: {"model": ErrorOut, "description": "no such facility"}},
+    )
+    async def facility(facility_id: Annotated[str, PathParam(max_length=40, examples=["f3a1d13806edf"])]) -> Any:
+        """A facility by its stable id (as returned by a search)."""
+        found = store.facility(facility_id)
+        if found is None:
+            return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
+        return JSONResponse(exports.facility_json(found))
+
+    @app.get("/v1/services", response_model=ServicesOut, tags=["vocabulary"], summary="Service codes and groups")
+    async def services() -> Any:
+        """Every SAMHSA service code with its label and category, and the friendly groups filters accept."""
+        taxonomy = store.taxonomy
+        return {
+            "services": [
+                {
+                    "code": s.code,
+                    "label": s.label,
+                    "category": s.category,
+                    "category_code": s.category_code,
+                    "label_source": s.label_source,
+                }
+                for s in taxonomy.services.values()
+            ],
+            "groups": [
+                {"family": g.family, "name": g.name, "label": g.label, "codes": sorted(g.codes)}
+                for g in taxonomy.groups.values()
+            ],
+        }
+
+    @app.get(
+        "/v1/locate",
+        response_model=PlaceOut,
+        tags=["places"],
+        summary="Resolve a place",
+        responses={404: {"model": ErrorOut, "description": "no place found for `q`, with suggestions"}},
+    )
+    async def locate(
+        q: Annotated[
+            str,
+            Q(
+                min_length=1,
+                max_length=MAX_TEXT,
+                description='ZIP, "City, ST", address or "lat, lon"',
+                examples=["Washington, IN"],
+            ),
+        ],
+    ) -> Any:
+        """Where a search for `q` would be centred, with precision and the other places it could mean."""
+        try:
+            place = store.resolve(q)
+        except DatabaseUnavailable:
+            raise
+        except DirectoryError as exc:
+            raise _translate(exc, "q") from None
+        return place.to_dict()
+
+    @app.get(
+        "/v1/shortlist",
+        response_model=ShortlistOut,
+        tags=["facilities"],
+        summary="A shortlist side by side",
+        responses={
+            200: {"content": {"text/csv": {}, "text/html": {}}, "description": "JSON (default), CSV or the HTML sheet"},
+            404: {"model": ErrorOut, "description": "ids that are not in the directory, named"},
+            422: {"model": ErrorOut, "description": "a parameter is invalid, or not one the endpoint takes"},
+        },
+    )
+    async def shortlist(
+        id: Annotated[
+            list[Annotated[str, Field(max_length=40)]],
+            Q(
+                min_length=1,
+                max_length=MAX_SHORTLIST,
+                description="facility ids, in the order to show them",
+                examples=[["f3a1d13806edf"]],
+            ),
+        ],
+        near: Annotated[
+            str | None, Q(max_length=MAX_TEXT, description="a place: each facility's distance from it")
+        ] = None,
+        format: Annotated[ShortlistFormat, Q(description="json, csv (Excel-safe) or html (the summary sheet)")] = (
+            ShortlistFormat.json
+        ),
+    ) -> Any:
+        """Two to ten facilities compared on what decides (phone and intake, address, hours, new patients,
+        treatment, medications, payment, accreditation, populations, languages, accessibility, how
+        current): the same comparison as the app's and `directory compare`."""
+        try:
+            comparison = compare(store, id, near=near.strip() if near and near.strip() else None)
+        except UnknownFacilities as exc:
+            return JSONResponse(
+                {
+                    "detail": [
+                        {
+                            "loc": ["query", "id"],
+                            "msg": str(exc),
+                            "type": "not_found",
+                            "suggestions": [],
+                            "ids": exc.ids,
+                        }
+                    ]
+                },
+                status_code=404,
+            )
+        except DatabaseUnavailable:
+            raise
+        except DirectoryError as exc:
+            raise _translate(exc, "near" if isinstance(exc, LocationNotFound) else "id") from None
+        if format is ShortlistFormat.csv:
+            return Response(
+                exports.to_csv(shortlist_frame(comparison)),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="shortlist.csv"'},
+            )
+        if format is ShortlistFormat.html:
+            return HTMLResponse(sheet_html(comparison, "summary", attribution=attribution()))
+        return JSONResponse(comparison.to_json())
+
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        response_model_exclude_none=True,
+        tags=["service"],
+        summary="Liveness and readiness",
+        responses={503: {"model": Health, "description": "the database is unreachable"}},
+    )
+    async def healthz() -> Any:
+        try:
+            return {"status": "ok", "facilities": store.count()}
+        except DatabaseUnavailable as exc:
+            return JSONResponse(
+                {"status": "database unavailable", "facilities": 0, "detail": str(exc)}, status_code=503
+            )
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for ``uvicorn --factory``: data from ``$DIRECTORY_FACILITIES``, CORS from
+    ``$DIRECTORY_API_CORS_ORIGINS``."""
+    return create_app()

@@ -1,0 +1,84 @@
+"""The store interface: what every screen (app, view, map, API, CLI, exports) may ask of a directory.
+
+A store answers a :class:`~directory.search.Query` with a
+:class:`~directory.search.SearchResult` (ids, distances, records, facets), finds one
+:class:`~directory.facility.Facility` by id, resolves a place, and counts its facilities.
+:class:`~directory.search.Directory` (the facilities file loaded into memory) is today's
+implementation; another (a database) only has to implement this protocol, and
+:func:`open_store` is where a front end's ``--data`` / ``DIRECTORY_FACILITIES`` picks one.
+
+>>> store = open_store()
+>>> isinstance(store, Store), store.count() > 20_000
+(True, True)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from ..core.facility import Facility
+from ..core.geo import Place
+from ..core.taxonomy import Taxonomy
+from ..search import Query, SearchResult
+from ..search.selection import Selection
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A searchable directory of facilities."""
+
+    #: The vocabulary the store's filters resolve names with.
+    taxonomy: Taxonomy
+
+    def search(self, query: Query) -> SearchResult:
+        """Every facility matching ``query``, in its order, with facets over all matches."""
+        ...
+
+    def facility(self, facility_id: str) -> Facility | None:
+        """One facility by id, or None."""
+        ...
+
+    def resolve(self, near: str | tuple[float, float]) -> Place:
+        """Where a search for ``near`` is centred (raises :class:`~directory.errors.LocationNotFound`)."""
+        ...
+
+    def count(self) -> int:
+        """How many facilities the store holds."""
+        ...
+
+    def listed_years(self) -> tuple[int, ...]:
+        """The years in which a source last listed some of its facilities, ascending: what a "listed
+        since" choice can mean in this store."""
+        ...
+
+    def facilities(self, facility_ids: list[str]) -> list[Facility]:
+        """The facilities with these ids, in that order (unknown ids left out): one look-up for a page."""
+        ...
+
+    def select(self, selection: Selection) -> tuple[list[str], list[float] | None]:
+        """The ids of every site the selection matches, by id — or, with ``near``, nearest first (ties
+        by id) with their distances in metres."""
+        ...
+
+    def select_page(self, selection: Selection, start: int, size: int) -> tuple[list[str], int]:
+        """The ids ``start`` to ``start + size`` of :meth:`select`'s answer, and how many it holds: a
+        page of a list without every id crossing a connection."""
+        ...
+
+    def codes_in_use(self) -> frozenset[str]:
+        """Every service code some site lists."""
+        ...
+
+
+def open_store(data: str | Path | None = None, *, geocoder: object | None = None) -> Store:
+    """The store for ``data``: a PostgreSQL DSN (``postgresql://…``: the PostGIS store) or a facilities
+    file (default: ``$DIRECTORY_FACILITIES`` or the shipped one)."""
+    from ..core import paths
+    from .memory import Directory
+    from .postgis.store import PostgisStore, is_dsn
+
+    data = data or paths.facilities_file()
+    if is_dsn(str(data)):
+        return PostgisStore(str(data), geocoder=geocoder)
+    return Directory.load(data, geocoder=geocoder)

@@ -1,0 +1,490 @@
+"""The geosearch engine: :class:`Directory` loads once, then answers :class:`Query` objects.
+
+The spatial index (a shapely STRtree over the facilities' lon/lat points) and the
+filter structures (a boolean mask per code and per group, indexes by state, city and
+county) are built once in :meth:`Directory.load`, never per query. A radius search
+prefilters with lon/lat boxes in the tree and ranks with exact great-circle distance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+from rapidfuzz import fuzz
+
+from ..core.errors import LocationNotFound, QueryError
+from ..core.facility import Facility
+from ..core.filters import CHOICE_OF, FILTERS, GROUP_FILTERS, by_field
+from ..core.geo import EARTH_RADIUS_KM, Place, great_circle
+from ..core.i18n import _, compact, ngettext, number
+from ..core.normalize import norm_city, norm_county, norm_name
+from ..core.schema import read_facilities
+from ..core.states import state_code
+from ..core.taxonomy import Taxonomy
+from ..geocode import locate, parse_query
+from ..search.geometry import PointIndex, load_polygon
+from ..search.query import FALLBACK_NEAREST, Query
+from ..search.result import SearchResult
+from ..search.selection import Selection
+
+#: Fuzzy name match threshold (rapidfuzz token-set ratio on normalised names).
+NAME_SCORE = 80
+
+
+class Directory:
+    """The in-memory store: the facilities file loaded once, with its spatial index and filter
+    structures (see :class:`directory.store.Store`)."""
+
+    def __init__(self, frame: pd.DataFrame, taxonomy: Taxonomy | None = None, geocoder: object | None = None) -> None:
+        started = time.perf_counter()
+        self.taxonomy = taxonomy or Taxonomy.load()
+        self.geocoder = geocoder
+        # pandas 3 keeps strings in Arrow arrays, whose per-column take() dominated a search
+        # (0.8 ms of 1.3 ms); NumPy object columns slice in microseconds.
+        frame = frame.reset_index(drop=True).astype(object)
+        self.frame = frame
+        self.lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
+        self.lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
+        self.index = PointIndex(self.lat, self.lon)
+        n = len(frame)
+        by_code: dict[str, list[int]] = defaultdict(list)
+        for i, codes in enumerate(frame["service_codes"]):
+            for code in codes.split(";"):
+                if code:
+                    by_code[code].append(i)
+        self._code_rows = {c: np.array(rows, dtype=np.int64) for c, rows in by_code.items()}
+        self._masks: dict[frozenset[str], np.ndarray] = {}
+        self.group_masks = {g.name: self._mask(g.codes) for g in self.taxonomy.groups.values()}
+        self._family_masks = {f.family: self._mask(self.taxonomy.family_codes(f.family)) for f in GROUP_FILTERS}
+        # The newest evidence that each site is open, as ISO text (which compares as dates): when a source
+        # last listed it or, if later, when a maintainer verified it (Facility.open_as_of).
+        self._verified_on = frame["verified_on"].astype(str).to_numpy(dtype="U10")
+        listed = frame["last_listed"].astype(str).to_numpy(dtype="U10")
+        self._last_listed = np.where(self._verified_on > listed, self._verified_on, listed)
+        # Sites a maintainer verified closed are in no search (counted with the older ones left out).
+        self._closed = frame["status"].to_numpy(dtype=object) == "closed"
+        self._any_closed = bool(self._closed.any())
+        self._since: dict[object, np.ndarray] = {}
+        self._listed_years = tuple(sorted({int(d[:4]) for d in np.unique(self._last_listed) if d[:4].isdigit()}))
+        self._by_state = _index(frame["state"].map(str.upper))
+        cities = [norm_city(c) for c in frame["city"]]
+        self._by_city = _index(pd.Series(cities, dtype=object))
+        self._by_county = _index(frame["county"].map(norm_county))
+        self._names = [norm_name(f"{a} {b}") for a, b in zip(frame["name"], frame["name2"], strict=True)]
+        self._sort_names = np.array([n.lower() for n in frame["name"]], dtype=object)
+        self._states = frame["state"].to_numpy(dtype=object)
+        #: Each choice filter's value for every row ("facility" / "practitioner"), and a mask per value.
+        self._choices = {
+            f.field: _each(frame[CHOICE_OF[f.field][0]], CHOICE_OF[f.field][1]) for f in FILTERS if f.kind == "choice"
+        }
+        self._choice_masks = {
+            field: {value: values == value for value, _ in by_field(field).choices}
+            for field, values in self._choices.items()
+        }
+        # Every count a result reports (each group, each choice, and per family whether a site lists
+        # anything in it) as the columns of one matrix: a result's counts are one sum over its rows,
+        # not ~60 (a quarter of a search's time went to them).
+        self._count_keys: list[tuple[str, str, str]] = [
+            ("facet", f.family, g.name) for f in GROUP_FILTERS for g in self.taxonomy.groups_in(f.family)
+        ]
+        self._count_keys += [("facet", field, value) for field, masks in self._choice_masks.items() for value in masks]
+        self._count_keys += [("listed", family, "") for family in self._family_masks]
+
+        def column(kind: str, family: str, name: str) -> np.ndarray:
+            if kind == "listed":
+                return self._family_masks[family]
+            return self._choice_masks[family][name] if family in self._choice_masks else self.group_masks[name]
+
+        self._counts = np.column_stack([column(*key) for key in self._count_keys]).astype(np.uint8)
+        self._ids = {fid: i for i, fid in enumerate(frame["facility_id"])}
+        self._own_cities = _city_points(frame, cities, self.lat, self.lon)
+        self.n = n
+        self.load_ms = (time.perf_counter() - started) * 1000
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, geocoder: object | None = None) -> Directory:
+        """Load ``data/facilities.csv`` (or ``path``) and build the index once."""
+        return cls(read_facilities(path), geocoder=geocoder)
+
+    # -- structures ----------------------------------------------------------------------------------
+    def _mask(self, codes: frozenset[str]) -> np.ndarray:
+        mask = self._masks.get(codes)
+        if mask is None:
+            mask = np.zeros(len(self.frame), dtype=bool)
+            for code in codes:
+                rows = self._code_rows.get(code)
+                if rows is not None:
+                    mask[rows] = True
+            self._masks[codes] = mask
+        return mask
+
+    def facility(self, facility_id: str) -> Facility | None:
+        """One facility by id, or None."""
+        i = self._ids.get(facility_id)
+        return None if i is None else Facility.from_row(self.frame.iloc[i].to_dict())
+
+    def count(self) -> int:
+        """How many facilities the directory holds."""
+        return self.n
+
+    def listed_years(self) -> tuple[int, ...]:
+        """The years in which a source last listed some of its facilities, ascending."""
+        return self._listed_years
+
+    def rows_of(self, facility_ids) -> np.ndarray:
+        """Row positions of the given facility ids (unknown ids raise KeyError)."""
+        return np.fromiter((self._ids[f] for f in facility_ids), dtype=np.int64)
+
+    def facilities(self, facility_ids: list[str]) -> list[Facility]:
+        """The facilities with these ids, in that order (unknown ids left out)."""
+        rows = [self._ids[f] for f in facility_ids if f in self._ids]
+        return [Facility.from_row(r) for r in self.frame.iloc[rows].to_dict("records")]
+
+    def codes_in_use(self) -> frozenset[str]:
+        """Every service code some site lists."""
+        return frozenset(self._code_rows)
+
+    @cached_property
+    def _listing(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        """For :meth:`select`: each row's search text and newest date (built on first use), and the rows
+        in id order."""
+        from ..hsds.mapping import modified_key, search_text
+
+        f = self.frame
+        text = pa.array(
+            [
+                search_text(*values, self.taxonomy)
+                for values in zip(f["name"], f["name2"], f["service_codes"], f["city"], f["state"], strict=True)
+            ],
+            type=pa.string(),
+        )
+        newest = np.array(
+            [
+                modified_key(*values)
+                for values in zip(f["last_listed"], f["verified_on"], f["details_as_of"], strict=True)
+            ],
+            dtype="U10",
+        )
+        return text, newest, np.argsort(f["facility_id"].to_numpy(dtype=str), kind="stable")
+
+    def select_page(self, selection: Selection, start: int, size: int) -> tuple[list[str], int]:
+        """A window of :meth:`select`'s ids, and how many it holds."""
+        ids, _metres = self.select(selection)
+        return ids[start : start + size], len(ids)
+
+    def select(self, selection: Selection) -> tuple[list[str], list[float] | None]:
+        """The ids of every site ``selection`` matches, by id (or nearest first, with metres)."""
+        text, newest, by_id = self._listing
+        keep = np.ones(self.n, dtype=bool)
+        s = selection
+        if s.codes is not None:
+            keep &= self._mask(frozenset(s.codes))
+        if s.ids is not None:
+            wanted = np.zeros(self.n, dtype=bool)
+            wanted[[self._ids[i] for i in s.ids if i in self._ids]] = True
+            keep &= wanted
+        if s.modified_since is not None:
+            keep &= newest >= s.modified_since.isoformat()
+        if s.zip_code is not None:
+            keep &= self.frame["zip"].to_numpy(dtype=object) == s.zip_code
+        for word in s.words:  # a substring of the text, as the PostGIS store's strpos
+            keep &= pc.match_substring(text, word).to_numpy(zero_copy_only=False)
+        rows = by_id[keep[by_id]]
+        ids = self.frame["facility_id"].to_numpy(dtype=object)
+        if s.near is None:
+            return ids[rows].tolist(), None
+        rows = rows[~np.isnan(self.lat[rows]) & ~np.isnan(self.lon[rows])]
+        metres = great_circle(*s.near, self.lat[rows], self.lon[rows], radius=EARTH_RADIUS_KM * 1000)
+        inside = metres <= (s.metres if s.metres is not None else np.inf)
+        rows, metres = rows[inside], metres[inside]
+        order = np.lexsort((ids[rows].astype(str), metres))
+        return ids[rows[order]].tolist(), [float(m) for m in metres[order]]
+
+    # -- search --------------------------------------------------------------------------------------
+    def resolve(self, near: str | tuple[float, float]) -> Place:
+        """Where ``near`` is. A "City, ST" the gazetteer lacks but the directory's own records use
+        (postal names such as "Dorchester Center, MA") resolves to the middle of its facilities."""
+        return resolve_place(near, self.geocoder, lambda city, state: self._own_cities.get((city, state)))
+
+    def search(self, query: Query) -> SearchResult:
+        """Run ``query``; see :class:`Query` for the semantics."""
+        started = time.perf_counter()
+        groups = query.groups(self.taxonomy)
+        every = self._filter_mask(query, groups)  # every filter but listed_since
+        recent = self._since_mask(query.listed_since)
+        keep = every if recent is None else (recent if every is None else every & recent)
+        try:
+            center = self.resolve(query.near) if query.near is not None else None
+        except LocationNotFound as exc:
+            exc.field = "near"
+            raise
+        fallback: int | None = None  # how many nearest were shown because the radius held none
+        distances = None
+        older = np.empty(0, dtype=np.int64)
+        if center is None:
+            rows = np.flatnonzero(every) if every is not None else np.arange(self.n)
+            if recent is not None:
+                rows, older = rows[recent[rows]], rows[~recent[rows]]
+        elif query.nearest:
+            rows, distances = self._nearest(center, query.nearest, keep, query.nearest_within_miles)
+        else:
+            rows, distances = self._within(center, query.radius_miles, every)
+            if recent is not None:
+                shown = recent[rows]
+                older, rows, distances = rows[~shown], rows[shown], distances[shown]
+            if not len(rows) and query.radius_miles < query.nearest_within_miles:
+                rows, distances = self._nearest(center, FALLBACK_NEAREST, keep, query.nearest_within_miles)
+                fallback = len(rows)
+        if center is not None and recent is not None and (query.nearest or fallback is not None):
+            # Older listings as near as the farthest shown (or anywhere within the bound, when none is).
+            reach = float(distances.max()) if len(rows) else query.nearest_within_miles
+            older, _ = self._within(center, reach, ~recent if every is None else every & ~recent)
+        rows, distances = self._refine(query, rows, distances)
+        older, _ = self._refine(query, older, None)
+        order = order_rows(query, rows, distances, lambda: self._sort_names[rows])
+        rows = rows[order]
+        distances = distances[order] if distances is not None else None
+        total = len(rows)
+        facets, listed = self._facets(rows)
+        if query.limit:
+            rows = rows[: query.limit]
+            distances = distances[: query.limit] if distances is not None else None
+        frame = self.frame.iloc[rows].reset_index(drop=True)
+        if distances is not None:
+            frame = frame.assign(distance_miles=np.round(distances, 2))
+        chosen = {name: list(gs) for name, gs in groups.items() if gs}
+        closed = int(self._closed[older].sum())
+        older = older[~self._closed[older]]
+        years = sorted({d[:4] for d in self._last_listed[older]})
+        return SearchResult(
+            query,
+            frame,
+            center,
+            facets,
+            fallback,
+            total,
+            (time.perf_counter() - started) * 1000,
+            chosen,
+            (self.lat[rows], self.lon[rows]),
+            listed,
+            older=len(older),
+            older_years=(int(years[0]), int(years[-1])) if years else None,
+            closed=closed,
+        )
+
+    def _since_mask(self, since) -> np.ndarray | None:
+        """The sites a search may show: listed or verified on or after ``since`` and not closed (None:
+        no restriction at all), cached per date."""
+        if since is None and not self._any_closed:
+            return None
+        mask = self._since.get(since)
+        if mask is None:
+            if len(self._since) >= 8:  # an API client may ask for any date: keep only a few
+                self._since.clear()
+            listed = self._last_listed >= since.isoformat() if since is not None else True
+            mask = self._since[since] = listed & ~self._closed
+        return mask
+
+    def _refine(self, query: Query, rows: np.ndarray, distances: np.ndarray | None):
+        """The rows inside ``query.within`` and matching ``query.name``."""
+        if query.within is not None and len(rows):
+            polygon = load_polygon(query.within)
+            inside = shapely.contains_xy(polygon, self.lon[rows], self.lat[rows])
+            rows = rows[inside]
+            distances = distances[inside] if distances is not None else None
+        if query.name:
+            rows, distances = self._by_name(query.name, rows, distances)
+        return rows, distances
+
+    def _filter_mask(self, query: Query, groups: dict[str, list]) -> np.ndarray | None:
+        mask: np.ndarray | None = None
+
+        def both(other: np.ndarray) -> None:
+            nonlocal mask
+            mask = other.copy() if mask is None else mask & other
+
+        indexes = {
+            "state": (self._by_state, state_key),
+            "city": (self._by_city, norm_city),
+            "county": (self._by_county, norm_county),
+        }
+        for f in FILTERS:
+            value = getattr(query, f.field)
+            if not value:
+                continue
+            if f.kind == "group":
+                masks = [self._mask(g.codes) for g in groups[f.field]]
+                if f.field == "services" and query.match == "all":
+                    both(np.logical_and.reduce(masks))
+                else:
+                    both(np.logical_or.reduce(masks))
+            elif f.kind == "choice":
+                both(self._choice_masks[f.field][value])
+            elif f.kind == "verified":
+                both(self._verified_on >= value.isoformat())
+            elif f.kind in indexes:
+                index, key = indexes[f.kind]
+                rows = index.get(key(value), np.empty(0, dtype=np.int64))
+                selected = np.zeros(self.n, dtype=bool)
+                selected[rows] = True
+                both(selected)
+        return mask
+
+    def _within(self, center: Place, radius: float, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.within(center.latitude, center.longitude, radius, keep)
+
+    def _nearest(
+        self, center: Place, k: int, keep: np.ndarray | None, max_miles: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.nearest(center.latitude, center.longitude, k, keep, max_miles=max_miles)
+
+    def _by_name(self, text: str, rows: np.ndarray, distances: np.ndarray | None):
+        words = norm_name(text).split()
+        if not words:
+            return rows, distances
+        keep = np.fromiter((name_matches(words, self._names[i]) for i in rows), dtype=bool, count=len(rows))
+        return rows[keep], (distances[keep] if distances is not None else None)
+
+    def _facets(self, rows: np.ndarray) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+        """Counts per group, per choice and per state (largest first) among ``rows``, and per family how
+        many of them list anything in it."""
+        totals = self._counts[rows].sum(axis=0, dtype=np.int64) if len(rows) else np.zeros(len(self._count_keys))
+        facets: dict[str, dict[str, int]] = {}
+        listed: dict[str, int] = {}
+        for (kind, family, name), total in zip(self._count_keys, totals.tolist(), strict=True):
+            if kind == "listed":
+                listed[family] = int(total)
+            else:
+                facets.setdefault(family, {})[name] = int(total)
+        states = self._states[rows]
+        values, counts = np.unique(states, return_counts=True)
+        facets["state"] = {
+            str(v): int(c) for v, c in sorted(zip(values, counts, strict=True), key=lambda x: (-x[1], x[0]))
+        }
+        return facets, listed
+
+
+def order_rows(
+    query: Query, rows: np.ndarray, distances: np.ndarray | None, names: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """A result's order, the same in every store: by distance, else by name (``names()``: the rows'
+    lower-cased names, asked for only then); ties by file order."""
+    if distances is not None and query.sort == "distance":
+        return np.lexsort((rows, distances))
+    return np.lexsort((rows, names()))
+
+
+def resolve_place(
+    near: str | tuple[float, float],
+    geocoder: object | None,
+    own_city: Callable[[str, str], tuple[str, float, float] | None],
+) -> Place:
+    """Where a search for ``near`` is centred, for any store: coordinates as given, else the geocoder,
+    else ``own_city(normalised city, state)`` — the store's own (label, latitude, longitude) of a
+    "City, ST" its records use — else :class:`LocationNotFound`."""
+    if isinstance(near, tuple):
+        lat, lon = near
+        return Place(f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
+    try:
+        return locate(near, geocoder)
+    except LocationNotFound:
+        parsed = parse_query(near)
+        own = (
+            own_city(norm_city(parsed.city), parsed.state or "")
+            if parsed.city and not parsed.street and not parsed.zip
+            else None
+        )
+        if own is None:
+            raise
+        label, lat, lon = own
+        return Place(near, label, lat, lon, "city")
+
+
+def name_matches(words: list[str], name: str) -> bool:
+    """True when every query word is a prefix of, or close to (rapidfuzz ratio >= NAME_SCORE), a word of the name.
+
+    Token-set similarity scores a subset as 100 ("Community Services" would match every
+    "... Community Services"), so each word the person typed must be found.
+
+    >>> name_matches(norm_name("Gateway Comm Svcs").split(), norm_name("Gateway Community Services Inc"))
+    True
+    >>> name_matches(["gateway", "community"], "north suffolk community services")
+    False
+    """
+    tokens = name.split()
+    return all(any(t.startswith(w) or fuzz.ratio(w, t) >= NAME_SCORE for t in tokens) for w in words)
+
+
+def _each(values: pd.Series, function: Callable[[str], str]) -> np.ndarray:
+    """``function`` of every value, called once per distinct value."""
+    distinct = {v: function(v) for v in pd.unique(values)}
+    return np.array([distinct[v] for v in values], dtype=object)
+
+
+def _index(values: pd.Series) -> dict[str, np.ndarray]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, value in enumerate(values):
+        if value:
+            groups[value].append(i)
+    return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+
+def _city_points(
+    frame: pd.DataFrame, cities: list[str], lat: np.ndarray, lon: np.ndarray
+) -> dict[tuple[str, str], tuple[str, float, float]]:
+    """(normalised city, state) → (label, mean latitude, mean longitude) of the directory's facilities."""
+    ids: dict[tuple[str, str], int] = {}
+    labels: list[str] = []
+    group = np.full(len(cities), -1, dtype=np.int64)
+    for i, (city, key_city, state) in enumerate(zip(frame["city"], cities, frame["state"], strict=True)):
+        if not key_city or not np.isfinite(lat[i]):
+            continue
+        key = (key_city, str(state).upper())
+        if key not in ids:
+            ids[key] = len(ids)
+            labels.append(f"{city}, {state}")
+        group[i] = ids[key]
+    ok = group >= 0
+    counts = np.bincount(group[ok], minlength=len(ids))
+    mean_lat = np.bincount(group[ok], weights=lat[ok], minlength=len(ids)) / np.maximum(counts, 1)
+    mean_lon = np.bincount(group[ok], weights=lon[ok], minlength=len(ids)) / np.maximum(counts, 1)
+    return {k: (labels[g], float(mean_lat[g]), float(mean_lon[g])) for k, g in ids.items()}
+
+
+def fallback_note(query: Query, found: int) -> str:
+    """What a result says when nothing was inside the radius and the nearest were looked for.
+
+    >>> fallback_note(Query(near="Ely, NV", radius_miles=5), 3)
+    'none within 5 miles; the 3 nearest within 100 miles are shown'
+    >>> fallback_note(Query(near="Ely, NV", radius_miles=5), 0)
+    'none within 5 miles, nor within 100 miles'
+    """
+    radius, within = compact(query.radius_miles), compact(query.nearest_within_miles)
+    if not found:
+        return _("none within {radius} miles, nor within {within} miles").format(radius=radius, within=within)
+    return ngettext(
+        "none within {radius} miles; the nearest within {within} miles is shown",
+        "none within {radius} miles; the {n} nearest within {within} miles are shown",
+        found,
+    ).format(radius=radius, within=within, n=number(found))
+
+
+def state_key(text: str) -> str:
+    """The USPS code a ``state`` filter value names (a code or a name), as every store keys states.
+
+    >>> state_key("florida"), state_key("FL")
+    ('FL', 'FL')
+    """
+    code = state_code(text)
+    if code is None:
+        raise QueryError(f"unknown state {text!r}; use a USPS code such as FL or a name such as Florida", "state")
+    return code
