@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import UsageFailure, cli, data_option, friendly
+from .base import UsageFailure, cli, data_option, friendly
 
 MAINTAINER_ENV = "DIRECTORY_MAINTAINER"
 
@@ -70,7 +70,7 @@ def correct(
     """
     from ..pipeline.corrections import append, default_path, new
     from ..stores.base import open_store
-    from ..stores.postgis.store import is_dsn
+    from ..stores.postgis.connect import is_dsn
 
     action = "closed" if closed else "reopened" if reopened else None
     chosen = [x for x in (closed or None, reopened or None, set_value, clear_field, undo) if x is not None]
@@ -132,7 +132,7 @@ def corrections(fmt: str, path: Path | None, data: str | None) -> None:
     """
     from ..exports.tabular import neutralise
     from ..pipeline.corrections import COLUMNS, read
-    from ..stores.postgis.store import is_dsn
+    from ..stores.postgis.connect import is_dsn
 
     if data and is_dsn(data):
         from ..stores.postgis.corrections import read as read_database

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..core import paths
-from . import cli, data_option, friendly, lang_option
+from .base import cli, data_option, friendly, lang_option
 
 
 @cli.command("import")
@@ -251,7 +251,7 @@ def export(fmt: str, output: Path, data: str | None) -> None:
       directory export --format hsds --output hsds/
       frictionless validate hsds/datapackage.json
     """
-    from ..hsds.mapping import write_package
+    from ..hsds.package import write_package
     from ..search import Query
     from ..stores.base import open_store
 

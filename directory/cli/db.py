@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import cli, friendly
+from .base import cli, friendly
 
 
 @cli.group()
@@ -23,7 +23,7 @@ def db_load(dsn: str, data: str | None) -> None:
     Example:
       directory db load postgresql://directory@db.internal/directory --data data/facilities.csv
     """
-    from ..stores.postgis.store import load
+    from ..stores.postgis.load import load
 
     done = load(dsn, data)
     click.echo(f"load {done['id']}: {done['rows']:,} facilities from {done['file']}")
@@ -34,7 +34,7 @@ def db_load(dsn: str, data: str | None) -> None:
 @friendly
 def db_status(dsn: str) -> None:
     """The loads so far (newest first) and how many facilities are served."""
-    from ..stores.postgis.store import status
+    from ..stores.postgis.load import status
 
     found = status(dsn)
     click.echo(f"{found['facilities']:,} facilities served")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from . import cli, friendly
+from .base import cli, friendly
 
 
 def geocoder_options(func: Callable[..., Any]) -> Callable[..., Any]:

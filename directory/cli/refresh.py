@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..core import paths
-from . import UsageFailure, cli, friendly
+from .base import UsageFailure, cli, friendly
 
 
 @cli.group()

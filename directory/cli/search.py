@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..core.i18n import _
-from . import UsageFailure, cli, data_option, friendly, lang_option
+from .base import UsageFailure, cli, data_option, friendly, lang_option
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,7 +124,7 @@ def search(
             raise UsageFailure("--format hsds needs --output FOLDER")
         if output.exists() and not output.is_dir():
             raise UsageFailure(f"--format hsds writes a folder, and {output} is a file")
-        from ..hsds.mapping import write_package
+        from ..hsds.package import write_package
 
         write_package(result.records, output, store.taxonomy)
         click.echo(f"{result.describe()} -> {output}/datapackage.json", err=True)

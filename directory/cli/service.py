@@ -9,13 +9,13 @@ from pathlib import Path
 
 import click
 
-from . import UsageFailure, cli, data_option, friendly
+from .base import UsageFailure, cli, data_option, friendly
 
 
 def _corrections_of(data: str | None):
     """The corrections that can resolve reports: the database's (a DSN) or the corrections file's."""
     from ..pipeline import corrections
-    from ..stores.postgis.store import is_dsn
+    from ..stores.postgis.connect import is_dsn
 
     source = data or os.environ.get("DIRECTORY_FACILITIES", "")
     if is_dsn(source):
@@ -161,7 +161,7 @@ def serve(host: str, port: int, data: str | None, cors_origins: tuple[str, ...],
     import uvicorn
 
     if data is not None:
-        from ..stores.postgis.store import is_dsn
+        from ..stores.postgis.connect import is_dsn
 
         if is_dsn(data):
             os.environ["DIRECTORY_FACILITIES"] = data
