@@ -31,8 +31,8 @@ sys.path.insert(0, str(REPO))
 from directory.pipeline.build import build  # noqa: E402
 from directory.pipeline.corrections import append, new, read  # noqa: E402
 from directory.stores.memory import Directory  # noqa: E402
+from directory.stores.postgis import PostgisStore, load  # noqa: E402
 from directory.stores.postgis.corrections import add  # noqa: E402
-from directory.stores.postgis.store import PostgisStore, load  # noqa: E402
 from tests.pg import cluster  # noqa: E402
 
 HOW = ["phone", "website", "visit", "provider"]

@@ -26,7 +26,7 @@ from _table import print_table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from directory.stores.postgis.store import load  # noqa: E402
+from directory.stores.postgis import load  # noqa: E402
 from tests.pg import cluster  # noqa: E402
 
 WORDS = ["recovery", "methadone", "county", "behavioral health", "detox", "women", "veterans", "counseling"]

@@ -18,9 +18,8 @@ from _table import print_table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from directory import Query  # noqa: E402
+from directory import Query, hsds  # noqa: E402
 from directory.exports import tabular as exports  # noqa: E402
-from directory.hsds import mapping as hsds  # noqa: E402
 from directory.stores.base import open_store  # noqa: E402
 
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from directory.search import Query  # noqa: E402
 from directory.stores.memory import Directory  # noqa: E402
-from directory.stores.postgis.store import PostgisStore, load  # noqa: E402
+from directory.stores.postgis import PostgisStore, load  # noqa: E402
 from tests.pg import cluster  # noqa: E402
 
 CITIES = [

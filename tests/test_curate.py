@@ -15,12 +15,13 @@ from click.testing import CliRunner
 
 from directory import Directory, Query, view
 from directory.cli import cli
+from directory.core import i18n
 from directory.core.errors import InputFileError, ValidationError
 from directory.curation.reports import Report, ReportStore
 from directory.pipeline.build import build
 from directory.pipeline.corrections import append, apply, new, read
 
-from .conftest import REPO, national_directory
+from .conftest import national_directory
 from .pg import cluster, needs_postgis
 
 NATIONAL = national_directory()
@@ -135,8 +136,8 @@ def test_a_phone_set_and_verified_shows_its_own_date_and_an_undo_restores_the_on
     assert set(table["verified"]) == {date(2026, 11, 30).strftime("%b %Y"), date(2026, 12, 2).strftime("%b %Y")}
     comparison = view.compare(curated["store"], [PHONED, VERIFIED])
     assert comparison.row("verified").cells[1].text == "Verified by visit, Dec 2026"
+    from directory import hsds
     from directory.exports import tabular as exports
-    from directory.hsds import mapping as hsds
 
     assert "verified_on" in exports.to_csv(recent.frame).splitlines()[0]
     service = hsds.build_tables([visited], curated["store"].taxonomy)["service"][0]
@@ -227,7 +228,7 @@ def test_only_maintainers_change_data():
     import ast
 
     writers = set()
-    for path in [*(REPO / "directory").rglob("*.py"), REPO / "app.py"]:
+    for path in i18n.source_files():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").endswith(("corrections", "pgcorrect")):
                 if {a.name for a in node.names} & {"append", "add"}:
@@ -244,7 +245,7 @@ def test_only_maintainers_change_data():
 def test_the_database_store_sees_a_correction_at_once_and_answers_as_the_rebuilt_file(curated):
     """db load of the rebuilt file gives the in-memory answers; a correction written to the database is
     in every replica's next search, as a rebuilt file with it answers; an undo restores."""
-    from directory.stores.postgis.store import PostgisStore, load
+    from directory.stores.postgis import PostgisStore, load
 
     with cluster() as pg:
         load(pg.dsn, curated["facilities"])

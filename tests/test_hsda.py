@@ -23,9 +23,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
+from directory import hsds
+from directory.core import keys
 from directory.core.schema import read_facilities, write_records
 from directory.hsds import hsda
-from directory.hsds import mapping as hsds
 from directory.http.api import create_app
 from directory.pipeline.corrections import apply, new
 from directory.stores.memory import Directory
@@ -185,7 +186,7 @@ def test_lists_filter_as_and_and_say_what_they_refused(client, store):
     expected = sorted(
         hsds.uid("service", r.facility_id)
         for r in RECORDS
-        if "dt" in r.service_codes and "tampa" in hsds.search_words(f"{r.name} {r.name2} {r.city}")
+        if "dt" in r.service_codes and "tampa" in keys.search_words(f"{r.name} {r.name2} {r.city}")
     )
     assert sorted(s["id"] for s in both["contents"]) == expected and expected
     org = hsds.uid("organization", RECORDS[3].facility_id)
@@ -325,7 +326,7 @@ REQUESTS = [
 
 @needs_postgis
 def test_both_stores_give_the_same_bodies(client, data_file):
-    from directory.stores.postgis.store import PostgisStore, load
+    from directory.stores.postgis import PostgisStore, load
 
     with cluster() as c:
         load(c.dsn, data_file)
@@ -352,9 +353,9 @@ def every_site() -> list[tuple[str, str, set[str], str]]:
     return [
         (
             r["facility_id"],
-            hsds.search_text(r["name"], r["name2"], r["service_codes"], r["city"], r["state"], taxonomy),
+            keys.search_text(r["name"], r["name2"], r["service_codes"], r["city"], r["state"], taxonomy),
             set(filter(None, str(r["service_codes"]).split(";"))),
-            hsds.modified_key(r["last_listed"], r["verified_on"], r["details_as_of"]),
+            keys.modified_key(r["last_listed"], r["verified_on"], r["details_as_of"]),
         )
         for r in national_directory().frame.to_dict("records")
     ]
@@ -372,7 +373,7 @@ def test_a_selection_is_what_a_brute_force_reading_of_every_site_finds(data):
     taxonomy = Taxonomy.load()
     i = data.draw(st.integers(0, memory.n - 1))
     row = memory.frame.iloc[i]
-    text = hsds.search_text(row["name"], row["name2"], row["service_codes"], row["city"], row["state"], taxonomy)
+    text = keys.search_text(row["name"], row["name2"], row["service_codes"], row["city"], row["state"], taxonomy)
     words = text.split()
     # words of a real site, cut anywhere (a substring), plus one that may match nothing
     chosen = data.draw(st.lists(st.sampled_from(words), min_size=0, max_size=2, unique=True))

@@ -13,9 +13,8 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from directory import Query
+from directory import Query, hsds
 from directory.cli import cli
-from directory.hsds import mapping as hsds
 
 from .conftest import REPO, national_directory
 

@@ -15,13 +15,12 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from directory import Query, view
+from directory import Query, hsds, view
 from directory.cli import cli
 from directory.core import i18n
 from directory.core.filters import by_param
 from directory.core.i18n import LANGUAGES, _, ngettext, using
 from directory.core.taxonomy import VOCABULARY_COLUMNS, VOCABULARY_KINDS, vocabulary
-from directory.hsds import mapping as hsds
 from directory.http.api import create_app
 from directory.pipeline.manifest import read_manifest
 
@@ -78,7 +77,7 @@ def test_no_translated_string_hides_from_the_catalog():
     """The extractor reads literal arguments only: an f-string, a concatenation or a call inside an
     f-string (Python 3.11 reads those as one token) would be shown untranslated."""
     problems = []
-    for path in [*(REPO / "directory").rglob("*.py"), REPO / "app.py"]:
+    for path in i18n.source_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         inside_fstrings = {id(c) for j in ast.walk(tree) if isinstance(j, ast.JoinedStr) for c in _calls(j)}
         for call in _calls(tree):

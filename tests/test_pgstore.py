@@ -30,7 +30,7 @@ SERVICES = ["detox", "mat", "outpatient", "residential", "telehealth", "inpatien
 
 @pytest.fixture(scope="module")
 def pg():
-    from directory.stores.postgis.store import PostgisStore, load
+    from directory.stores.postgis import PostgisStore, load
 
     with cluster() as c:
         load(c.dsn, REPO / "data/facilities.csv")
@@ -111,7 +111,7 @@ def test_the_cli_searches_the_database_as_the_file(pg):
 def test_an_interrupted_load_keeps_the_old_data_served(pg, tmp_path):
     import csv
 
-    from directory.stores.postgis.store import load, status
+    from directory.stores.postgis import load, status
 
     broken = tmp_path / "broken.csv"
     with (REPO / "data/facilities.csv").open(encoding="utf-8", newline="") as fh:

@@ -13,11 +13,10 @@ from datetime import date
 
 import pytest
 
-from directory import Query
+from directory import Query, hsds
 from directory.core.filters import FACILITY_TYPES
 from directory.exports import tabular as exports
 from directory.geocode import offline, record_locator
-from directory.hsds import mapping as hsds
 from directory.pipeline.importers import import_file
 from directory.view import FacilityDetail, detail_markdown, mapview, result_table
 

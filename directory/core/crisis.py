@@ -5,7 +5,7 @@ Prevención del Suicidio y Crisis", answers in Spanish when a caller presses 2 a
 message is AYUDA; SAMHSA's National Helpline ("Línea Nacional de Ayuda de SAMHSA") answers in English
 and Spanish.
 
->>> from directory.i18n import using
+>>> from directory.core.i18n import using
 >>> with using("es"):
 ...     for text in crisis_lines()[0][:2]:
 ...         print(text)

@@ -4,7 +4,7 @@
 frozenset, sources as a tuple, dates as dates, coordinates as floats. ``facilities.csv``
 is only its storage format: :func:`Facility.from_row` and :meth:`Facility.to_row` are the
 one place a CSV row (every value a string) becomes a record and back, and
-:mod:`directory.schema` reads and writes the file.
+:mod:`directory.core.schema` reads and writes the file.
 
 >>> f = Facility.from_row({"facility_id": "f000000000001", "name": "Example", "latitude": "27.950000",
 ...                        "longitude": "-82.460000", "service_codes": "dt;sa", "sources": "sut-2021;nssats-2015",
@@ -21,6 +21,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
+
+from .i18n import N_
 
 #: Columns of ``facilities.csv``, in file order, with what each holds (docs/data.md documents the same).
 COLUMNS: dict[str, str] = {
@@ -67,6 +69,15 @@ _DATES = ("source_date", "services_as_of", "last_listed", "details_as_of", "veri
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: What ``accessibility`` may hold.
 ACCESSIBILITY = ("wheelchair", "deaf-hard-of-hearing", "visually-impaired")
+#: How a person reads them (marked for translation; translated where shown).
+DAY_NAMES = dict(
+    zip(WEEKDAYS, (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")), strict=True)
+)
+ACCESSIBILITY_LABELS = {
+    "wheelchair": N_("Wheelchair accessible"),
+    "deaf-hard-of-hearing": N_("Deaf or hard of hearing"),
+    "visually-impaired": N_("Visually impaired"),
+}
 
 
 @dataclass(frozen=True)

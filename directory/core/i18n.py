@@ -216,8 +216,18 @@ def negotiate(*preferences: str | None) -> str:
 
 # -- the catalog: what the code asks to translate -------------------------------------------------------
 
-#: Where :func:`extract` looks: the library and the app.
-SOURCES = ("directory", "app.py")
+#: Where :func:`extract` looks: the library, the app and its screens.
+SOURCES = ("directory", "app.py", "screens")
+
+
+def source_files(root: Path | None = None) -> list[Path]:
+    """Every Python file whose strings a person may read (:data:`SOURCES`), in a stable order."""
+    root = root or LOCALE_DIR.parent.parent
+    files: list[Path] = []
+    for source in SOURCES:
+        path = root / source
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files
 
 
 def extract(root: Path | None = None):
@@ -227,11 +237,7 @@ def extract(root: Path | None = None):
 
     root = root or LOCALE_DIR.parent.parent
     template = Catalog(project="treatment-directory", domain=DOMAIN, charset="utf-8")
-    files = []
-    for source in SOURCES:
-        path = root / source
-        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    for path in files:
+    for path in source_files(root):
         relative = path.relative_to(root).as_posix()
         for lineno, message, comments, context in extract_from_file(
             "python", str(path), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)

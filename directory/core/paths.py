@@ -21,7 +21,8 @@ GAZETTEER_DIR = DATA_DIR / "gazetteer"
 BOUNDARIES_DIR = DATA_DIR / "boundaries"
 
 
-#: How a PostgreSQL DSN starts (the PostGIS store, :mod:`directory.pgstore`) where a facilities file may be given.
+#: How a PostgreSQL DSN starts (the PostGIS store, :mod:`directory.stores.postgis`) where a facilities
+#: file may be given.
 DSN_SCHEMES = ("postgresql://", "postgres://")
 
 

@@ -1,5 +1,5 @@
-"""The storage format: reading and writing ``facilities.csv`` (as frames or :class:`~directory.facility.Facility`
-records), and validation. The columns are :data:`directory.facility.COLUMNS`."""
+"""The storage format: reading and writing ``facilities.csv`` (as frames or :class:`~directory.core.facility.Facility`
+records), and validation. The columns are :data:`directory.core.facility.COLUMNS`."""
 
 from __future__ import annotations
 

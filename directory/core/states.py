@@ -2,7 +2,7 @@
 
 The boxes answer one question cheaply: could a coordinate be in the US and its
 territories at all? (0,0 and swapped lat/lon fail it.) Whether a point lies in
-the state its record names is answered with real outlines in ``directory.geo``.
+the state its record names is answered with real outlines in ``directory.core.geo``.
 """
 
 from __future__ import annotations

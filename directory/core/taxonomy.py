@@ -19,7 +19,7 @@ Labels in other languages are data too: ``vocabulary_<lang>.csv`` (``kind``, ``k
 ``description``, ``source``) gives each group, category and service its label — and each service what it
 means — in that language, with where the term comes from (a SAMHSA, 988 or HHS publication, or "our
 translation"). :attr:`Service.label`, :attr:`Service.category`, :attr:`Service.description` and
-:attr:`Group.label` read in the current language (:mod:`directory.i18n`); ``label_en`` and the other
+:attr:`Group.label` read in the current language (:mod:`directory.core.i18n`); ``label_en`` and the other
 ``*_en`` fields are the code book's own English.
 
 Friendly groups (``groups.csv``) map a name such as ``detox`` or ``medicaid`` to
@@ -406,3 +406,14 @@ def _load_groups(path: Path, services: dict[str, Service]) -> dict[str, Group]:
         return resolved[name]
 
     return {r["group"]: Group(r["family"], r["group"], r["label"], expand(r["group"])) for r in rows}
+
+
+@lru_cache(maxsize=200_000)
+def groups_of(taxonomy: Taxonomy, codes: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of the groups ``names`` a record with these ``;``-separated codes belongs to, in that order.
+
+    >>> groups_of(Taxonomy.load(), "dt;sa", ("detox", "mat"))
+    ('detox',)
+    """
+    have = set(codes.split(";"))
+    return tuple(name for name in names if taxonomy.group(name).codes & have)

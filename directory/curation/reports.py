@@ -174,9 +174,9 @@ class DatabaseReportStore:
         self._ready = False
 
     def _connect(self):
-        from ..stores.postgis.store import SCHEMA, _connect
+        from ..stores.postgis.connect import SCHEMA, connect
 
-        conn = _connect(self.dsn)
+        conn = connect(self.dsn)
         if not self._ready:  # the table exists after `db load`; made here once for a fresh database
             conn.execute(SCHEMA)
             self._ready = True
@@ -227,7 +227,7 @@ def open_reports(folder: str | Path | None = None, data: str | Path | None = Non
     """Where reports go: the database when the directory is served from one (``data`` or
     ``$DIRECTORY_FACILITIES`` is a PostgreSQL DSN), else ``folder/reports.jsonl``."""
     from ..core import paths
-    from ..stores.postgis.store import is_dsn
+    from ..stores.postgis.connect import is_dsn
 
     source = str(data or paths.facilities_file())
     if folder is None and is_dsn(source):

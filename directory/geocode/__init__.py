@@ -34,7 +34,7 @@ __all__ = [
 
 class Geocoder(Protocol):
     """What a geocoder is to the library: a name, and ``locate(query) -> Place`` that raises
-    :class:`~directory.errors.LocationNotFound` when nothing fits."""
+    :class:`~directory.core.errors.LocationNotFound` when nothing fits."""
 
     name: str
 

@@ -1,6 +1,6 @@
 """The default geocoder: offline, from the shipped gazetteer.
 
-``OfflineGeocoder().locate("Tampa, FL")`` returns a :class:`~directory.geo.Place` with its
+``OfflineGeocoder().locate("Tampa, FL")`` returns a :class:`~directory.core.geo.Place` with its
 ``precision`` (``coordinates``, ``zip``, ``city`` or ``state``), ``state`` and
 ``alternatives``; :func:`directory.geocode.online.as_geopy` gives it geopy's interface
 when something needs one (``RateLimiter``).

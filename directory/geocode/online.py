@@ -1,7 +1,7 @@
 """Online geocoders (opt-in): any geopy provider by name, rate-limited, retried, cached, with offline fallback.
 
 This is the geopy boundary: geopy's exceptions are translated here, and only here, into the
-project's errors, and its :class:`~geopy.location.Location` becomes a :class:`~directory.geo.Place`
+project's errors, and its :class:`~geopy.location.Location` becomes a :class:`~directory.core.geo.Place`
 here (:func:`as_geopy` goes the other way, for code that wants geopy's interface).
 """
 
@@ -124,7 +124,7 @@ def _precision(location: Location) -> str:
 class CachedGeocoder:
     """An online provider wrapped in the cache, a rate limiter, retries and the offline fallback.
 
-    ``locate(query)`` returns a :class:`~directory.geo.Place` whose ``provider`` names who
+    ``locate(query)`` returns a :class:`~directory.core.geo.Place` whose ``provider`` names who
     answered. When the provider still fails after the retries, the offline geocoder answers
     and the place carries its lower precision and ``provider="offline"``.
     """

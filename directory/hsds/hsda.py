@@ -5,8 +5,8 @@ mapping), typed for JSON (:func:`directory.hsds.typed`) and nested as the spec's
 describe (``data/hsds/schema/compiled/``): a service with its organization, phones, schedules,
 languages, attributes → taxonomy_term, metadata and service_at_locations → location (address, phones,
 schedules, accessibility, languages, coordinates). The lists are paged exactly as the spec's ``Page``.
-Which sites a list holds is asked of the store (:class:`~directory.selection.Selection`), so both
-stores give the same bodies. :mod:`directory.hsdaapi` serves all this under ``/hsda/``.
+Which sites a list holds is asked of the store (:class:`~directory.search.selection.Selection`), so both
+stores give the same bodies. :mod:`directory.http.hsda` serves all this under ``/hsda/``.
 
 >>> from directory import open_store
 >>> store = open_store()
@@ -27,7 +27,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from ..core import paths
+from ..core import keys, paths
 from ..core.facility import Facility
 from ..core.taxonomy import Taxonomy
 from ..search.selection import Selection
@@ -52,8 +52,8 @@ def _rows(f: Facility, taxonomy: Taxonomy) -> dict[str, list[dict[str, Any]]]:
 
 
 def last_modified(f: Facility) -> str | None:
-    """The site's newest date (:func:`directory.hsds.modified_key`) as an HSDS ``last_modified``."""
-    key = hsds.modified_key(
+    """The site's newest date (:func:`directory.core.keys.modified_key`) as an HSDS ``last_modified``."""
+    key = keys.modified_key(
         f.last_listed.isoformat() if f.last_listed else "",
         f.verified_on.isoformat() if f.verified_on else "",
         f.details_as_of.isoformat() if f.details_as_of else "",
@@ -408,6 +408,6 @@ def selection_of(
     return Selection(
         codes=codes,
         ids=ids,
-        words=hsds.search_words(search) if search else (),
+        words=keys.search_words(search) if search else (),
         modified_since=modified_since(modified_after) if modified_after else None,
     )

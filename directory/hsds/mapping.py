@@ -7,7 +7,7 @@ codes as ``attribute`` rows; languages where the codes say; and ``metadata`` say
 source last listed the site and how old its services are. Every required field is filled from
 the data; a row HSDS would need invented data for (an address without a street) is not written.
 
-The same mapping serves the live API (:mod:`directory.hsda`): :func:`site_tables` gives one site's rows,
+The same mapping serves the live API (:mod:`directory.hsds.hsda`): :func:`site_tables` gives one site's rows,
 :func:`typed` turns a row's text into the JSON types the spec's schemas ask for.
 
 Tables, fields, their order, types, required flags and foreign keys are the spec's own
@@ -20,23 +20,18 @@ any of them in one look-up); every other row's id is a uuid5 under :data:`NAMESP
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import uuid
 from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 
 from ..core import paths
-from ..core.facility import WEEKDAYS, Facility
+from ..core.facility import ACCESSIBILITY_LABELS, DAY_NAMES, WEEKDAYS, Facility
 from ..core.i18n import DEFAULT, using
-from ..core.tables import atomic_writer
 from ..core.taxonomy import Taxonomy
 from ..pipeline.manifest import source_label
-from ..view.facts import ACCESSIBILITY_LABELS, DAY_NAMES
 
 #: The namespace of every id this export makes (uuid5 of our project's name under the URL namespace).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/treatment-directory/hsds")
@@ -308,45 +303,6 @@ def _site_tables(f: Facility, taxonomy: Taxonomy) -> dict[str, list[dict[str, st
     return rows
 
 
-# -- what the API's lists search and filter on (the same in every store) ------------------------------
-
-_WORD = re.compile(r"[\w']+")
-
-
-def search_text(name: str, name2: str, codes: str, city: str, state: str, taxonomy: Taxonomy) -> str:
-    """What the API's ``search`` reads for a site: its name and program (the service's and the
-    organization's names), its treatment types (the service's description) and its city and state,
-    lower-cased, words separated by one space.
-
-    >>> search_text("DACCO", "Detox Unit", "dt;sa", "Tampa", "FL", Taxonomy.load())
-    'dacco detox unit detox tampa fl'
-    """
-    from ..view.results import groups_of
-
-    names = tuple(g.name for g in taxonomy.groups_in("service"))
-    labels = [taxonomy.group(g).label_en for g in groups_of(taxonomy, codes, names)]
-    return " ".join(_WORD.findall(" ".join((name, name2, *labels, city, state)).lower()))
-
-
-def search_words(text: str) -> tuple[str, ...]:
-    """The words a ``search`` asks for, each of which a site's :func:`search_text` must hold.
-
-    >>> search_words("Detox,  TAMPA!")
-    ('detox', 'tampa')
-    """
-    return tuple(dict.fromkeys(_WORD.findall(str(text).lower())))
-
-
-def modified_key(last_listed: str, verified_on: str, details_as_of: str) -> str:
-    """A site's newest date as ISO text (when a source listed it, a maintainer verified it, or a source
-    stated its hours): its ``last_modified``, what ``modified_after`` compares ('' when none).
-
-    >>> modified_key("2021-07-28", "2026-11-30", "")
-    '2026-11-30'
-    """
-    return max((str(d)[:10] for d in (last_listed, verified_on, details_as_of) if d), default="")
-
-
 @lru_cache(maxsize=4096)
 def term_row(code: str, taxonomy: Taxonomy) -> dict[str, str]:
     """A service code as a ``taxonomy_term`` row (the code book's English; the same dict each time: do
@@ -427,75 +383,6 @@ def schedule_row(key: str, day: str, text: str, service: str, location: str, at:
         "description": f"{DAY_NAMES[day]} {text}" + (f", {stated}" if stated else ""),
         "attending_type": "in person",
     }
-
-
-def descriptor(tables: Iterable[str] = TABLES) -> dict:
-    """The package descriptor for the tables written: the spec's resources, foreign keys to
-    tables the package does not hold left out."""
-    names = set(tables)
-    resources = []
-    for name in TABLES:
-        if name not in names:
-            continue
-        resource = json.loads(json.dumps(_resource(name)))
-        keys = [k for k in resource["schema"].get("foreignKeys", []) if k["reference"]["resource"] in names]
-        if keys:
-            resource["schema"]["foreignKeys"] = keys
-        else:
-            resource["schema"].pop("foreignKeys", None)
-        resources.append(resource)
-    base = spec()
-    return {
-        "name": "substance-use-treatment-directory",
-        "title": "US substance-use treatment facilities (HSDS 3.0)",
-        "description": ATTRIBUTION,
-        "profile": base.get("profile", "tabular-data-package"),
-        "licenses": base.get("licenses", []),
-        "resources": resources,
-    }
-
-
-def to_csv_text(table: str, rows: list[dict[str, str]]) -> str:
-    """One table as CSV, in the spec's column order (text cells that look like formulas are kept as
-    text: HSDS is a data exchange, not a spreadsheet, so nothing is prefixed)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=field_names(table), lineterminator="\n", extrasaction="raise")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def write_package(records: Iterable[Facility], output: str | Path, taxonomy: Taxonomy | None = None) -> dict[str, int]:
-    """Write the package into folder ``output`` (created; each file atomically); rows per table."""
-    folder = Path(output)
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = build_tables(records, taxonomy or Taxonomy.load())
-    package = descriptor()
-    for resource in package["resources"]:
-        with atomic_writer(folder / resource["path"], "w", encoding="utf-8", newline="") as fh:
-            fh.write(to_csv_text(resource["name"], rows[resource["name"]]))
-    with atomic_writer(folder / "datapackage.json", "w", encoding="utf-8") as fh:
-        json.dump(package, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    return {name: len(rows[name]) for name in TABLES}
-
-
-def package_zip(records: Iterable[Facility], taxonomy: Taxonomy | None = None) -> bytes:
-    """The package as one zip (what the app offers as a download): the same files as
-    :func:`write_package`, at the zip's root, with fixed timestamps (byte-identical for one directory)."""
-    import zipfile
-
-    rows = build_tables(records, taxonomy or Taxonomy.load())
-    package = descriptor()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        files = [("datapackage.json", json.dumps(package, indent=2, ensure_ascii=False) + "\n")]
-        files += [(r["path"], to_csv_text(r["name"], rows[r["name"]])) for r in package["resources"]]
-        for name, text in files:
-            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, text.encode("utf-8"))
-    return out.getvalue()
 
 
 def _number(value: float | None) -> str:

@@ -16,11 +16,8 @@ line — never a stack trace.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
-import urllib.parse
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,16 +28,13 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, create_model
-from starlette.datastructures import MutableHeaders
+from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..core import i18n, paths
+from ..core import paths
 from ..core.crisis import HELPLINE_NAME, HELPLINE_NUMBER
 from ..core.errors import DatabaseUnavailable, DirectoryError, LocationNotFound
-from ..core.facility import COLUMNS
-from ..core.filters import FILTERS, MAX_TEXT, param_of
-from ..core.filters import chosen as given
+from ..core.filters import FILTERS, MAX_TEXT
 from ..exports import tabular as exports
 from ..search import Query
 from ..search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
@@ -50,286 +44,29 @@ from ..view.downloads import attribution
 from ..view.handover import sheet_html
 from ..view.shortlist import shortlist_frame
 from .apidocs import SecurityHeaders, add_offline_docs
-from .openapi import query_names, truthful, undeclared
+from .errors import ParameterError, _error, _translate
+from .language import Language, language, only_declared
+from .models import (
+    ErrorOut,
+    Facility,
+    Format,
+    Health,
+    Match,
+    PlaceOut,
+    SearchOut,
+    ServicesOut,
+    ShortlistFormat,
+    ShortlistOut,
+    Sort,
+    _filter_params,
+)
+from .openapi import truthful
 
 log = logging.getLogger("directory.http.api")
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
-MAX_VALUES = 20
 CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
-
-
-# -- response models (documentation and conformance) ------------------------------------------------
-
-
-def _field(name: str, description: str) -> tuple[Any, Any]:
-    if name in ("latitude", "longitude"):
-        return (float | None, Field(description=description))
-    return (str, Field(description=description))
-
-
-Facility = create_model(  # type: ignore[call-overload]
-    "Facility",
-    __config__=ConfigDict(extra="allow"),
-    **{name: _field(name, description) for name, description in COLUMNS.items()},
-)
-Facility.__doc__ = (
-    "One facility: every column of data/facilities.csv (sources may add columns, "
-    "e.g. license_number, license_expiration and capacity from the California licence list)."
-)
-SearchHit = create_model(  # type: ignore[call-overload]
-    "SearchHit",
-    __base__=Facility,
-    distance_miles=(float | None, Field(None, description="great-circle miles from the searched place")),
-)
-SearchHit.__doc__ = "A facility in a search result, with its distance when the search had a place."
-
-
-class Alternative(BaseModel):
-    label: str
-    latitude: float
-    longitude: float
-
-
-class PlaceOut(BaseModel):
-    """A resolved place."""
-
-    query: str = Field(description="what was asked")
-    label: str = Field(description="the place found, e.g. 'Washington, IN'")
-    latitude: float
-    longitude: float
-    precision: str = Field(description="coordinates, address, zip, city or state")
-    alternatives: list[Alternative] = Field(description="other places the text could mean")
-
-
-class OlderOut(BaseModel):
-    """Matches left out by ``listed_since``."""
-
-    count: int = Field(description="matches no source has listed since listed_since (same area)")
-    last_listed_years: list[int] | None = Field(description="first and last year those were last listed")
-    note: str = Field(description="the same in a sentence ('' when none)")
-
-
-class SearchOut(BaseModel):
-    """A page of search results."""
-
-    query: dict[str, Any] = Field(description="the search as understood (defaults filled in)")
-    description: str = Field(description="the search in words, with the total")
-    center: PlaceOut | None = Field(description="the resolved place, when the search had one")
-    total: int = Field(description="results in the whole result set (all pages)")
-    page: int
-    page_size: int
-    note: str = Field(description="set when nothing was within the radius and the nearest are shown")
-    older: OlderOut
-    results: list[SearchHit]  # type: ignore[valid-type]
-    facets: dict[str, dict[str, int]] = Field(
-        description="for each family (service, medication, accreditation, payment, population, state), "
-        "how many of all results have each value"
-    )
-
-
-class ServiceOut(BaseModel):
-    code: str
-    label: str
-    category: str
-    category_code: str
-    label_source: str
-
-
-class GroupOut(BaseModel):
-    family: str
-    name: str
-    label: str
-    codes: list[str]
-
-
-class ServicesOut(BaseModel):
-    """The vocabulary: SAMHSA service codes and the friendly groups that filters accept."""
-
-    services: list[ServiceOut]
-    groups: list[GroupOut]
-
-
-class ValueOut(BaseModel):
-    text: str = Field(description="as a person reads it ('not listed in the sources' when no source gives it)")
-    link: str | None = Field(description="tel:, the validated website, or directions; null when none")
-    listed: bool = Field(description="false when the sources do not give it")
-
-
-class RowOut(BaseModel):
-    key: str
-    label: str
-    differs: bool = Field(description="the facilities do not all have the same value")
-    listed_for_none: bool = Field(description="no source gives it for any of them")
-    note: str = Field(description="how well the sources cover it, when they list it for none")
-    values: list[ValueOut] = Field(description="one per facility, in the order asked")
-
-
-class ShortlistOut(BaseModel):
-    """A shortlist side by side: the facilities in the order given, with distances, and the rows."""
-
-    center: PlaceOut | None
-    facilities: list[SearchHit]  # type: ignore[valid-type]
-    rows: list[RowOut]
-
-
-class Health(BaseModel):
-    status: str = Field(description="ok, or 'database unavailable' (with HTTP 503)")
-    facilities: int
-    detail: str | None = Field(None, description="why the database is unavailable")
-
-
-class ErrorItem(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-    suggestions: list[str] = []
-
-
-class ErrorOut(BaseModel):
-    detail: list[ErrorItem] | str
-
-
-class Match(StrEnum):
-    any = "any"
-    all = "all"
-
-
-class Sort(StrEnum):
-    distance = "distance"
-    name = "name"
-
-
-class ShortlistFormat(StrEnum):
-    json = "json"
-    csv = "csv"
-    html = "html"
-
-
-class Format(StrEnum):
-    json = "json"
-    geojson = "geojson"
-    csv = "csv"
-
-
-#: A repeatable filter parameter.
-Many = list[Annotated[str, Field(max_length=60)]]
-
-
-def _filter_params():
-    """A FastAPI dependency with one query parameter per entry of the filter registry; it returns
-    the chosen filters by Query field (repeatable ones as tuples)."""
-
-    def chosen(**values: Any) -> dict[str, Any]:
-        return given(
-            {f.field: (tuple(values[f.param]) if f.repeatable else (values[f.param] or None)) for f in FILTERS}
-        )
-
-    parameters = []
-    for f in FILTERS:
-        if f.repeatable:
-            annotation: Any = Annotated[
-                Many,
-                Q(max_length=MAX_VALUES, description=f.help, examples=[["detox"]] if f.field == "services" else None),
-            ]
-            default: Any = []
-        else:
-            limit = 40 if f.kind in ("state", "since", "verified") else MAX_TEXT
-            example = {"state": ["FL"], "since": ["2021"], "verified": ["2026"]}.get(f.kind)
-            annotation = Annotated[str | None, Q(max_length=limit, description=f.help, examples=example)]
-            default = None
-        parameters.append(
-            inspect.Parameter(f.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-        )
-    chosen.__signature__ = inspect.Signature(parameters, return_annotation=dict)  # type: ignore[attr-defined]
-    return chosen
-
-
-# -- errors -------------------------------------------------------------------------------------
-
-
-class ParameterError(Exception):
-    """An error about one parameter: a 422, or a 404 when the place it names is not found."""
-
-    def __init__(self, param: str, message: str, suggestions: list[str] | None = None, status: int = 422) -> None:
-        super().__init__(message)
-        self.param, self.message, self.suggestions, self.status = param, message, suggestions or [], status
-
-
-def _translate(exc: DirectoryError, param: str | None = None) -> ParameterError:
-    """The one place library errors become HTTP errors: the library says which Query field (``param``
-    overrides). A place that cannot be found is a 404 (what a client expects of a name that names
-    nothing); any other rejected value a 422."""
-    param = param or (param_of(exc.field) if exc.field else "query")
-    status = 404 if isinstance(exc, LocationNotFound) else 422
-    return ParameterError(param, str(exc), list(getattr(exc, "suggestions", [])), status)
-
-
-def _error(
-    status: int, param: str, message: str, suggestions: list[str] | None = None, kind: str = "value_error"
-) -> JSONResponse:
-    item = {
-        "loc": ["query", param] if param != "facility_id" else ["path", param],
-        "msg": message,
-        "type": kind,
-        "suggestions": suggestions or [],
-    }
-    return JSONResponse({"detail": [item]}, status_code=status)
-
-
-# -- the language of a request ---------------------------------------------------------------------
-
-Lang = StrEnum("Lang", {code: code for code in i18n.LANGUAGES})
-
-
-async def language(
-    lang: Annotated[
-        Lang | None,
-        Q(description="Language of the human-readable text (description, notes, labels); default: Accept-Language"),
-    ] = None,
-) -> None:
-    """Declares and validates ``lang`` on every endpoint; :class:`Language` applies it."""
-
-
-async def only_declared(request: Request) -> None:
-    """A query parameter the endpoint does not declare is refused (422 naming it): a misspelt filter
-    (``servce=detox``) would otherwise be ignored and the answer hold more than was asked. The document
-    says so: its ``place`` object allows no other property."""
-    declared = getattr(request.app.state, "declared_query", None)
-    if declared is None:
-        declared = request.app.state.declared_query = query_names(request.app.openapi())
-    found = undeclared(declared, getattr(request.scope.get("route"), "path", ""), request.query_params)
-    if found:
-        raise ParameterError(*found)
-
-
-class Language:
-    """ASGI middleware: everything a request makes is in its language — ``lang``, else the best of its
-    ``Accept-Language`` — set for that request only (a context variable: requests served at once never
-    mix); the response says which in ``Content-Language``."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        wanted = (query.get("lang") or [""])[-1]
-        accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
-        chosen = wanted if wanted in i18n.LANGUAGES else i18n.negotiate(accept)
-
-        async def send_with_language(message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Content-Language"] = chosen
-                headers.append("Vary", "Accept-Language")
-            await send(message)
-
-        with i18n.using(chosen):
-            await self.app(scope, receive, send_with_language)
 
 
 # -- the app ------------------------------------------------------------------------------------
@@ -358,7 +95,7 @@ def create_app(
     plain_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        """FastAPI's document, made to say what the API accepts (:mod:`directory.openapi`)."""
+        """FastAPI's document, made to say what the API accepts (:mod:`directory.http.openapi`)."""
         if app.openapi_schema is None:
             app.openapi_schema = truthful(plain_openapi(), store.taxonomy)
         return app.openapi_schema

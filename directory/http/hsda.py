@@ -1,11 +1,11 @@
 """The HSDA 3.0 API over HTTP: a FastAPI application ``directory serve`` mounts at ``/hsda``.
 
-Its OpenAPI document is the spec's own (:func:`directory.hsda.openapi_document`: this server's title,
+Its OpenAPI document is the spec's own (:func:`directory.hsds.hsda.openapi_document`: this server's title,
 version and base URL, the spec's slips corrected and said so), served at ``/hsda/openapi.json``, which
 ``GET /hsda/`` names. Parameters are read as that document says, strictly: a value it does not allow
 is a 422 naming the parameter; an id (or a postcode) that names nothing is a 404. Lists are paged as
 the spec's ``Page``; ``format=ndjson`` streams every result, unpaged, a few hundred sites at a time.
-The bodies come from :mod:`directory.hsda` and the store's :meth:`select`, the same for every store.
+The bodies come from :mod:`directory.hsds.hsda` and the store's :meth:`select`, the same for every store.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..core import keys
 from ..hsds import hsda
 from ..hsds import mapping as hsds
 from ..search.selection import Selection
@@ -119,7 +120,7 @@ class Params:
 
     def words(self) -> tuple[str, ...]:
         """``search`` as the words a record's text must hold."""
-        return hsds.search_words(self.text("search") or "")
+        return keys.search_words(self.text("search") or "")
 
 
 def http_problem(exc: StarletteHTTPException) -> JSONResponse:
@@ -309,7 +310,7 @@ def create_hsda_app(store: Store) -> FastAPI:
 
 
 def _has(words: tuple[str, ...], *texts: str) -> bool:
-    text = " ".join(hsds.search_words(" ".join(texts)))
+    text = " ".join(keys.search_words(" ".join(texts)))
     return all(w in text for w in words)
 
 

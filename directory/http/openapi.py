@@ -16,14 +16,14 @@ document is made to tell the truth:
 The API stays lenient where the document is strict (case, spaces and underscores in names are
 ignored), and a place that cannot be found is a 404: a well-formed name that names nothing.
 
->>> from directory.taxonomy import Taxonomy
+>>> from directory.core.taxonomy import Taxonomy
 >>> names = filter_values(Taxonomy.load(), "payment")
 >>> "medicaid" in names and "md" in names and "detox" not in names
 True
 >>> import re
 >>> [bool(re.fullmatch(SINCE_PATTERN, v)) for v in ("2021", "2024-02-29", "2023-02-29", "any", "1989", "2021-6-1")]
 [True, True, False, True, False, False]
->>> from directory.filters import parse_since
+>>> from directory.core.filters import parse_since
 >>> parse_since("2023-02-29")
 Traceback (most recent call last):
 ValueError: listed_since must be a year (2021), a date (2021-06-01) or 'any', not '2023-02-29'

@@ -1,9 +1,9 @@
 """Build the national directory: manifest → import → link → enrich → write → report.
 
-Each step is a call: :func:`read_manifest`, :func:`~directory.importers.import_file` per
-source, :func:`~directory.link.link_sources`, :func:`enrich` (points two signals contradict,
-counties from outlines), :func:`~directory.schema.write_records`, and the report. Records are
-typed :class:`~directory.facility.Facility` objects throughout.
+Each step is a call: :func:`read_manifest`, :func:`~directory.pipeline.importers.import_file` per
+source, :func:`~directory.pipeline.link.link_sources`, :func:`enrich` (points two signals contradict,
+counties from outlines), :func:`~directory.core.schema.write_records`, and the report. Records are
+typed :class:`~directory.core.facility.Facility` objects throughout.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def build(
 
     Deterministic: the same inputs give byte-identical outputs (sorted rows, no timestamps).
     ``previous``: a facilities file to compare with; the report gets a ``changes`` section
-    (:func:`~directory.diff.diff_records`). ``corrections`` (default ``data/corrections.csv``) are
+    (:func:`~directory.pipeline.diff.diff_records`). ``corrections`` (default ``data/corrections.csv``) are
     applied last, as the newest evidence; the report lists every one applied and every one that no
     longer applies.
     """

@@ -1,6 +1,6 @@
 """Search-area geometry: lon/lat boxes, circles, polygons, and the point index.
 
-Distances are :func:`directory.geo.great_circle` (a test checks a sample against geopy).
+Distances are :func:`directory.core.geo.great_circle` (a test checks a sample against geopy).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The search query: a frozen dataclass whose filter fields come from the filter registry.
 
-:data:`~directory.filters.FILTERS` declares the filters; :class:`Query` has one field per
+:data:`~directory.core.filters.FILTERS` declares the filters; :class:`Query` has one field per
 filter (a tuple of names for group filters, a string for the others) besides the place,
 radius, ``match``, ``within``, ``sort`` and ``limit``.
 """

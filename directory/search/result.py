@@ -24,7 +24,7 @@ class SearchResult:
     ``frame`` holds the result's records in storage form (one row per facility, in result
     order, with ``distance_miles`` when the search had a place): screens and exports read
     columns from it in bulk. :attr:`records` gives the same rows as typed
-    :class:`~directory.facility.Facility` records, :attr:`ids` and :attr:`distances` the
+    :class:`~directory.core.facility.Facility` records, :attr:`ids` and :attr:`distances` the
     ids and miles. ``total`` counts every match, even beyond ``query.limit``.
     """
 
@@ -58,7 +58,7 @@ class SearchResult:
         the current language (a result made in one language reads in another)."""
         if self.fallback is None:
             return ""
-        from ..stores.memory import fallback_note
+        from .rules import fallback_note
 
         return fallback_note(self.query, self.fallback)
 

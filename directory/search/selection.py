@@ -11,8 +11,9 @@ from dataclasses import dataclass
 class Selection:
     """Which sites a listing asks for — the HSDA API's lists —, every condition AND-ed. Unlike a
     :class:`~directory.search.Query`, it has no default date and keeps sites verified closed (a listing
-    says they are defunct); its words and dates are :mod:`directory.hsds`'s (:func:`~directory.hsds.search_text`,
-    :func:`~directory.hsds.modified_key`), computed the same way by every store."""
+    says they are defunct); its words and dates are those of :mod:`directory.core.keys`
+    (:func:`~directory.core.keys.search_text`, :func:`~directory.core.keys.modified_key`), computed the
+    same way by every store."""
 
     #: Any of these service codes (None: no condition; empty: nothing matches).
     codes: frozenset[str] | None = None

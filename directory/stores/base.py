@@ -2,8 +2,8 @@
 
 A store answers a :class:`~directory.search.Query` with a
 :class:`~directory.search.SearchResult` (ids, distances, records, facets), finds one
-:class:`~directory.facility.Facility` by id, resolves a place, and counts its facilities.
-:class:`~directory.search.Directory` (the facilities file loaded into memory) is today's
+:class:`~directory.core.facility.Facility` by id, resolves a place, and counts its facilities.
+:class:`~directory.stores.memory.Directory` (the facilities file loaded into memory) is today's
 implementation; another (a database) only has to implement this protocol, and
 :func:`open_store` is where a front end's ``--data`` / ``DIRECTORY_FACILITIES`` picks one.
 
@@ -40,7 +40,7 @@ class Store(Protocol):
         ...
 
     def resolve(self, near: str | tuple[float, float]) -> Place:
-        """Where a search for ``near`` is centred (raises :class:`~directory.errors.LocationNotFound`)."""
+        """Where a search for ``near`` is centred (raises :class:`~directory.core.errors.LocationNotFound`)."""
         ...
 
     def count(self) -> int:
@@ -76,7 +76,8 @@ def open_store(data: str | Path | None = None, *, geocoder: object | None = None
     file (default: ``$DIRECTORY_FACILITIES`` or the shipped one)."""
     from ..core import paths
     from .memory import Directory
-    from .postgis.store import PostgisStore, is_dsn
+    from .postgis.connect import is_dsn
+    from .postgis.store import PostgisStore
 
     data = data or paths.facilities_file()
     if is_dsn(str(data)):

@@ -19,30 +19,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from rapidfuzz import fuzz
 
-from ..core.errors import LocationNotFound, QueryError
+from ..core.errors import LocationNotFound
 from ..core.facility import Facility
 from ..core.filters import CHOICE_OF, FILTERS, GROUP_FILTERS, by_field
 from ..core.geo import EARTH_RADIUS_KM, Place, great_circle
-from ..core.i18n import _, compact, ngettext, number
 from ..core.normalize import norm_city, norm_county, norm_name
 from ..core.schema import read_facilities
-from ..core.states import state_code
 from ..core.taxonomy import Taxonomy
-from ..geocode import locate, parse_query
 from ..search.geometry import PointIndex, load_polygon
 from ..search.query import FALLBACK_NEAREST, Query
 from ..search.result import SearchResult
+from ..search.rules import name_matches, order_rows, resolve_place, state_key
 from ..search.selection import Selection
-
-#: Fuzzy name match threshold (rapidfuzz token-set ratio on normalised names).
-NAME_SCORE = 80
 
 
 class Directory:
     """The in-memory store: the facilities file loaded once, with its spatial index and filter
-    structures (see :class:`directory.store.Store`)."""
+    structures (see :class:`directory.stores.Store`)."""
 
     def __init__(self, frame: pd.DataFrame, taxonomy: Taxonomy | None = None, geocoder: object | None = None) -> None:
         started = time.perf_counter()
@@ -157,7 +151,7 @@ class Directory:
     def _listing(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
         """For :meth:`select`: each row's search text and newest date (built on first use), and the rows
         in id order."""
-        from ..hsds.mapping import modified_key, search_text
+        from ..core.keys import modified_key, search_text
 
         f = self.frame
         text = pa.array(
@@ -373,57 +367,6 @@ class Directory:
         return facets, listed
 
 
-def order_rows(
-    query: Query, rows: np.ndarray, distances: np.ndarray | None, names: Callable[[], np.ndarray]
-) -> np.ndarray:
-    """A result's order, the same in every store: by distance, else by name (``names()``: the rows'
-    lower-cased names, asked for only then); ties by file order."""
-    if distances is not None and query.sort == "distance":
-        return np.lexsort((rows, distances))
-    return np.lexsort((rows, names()))
-
-
-def resolve_place(
-    near: str | tuple[float, float],
-    geocoder: object | None,
-    own_city: Callable[[str, str], tuple[str, float, float] | None],
-) -> Place:
-    """Where a search for ``near`` is centred, for any store: coordinates as given, else the geocoder,
-    else ``own_city(normalised city, state)`` — the store's own (label, latitude, longitude) of a
-    "City, ST" its records use — else :class:`LocationNotFound`."""
-    if isinstance(near, tuple):
-        lat, lon = near
-        return Place(f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "coordinates")
-    try:
-        return locate(near, geocoder)
-    except LocationNotFound:
-        parsed = parse_query(near)
-        own = (
-            own_city(norm_city(parsed.city), parsed.state or "")
-            if parsed.city and not parsed.street and not parsed.zip
-            else None
-        )
-        if own is None:
-            raise
-        label, lat, lon = own
-        return Place(near, label, lat, lon, "city")
-
-
-def name_matches(words: list[str], name: str) -> bool:
-    """True when every query word is a prefix of, or close to (rapidfuzz ratio >= NAME_SCORE), a word of the name.
-
-    Token-set similarity scores a subset as 100 ("Community Services" would match every
-    "... Community Services"), so each word the person typed must be found.
-
-    >>> name_matches(norm_name("Gateway Comm Svcs").split(), norm_name("Gateway Community Services Inc"))
-    True
-    >>> name_matches(["gateway", "community"], "north suffolk community services")
-    False
-    """
-    tokens = name.split()
-    return all(any(t.startswith(w) or fuzz.ratio(w, t) >= NAME_SCORE for t in tokens) for w in words)
-
-
 def _each(values: pd.Series, function: Callable[[str], str]) -> np.ndarray:
     """``function`` of every value, called once per distinct value."""
     distinct = {v: function(v) for v in pd.unique(values)}
@@ -458,33 +401,3 @@ def _city_points(
     mean_lat = np.bincount(group[ok], weights=lat[ok], minlength=len(ids)) / np.maximum(counts, 1)
     mean_lon = np.bincount(group[ok], weights=lon[ok], minlength=len(ids)) / np.maximum(counts, 1)
     return {k: (labels[g], float(mean_lat[g]), float(mean_lon[g])) for k, g in ids.items()}
-
-
-def fallback_note(query: Query, found: int) -> str:
-    """What a result says when nothing was inside the radius and the nearest were looked for.
-
-    >>> fallback_note(Query(near="Ely, NV", radius_miles=5), 3)
-    'none within 5 miles; the 3 nearest within 100 miles are shown'
-    >>> fallback_note(Query(near="Ely, NV", radius_miles=5), 0)
-    'none within 5 miles, nor within 100 miles'
-    """
-    radius, within = compact(query.radius_miles), compact(query.nearest_within_miles)
-    if not found:
-        return _("none within {radius} miles, nor within {within} miles").format(radius=radius, within=within)
-    return ngettext(
-        "none within {radius} miles; the nearest within {within} miles is shown",
-        "none within {radius} miles; the {n} nearest within {within} miles are shown",
-        found,
-    ).format(radius=radius, within=within, n=number(found))
-
-
-def state_key(text: str) -> str:
-    """The USPS code a ``state`` filter value names (a code or a name), as every store keys states.
-
-    >>> state_key("florida"), state_key("FL")
-    ('FL', 'FL')
-    """
-    code = state_code(text)
-    if code is None:
-        raise QueryError(f"unknown state {text!r}; use a USPS code such as FL or a name such as Florida", "state")
-    return code

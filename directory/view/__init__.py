@@ -2,7 +2,7 @@
 
 The Streamlit app (``app.py``) and any other front end are thin adapters over this
 package: they read widgets into a :class:`SearchForm`, call :func:`run` with a
-:class:`~directory.store.Store`, and render the :class:`Outcome`, the rows of
+:class:`~directory.stores.Store`, and render the :class:`Outcome`, the rows of
 :func:`result_table` and a :class:`FacilityDetail`. Nothing here imports Streamlit.
 
 ========================  ============================================================
@@ -15,12 +15,13 @@ package: they read widgets into a :class:`SearchForm`, call :func:`run` with a
 :mod:`.shortlist`         the shortlist on a screen: add / remove, the table and the cards
 :mod:`.handover`          the referral sheet, the text message and the e-mail
 :mod:`.text`              escaping, and the only links a screen makes
+:mod:`.mapview`           the map's data (points, layers, legend) and its web component's code
+:mod:`.explain`           why a search found nothing: which filter empties the area
 ========================  ============================================================
 """
 
 from .compare import MAX_SHORTLIST, Cell, Comparison, Row, TooMany, UnknownFacilities, compare
 from .detail import (
-    STALE_AFTER_YEARS,
     DetailMarkdown,
     FacilityDetail,
     contacts,
@@ -34,6 +35,7 @@ from .downloads import ATTRIBUTION, Download, attribution, downloads, printable_
 from .facts import (
     CLOSED_HELP,
     NOT_LISTED,
+    STALE_AFTER_YEARS,
     accepting_text,
     accessibility_text,
     closed_help,

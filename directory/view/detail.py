@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,13 +22,11 @@ from .facts import (
     kind_label,
     live_listing,
     not_listed,
+    stale_year,
     stated_by,
     verified_text,
 )
 from .text import directions_url, md_escape, md_link, tel_url, website_url
-
-#: A record's services are "old" when their release is this many years before today.
-STALE_AFTER_YEARS = 3
 
 
 @dataclass
@@ -105,7 +102,7 @@ class FacilityDetail:
         today: date | None = None,
         distance_miles: float | None = None,
     ) -> FacilityDetail:
-        """The detail of a :class:`~directory.facility.Facility` (or of a storage row, whose
+        """The detail of a :class:`~directory.core.facility.Facility` (or of a storage row, whose
         ``distance_miles`` is kept)."""
         if not isinstance(record, Facility):
             distance = str(record.get("distance_miles", "") or "")
@@ -411,13 +408,3 @@ def stale_note(services_as_of: str, today: date | None = None) -> str:
     if year:
         return _("Services as listed in {year} — call to confirm.").format(year=year)
     return ""
-
-
-def stale_year(services_as_of: str, today: date | None = None) -> int | None:
-    """The year of a record's services when they are old (:data:`STALE_AFTER_YEARS`), 0 when they are
-    recent, None when their date is unknown."""
-    match = re.match(r"(\d{4})", services_as_of or "")
-    if not match:
-        return None
-    year = int(match.group(1))
-    return year if (today or date.today()).year - year >= STALE_AFTER_YEARS else 0

@@ -56,9 +56,9 @@ def printable_list(
 
 
 def downloads(store: Store, result: SearchResult) -> list[Download]:
-    """CSV (Excel-safe), XLSX, GeoJSON and the printable list, all from :mod:`directory.exports`."""
+    """CSV (Excel-safe), XLSX, GeoJSON and the printable list, all from :mod:`directory.exports.tabular.tabular`."""
     from ..exports import tabular as exports
-    from ..hsds.mapping import package_zip
+    from ..hsds.package import package_zip
 
     name = exports.result_filename
     return [

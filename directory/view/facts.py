@@ -8,23 +8,18 @@ shipped data); everywhere else these read "not listed in the sources", never "no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..core.facility import WEEKDAYS, Facility
+from ..core.facility import ACCESSIBILITY_LABELS, DAY_NAMES, WEEKDAYS, Facility
 from ..core.i18n import N_, _, day, month
 from .text import findtreatment_url
 
 #: Said for a fact the sources do not state — never "no" (translated where shown: ``_(NOT_LISTED)``).
 NOT_LISTED = N_("not listed in the sources")
-DAY_NAMES = dict(
-    zip(WEEKDAYS, (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")), strict=True)
-)
-ACCESSIBILITY_LABELS = {
-    "wheelchair": N_("Wheelchair accessible"),
-    "deaf-hard-of-hearing": N_("Deaf or hard of hearing"),
-    "visually-impaired": N_("Visually impaired"),
-}
+#: A record's services are "old" when their release is this many years before today.
+STALE_AFTER_YEARS = 3
 #: How a kind of listing is named to people (the locator's type; a facility says nothing extra).
 KIND_LABELS = {"BUPREN": N_("Individual practitioner (prescribes buprenorphine)")}
 WITHHELD = N_("Address withheld at the provider's request — call for the location. The map shows its ZIP area.")
@@ -117,7 +112,6 @@ def live_listing(record: Facility, today: date | None = None) -> LiveListing:
     """FindTreatment.gov: the facility's own page when a source gave the locator's id for it, else the
     locator's search near its point — with why ("services as listed in 2015 — see the current federal
     listing")."""
-    from .detail import stale_year
 
     as_of = record.services_as_of.isoformat() if record.services_as_of else ""
     year = stale_year(as_of, today)
@@ -176,3 +170,13 @@ def corrected_label(record: Facility, field: str) -> str:
     if not found:
         return ""
     return " " + _("(verified {how}, {month})").format(how=how_verified(found[1]), month=month(found[0]))
+
+
+def stale_year(services_as_of: str, today: date | None = None) -> int | None:
+    """The year of a record's services when they are old (:data:`STALE_AFTER_YEARS`), 0 when they are
+    recent, None when their date is unknown."""
+    match = re.match(r"(\d{4})", services_as_of or "")
+    if not match:
+        return None
+    year = int(match.group(1))
+    return year if (today or date.today()).year - year >= STALE_AFTER_YEARS else 0

@@ -331,7 +331,8 @@ class Outcome:
     result: SearchResult | None = None
     message: str = ""
     suggestions: list[str] = field(default_factory=list)
-    #: When nothing matched: which filter empties the area, with its coverage (:func:`~directory.explain.why_empty`).
+    #: When nothing matched: which filter empties the area, with its coverage
+    #: (:func:`~directory.view.explain.why_empty`).
     explanations: list[str] = field(default_factory=list)
 
     @property

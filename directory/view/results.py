@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..core.crisis import HELPLINE_NUMBER, HELPLINE_TEL
 from ..core.i18n import N_, _, decimal, month, number
-from ..core.taxonomy import Taxonomy
+from ..core.taxonomy import groups_of
 from ..search import SearchResult
 from ..stores.base import Store
 from .text import md_escape, md_link, tel_url, website_url
@@ -26,17 +26,6 @@ BADGE_GROUPS = ("detox", "mat", "outpatient", "intensive-outpatient", "residenti
 
 #: The list shows at most this many rows (the map and the downloads have them all).
 LIST_LIMIT = 1000
-
-
-@lru_cache(maxsize=200_000)
-def groups_of(taxonomy: Taxonomy, codes: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """Which of the groups ``names`` a record with these ``;``-separated codes belongs to, in that order.
-
-    >>> groups_of(Taxonomy.load(), "dt;sa", ("detox", "mat"))
-    ('detox',)
-    """
-    have = set(codes.split(";"))
-    return tuple(name for name in names if taxonomy.group(name).codes & have)
 
 
 #: The badge of a row that is an individual practitioner (a locator BUPREN listing), before its types.

@@ -1,7 +1,7 @@
 """FindTreatment.gov locator export (CSV or XLSX): descriptive columns + one column per service code.
 
 The site's own "Facility listing" download is read as the site gives it (header cells stripped, the
-facilities sheet found by its columns; :func:`~directory.tables.read_sheets`). Its rows are of four
+facilities sheet found by its columns; :func:`~directory.core.tables.read_sheets`). Its rows are of four
 kinds, by ``type_facility``:
 
 * ``SU`` — a substance-use listing: every code column it sets is a service it lists;

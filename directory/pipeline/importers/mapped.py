@@ -28,7 +28,7 @@ A rule without ``equals`` fires when the column is non-empty; ``codes_column``
 with ``separator`` reads a column that already holds codes. ``title_case = true``
 turns ALL-CAPS names, streets, cities and counties into readable capitalisation.
 ``[[reject]]`` rules (``column``, ``equals``, ``reason`` from
-:data:`~directory.importers.base.REJECT_REASONS`) reject matching rows, counted by reason.
+:data:`~directory.pipeline.importers.base.REJECT_REASONS`) reject matching rows, counted by reason.
 """
 
 from __future__ import annotations

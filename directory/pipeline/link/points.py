@@ -32,7 +32,7 @@ REPEAT_NAME = 95
 
 
 #: The listing cuts names to about 40 characters with abbreviations of its own, expanded here only
-#: (:func:`~directory.normalize.norm_name` also makes facility ids, which must not change).
+#: (:func:`~directory.core.normalize.norm_name` also makes facility ids, which must not change).
 ABBREVIATIONS = {
     "trt": "treatment",
     "servs": "services",

@@ -6,7 +6,7 @@
 * **Polite**: at most ``rate`` requests a second (default 1).
 * **Robust**: retries with exponential backoff on 429 (honouring ``Retry-After``), 5xx, timeouts,
   connection errors and truncated or malformed JSON; after ``retries`` attempts one clear
-  :class:`~directory.errors.RefreshError`.
+  :class:`~directory.core.errors.RefreshError`.
 
 Nothing here runs unless a person asks (``directory refresh``); the tests point it at a stand-in
 server on 127.0.0.1 with ``--base-url`` / ``DIRECTORY_LOCATOR_URL``.

@@ -9,9 +9,9 @@ state and county query values the site's front end uses are undocumented and not
 Every reply is checked: rows are repaired when their latitude and longitude are swapped (the
 swapped point lies in the row's state, the given one does not); placeholder phones
 ("(999) 999-9999") are dropped; service names map to code-book codes
-(:class:`~directory.refresh.names.ServiceNames`), the ones that map to nothing are reported with
+(:class:`~directory.pipeline.refresh.names.ServiceNames`), the ones that map to nothing are reported with
 counts; and when rows fall outside the circle asked for, the locator ignored the location — the
-harvest stops with :class:`~directory.errors.RefreshError` and writes nothing.
+harvest stops with :class:`~directory.core.errors.RefreshError` and writes nothing.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every replica serves one table, so a closure written here is out of every replica's next search: the
 correction's line and the site's row change in **one transaction**. The row is recomputed from the
 record as it was loaded (``base_record``) with every correction the database holds for the site, in
-order — the same :func:`directory.corrections.apply` a rebuild runs — so the database answers as a
+order — the same :func:`directory.pipeline.corrections.apply` a rebuild runs — so the database answers as a
 file rebuilt with those corrections would. ``directory db load`` re-applies them to a new file as it
 loads it, so a reload loses none.
 """
@@ -25,16 +25,16 @@ def _rows(conn, facility_id: str | None = None) -> list[Correction]:
 
 def read(dsn: str) -> list[Correction]:
     """Every correction the database holds, in order."""
-    from .store import SCHEMA, _connect
+    from .connect import SCHEMA, connect
 
-    with _connect(dsn) as conn:
+    with connect(dsn) as conn:
         conn.execute(SCHEMA)
         return _rows(conn)
 
 
 def _recompute(conn, table: str, facility_id: str, corrections: list[Correction]) -> None:
     """Set a site's row to its loaded record with ``corrections`` applied (the undone ones skipped)."""
-    from .store import KEY_COLUMNS, row_keys
+    from .schema import KEY_COLUMNS, row_keys
 
     found = conn.execute(f"SELECT base_record FROM {table} WHERE facility_id = %s", (facility_id,)).fetchone()
     if found is None:
@@ -64,9 +64,9 @@ def reapply_all(conn, table: str) -> int:
 def add(dsn: str, correction: Correction) -> Correction:
     """Check and store a correction, and correct the site's row, in one transaction (concurrent writers
     wait for the table lock, so every line keeps its own number); returns it numbered."""
-    from .store import SCHEMA, _connect
+    from .connect import SCHEMA, connect
 
-    with _connect(dsn) as conn:
+    with connect(dsn) as conn:
         conn.execute(SCHEMA)
         conn.commit()
         with conn.transaction():
