@@ -1,0 +1,252 @@
+"""The results: map, detail, text list, grid, the shortlist bar, the problem-report form and the
+downloads. A selection (a row, a point, a Details button) reruns only :func:`results_area`."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from directory import view
+from directory.core import i18n
+from directory.core.errors import DirectoryError
+from directory.core.i18n import _, ngettext, number
+from directory.curation.reports import MAX_CONTACT, PROBLEMS, Report, may_report, open_reports, problem_label, trim
+from directory.view import mapview
+
+from .session import (
+    Page,
+    ask_to_print,
+    clear_shortlist,
+    on_map_pick,
+    on_table_select,
+    rows_of,
+    select,
+    shortlisted,
+    show_screen,
+    ss,
+    toggle_shortlist,
+    write_url,
+)
+
+esc = view.md_escape
+
+
+def show_map(page: Page, selected: str | None) -> None:
+    map_data = page.map_data
+    ss.map_data = map_data  # what a click's index refers to
+    page.facility_map(key="map", data=map_data.payload(selected), on_pick_change=on_map_pick)
+    if map_data.note:
+        st.caption(esc(map_data.note))
+    else:
+        st.html(mapview.legend_html(map_data.legend, page.taxonomy))
+
+
+@st.dialog(_("Report a problem with this listing"))
+def report_problem(facility_id: str, name: str) -> None:
+    i18n.activate(ss.w_lang)  # a dialog reruns on its own: in this person's language
+    st.markdown(f"**{esc(name)}**")
+    with st.form(f"report-{facility_id}", clear_on_submit=True):
+        problem = st.selectbox(_("What is wrong?"), PROBLEMS, format_func=problem_label)
+        message = st.text_area(_("Details (optional)"))
+        contact = st.text_input(_("Your email or phone, if we may contact you (optional)"))
+        if st.form_submit_button(_("Send report")):
+            allowed, wait = may_report(ss.setdefault("reports_sent", []), time.time())
+            if not allowed:
+                st.warning(esc(wait))
+                return
+            message, message_note = trim(message)
+            contact, contact_note = trim(contact, MAX_CONTACT)
+            try:
+                saved = open_reports().add(Report(facility_id, name, problem, message, contact))
+            except DirectoryError as exc:
+                st.error(esc(str(exc)))
+            else:
+                ss.reports_sent.append(time.time())
+                st.success(_("Thank you — report {id} saved.").format(id=esc(saved.report_id)))
+                for note in (message_note, contact_note):
+                    if note:
+                        st.info(esc(note))
+
+
+def shortlist_button(facility_id: str, *, key: str) -> None:
+    """Add to or remove from the shortlist, in one tap."""
+    on = facility_id in shortlisted()
+    full = not on and len(shortlisted()) >= view.MAX_SHORTLIST
+    st.button(
+        _("★ On the shortlist — remove") if on else _("☆ Add to shortlist"),
+        key=key,
+        on_click=toggle_shortlist,
+        args=(facility_id,),
+        disabled=full,
+        help=_("The shortlist holds {n} facilities").format(n=view.MAX_SHORTLIST) if full else None,
+    )
+
+
+def show_shortlist_bar(page: Page) -> None:
+    """Once the shortlist holds anything: how many, which, and the way to open it (on the first screen)."""
+    ids = shortlisted()
+    if not ids:
+        return
+    with st.container(border=True):
+        names = [r.name for r in (page.store.facility(i) for i in ids) if r is not None]
+        n = len(ids)
+        heading = ngettext("Your shortlist: {n} facility", "Your shortlist: {n} facilities", n).format(n=number(n))
+        st.markdown(f"**{esc(heading)}** — " + esc("; ".join(names)))
+        open_col, clear_col = st.columns([3, 1])
+        if open_col.button(_("Compare side by side and hand over"), key="open-shortlist", type="primary"):
+            show_screen("compare")
+            st.rerun()
+        clear_col.button(_("Clear the shortlist"), key="clear-shortlist", on_click=clear_shortlist)
+
+
+def show_detail(page: Page, record) -> None:
+    """The selected facility in a few elements (a selection draws them all anew); the report form
+    opens in a dialog, drawn only when asked for."""
+    if record is None:
+        st.markdown(esc(_("Select a facility on the map or in the list to see its details.")))
+        return
+    detail = view.FacilityDetail.from_record(record, page.taxonomy)
+    blocks = view.detail_markdown(detail)
+    st.markdown(blocks.heading)
+    if detail.closed:
+        st.error(esc(f"{detail.closed} {view.closed_help()}"))
+    elif detail.verified:
+        st.success(esc(detail.verified))
+    listed, long_ago = view.listing_note(detail)
+    (st.warning if long_ago else st.caption)(esc(listed))
+    if detail.stale_note:
+        st.warning(esc(detail.stale_note))
+    st.markdown(blocks.address)
+    if detail.address_note:
+        st.caption(esc(detail.address_note))
+    st.markdown(blocks.contact)
+    with st.expander(_("All services, by category")):
+        st.markdown(blocks.services_and_glossary)
+    shortlist_button(detail.facility_id, key=f"shortlist-detail-{detail.facility_id}")
+    st.caption(esc(view.provenance(detail)))
+    if st.button(_("Report a problem with this listing"), key=f"report-{detail.facility_id}"):
+        report_problem(detail.facility_id, detail.name)
+
+
+def show_text_list(page: Page, selected: str | None) -> None:
+    """The results as text: readable without the map or the grid, by a screen reader or on a phone."""
+    result = page.result
+    items = view.text_list(page.store, result)
+    if not items:
+        return
+    for item in items:
+        text_col, button_col, list_col = st.columns([5, 1, 2], vertical_alignment="center")
+        text_col.markdown(view.item_markdown(item, selected))
+        button_col.button(
+            _("Details"),
+            key=f"details-{item.facility_id}",
+            on_click=select,
+            args=(item.facility_id,),
+            kwargs={"source": "list"},
+        )
+        with list_col:
+            shortlist_button(item.facility_id, key=f"shortlist-row-{item.facility_id}")
+    if result.total > len(items):
+        st.caption(
+            _("The first {n} of {total}; the downloads have every one.").format(
+                n=number(len(items)), total=number(result.total)
+            )
+        )
+
+
+def show_grid(page: Page, selected: str | None) -> None:
+    table = view.result_table(page.store, page.result)
+    list_note = view.list_note(page.result)
+    if list_note:
+        st.caption(esc(list_note))
+    ss.table_ids = table["facility_id"].tolist()
+    table_key = ss.table_key = f"table-{page.form.signature()}"
+    st.dataframe(
+        table,
+        key=table_key,
+        on_select=lambda: on_table_select(table_key),
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": rows_of(selected), "columns": []}},
+        hide_index=True,
+        height=min(420, 38 + 35 * max(len(table), 1)),
+        placeholder="",
+        column_order=["name", "distance_miles", "phone", "city", "services", "listed", "verified", "website"],
+        column_config={
+            "name": st.column_config.TextColumn(
+                _("Name"), width="large", pinned=True
+            ),  # the program line tells sites apart
+            "distance_miles": st.column_config.NumberColumn(_("Miles"), format="%.1f", width=60),
+            "phone": st.column_config.TextColumn(_("Phone"), width=125),
+            "city": st.column_config.TextColumn(_("City")),
+            "services": st.column_config.ListColumn(_("Treatment"), width="large"),
+            "listed": st.column_config.TextColumn(_("Listed"), width=60, help=_("The year a source last listed it")),
+            "verified": st.column_config.TextColumn(
+                _("Verified"), width=80, help=_("When a maintainer verified it (in the last 12 months)")
+            ),
+            "website": st.column_config.LinkColumn(_("Website"), display_text=r"https?://(?:www\.)?([^/]+).*"),
+        },
+    )
+
+
+@st.fragment
+def results_area(page: Page) -> None:
+    """Map, detail and lists. A selection (a row, a point, a Details button) reruns only this part:
+    the search, the form and the downloads stay as they are."""
+    i18n.activate(ss.w_lang)  # a fragment reruns on its own: in this person's language
+    selected = ss.get("facility") or None
+    record = page.store.facility(selected) if selected else None
+    if selected and record is None:
+        st.warning(esc(_("No facility with id {id} in this directory.").format(id=selected)))
+        selected = None
+    show_shortlist_bar(page)
+    if page.mobile:
+        if record is not None:
+            with st.container(border=True):
+                show_detail(page, record)
+        show_text_list(page, selected)
+        with st.expander(_("Map")):
+            show_map(page, selected)
+    else:
+        map_col, detail_col = st.columns([3, 2], gap="medium")
+        with map_col:
+            show_map(page, selected)
+        with detail_col:
+            show_detail(page, record)
+        show_grid(page, selected)
+        if st.toggle(_("Show the results as a text list (for screen readers and keyboards)"), key="w_text_list"):
+            show_text_list(page, selected)
+    # The URL (and the link to copy) follow the selection and the shortlist, which change here without a
+    # full rerun.
+    shown = page.form.with_(facility=selected or "", shortlist=shortlisted())
+    write_url(shown, page.taxonomy)
+    query = shown.query_string()
+    if shown.with_(lang="").query_string():  # the bare home page (in any language) has no search to share
+        # (and loads no code box: 95-230 ms)
+        st.caption(_("Link to this search (copy it with the button at its right):"))
+        st.code(f"{(st.context.url or '').split('?')[0]}?{query}", language=None, wrap_lines=True)
+
+
+def downloads(page: Page) -> None:
+    """The list as files, and printed."""
+    result = page.result
+    st.caption(_("Download or print this list"))
+    files = view.downloads(page.store, result)
+    download_cols = st.columns(len(files) + 1)  # the last for printing
+    for col, item in zip(download_cols, files, strict=False):
+        col.download_button(
+            item.label,
+            data=item.make,
+            file_name=item.file_name,
+            mime=item.mime,
+            on_click="ignore",
+            key=f"download-{item.label}",
+        )
+    with download_cols[-1]:
+        if result.total <= view.LIST_LIMIT:
+            st.button(_("Print this list"), on_click=ask_to_print)
+        else:
+            st.caption(_("Narrow the search to print (at most {n} facilities).").format(n=number(view.LIST_LIMIT)))
+    if ss.pop("print_requested", False):
+        # Built only when asked: the page prints itself as it loads (one click from the list to paper).
+        st.iframe(view.printable_list(page.store, result, print_on_load=True), height=1)
