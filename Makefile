@@ -34,7 +34,7 @@ format: $(STAMP)
 # Bring every language's catalog (directory/locale/*/LC_MESSAGES/messages.po) up to the code: new strings
 # are added untranslated (the tests then say which), removed ones dropped. See docs/languages.md.
 messages: $(STAMP)
-	$(BIN)/python -c "from directory.i18n import main; main()"
+	$(BIN)/python -c "from directory.core.i18n import main; main()"
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
