@@ -27,8 +27,14 @@ WORKLOAD = r"""
 import json, time
 import numpy as np
 t0 = time.perf_counter()
-from directory.search import Directory, Query
-from directory import view, mapview
+try:  # the packages by concept (this tree)
+    from directory.stores.memory import Directory
+    from directory.search import Query
+    from directory import view
+    from directory.view import mapview
+except ImportError:  # before them
+    from directory.search import Directory, Query
+    from directory import view, mapview
 store = Directory.load()
 cold = (time.perf_counter() - t0) * 1000
 rng = np.random.default_rng(2026)

@@ -120,7 +120,8 @@ def source_label(source_id: str, manifest: str | Path | None = None) -> str:
     from ..core.i18n import _, month
     from ..core.taxonomy import localized
 
-    if source_id == "corrections":  # not a release: maintainers' verified corrections (directory/pipeline/corrections.py)
+    # Not a release: maintainers' verified corrections (directory/pipeline/corrections.py).
+    if source_id == "corrections":
         return _(CORRECTIONS_LABEL)
     entry = _entries(Path(manifest) if manifest else paths.MANIFEST).get(source_id)
     if entry is None:
