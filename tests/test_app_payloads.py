@@ -126,7 +126,7 @@ def test_facility_text_stays_text_in_the_map_tooltips(browser, server, hostile):
     from directory import Directory, Query
     from directory import view as text_view
 
-    from .browser import MAP, lone_points, map_canvas, map_pixels, map_view
+    from .browser import MAP, lone_points, map_canvas, map_pixels, settled
 
     directory = Directory.load(hostile[0])
     result = directory.search(Query(near="Tampa, FL"))
@@ -135,7 +135,9 @@ def test_facility_text_stays_text_in_the_map_tooltips(browser, server, hostile):
     idle(page, "Showing results near Tampa, FL")
     canvas = map_canvas(page)
     canvas.scroll_into_view_if_needed()
-    spots = map_pixels(map_view(canvas), result.frame, canvas.bounding_box())
+    # Read once the map has settled (a scrollbar coming or going resizes it, and it fits itself anew).
+    view, box = settled(page, canvas)
+    spots = map_pixels(view, result.frame, box)
     tip = page.locator(f"{MAP} .tip")
     lone = lone_points(spots)
     assert len(lone) >= 3

@@ -16,15 +16,16 @@ from directory.view.handover import MAILTO_LIMIT, SMS_LIMIT, message_text
 from .browser import (
     IPHONE,
     alerts,
+    click_point,
     idle,
     lone_points,
     map_canvas,
     map_pixels,
-    map_view,
     needs_chromium,
     new_page,
     pick,
     serve_app,
+    settled,
     shot,
     url_params,
 )
@@ -83,9 +84,10 @@ def test_a_shortlist_from_list_and_map_to_comparison_sheet_and_message(browser, 
     # One from the map: a click on its point opens its detail, whose button adds it.
     canvas = map_canvas(page)
     canvas.scroll_into_view_if_needed()
-    spots = map_pixels(map_view(canvas), result.frame, canvas.bounding_box())
+    at, box = settled(page, canvas)  # once a scrollbar or the shortlist bar has stopped resizing it
+    spots = map_pixels(at, result.frame, box)
     other = next(i for i in lone_points(spots) if i >= 3)
-    page.mouse.click(*spots[other])
+    click_point(page, canvas, spots[other], other, view.plain(result.frame.iloc[other]["name"]))
     idle(page, f"facility={result.ids[other]}")
     page.locator(f".st-key-shortlist-detail-{result.ids[other]} button").click()
     idle(page, "Your shortlist: 4 facilities")
