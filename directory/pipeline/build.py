@@ -26,7 +26,7 @@ from ..core.taxonomy import Taxonomy
 from ..geocode import fill_counties, outside_stated_state
 from .importers import Locator, import_file
 from .link import duplicate_pairs, link_sources
-from .link.assign import PHONE_AS_OF
+from .link.assign import ACCREDITATION_SOURCES, OLDER_PHONES, PHONE_AS_OF, PHONE_SOURCE
 from .manifest import SourceEntry, read_manifest
 
 __all__ = ["SourceEntry", "build", "enrich", "link_sources", "read_manifest"]
@@ -75,19 +75,22 @@ def build(
                 locate=locate,
             )
         )
+    members: dict[tuple[str, str], str] = {}
     sites, linked = link_sources(
         results,
         {e.id: e.kind for e in entries},
         progress=show,
+        members=members,
         deferred=frozenset(e.id for e in entries if not e.names_sites),
     )
     records, replaced, counties_filled = enrich([sites[fid] for fid in sorted(sites)])
     records, corrected = apply_corrections(records, fixes)
     flagged = sorted(outside_stated_state(records), key=lambda r: r["facility_id"])
     records.sort(key=lambda r: (r.state, r.city.lower(), r.name.lower(), r.facility_id))
-    extra = sorted({c for r in results for c in r.extra_columns if c not in COLUMNS} | {PHONE_AS_OF})
+    ours = {PHONE_AS_OF, PHONE_SOURCE, OLDER_PHONES, ACCREDITATION_SOURCES}  # the linker's own extra columns
+    extra = sorted({c for r in results for c in r.extra_columns if c not in COLUMNS} | ours)
     frame = write_records(records, output or paths.FACILITIES_CSV, extra=extra)
-    report = _report(entries, results, linked, frame, records, taxonomy)
+    report = _report(entries, results, linked, frame, records, taxonomy, members)
     report["totals"]["counties_filled_from_outlines"] = counties_filled
     report["coordinates_replaced"] = replaced
     report["outside_stated_state"] = flagged
@@ -140,7 +143,7 @@ def enrich(records: list[Facility]) -> tuple[list[Facility], list[dict[str, obje
 
 
 def _report(
-    entries, results, linked, frame: pd.DataFrame, records: list[Facility], taxonomy: Taxonomy
+    entries, results, linked, frame: pd.DataFrame, records: list[Facility], taxonomy: Taxonomy, members=None
 ) -> dict[str, object]:
     sources = []
     for entry, result in zip(entries, results, strict=True):
@@ -154,6 +157,12 @@ def _report(
         item["new_sites"] = linked[entry.id]["new"]
         item["duplicates_within_source"] = linked[entry.id]["duplicate"]
         item["sites_listing_it"] = int(frame["sources"].map(lambda s, i=entry.id: i in s.split(";")).sum())
+        used = Counter(c for site in result.sites.values() for c in site.service_codes)
+        item["codes_used"] = len(used)
+        item["codes_mapped"] = sum(1 for c in used if taxonomy.in_vocabulary(c))
+        item["codes_new"] = dict(sorted(result.unknown_codes.items()))  # counted, never dropped silently
+        if members is not None:
+            item["repeated_name_and_address"] = repeated_rows(result, members)
         if entry.kind == "listing":
             # Every facility of the listing is a site: linked to one, a repeat of another, or new.
             item["coverage_of_listing"] = round(
@@ -203,6 +212,28 @@ def _report(
             "codes_without_public_label": unknown,
         },
         "coverage_by_state": coverage_by_state(frame, taxonomy),
+    }
+
+
+def repeated_rows(result, members: dict[tuple[str, str], str]) -> dict[str, int]:
+    """Records of one source that repeat a name and street address in one town (several programs at an
+    address, or one program listed twice), and what the linker made of them: one site, or several.
+    Rows merged on import (the very same name, program, street and ZIP) are counted apart."""
+    from ..core.normalize import norm_name
+
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for fid, site in result.sites.items():
+        if site.street1:
+            key = (norm_name(site.name), site.street1.lower(), site.city.lower())
+            groups.setdefault(key, []).append(fid)
+    repeated = [fids for fids in groups.values() if len(fids) > 1]
+    one = sum(1 for fids in repeated if len({members.get((result.source_id, f), f) for f in fids}) == 1)
+    return {
+        "records": sum(len(fids) for fids in repeated),
+        "groups": len(repeated),
+        "groups_one_site": one,
+        "groups_several_sites": len(repeated) - one,
+        "rows_merged_on_import": result.merged,
     }
 
 

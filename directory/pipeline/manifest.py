@@ -45,6 +45,9 @@ class SourceEntry:
     #: False when the source's names are not a site's name (CMS: legal entities cut at 35 characters):
     #: it is linked after the others, joins the sites they name and names only the ones nobody else lists.
     names_sites: bool = True
+    #: What the source certifies, where it is the register of it ("otp": SAMHSA's OTP directory): a site
+    #: of that kind the newest such source does not list is said to be absent from it.
+    certifies: str = ""
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -93,6 +96,7 @@ def read_manifest(path: str | Path | None = None) -> list[SourceEntry]:
                 item.get("name", ""),
                 tuple(p.parent / f for f in files),
                 bool(item.get("names_sites", True)),
+                str(item.get("certifies", "")),
             )
         )
     if not entries:
@@ -128,6 +132,17 @@ def source_label(source_id: str, manifest: str | Path | None = None) -> str:
         return source_id
     name = localized("source", entry.id, entry.name or entry.title or entry.id)
     return f"{name}, {month(dt.date.fromisoformat(entry.vintage))}"
+
+
+def source_entry(source_id: str, manifest: str | Path | None = None) -> SourceEntry | None:
+    """A source's manifest entry; None when the manifest does not know it."""
+    return _entries(Path(manifest) if manifest else paths.MANIFEST).get(source_id)
+
+
+def register_of(what: str, manifest: str | Path | None = None) -> SourceEntry | None:
+    """The newest source that is the register of ``what`` (``certifies = "otp"``); None when none is."""
+    found = [e for e in _entries(Path(manifest) if manifest else paths.MANIFEST).values() if e.certifies == what]
+    return max(found, key=lambda e: e.vintage, default=None)
 
 
 #: How people read the corrections "source" (translated where shown).

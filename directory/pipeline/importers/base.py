@@ -80,6 +80,8 @@ class Candidate:
     partial: bool = False
     #: (column, value) pairs the row states that map to no code: counted in the report.
     unmapped: list[tuple[str, str]] = field(default_factory=list)
+    #: Extra columns that hold the source's own id (the source that states the row's other extras).
+    source_columns: tuple[str, ...] = ()
 
 
 class Adapter(ABC):
@@ -312,6 +314,7 @@ def import_table(
                 if not tax.in_vocabulary(code):
                     result.unknown_codes[code] += 1
         record.update({k: clean_text(v) for k, v in candidate.extra.items()})
+        record.update(dict.fromkeys(candidate.source_columns, source_id))
         street = record["street1"]
         if adapter.point_identity and not street:
             street = f"@{record['latitude']},{record['longitude']}"

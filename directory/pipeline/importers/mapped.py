@@ -25,8 +25,10 @@ values turn into service codes::
     license_number = "license_number"
 
 A rule without ``equals`` fires when the column is non-empty; ``codes_column``
-with ``separator`` reads a column that already holds codes. ``title_case = true``
-turns ALL-CAPS names, streets, cities and counties into readable capitalisation.
+with ``separator`` reads a column that already holds codes (``separator = "*"`` splits on it and on
+white space). In ``[extra]``, ``"@source"`` in place of a column is the source's own id (so a site
+says which source states a fact); ``us_dates`` names extra columns written MM/DD/YYYY, kept as ISO
+dates. ``title_case = true`` turns ALL-CAPS names, streets, cities and counties into readable capitalisation.
 ``[[reject]]`` rules (``column``, ``equals``, ``reason`` from
 :data:`~directory.pipeline.importers.base.REJECT_REASONS`) reject matching rows, counted by reason.
 """
@@ -42,6 +44,8 @@ from ...core.normalize import title_case
 from .base import FIELDS, REJECT_REASONS, Adapter, Candidate, split_codes
 
 _FIELD_NAMES = set(FIELDS) | {"zip4"}
+#: In ``[extra]``: the source's own id instead of a column.
+SOURCE = "@source"
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Mapping:
     separator: str = ";"
     title_case: bool = False
     rejects: tuple[tuple[CodeRule, str], ...] = ()
+    us_dates: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> Mapping:
@@ -125,6 +130,7 @@ class Mapping:
             str(data.get("separator", ";")),
             bool(data.get("title_case", False)),
             tuple(rejects),
+            tuple(str(c) for c in data.get("us_dates", [])),
         )
 
 
@@ -142,7 +148,7 @@ class MappedAdapter(Adapter):
         return False
 
     def required_columns(self) -> frozenset[str]:
-        needed = set(self.mapping.columns.values()) | set(self.mapping.extra.values())
+        needed = set(self.mapping.columns.values()) | (set(self.mapping.extra.values()) - {SOURCE})
         needed |= {r.column for r in self.mapping.rules if r.column}
         needed |= {r.column for r, _ in self.mapping.rejects if r.column}
         if self.mapping.codes_column:
@@ -164,6 +170,23 @@ class MappedAdapter(Adapter):
                 codes.extend(rule.add)
         if self.mapping.codes_column:
             codes.extend(split_codes(raw.get(self.mapping.codes_column, ""), (self.mapping.separator,)))
-        extra = {out: raw.get(col, "") for out, col in self.mapping.extra.items()}
+        extra = {out: raw.get(col, "") for out, col in self.mapping.extra.items() if col != SOURCE}
+        for out in self.mapping.us_dates:
+            extra[out] = us_date(extra.get(out, ""))
         reason = next((why for rule, why in self.mapping.rejects if rule.fires(raw)), None)
-        return Candidate(fields=fields, codes=codes, extra=extra, reject=reason)
+        stamped = tuple(out for out, col in self.mapping.extra.items() if col == SOURCE)
+        return Candidate(fields=fields, codes=codes, extra=extra, reject=reason, source_columns=stamped)
+
+
+def us_date(text: str) -> str:
+    """A US date (MM/DD/YYYY) as ISO; '' when empty or not a date.
+
+    >>> us_date("09/30/2010"), us_date(""), us_date("2010-09-30")
+    ('2010-09-30', '', '')
+    """
+    import datetime as dt
+
+    try:
+        return dt.datetime.strptime(text.strip(), "%m/%d/%Y").date().isoformat()
+    except ValueError:
+        return ""

@@ -234,6 +234,19 @@ def _assign(records: dict[str, Facility], sites: dict[str, _Site], index: SiteIn
 
 #: Extra column: the vintage of the source a site's phone came from, when not the site's own source.
 PHONE_AS_OF = "phone_as_of"
+#: Extra column: numbers a source gave the site that differ from the one shown (a newer source's), each
+#: kept with who gave it and when: ``"813-555-0100 nssats-2015 2015-03-31; …"``. Never shown as current.
+OLDER_PHONES = "older_phones"
+#: How good a point is, by where it comes from (``geocode_precision``): a site keeps the best its sources give.
+PRECISION = {"source": 4, "address": 3, "zip": 2, "city": 1, "state": 0}
+#: The codes of accreditation, state licensing and SAMHSA's OTP certification (and being an OTP): signs of quality
+#: a person can check, each stated with the source and date that list it.
+QUALITY_CODES = frozenset({"jc", "carf", "ncqa", "coa", "hfap", "sotp", "otp", "stag", "stmh", "stdh", "hla"})
+#: Extra column: which source (and its vintage) lists each of a site's :data:`QUALITY_CODES`:
+#: ``"carf samhsa-directory-2023 2023-06-29; jc …"`` (the newest listing among those its services come from).
+ACCREDITATION_SOURCES = "accreditation_sources"
+#: Extra column: the source a site's phone came from, when not the site's own source.
+PHONE_SOURCE = "phone_source"
 
 #: Fields of a site that are not its identity (name, address, point, services, sources): an older
 #: record may fill them when the site has none.
@@ -252,20 +265,43 @@ def merge(site: Facility, record: Facility, *, names: bool = True) -> Facility:
     changes: dict[str, object] = {
         f: getattr(record, f) for f in _FILLABLE if getattr(record, f) and not getattr(site, f)
     }
-    missing = {k: v for k, v in record.extra.items() if v and not site.extra.get(k)}
+    missing = {k: v for k, v in record.extra.items() if v and not site.extra.get(k) and k != OLDER_PHONES}
     phoned = site.extra.get(PHONE_AS_OF) or (site.source_date.isoformat() if site.source_date else "")
     newer = record.source_date is not None and record.source_date.isoformat() > phoned
+    older = [e for e in (site.extra.get(OLDER_PHONES), record.extra.get(OLDER_PHONES)) if e]
     if (record.phone or record.intake_phone) and (site.phone or site.intake_phone) and newer:
-        # A newer number (from a source linked after older ones: see link_sources' ``deferred``).
+        # A newer number (from a source linked after older ones: see link_sources' ``deferred``); the
+        # number it replaces is kept, with its date.
+        if site.phone and _digits(site.phone) != _digits(record.phone):
+            older.append(f"{site.phone} {site.extra.get(PHONE_SOURCE) or site.source} {phoned}")
         changes.update(phone=record.phone, intake_phone=record.intake_phone)
         missing[PHONE_AS_OF] = record.source_date.isoformat()
+        missing[PHONE_SOURCE] = record.source
         changes["extra"] = {**site.extra, **missing}
-    if ("phone" in changes or "intake_phone" in changes) and record.source_date and not site.extra.get(PHONE_AS_OF):
+    elif record.phone and site.phone and _digits(record.phone) != _digits(site.phone):
+        # An older source's other number: not shown as the site's, kept with its date.
+        when = record.source_date.isoformat() if record.source_date else ""
+        older.append(f"{record.phone} {record.source} {when}")
+    if older:
+        entries = [e.strip() for part in older for e in part.split(";") if e.strip()]
+        shown = _digits(changes.get("phone", site.phone))
+        kept = [e for e in dict.fromkeys(entries) if _digits(e.split()[0]) != shown]
+        missing[OLDER_PHONES] = "; ".join(kept)
+    if "phone" in changes and record.source_date and not site.extra.get(PHONE_AS_OF):
         missing[PHONE_AS_OF] = record.source_date.isoformat()  # another source's number, with its own date
+        missing[PHONE_SOURCE] = record.source
     if missing:
         changes["extra"] = {**site.extra, **missing}
     if record.details_source and not site.details_source:
         changes.update({f: getattr(record, f) for f in _DETAILS})
+    if (
+        record.located
+        and not (site.address_withheld or record.address_withheld)
+        and PRECISION.get(record.geocode_precision, 0) > PRECISION.get(site.geocode_precision, 0)
+    ):
+        # The site was placed at its ZIP's or town's point (a source with no coordinates named it); an
+        # older source of the same site gives its own point: the better one is kept.
+        changes.update(latitude=record.latitude, longitude=record.longitude, geocode_precision=record.geocode_precision)
     if record.address_withheld and not site.address_withheld:
         # The provider asked one source not to show its address: no other source's street shows it either.
         changes.update(address_withheld=True, street1="", street2="")
@@ -291,8 +327,15 @@ def _finish(site: _Site, deferred: frozenset[str] = frozenset()) -> Facility:
     origin = next((x for x in listings if x[2] != "listing" and x[1] not in deferred), None) or next(
         (x for x in listings if x[2] != "listing"), listings[0]
     )
+    stated = "; ".join(
+        f"{code} {x[1]} {x[0]}"
+        for code in sorted(codes & QUALITY_CODES)
+        for x in [next(x for x in used if code in x[3])]
+    )
+    extra = {**site.record.extra, ACCREDITATION_SOURCES: stated} if stated else site.record.extra
     return replace(
         site.record,
+        extra=extra,
         service_codes=codes,
         services_as_of=date.fromisoformat(min(x[0] for x in used)) if used else None,
         sources=tuple(seen),
@@ -300,3 +343,8 @@ def _finish(site: _Site, deferred: frozenset[str] = frozenset()) -> Facility:
         source_date=date.fromisoformat(origin[0]),
         last_listed=date.fromisoformat(listings[0][0]),
     )
+
+
+def _digits(phone: str) -> str:
+    """The ten digits of a number (an extension left out): two spellings of one number are one."""
+    return "".join(c for c in phone.split(" x")[0] if c.isdigit())[-10:]
