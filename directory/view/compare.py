@@ -283,6 +283,11 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
         ),
         ("payment", _("Payment"), [_listed(d.payment) for d in details]),
         ("accreditation", _("Accreditation"), [_listed(d.accreditation) for d in details]),
+        (
+            "quality",
+            _("Signs of quality a person can check"),
+            [Cell("; ".join(d.quality)) if d.quality else Cell(not_listed(), listed=False) for d in details],
+        ),
         ("populations", _("Populations served"), [_listed(d.populations) for d in details]),
         ("languages", _("Languages"), [_listed(d.languages) for d in details]),
         ("accessibility", _("Accessibility"), [_fact(d.accessibility) for d in details]),

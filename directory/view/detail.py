@@ -26,6 +26,7 @@ from .facts import (
     stated_by,
     verified_text,
 )
+from .quality import NO_PAYMENT, licence_text, older_phones, point_note, signs
 from .text import directions_url, md_escape, md_link, tel_url, website_url
 
 
@@ -77,6 +78,12 @@ class FacilityDetail:
     address_withheld: bool = False
     #: The link to the current federal listing, with why it is offered.
     live: LiveListing | None = None
+    #: Signs of quality a person can check, each with its source and date (:mod:`.quality`).
+    quality: list[str] = field(default_factory=list)
+    #: Other numbers older sources gave, with their source and date: "813-555-0100 (N-SSATS …, Mar 2015)".
+    older_phones: list[str] = field(default_factory=list)
+    #: How the map point was found when no source gives one ("Map point: the centre of ZIP 33602 …").
+    point_note: str = ""
     #: The language groups its codes name (Spanish …).
     languages: list[str] = field(default_factory=list)
     #: Service label → what the code book says it means (the help a person reads under the services).
@@ -171,7 +178,7 @@ class FacilityDetail:
             services_as_of=as_of,
             stale_note=stale_note(as_of, today),
             distance_miles=distance_miles,
-            licence=_licence(f.extra),
+            licence=licence_text(f.extra),
             last_listed=f.last_listed.isoformat() if f.last_listed else "",
             address_note=address_note,
             phone_as_of=f.extra.get("phone_as_of", ""),
@@ -183,6 +190,9 @@ class FacilityDetail:
             address_withheld=f.address_withheld,
             live=live_listing(f, today),
             languages=groups("language"),
+            quality=signs(f, taxonomy),
+            older_phones=older_phones(f),
+            point_note=point_note(f),
             descriptions=dict(sorted(descriptions.items(), key=lambda kv: kv[0].lower())),
             closed=closed_text(f),
             verified=verified_text(f, today),
@@ -310,8 +320,17 @@ def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
         contact += "\n\n" + md_escape(
             _("Hours, new patients and accessibility as stated by {source}.").format(source=detail.stated_by)
         )
-    if detail.licence:
-        contact += "\n\n" + md_escape(detail.licence)
+    if detail.older_phones:
+        contact += "\n\n" + md_escape(
+            _("Other numbers older sources gave: {numbers}").format(numbers="; ".join(detail.older_phones))
+        )
+    quality = [md_escape(line) for line in detail.quality] or [md_escape(not_listed())]
+    signs_heading = md_escape(_("Signs of quality a person can check"))
+    contact += (
+        f"\n\n**{signs_heading}:**  \n"
+        + "  \n".join(f"• {line}" for line in quality)
+        + f"  \n*{md_escape(_(NO_PAYMENT))}*"
+    )
     services = "\n\n".join(
         f"**{md_escape(category)}**  \n" + ", ".join(md_escape(v) for v in labels)
         for category, labels in detail.services.items()
@@ -319,7 +338,8 @@ def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
     glossary = "\n\n".join(f"**{md_escape(label)}**: {md_escape(text)}" for label, text in detail.descriptions.items())
     return DetailMarkdown(
         heading,
-        "  \n".join(md_escape(line) for line in detail.address_lines),
+        "  \n".join(md_escape(line) for line in detail.address_lines)
+        + (f"  \n*{md_escape(detail.point_note)}*" if detail.point_note else ""),
         contact,
         services or md_escape(_("Services: {what}").format(what=not_listed())),
         glossary,
@@ -379,19 +399,6 @@ def _dated(record: Facility, field_name: str) -> str:
         return corrected
     as_of = record.extra.get("phone_as_of", "")
     return " " + _("(as listed in {year})").format(year=as_of[:4]) if as_of else ""
-
-
-def _licence(text: Mapping[str, str]) -> str:
-    number = text.get("license_number", "")
-    if not number:
-        return ""
-    if text.get("license_expiration"):
-        parts = [_("State licence {number}, expires {date}").format(number=number, date=text["license_expiration"])]
-    else:
-        parts = [_("State licence {number}").format(number=number)]
-    if text.get("capacity") and text["capacity"] != "0":
-        parts.append(_("capacity {n}").format(n=text["capacity"]))
-    return "; ".join(parts)
 
 
 def stale_note(services_as_of: str, today: date | None = None) -> str:

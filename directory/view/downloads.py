@@ -14,11 +14,13 @@ from .results import badges
 ATTRIBUTION = N_(
     "Facility data: SAMHSA, public domain (N-SSATS 2015 directory; locator lists 2020-2021 and "
     "OTP directory 2022 as compiled by the Opioid Environment Policy Scan, doi:10.5281/zenodo.5842465; "
+    "National Directory of Substance Use Treatment Facilities 2023; OTP directory of May 2026; "
     "FindTreatment.gov download 2023 (Texas) and export 2025; FindTreatment.gov national listing 2026 via the "
     "LOUD study, healthyregions/loud-study). CMS list of Medicare-enrolled opioid treatment programs 2023, "
     "public domain. California licence data: California DHCS, CC-BY 4.0. Colorado provider directory: "
     "Colorado Behavioral Health Administration (LADDERS, 2023). "
-    "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau."
+    "Place names: GeoNames, CC-BY 4.0. ZIP points and outlines: US Census Bureau. "
+    "This directory takes no payment for listing or placement."
 )
 
 

@@ -137,6 +137,17 @@ def map_points(
             f"{p} · {withheld_note}" if withheld == "1" else p
             for p, withheld in zip(places, frame["address_withheld"].tolist(), strict=True)
         ]
+    if "geocode_precision" in frame:  # placed at its ZIP's or town's centre (no source gives coordinates)
+        approximate = {"zip": _("ZIP centre, not the door"), "city": _("town centre, not the door")}
+        places = [
+            f"{p} · {approximate[how]}" if how in approximate and withheld != "1" else p
+            for p, how, withheld in zip(
+                places,
+                frame["geocode_precision"].tolist(),
+                frame.get("address_withheld", pd.Series("", index=frame.index)).tolist(),
+                strict=True,
+            )
+        ]
     if 0 < len(frame) <= MAP_POINTS_LIMIT:  # above it the map draws areas, whose tooltips say how many
         # Sites at one spot (a hospital campus, one building) draw as one dot: the tooltip says how many.
         _points, where, counts = np.unique(
