@@ -85,7 +85,10 @@ def test_lat_lon_nearest_and_filters(client):
     near_only = client.get(
         "/v1/facilities", params={"lat": 38.659, "lon": -87.173, "nearest": 5, "accreditation": "joint-commission"}
     ).json()
-    assert near_only["total"] == 0  # by default nothing farther than 100 miles: the sources list JC in MA
+    # By default nothing farther than 100 miles (the 2023 National Directory lists JC accreditation nationwide).
+    within = DIRECTORY.search(Query(near=(38.659, -87.173), nearest=5, accreditations=("joint-commission",)))
+    assert ids(near_only) == list(within.frame["facility_id"])
+    assert all(r["distance_miles"] <= 100 for r in near_only["results"])
     by_state = client.get("/v1/facilities", params={"state": "VT", "sort": "name", "page_size": 500}).json()
     assert ids(by_state) == list(DIRECTORY.search(Query(state="VT", sort="name")).frame["facility_id"])
     assert by_state["center"] is None

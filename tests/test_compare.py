@@ -65,6 +65,7 @@ def test_the_comparison_keeps_the_order_and_measures_from_the_place(four):
         "medications",
         "payment",
         "accreditation",
+        "quality",
         "populations",
         "languages",
         "accessibility",
@@ -82,9 +83,12 @@ def test_rows_say_where_they_differ_and_what_no_source_gives(four):
         assert row.unknown == all(not c.listed for c in row.cells)
     assert four.row("payment").differs and four.row("hours").unknown
     assert all(c.text == "not listed in the sources" for c in four.row("hours").cells)
-    # The seed's question: no accreditation is listed near Tampa, and the comparison says how well the
-    # sources cover it there.
-    accreditation = four.row("accreditation")
+    # Near Tampa the 2023 National Directory lists the detox programs' accreditation; where the sources
+    # list none for any place compared, the comparison says how well they cover it there.
+    assert not four.row("accreditation").unknown and four.row("accreditation").note == ""
+    near = STORE.search(Query(near="Tampa, FL", listed_since=None, radius_miles=50))
+    bare = [r.facility_id for r in near.records if not (r.service_codes & STORE.taxonomy.family_codes("accreditation"))]
+    accreditation = compare(STORE, bare[:4], near="Tampa, FL").row("accreditation")
     assert accreditation.unknown and accreditation.note.startswith(
         "The sources list no accreditation for any of these 4"
     )

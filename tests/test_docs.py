@@ -62,6 +62,18 @@ def test_every_column_is_in_the_schema_table():
         assert f"`{column}`" in table, column
 
 
+def test_every_column_of_the_shipped_file_is_documented():
+    """The schema table names every core column; the section documents every extra column the build
+    writes (a source's or the linker's own)."""
+    import csv
+
+    data = (REPO / "docs" / "data.md").read_text(encoding="utf-8")
+    section = data.split("## Schema of `data/facilities.csv`")[1].split("\n## ")[0]
+    with (REPO / "data" / "facilities.csv").open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert [c for c in header if f"`{c}`" not in section] == []
+
+
 def test_every_command_is_documented():
     docs = "".join(page.read_text(encoding="utf-8") for page in PAGES)
     for name in cli.commands:
