@@ -104,3 +104,23 @@ class RefreshError(DirectoryError):
 
 class DatabaseUnavailable(DirectoryError, ConnectionError):
     """The database store cannot be reached (or holds no loaded directory). One line; the API answers 503."""
+
+
+class ReportRejected(DirectoryError, ValueError):
+    """A provider's availability report is refused: a field is missing, unknown or out of range. Nothing
+    is written; ``field`` names the field (the API answers 422 naming it)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotAllowed(DirectoryError, PermissionError):
+    """A write its sender may not make: a missing, unknown, revoked or expired provider key
+    (``status`` 401), a key of another site (403), or too many updates in an hour (429, with
+    ``retry_after`` seconds). Nothing is written."""
+
+    def __init__(self, message: str, status: int = 401, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after

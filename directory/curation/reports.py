@@ -8,19 +8,18 @@ or ``./reports``.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
-import os
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..core.errors import InputFileError, ValidationError
+from ..core.errors import ValidationError
 from ..core.i18n import N_, _, ngettext, number
+from ..live.availability import append_line as _append_line
+from ..live.availability import default_folder
 
-REPORTS_ENV = "DIRECTORY_REPORTS_DIR"
 FILENAME = "reports.jsonl"
 RESOLUTIONS = "resolutions.jsonl"
 MAX_MESSAGE = 2000
@@ -92,10 +91,6 @@ class Resolution:
     by_correction: str = ""
 
 
-def default_folder() -> Path:
-    return Path(os.environ.get(REPORTS_ENV) or "reports")
-
-
 class ReportStore:
     """Append-only store of :class:`Report` objects in ``folder/reports.jsonl``."""
 
@@ -146,22 +141,6 @@ class ReportStore:
                 except (ValueError, TypeError, ValidationError) as exc:
                     problems.append(f"line {number}: {exc}")
         return reports, problems
-
-
-def _append_line(path: Path, line: str) -> None:
-    """Append one line under an exclusive lock, flushed and fsync'ed: never lost, never interleaved."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                fh.write(line + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-    except OSError as exc:
-        raise InputFileError(f"cannot save to {path}: {exc.strerror or exc}") from None
 
 
 class DatabaseReportStore:
