@@ -15,7 +15,7 @@ from directory import Store, open_store, view
 from directory.core import i18n, paths
 from directory.core.i18n import _
 from directory.view import mapview
-from screens import compare, results, search
+from screens import compare, provider, results, search
 from screens.session import Page, browser_lang, current_form, follow_url, ss, write_url
 
 if "w_lang" not in ss:
@@ -38,6 +38,9 @@ def load_store(data: str) -> Store:
 
 DATA = str(paths.facilities_file())
 store = load_store(DATA)
+if provider.wanted():  # a provider's private link: its update page, nothing else
+    provider.show(store)
+    st.stop()
 follow_url(store)
 
 # -- search (before the filters, so every filter can show its counts) -------------------------------

@@ -106,7 +106,8 @@ def show_detail(page: Page, record) -> None:
     if record is None:
         st.markdown(esc(_("Select a facility on the map or in the list to see its details.")))
         return
-    detail = view.FacilityDetail.from_record(record, page.taxonomy)
+    report = page.store.availability([record.facility_id]).get(record.facility_id)
+    detail = view.FacilityDetail.from_record(record, page.taxonomy, availability=report)
     blocks = view.detail_markdown(detail)
     st.markdown(blocks.heading)
     if detail.closed:
@@ -171,13 +172,26 @@ def show_grid(page: Page, selected: str | None) -> None:
         hide_index=True,
         height=min(420, 38 + 35 * max(len(table), 1)),
         placeholder="",
-        column_order=["name", "distance_miles", "phone", "city", "services", "listed", "verified", "website"],
+        column_order=[
+            "name",
+            "distance_miles",
+            "phone",
+            "availability",
+            "city",
+            "services",
+            "listed",
+            "verified",
+            "website",
+        ],
         column_config={
             "name": st.column_config.TextColumn(
                 _("Name"), width="large", pinned=True
             ),  # the program line tells sites apart
             "distance_miles": st.column_config.NumberColumn(_("Miles"), format="%.1f", width=60),
             "phone": st.column_config.TextColumn(_("Phone"), width=125),
+            "availability": st.column_config.TextColumn(
+                _("Availability"), width="medium", help=_("As the provider reports it, with its age")
+            ),
             "city": st.column_config.TextColumn(_("City")),
             "services": st.column_config.ListColumn(_("Treatment"), width="large"),
             "listed": st.column_config.TextColumn(_("Listed"), width=60, help=_("The year a source last listed it")),

@@ -60,6 +60,7 @@ def test_the_comparison_keeps_the_order_and_measures_from_the_place(four):
         "address",
         "website",
         "hours",
+        "availability",
         "accepting",
         "treatment",
         "medications",
@@ -154,6 +155,9 @@ class _Store:
 
     def facility(self, facility_id):
         return self.records.get(facility_id)
+
+    def availability(self, facility_ids):
+        return {}
 
     def search(self, query):
         return STORE.search(query)

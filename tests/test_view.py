@@ -376,7 +376,9 @@ def test_downloads_come_from_the_exports(directory):
 
     result = directory.search(Query(near="Tampa, FL", services=("detox",)))
     items = {d.label: d for d in view.downloads(directory, result)}
-    assert items["CSV"].make() == exports.to_csv(result.frame)
+    # The result's columns, then the providers' reports in columns of their own (empty where none).
+    assert items["CSV"].make() == exports.to_csv(view.with_availability(directory, result.frame))
+    assert items["CSV"].make().splitlines()[0].endswith(",".join(view.AVAILABILITY_COLUMNS))
     assert items["CSV"].file_name == "detox_tampa-fl_25mi.csv"
     assert items["Excel"].make()[:2] == b"PK"
     assert json.loads(items["GeoJSON"].make())["type"] == "FeatureCollection"

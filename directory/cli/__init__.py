@@ -6,7 +6,7 @@ curate (correct, corrections) and db.
 """
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from . import curate, data, db, places, refresh, search, service  # noqa: F401
+from . import curate, data, db, places, providers, refresh, search, service  # noqa: F401
 from .base import LANG_ENV, UsageFailure, cli, data_option, friendly, lang_option, main
 
 __all__ = ["LANG_ENV", "UsageFailure", "cli", "data_option", "friendly", "lang_option", "main"]

@@ -49,8 +49,15 @@ def facility_type(type_facility: str) -> str:
     return "practitioner" if type_facility == "BUPREN" else "facility"
 
 
-#: A ``choice`` filter's field → the record column its value is read from, and how.
+#: A ``choice`` filter's field → the record column its value is read from, and how (a ``live`` choice is
+#: read from providers' current reports instead, by the store).
 CHOICE_OF = {"facility_type": ("type_facility", facility_type)}
+
+#: What a provider's *current* report says (:mod:`directory.live.availability`): value → label.
+AVAILABLE_NOW = {
+    "accepting": N_("accepting new patients now"),
+    "beds": N_("with open beds now"),
+}
 
 #: Longest text a text filter accepts.
 MAX_TEXT = 200
@@ -113,6 +120,8 @@ class Filter:
     default: object = None
     #: The values a ``choice`` filter takes, with their labels, as (value, label) pairs.
     choices: tuple[tuple[str, str], ...] = ()
+    #: Read from live state (providers' current reports), not from the built directory.
+    live: bool = False
 
     def title(self) -> str:
         """The heading, in the current language."""
@@ -205,6 +214,18 @@ FILTERS: tuple[Filter, ...] = (
         help="facility (treatment facilities and programs) or practitioner (individual practitioners who "
         "prescribe buprenorphine); both when not given",
         choices=tuple(FACILITY_TYPES.items()),
+    ),
+    Filter(
+        "available_now",
+        "available_now",
+        "choice",
+        N_("Available now"),
+        phrase=N_("({})"),
+        in_filename=False,
+        help="accepting (a current provider report says it accepts new patients) or beds (it reports open beds); "
+        "a report is current for 14 days",
+        choices=tuple(AVAILABLE_NOW.items()),
+        live=True,
     ),
     Filter("city", "city", "city", N_("City"), phrase=N_("in {}"), help="city name (exact, case-insensitive)"),
     Filter(

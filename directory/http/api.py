@@ -16,8 +16,10 @@ line — never a stack trace.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,12 +35,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..core import paths
 from ..core.crisis import HELPLINE_NAME, HELPLINE_NUMBER
-from ..core.errors import DatabaseUnavailable, DirectoryError, LocationNotFound
+from ..core.errors import DatabaseUnavailable, DirectoryError, LocationNotFound, NotAllowed, ReportRejected
 from ..core.filters import FILTERS, MAX_TEXT
 from ..exports import tabular as exports
+from ..live.availability import parse_report
+from ..live.links import within_limit
 from ..search import Query
 from ..search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
-from ..stores.base import Store, open_store
+from ..stores.base import Store, open_live, open_store
 from ..view.compare import MAX_SHORTLIST, UnknownFacilities, compare
 from ..view.downloads import attribution
 from ..view.handover import sheet_html
@@ -232,7 +236,12 @@ def create_app(
         echo = {k: v for k, v in {**echo, "sort": sort.value}.items() if v not in (None, [], "")}
         headers = {"X-Total-Count": str(result.total)}
         if format is Format.json:
-            return JSONResponse(exports.json_body(result, page=page, page_size=page_size, query=echo), headers=headers)
+            body = exports.json_body(result, page=page, page_size=page_size, query=echo)
+            reports = store.availability([r["facility_id"] for r in body["results"]])
+            for row in body["results"]:  # the provider's word, with its time (live: no rebuild)
+                found = reports.get(row["facility_id"])
+                row["availability"] = found.public() if found else None
+            return JSONResponse(body, headers=headers)
         rows = result.frame.iloc[(page - 1) * page_size : page * page_size]
         if format is Format.geojson:
             return Response(
@@ -257,7 +266,58 @@ def create_app(
         found = store.facility(facility_id)
         if found is None:
             return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
-        return JSONResponse(exports.facility_json(found))
+        body = exports.facility_json(found)
+        report = store.availability([facility_id]).get(facility_id)
+        body["availability"] = report.public() if report else None
+        return JSONResponse(body)
+
+    log, links = open_live(store)
+
+    @app.put(
+        "/v1/facilities/{facility_id}/availability",
+        tags=["providers"],
+        summary="A provider reports its site's availability",
+        responses={
+            401: {"model": ErrorOut, "description": "a missing, unknown, revoked or expired provider key"},
+            403: {"model": ErrorOut, "description": "a key of another site"},
+            404: {"model": ErrorOut, "description": "no such facility"},
+            422: {"model": ErrorOut, "description": "a field is missing, unknown or out of range"},
+            429: {"model": ErrorOut, "description": "over 30 updates an hour from one key (see Retry-After)"},
+        },
+    )
+    async def report_availability(
+        facility_id: Annotated[str, PathParam(max_length=40, examples=["f3a1d13806edf"])], request: Request
+    ) -> Any:
+        """The only write of this API: a provider's report for its own site, sent with the key of its
+        private link (``Authorization: Bearer …``). The body: ``accepting_new_patients`` (yes, waitlist,
+        no, assessment), ``wait_days``, ``beds`` (a list of ``{level, available, maximum}``; levels detox,
+        residential, inpatient), ``same_day_intake``, ``intake_hours``, ``same_day_buprenorphine``,
+        ``note`` (text, at most 280 characters). Answers the stored report; a refused one writes nothing."""
+        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+        no_store = {"Cache-Control": "no-store"}
+        try:
+            link = links.check(secret if scheme.lower() == "bearer" else "", facility_id)
+            if store.facility(facility_id) is None:
+                return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
+            now = datetime.now(UTC)
+            within_limit(log.sent_since(link.id, now - timedelta(hours=1)), now)
+            try:
+                body = json.loads(await request.body() or b"null")
+            except ValueError:
+                raise ReportRejected("the body is not JSON", "body") from None
+            report = log.add(parse_report(body, facility_id, link.id, received_at=now))
+        except NotAllowed as exc:
+            headers = {**no_store, **({"Retry-After": str(exc.retry_after)} if exc.retry_after else {})}
+            if exc.status == 401:
+                headers["WWW-Authenticate"] = "Bearer"
+            response = _error(exc.status, "authorization", str(exc), kind="not_allowed")
+            response.headers.update(headers)
+            return response
+        except ReportRejected as exc:
+            response = _error(422, exc.field or "body", str(exc))
+            response.headers.update(no_store)
+            return response
+        return JSONResponse(report.public(), headers=no_store)
 
     @app.get("/v1/services", response_model=ServicesOut, tags=["vocabulary"], summary="Service codes and groups")
     async def services() -> Any:

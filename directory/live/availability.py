@@ -123,6 +123,10 @@ class Availability:
             "report_id": self.report_id,
         }
 
+    def public(self, now: datetime | None = None) -> dict[str, object]:
+        """:meth:`body` with whether it is still current (what the APIs and downloads give)."""
+        return {**self.body(), "current": self.current(now)}
+
     def to_json(self) -> str:
         data = asdict(self)
         data["received_at"] = self.received_at.isoformat(timespec="seconds")
@@ -269,6 +273,8 @@ class AvailabilityLog:
         self._seen: tuple[int, int] | None = None
         self._latest: dict[str, Availability] = {}
         self._all: list[Availability] = []
+        #: Counts the times the log was read anew (a reader's caches key on it).
+        self.version = 0
 
     def add(self, report: Availability) -> Availability:
         import uuid
@@ -282,6 +288,8 @@ class AvailabilityLog:
         try:
             stat = self.path.stat()
         except FileNotFoundError:
+            if self._seen is not None:
+                self.version += 1
             self._seen, self._latest, self._all = None, {}, []
             return
         key = (stat.st_mtime_ns, stat.st_size)
@@ -298,6 +306,7 @@ class AvailabilityLog:
         for r in reports:
             latest[r.facility_id] = r
         self._seen, self._latest, self._all = key, latest, reports
+        self.version += 1
 
     def latest(self) -> dict[str, Availability]:
         """Facility id → its newest report (read again when the file has changed)."""
@@ -312,3 +321,16 @@ class AvailabilityLog:
         """When the link sent reports since ``since`` (the hourly limit counts them)."""
         self._read()
         return [r.received_at for r in self._all if r.link_id == link_id and r.received_at >= since]
+
+
+def available_now(latest: Mapping[str, Availability], now: datetime | None = None) -> dict[str, frozenset[str]]:
+    """The sites each value of the ``available_now`` filter selects, by every store's one rule: a
+    *current* report (:meth:`Availability.current`) that says it accepts new patients (``accepting``),
+    or that reports open beds or slots (``beds``). An old report, or Colorado's "accepting" of 2023 (a
+    source's fact, not a report), never counts."""
+    now = now or datetime.now(UTC)
+    current = [r for r in latest.values() if r.current(now)]
+    return {
+        "accepting": frozenset(r.facility_id for r in current if r.accepting_new_patients == "yes"),
+        "beds": frozenset(r.facility_id for r in current if r.open_beds > 0),
+    }

@@ -70,11 +70,17 @@ class Store(Protocol):
         """Every service code some site lists."""
         ...
 
+    def availability(self, facility_ids: list[str]) -> dict:
+        """The newest provider report (:class:`~directory.live.availability.Availability`) of each of
+        these sites that has one, current or not: live state, seen without a rebuild."""
+        ...
+
 
 def open_store(data: str | Path | None = None, *, geocoder: object | None = None) -> Store:
     """The store for ``data``: a PostgreSQL DSN (``postgresql://…``: the PostGIS store) or a facilities
     file (default: ``$DIRECTORY_FACILITIES`` or the shipped one)."""
     from ..core import paths
+    from ..live.availability import AvailabilityLog
     from .memory import Directory
     from .postgis.connect import is_dsn
     from .postgis.store import PostgisStore
@@ -82,4 +88,19 @@ def open_store(data: str | Path | None = None, *, geocoder: object | None = None
     data = data or paths.facilities_file()
     if is_dsn(str(data)):
         return PostgisStore(str(data), geocoder=geocoder)
-    return Directory.load(data, geocoder=geocoder)
+    return Directory.load(data, geocoder=geocoder, live=AvailabilityLog())
+
+
+def open_live(store: Store):
+    """Where ``store``'s live state is written and read: ``(availability log, provider links)`` — the
+    database's tables for the PostGIS store, else the files of ``$DIRECTORY_REPORTS_DIR``."""
+    from ..live.availability import AvailabilityLog
+    from ..live.links import ProviderLinks
+    from .postgis.store import PostgisStore
+
+    if isinstance(store, PostgisStore):
+        from .postgis.live import DatabaseProviderLinks
+
+        return store.live, DatabaseProviderLinks(store.dsn)
+    log = getattr(store, "live", None)
+    return (log if log is not None else AvailabilityLog()), ProviderLinks()

@@ -27,6 +27,7 @@ from ..core.geo import EARTH_RADIUS_KM, Place, great_circle
 from ..core.normalize import norm_city, norm_county, norm_name
 from ..core.schema import read_facilities
 from ..core.taxonomy import Taxonomy
+from ..live.availability import Availability, AvailabilityLog, available_now
 from ..search.geometry import PointIndex, load_polygon
 from ..search.query import FALLBACK_NEAREST, Query
 from ..search.result import SearchResult
@@ -38,10 +39,19 @@ class Directory:
     """The in-memory store: the facilities file loaded once, with its spatial index and filter
     structures (see :class:`directory.stores.Store`)."""
 
-    def __init__(self, frame: pd.DataFrame, taxonomy: Taxonomy | None = None, geocoder: object | None = None) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        taxonomy: Taxonomy | None = None,
+        geocoder: object | None = None,
+        live: AvailabilityLog | None = None,
+    ) -> None:
         started = time.perf_counter()
         self.taxonomy = taxonomy or Taxonomy.load()
         self.geocoder = geocoder
+        #: Providers' reports, overlaid on every search (read again when the log changes); None: none.
+        self.live = live
+        self._live: tuple[object, dict[str, np.ndarray]] = (None, {})
         # pandas 3 keeps strings in Arrow arrays, whose per-column take() dominated a search
         # (0.8 ms of 1.3 ms); NumPy object columns slice in microseconds.
         frame = frame.reset_index(drop=True).astype(object)
@@ -78,7 +88,9 @@ class Directory:
         self._states = frame["state"].to_numpy(dtype=object)
         #: Each choice filter's value for every row ("facility" / "practitioner"), and a mask per value.
         self._choices = {
-            f.field: _each(frame[CHOICE_OF[f.field][0]], CHOICE_OF[f.field][1]) for f in FILTERS if f.kind == "choice"
+            f.field: _each(frame[CHOICE_OF[f.field][0]], CHOICE_OF[f.field][1])
+            for f in FILTERS
+            if f.kind == "choice" and not f.live
         }
         self._choice_masks = {
             field: {value: values == value for value, _ in by_field(field).choices}
@@ -105,9 +117,37 @@ class Directory:
         self.load_ms = (time.perf_counter() - started) * 1000
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, geocoder: object | None = None) -> Directory:
-        """Load ``data/facilities.csv`` (or ``path``) and build the index once."""
-        return cls(read_facilities(path), geocoder=geocoder)
+    def load(
+        cls, path: str | Path | None = None, *, geocoder: object | None = None, live: AvailabilityLog | None = None
+    ) -> Directory:
+        """Load ``data/facilities.csv`` (or ``path``) and build the index once; ``live``: the providers'
+        reports to overlay (none by default)."""
+        return cls(read_facilities(path), geocoder=geocoder, live=live)
+
+    # -- live state ----------------------------------------------------------------------------------
+    def availability(self, facility_ids: list[str]) -> dict[str, Availability]:
+        """The newest provider report of each of these sites that has one (current or not)."""
+        if self.live is None:
+            return {}
+        latest = self.live.latest()
+        return {i: latest[i] for i in facility_ids if i in latest}
+
+    def _live_masks(self) -> dict[str, np.ndarray]:
+        """A mask per ``available_now`` value, made again when the log changes or a minute passes (a
+        report stops being current with time)."""
+        if self.live is None:
+            return {}
+        latest = self.live.latest()
+        key = (self.live.version, int(time.time() // 60))
+        if self._live[0] != key:
+            masks = {}
+            for value, ids in available_now(latest).items():
+                mask = np.zeros(self.n, dtype=bool)
+                rows = [self._ids[i] for i in ids if i in self._ids]
+                mask[rows] = True
+                masks[value] = mask
+            self._live = (key, masks)
+        return self._live[1]
 
     # -- structures ----------------------------------------------------------------------------------
     def _mask(self, codes: frozenset[str]) -> np.ndarray:
@@ -321,6 +361,9 @@ class Directory:
                     both(np.logical_and.reduce(masks))
                 else:
                     both(np.logical_or.reduce(masks))
+            elif f.kind == "choice" and f.live:
+                live = self._live_masks()
+                both(live[value] if value in live else np.zeros(self.n, dtype=bool))
             elif f.kind == "choice":
                 both(self._choice_masks[f.field][value])
             elif f.kind == "verified":
@@ -359,6 +402,10 @@ class Directory:
                 listed[family] = int(total)
             else:
                 facets.setdefault(family, {})[name] = int(total)
+        for f in FILTERS:
+            if f.kind == "choice" and f.live:
+                live = self._live_masks()
+                facets[f.field] = {v: int(live[v][rows].sum()) if v in live else 0 for v, _label in f.choices}
         states = self._states[rows]
         values, counts = np.unique(states, return_counts=True)
         facets["state"] = {

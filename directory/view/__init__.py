@@ -31,7 +31,16 @@ from .detail import (
     provenance,
     stale_note,
 )
-from .downloads import ATTRIBUTION, Download, attribution, downloads, printable_list, shortlist_downloads
+from .downloads import (
+    ATTRIBUTION,
+    AVAILABILITY_COLUMNS,
+    Download,
+    attribution,
+    downloads,
+    printable_list,
+    shortlist_downloads,
+    with_availability,
+)
 from .facts import (
     CLOSED_HELP,
     NOT_LISTED,
@@ -82,6 +91,8 @@ from .shortlist import toggle as toggle_shortlist
 from .text import PAGE_LANG_JS, directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
 
 __all__ = [
+    "AVAILABILITY_COLUMNS",
+    "with_availability",
     "PAGE_LANG_JS",
     "attribution",
     "closed_help",

@@ -178,8 +178,11 @@ def compare(
         else None
         for r in records
     ]
+    reports = store.availability([r.facility_id for r in records])
     details = [
-        FacilityDetail.from_record(r, store.taxonomy, today=today, distance_miles=d)
+        FacilityDetail.from_record(
+            r, store.taxonomy, today=today, distance_miles=d, availability=reports.get(r.facility_id)
+        )
         for r, d in zip(records, distances, strict=True)
     ]
     comparison = Comparison(records, details, distances, center, dropped=missing)
@@ -264,6 +267,16 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
             [Cell(d.website, d.website) if d.website else Cell(not_listed(), listed=False) for d in details],
         ),
         ("hours", _("Hours"), [_fact(d.hours) for d in details]),
+        (
+            "availability",
+            _("Availability, as the provider reports it"),
+            [
+                Cell("; ".join(d.availability[:-1]) + f" ({d.availability[-1]})")
+                if d.availability
+                else Cell(_("no report from the provider"), listed=False)
+                for d in details
+            ],
+        ),
         ("accepting", _("Accepting new patients"), [_fact(d.accepting) for d in details]),
         (
             "treatment",

@@ -10,6 +10,8 @@ from ..core.crisis import HELPLINE_NUMBER, HELPLINE_TEL, helpline_name
 from ..core.facility import Facility
 from ..core.i18n import N_, _, month
 from ..core.taxonomy import Taxonomy
+from ..live.availability import Availability
+from . import availability as said_by_provider
 from .facts import (
     WITHHELD,
     LiveListing,
@@ -78,6 +80,8 @@ class FacilityDetail:
     address_withheld: bool = False
     #: The link to the current federal listing, with why it is offered.
     live: LiveListing | None = None
+    #: The provider's latest report, one fact a line, then its age and who sent it (empty when none).
+    availability: list[str] = field(default_factory=list)
     #: Signs of quality a person can check, each with its source and date (:mod:`.quality`).
     quality: list[str] = field(default_factory=list)
     #: Other numbers older sources gave, with their source and date: "813-555-0100 (N-SSATS …, Mar 2015)".
@@ -108,6 +112,7 @@ class FacilityDetail:
         *,
         today: date | None = None,
         distance_miles: float | None = None,
+        availability: Availability | None = None,
     ) -> FacilityDetail:
         """The detail of a :class:`~directory.core.facility.Facility` (or of a storage row, whose
         ``distance_miles`` is kept)."""
@@ -191,6 +196,9 @@ class FacilityDetail:
             live=live_listing(f, today),
             languages=groups("language"),
             quality=signs(f, taxonomy),
+            availability=[*said_by_provider.facts(availability, taxonomy), said_by_provider.dated(availability)]
+            if availability
+            else [],
             older_phones=older_phones(f),
             point_note=point_note(f),
             descriptions=dict(sorted(descriptions.items(), key=lambda kv: kv[0].lower())),
@@ -316,6 +324,16 @@ def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
         f"**{md_escape(name)}:** " + ", ".join(md_escape(v) for v in values) for name, values in highlights(detail)
     ]
     contact = "  \n".join(lines) + "\n\n" + "  \n".join(facts)
+    if detail.availability:  # the provider's word, with its age: first among the facts that decide
+        *said, when = detail.availability
+        heading = md_escape(_("Availability ({when})").format(when=when))
+        contact = (
+            "  \n".join(lines)
+            + f"\n\n**{heading}:**  \n"
+            + "  \n".join(md_escape(x) for x in said)
+            + "\n\n"
+            + "  \n".join(facts)
+        )
     if detail.stated_by:
         contact += "\n\n" + md_escape(
             _("Hours, new patients and accessibility as stated by {source}.").format(source=detail.stated_by)

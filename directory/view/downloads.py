@@ -64,18 +64,20 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
 
     name = exports.result_filename
     return [
-        Download("CSV", name(result, "csv"), "text/csv", lambda: exports.to_csv(result.frame)),
+        Download(
+            "CSV", name(result, "csv"), "text/csv", lambda: exports.to_csv(with_availability(store, result.frame))
+        ),
         Download(
             "Excel",
             name(result, "xlsx"),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            lambda: exports.to_xlsx(result.frame),
+            lambda: exports.to_xlsx(with_availability(store, result.frame)),
         ),
         Download(
             "GeoJSON",
             name(result, "geojson"),
             "application/geo+json",
-            lambda: exports.geojson_text(result.frame, area=result.area),
+            lambda: exports.geojson_text(with_availability(store, result.frame), area=result.area),
         ),
         Download(_("Printable list"), name(result, "html"), "text/html", lambda: printable_list(store, result)),
         Download(
@@ -85,6 +87,44 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
             lambda: package_zip(result.records, store.taxonomy),
         ),
     ]
+
+
+#: The columns a download gains from providers' reports (live state, not the built directory's).
+AVAILABILITY_COLUMNS = (
+    "availability_reported_at",
+    "availability_current",
+    "accepting_new_patients_reported",
+    "wait_days",
+    "open_beds",
+    "same_day_intake",
+    "same_day_buprenorphine",
+    "availability_note",
+)
+
+
+def with_availability(store: Store, frame):
+    """The rows with the provider's latest report of each (empty cells where none): the provider's word
+    and its time, in columns of their own (``accepting_new_patients`` stays the sources' fact)."""
+    reports = store.availability(frame["facility_id"].tolist())
+
+    def cells(fid: str) -> list[str]:
+        r = reports.get(fid)
+        if r is None:
+            return [""] * len(AVAILABILITY_COLUMNS)
+        flag = {True: "yes", False: "no", None: ""}
+        return [
+            r.received_at.isoformat(timespec="seconds"),
+            "yes" if r.current() else "no",
+            r.accepting_new_patients,
+            "" if r.wait_days is None else str(r.wait_days),
+            "; ".join(f"{b.level} {b.available}" + (f"/{b.maximum}" if b.maximum is not None else "") for b in r.beds),
+            flag[r.same_day_intake],
+            flag[r.same_day_buprenorphine],
+            r.note,
+        ]
+
+    values = [cells(fid) for fid in frame["facility_id"].tolist()]
+    return frame.assign(**{c: [v[i] for v in values] for i, c in enumerate(AVAILABILITY_COLUMNS)})
 
 
 def shortlist_downloads(comparison, *, link: str = "", fmt: str = "summary", large: bool = False) -> list[Download]:

@@ -31,6 +31,7 @@ from ..core.i18n import N_, _, ngettext, number
 from ..core.taxonomy import Taxonomy
 from ..search import SearchResult
 from ..stores.base import Store
+from .availability import summary
 from .results import groups_of
 from .text import plain
 
@@ -147,6 +148,12 @@ def map_points(
                 frame.get("address_withheld", pd.Series("", index=frame.index)).tolist(),
                 strict=True,
             )
+        ]
+    reports = store.availability(frame["facility_id"].tolist()) if len(frame) <= MAP_POINTS_LIMIT else {}
+    if reports:  # the provider's word, with its age
+        places = [
+            f"{p} · {summary(reports[i], store.taxonomy)}" if i in reports else p
+            for p, i in zip(places, frame["facility_id"].tolist(), strict=True)
         ]
     if 0 < len(frame) <= MAP_POINTS_LIMIT:  # above it the map draws areas, whose tooltips say how many
         # Sites at one spot (a hospital campus, one building) draw as one dot: the tooltip says how many.

@@ -19,6 +19,7 @@ from ..core.i18n import N_, _, decimal, month, number
 from ..core.taxonomy import groups_of
 from ..search import SearchResult
 from ..stores.base import Store
+from .availability import summary
 from .text import md_escape, md_link, tel_url, website_url
 
 #: The treatment types shown as badges in the list, in this order.
@@ -49,6 +50,7 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
     """The list beside the map: distance, name, city, phone, website (as a URL), badges —
     the first ``limit`` rows of the result, in its order."""
     frame = result.frame if limit is None else result.frame.iloc[:limit]
+    reports = store.availability(frame["facility_id"].tolist())
     distance = (
         frame["distance_miles"].to_numpy(dtype=float) if "distance_miles" in frame else np.full(len(frame), np.nan)
     )
@@ -75,6 +77,9 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
             "services": _object_column(badges(store, frame)),
             "listed": np.array([_year(v) for v in frame["last_listed"].tolist()], dtype=object),
             "verified": np.array([verified_month(v) for v in _column(frame, "verified_on")], dtype=object),
+            "availability": np.array(
+                [summary(reports.get(i), store.taxonomy) for i in frame["facility_id"].tolist()], dtype=object
+            ),
         }
     )
 
@@ -160,6 +165,8 @@ class ListItem:
     listed: str = ""
     #: "verified Nov 2026": a maintainer verified it in the last 12 months.
     verified: str = ""
+    #: The provider's report in one line, with its age ('' when none): "Accepting new patients · reported …".
+    availability: str = ""
 
 
 #: The text list shows at most this many rows (the grid, the map and the downloads have them all).
@@ -178,7 +185,8 @@ def item_markdown(item: ListItem, selected: str | None = None) -> str:
         + (f" · {md_escape(item.listed)}" if item.listed else "")
         + verified
     )
-    return line + (f"  \n{md_escape(', '.join(item.types))}" if item.types else "")
+    line += f"  \n{md_escape(', '.join(item.types))}" if item.types else ""
+    return line + (f"  \n*{md_escape(item.availability)}*" if item.availability else "")
 
 
 def is_phone(user_agent: str | None) -> bool:
@@ -212,6 +220,7 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
     shown = frame[[c for c in _TEXT_LIST_COLUMNS if c in frame.columns]]
     items = []
     none = no_phone_line()
+    reports = store.availability(frame["facility_id"].tolist())
     for row, miles, types in zip(shown.to_dict("records"), distances, badges(store, frame), strict=True):
         year = _year(row.get("last_listed"))
         phone = list_phone(row["phone"], row["intake_phone"])
@@ -228,6 +237,7 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
                 verified=_("verified {month}").format(month=when)
                 if (when := verified_month(row.get("verified_on")))
                 else "",
+                availability=summary(reports.get(row["facility_id"]), store.taxonomy),
             )
         )
     return items

@@ -125,6 +125,10 @@ def md_link(text: object, url: str | None) -> str:
 #: "en" whatever it shows; screen readers choose their voice by it).
 PAGE_LANG_JS = """export default function ({data}) {
   if (data && /^[a-z]{2}$/.test(data.lang)) document.documentElement.lang = data.lang;
+  // No page of the app tells another site where a person came from (a search, a provider's link).
+  let meta = document.querySelector('meta[name="referrer"]');
+  if (!meta) { meta = document.createElement("meta"); meta.name = "referrer"; document.head.appendChild(meta); }
+  meta.content = "no-referrer";
 }
 """
 

@@ -12,13 +12,16 @@ import numpy as np
 import pandas as pd
 
 from ...core.errors import LocationNotFound
-from ...core.filters import FILTERS, GROUP_FILTERS
+from ...core.filters import AVAILABLE_NOW, FILTERS, GROUP_FILTERS
 from ...core.geo import EARTH_RADIUS_MILES, METRES_PER_MILE, Place, great_circle
 from ...core.normalize import norm_city, norm_county, norm_name
 from ...search import Query, SearchResult
 from ...search.geometry import MAX_NEAREST_MILES, load_polygon
 from ...search.rules import FALLBACK_NEAREST, name_matches, order_rows, state_key
 from .schema import CODES_MATCH, CODES_TEST, OPEN, SLACK
+
+#: The values of the live choice (``available_now``), in the order the statement counts them.
+LIVE = tuple(AVAILABLE_NOW)
 
 
 class SearchSQL:
@@ -174,7 +177,7 @@ class SearchSQL:
         order = "miles, row_no" if center is not None and query.sort == "distance" else 'sort_key COLLATE "C", row_no'
         sql = (
             f"WITH {head}cand AS MATERIALIZED (SELECT row_no, last_listed_key AS lk, facet_keys AS fk, "
-            f"facility_type AS ft, state AS st, sort_key, {miles} AS miles "
+            f"facility_type AS ft, state AS st, sort_key, facility_id AS fid, {miles} AS miles "
             f"FROM facilities{lateral}{self._sql(clauses)}), "
             f"inside AS MATERIALIZED ({inside}), shown AS MATERIALIZED ({shown}), older AS ({older}), "
             f"page AS (SELECT row_no, miles, sort_key FROM shown ORDER BY {order} LIMIT %s) "
@@ -189,17 +192,22 @@ class SearchSQL:
             "(SELECT coalesce(json_agg(json_build_array(st, n)), '[]'::json) FROM "
             "(SELECT st, count(*) n FROM shown GROUP BY st) x), "
             "(SELECT ARRAY[min(left(lk, 4)) FILTER (WHERE lk <> ''), max(left(lk, 4)) FILTER (WHERE lk <> ''), "
-            "count(*) FILTER (WHERE lk = '')::text, count(*)::text] FROM older)"
+            "count(*) FILTER (WHERE lk = '')::text, count(*)::text] FROM older), "
+            # The live choices' counts: providers' current reports, as ids (no join: the same statement).
+            "(SELECT ARRAY[" + ", ".join("count(*) FILTER (WHERE fid = ANY(%s))" for _ in LIVE) + "] FROM shown)"
         )
-        values += [*inside_values, *shown_values, *older_values, query.limit]
-        total, page, counts, types, states, ages = conn.execute(sql, values).fetchone()
+        live = self._live_sets()
+        values += [*inside_values, *shown_values, *older_values, query.limit, *(sorted(live[v]) for v in LIVE)]
+        total, page, counts, types, states, ages, live_counts = conn.execute(sql, values).fetchone()
         if center is not None and not nearest and not total and query.radius_miles < query.nearest_within_miles:
             return None  # the nearest are shown instead
         frame = self._records_frame([record for _miles, record in page])
         distances = np.array([m for m, _record in page], dtype=float) if center is not None else None
         facets, listed = self._group_facets(counts)
         for f in FILTERS:
-            if f.kind == "choice":
+            if f.kind == "choice" and f.live:
+                facets[f.field] = {value: int(n) for value, n in zip(LIVE, live_counts, strict=True)}
+            elif f.kind == "choice":
                 facets[f.field] = {value: int(types.get(value, 0)) for value, _label in f.choices}
         facets["state"] = {str(s): int(n) for s, n in sorted(states, key=lambda x: (-x[1], str(x[0])))}
         low, high, closed, older = ages
@@ -241,7 +249,10 @@ class SearchSQL:
                 else:
                     where.append(CODES_MATCH)
                     params.append(sorted(set().union(*map(set, sets))))
-            elif f.kind == "choice":  # the only one: the facility type, a column of its own
+            elif f.kind == "choice" and f.live:  # providers' current reports, read by this replica
+                where.append("facility_id = ANY(%s)")
+                params.append(sorted(self._live_sets().get(value, ())))
+            elif f.kind == "choice":  # the facility type, a column of its own
                 where.append(f"{f.field} = %s")
                 params.append(value)
             elif f.kind == "verified":
@@ -362,8 +373,16 @@ class SearchSQL:
                 "SELECT facility_type, count(*) FROM facilities WHERE row_no = ANY(%s) GROUP BY 1", (rows.tolist(),)
             ).fetchall()
         )
+        live = self._live_sets()
+        live_counts = conn.execute(
+            "SELECT ARRAY[" + ", ".join("count(*) FILTER (WHERE facility_id = ANY(%s))" for _ in LIVE) + "] "
+            "FROM facilities WHERE row_no = ANY(%s)",
+            [*(sorted(live[v]) for v in LIVE), rows.tolist()],
+        ).fetchone()[0]
         for f in FILTERS:
-            if f.kind == "choice":
+            if f.kind == "choice" and f.live:
+                facets[f.field] = {value: int(n) for value, n in zip(LIVE, live_counts, strict=True)}
+            elif f.kind == "choice":
                 facets[f.field] = {value: int(types.get(value, 0)) for value, _ in f.choices}
         states = conn.execute(
             "SELECT state, count(*) FROM facilities WHERE row_no = ANY(%s) GROUP BY 1", (rows.tolist(),)

@@ -26,9 +26,11 @@ from ...core.errors import DatabaseUnavailable
 from ...core.facility import Facility
 from ...core.geo import EARTH_RADIUS_KM, Place, great_circle
 from ...core.taxonomy import Taxonomy
+from ...live.availability import available_now
 from ...search.rules import resolve_place
 from ...search.selection import Selection
 from .connect import connect_error, where_of
+from .live import DatabaseAvailabilityLog
 from .schema import KEY_COLUMNS, SLACK
 from .search import SearchSQL
 
@@ -96,6 +98,9 @@ class PostgisStore(SearchSQL):
                 "run: directory db load DSN"
             )
         self.columns: list[str] = found[0]
+        #: Providers' reports, from the database every replica shares (asked at most once a second).
+        self.live = DatabaseAvailabilityLog(dsn)
+        self._live: tuple[object, dict[str, frozenset[str]]] = (None, {})
         self._listed: tuple[int, ...] = ()
         self._listed_at = -math.inf
 
@@ -244,6 +249,20 @@ class PostgisStore(SearchSQL):
         keep = np.flatnonzero(metres <= (s.metres if s.metres is not None else np.inf))
         order = keep[np.lexsort((np.array(ids, dtype=str)[keep], metres[keep]))] if len(keep) else keep
         return [ids[i] for i in order], [float(metres[i]) for i in order]
+
+    def availability(self, facility_ids: list[str]) -> dict:
+        """The newest provider report of each of these sites that has one (current or not)."""
+        latest = self.live.latest()
+        return {i: latest[i] for i in facility_ids if i in latest}
+
+    def _live_sets(self) -> dict[str, frozenset[str]]:
+        """The sites each ``available_now`` value selects (made again when the reports change or a
+        minute passes)."""
+        latest = self.live.latest()
+        key = (self.live.version, int(time.time() // 60))
+        if self._live[0] != key:
+            self._live = (key, available_now(latest))
+        return self._live[1]
 
     def resolve(self, near: str | tuple[float, float]) -> Place:
         """As the in-memory store: the geocoder, then the directory's own "City, ST" (mean of its facilities)."""
