@@ -166,3 +166,35 @@ def test_the_postgis_store_sees_the_same_reports_at_once(tmp_path):
         assert replica_a.availability([sites[2]])[sites[2]].accepting_new_patients == "no"
         replica_a.close()
         replica_b.close()
+
+
+def test_hsda_carries_reported_beds_as_hsds_31_service_capacity(live):
+    """The provider's beds as HSDS 3.1 service_capacity on /hsda/services/{id}, and the body still valid
+    against the HSDA 3.0 compiled schema the crawler uses."""
+    from directory import hsds
+
+    from .test_hsda import SCHEMAS, validator
+
+    store, client, site, secret, folder = live
+    put(client, site.facility_id, {"beds": [{"level": "detox", "available": 2, "maximum": 12}]}, secret)
+    body = client.get(f"/hsda/services/{hsds.uid('service', site.facility_id)}").json()
+    capacity = body["service_capacity"]
+    assert capacity[0]["unit"]["name"] == "Bed" and (capacity[0]["available"], capacity[0]["maximum"]) == (2, 12)
+    assert capacity[0]["updated"].startswith(datetime.now(UTC).strftime("%Y-%m-%d"))
+    schema = json.loads((SCHEMAS / "compiled" / "service.json").read_text(encoding="utf-8"))
+    assert list(validator(schema).iter_errors(body)) == []
+
+
+def test_the_detail_says_the_report_first_with_its_age(live):
+    from directory import view
+
+    store, client, site, secret, folder = live
+    put(client, site.facility_id, {"accepting_new_patients": "yes", "note": "[x](https://evil.example) <b>"}, secret)
+    report = store.availability([site.facility_id])[site.facility_id]
+    detail = view.FacilityDetail.from_record(site, store.taxonomy, availability=report)
+    blocks = view.detail_markdown(detail)
+    assert blocks.heading.startswith(f"### {view.md_escape(site.name)}")
+    assert "**Availability \\(reported today by the provider\\):**" in blocks.contact
+    assert "](https://evil" not in blocks.contact and "<b>" not in blocks.contact
+    row = view.text_list(store, store.search(Query(near="Tampa, FL", services=("detox",))))[0]
+    assert row.availability == "Accepting new patients · reported today by the provider"

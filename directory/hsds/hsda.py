@@ -30,6 +30,7 @@ from typing import Any
 from ..core import keys, paths
 from ..core.facility import Facility
 from ..core.taxonomy import Taxonomy
+from ..live.availability import Availability
 from ..search.selection import Selection
 from . import mapping as hsds
 
@@ -100,7 +101,35 @@ def location(rows: dict[str, list[dict[str, Any]]], *, full: bool) -> dict[str, 
     return place
 
 
-def service(f: Facility, taxonomy: Taxonomy, *, full: bool = True, minimal: bool = False) -> dict[str, Any]:
+def service_capacity(report: Availability | None, service_id: str) -> list[dict[str, Any]]:
+    """A provider's reported beds as HSDS 3.1 ``service_capacity`` (unit "Bed", ``available``,
+    ``maximum``, ``updated``: when the provider reported it). HSDS 3.0's compiled service schema does not
+    forbid other properties, so a 3.0 body carrying it stays valid (docs/api.md)."""
+    if report is None:
+        return []
+    unit = {"id": hsds.uid("unit", "bed"), "name": "Bed", "identifier": "bed"}
+    return [
+        {
+            "id": hsds.uid("service_capacity", f"{report.facility_id}:{b.level}"),
+            "service_id": service_id,
+            "unit": unit,
+            "available": b.available,
+            **({"maximum": b.maximum} if b.maximum is not None else {}),
+            "description": f"{b.level}: beds or slots open, as reported by the provider",
+            "updated": report.received_at.isoformat(timespec="seconds"),
+        }
+        for b in report.beds
+    ]
+
+
+def service(
+    f: Facility,
+    taxonomy: Taxonomy,
+    *,
+    full: bool = True,
+    minimal: bool = False,
+    availability: Availability | None = None,
+) -> dict[str, Any]:
     """A site's service: fully nested (``compiled/service.json``), its one-to-one fields with its
     organization (``compiled/service_list.json``: ``full=False``), or just id, name, status and
     last_modified (``minimal``: the spec asks for "id and modified date"; its schema also requires name
@@ -123,6 +152,9 @@ def service(f: Facility, taxonomy: Taxonomy, *, full: bool = True, minimal: bool
         {**a, "taxonomy_term": taxonomy_term(terms[a["taxonomy_term_id"]], taxonomy)} for a in rows["attribute"]
     ]
     found["metadata"] = rows["metadata"]
+    capacity = service_capacity(availability, found["id"])
+    if capacity:
+        found["service_capacity"] = capacity
     return found
 
 

@@ -227,7 +227,9 @@ def create_hsda_app(store: Store) -> FastAPI:
 
     @app.get("/services/{id}")
     def service_by_id(id: str) -> dict:
-        return hsda.service(site("service", id), taxonomy)
+        found = site("service", id)
+        report = store.availability([found.facility_id]).get(found.facility_id)
+        return hsda.service(found, taxonomy, availability=report)
 
     @app.get("/organizations")
     def organizations(request: Request) -> Response:

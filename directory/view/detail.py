@@ -326,10 +326,10 @@ def detail_markdown(detail: FacilityDetail) -> DetailMarkdown:
     contact = "  \n".join(lines) + "\n\n" + "  \n".join(facts)
     if detail.availability:  # the provider's word, with its age: first among the facts that decide
         *said, when = detail.availability
-        heading = md_escape(_("Availability ({when})").format(when=when))
+        said_heading = md_escape(_("Availability ({when})").format(when=when))
         contact = (
             "  \n".join(lines)
-            + f"\n\n**{heading}:**  \n"
+            + f"\n\n**{said_heading}:**  \n"
             + "  \n".join(md_escape(x) for x in said)
             + "\n\n"
             + "  \n".join(facts)
