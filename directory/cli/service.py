@@ -102,6 +102,16 @@ def reports(ctx: click.Context, folder: Path | None, fmt: str, status: str, data
             click.echo(line)
             click.echo("    now: " + _current(directory, report.facility_id))
             click.echo(f"    resolved {done.resolved[:10]}: {done.note}" if done else "    open")
+        if status != "resolved":  # beside them: providers' reports that contradict the record
+            from ..curation.availability import review as review_availability
+            from ..stores.base import open_live
+
+            log, links = open_live(directory)
+            heading, lines = list(review_availability(directory, log.latest(), links.list(), []).items())[-1]
+            if lines:
+                click.echo(f"{heading}: {len(lines)}")
+                for line in lines:
+                    click.echo("  " + line.replace("\t", "  "))
     for problem in problems:
         click.echo(f"warning: {store.path} {problem}", err=True)
 
