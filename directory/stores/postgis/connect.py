@@ -55,5 +55,7 @@ CREATE TABLE IF NOT EXISTS availability_reports (
     id bigserial PRIMARY KEY, facility_id text NOT NULL, received_at timestamptz NOT NULL, link_id integer NOT NULL,
     report jsonb NOT NULL);
 CREATE INDEX IF NOT EXISTS availability_reports_site ON availability_reports (facility_id, id);
+CREATE TABLE IF NOT EXISTS availability_now (
+    facility_id text PRIMARY KEY, accepting boolean NOT NULL, beds boolean NOT NULL, until timestamptz NOT NULL);
 CREATE TABLE IF NOT EXISTS provider_link_events (id bigserial PRIMARY KEY, event jsonb NOT NULL);
 """

@@ -1,14 +1,15 @@
 """Live state in the PostGIS store's database, for every replica: providers' availability reports
-(``availability_reports``, one INSERT each, never updated) and provider-link events
-(``provider_link_events``). The same interfaces as the files of :mod:`directory.live`."""
+(``availability_reports``, one INSERT each, never updated; ``availability_now`` holds each site's
+latest state and until when it is current, which a search joins in its one statement) and
+provider-link events (``provider_link_events``). The same interfaces as the files of :mod:`directory.live`."""
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from ...live.availability import Availability
+from ...live.availability import Availability, current_days
 from ...live.links import ProviderLinks
 from .connect import SCHEMA, connect
 
@@ -41,10 +42,21 @@ class DatabaseAvailabilityLog:
         from dataclasses import replace
 
         report = replace(report, report_id=report.report_id or uuid.uuid4().hex[:12])
-        with self._connect() as conn:
+        with self._connect() as conn:  # one transaction: the report, and the site's state searches read
             conn.execute(
                 "INSERT INTO availability_reports (facility_id, received_at, link_id, report) VALUES (%s, %s, %s, %s)",
                 (report.facility_id, report.received_at, report.link_id, report.to_json()),
+            )
+            conn.execute(
+                "INSERT INTO availability_now (facility_id, accepting, beds, until) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (facility_id) DO UPDATE SET accepting = EXCLUDED.accepting, beds = EXCLUDED.beds, "
+                "until = EXCLUDED.until WHERE availability_now.until <= EXCLUDED.until",
+                (
+                    report.facility_id,
+                    report.accepting_new_patients == "yes",
+                    report.open_beds > 0,
+                    report.received_at + timedelta(days=current_days()),
+                ),
             )
         self._read_at = -1e9  # this replica sees its own write at once
         return report

@@ -22,6 +22,8 @@ from .schema import CODES_MATCH, CODES_TEST, OPEN, SLACK
 
 #: The values of the live choice (``available_now``), in the order the statement counts them.
 LIVE = tuple(AVAILABLE_NOW)
+#: The ``availability_now`` column of each (a current report that says it accepts / has open beds).
+LIVE_COLUMN = {"accepting": "accepting", "beds": "beds"}
 
 
 class SearchSQL:
@@ -193,11 +195,13 @@ class SearchSQL:
             "(SELECT st, count(*) n FROM shown GROUP BY st) x), "
             "(SELECT ARRAY[min(left(lk, 4)) FILTER (WHERE lk <> ''), max(left(lk, 4)) FILTER (WHERE lk <> ''), "
             "count(*) FILTER (WHERE lk = '')::text, count(*)::text] FROM older), "
-            # The live choices' counts: providers' current reports, as ids (no join: the same statement).
-            "(SELECT ARRAY[" + ", ".join("count(*) FILTER (WHERE fid = ANY(%s))" for _ in LIVE) + "] FROM shown)"
+            # The live choices' counts: providers' current reports (each site's latest state), the same statement.
+            "(SELECT ARRAY["
+            + ", ".join(f"count(*) FILTER (WHERE a.{LIVE_COLUMN[v]})" for v in LIVE)
+            + "] FROM shown s CROSS JOIN LATERAL (SELECT accepting, beds FROM availability_now a "
+            "WHERE a.facility_id = s.fid AND a.until > now()) a)"
         )
-        live = self._live_sets()
-        values += [*inside_values, *shown_values, *older_values, query.limit, *(sorted(live[v]) for v in LIVE)]
+        values += [*inside_values, *shown_values, *older_values, query.limit]
         total, page, counts, types, states, ages, live_counts = conn.execute(sql, values).fetchone()
         if center is not None and not nearest and not total and query.radius_miles < query.nearest_within_miles:
             return None  # the nearest are shown instead
@@ -250,8 +254,11 @@ class SearchSQL:
                     where.append(CODES_MATCH)
                     params.append(sorted(set().union(*map(set, sets))))
             elif f.kind == "choice" and f.live:  # providers' current reports, read by this replica
-                where.append("facility_id = ANY(%s)")
-                params.append(sorted(self._live_sets().get(value, ())))
+                # Each site's latest state, current until its date: an index look-up per candidate.
+                where.append(
+                    f"EXISTS (SELECT 1 FROM availability_now a WHERE a.facility_id = facilities.facility_id "
+                    f"AND a.{LIVE_COLUMN[value]} AND a.until > now())"
+                )
             elif f.kind == "choice":  # the facility type, a column of its own
                 where.append(f"{f.field} = %s")
                 params.append(value)
@@ -373,11 +380,12 @@ class SearchSQL:
                 "SELECT facility_type, count(*) FROM facilities WHERE row_no = ANY(%s) GROUP BY 1", (rows.tolist(),)
             ).fetchall()
         )
-        live = self._live_sets()
         live_counts = conn.execute(
-            "SELECT ARRAY[" + ", ".join("count(*) FILTER (WHERE facility_id = ANY(%s))" for _ in LIVE) + "] "
-            "FROM facilities WHERE row_no = ANY(%s)",
-            [*(sorted(live[v]) for v in LIVE), rows.tolist()],
+            "SELECT ARRAY["
+            + ", ".join(f"count(*) FILTER (WHERE a.{LIVE_COLUMN[v]})" for v in LIVE)
+            + "] FROM facilities f JOIN availability_now a ON a.facility_id = f.facility_id AND a.until > now() "
+            "WHERE f.row_no = ANY(%s)",
+            [rows.tolist()],
         ).fetchone()[0]
         for f in FILTERS:
             if f.kind == "choice" and f.live:

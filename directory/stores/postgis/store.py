@@ -26,7 +26,6 @@ from ...core.errors import DatabaseUnavailable
 from ...core.facility import Facility
 from ...core.geo import EARTH_RADIUS_KM, Place, great_circle
 from ...core.taxonomy import Taxonomy
-from ...live.availability import available_now
 from ...search.rules import resolve_place
 from ...search.selection import Selection
 from .connect import connect_error, where_of
@@ -100,7 +99,6 @@ class PostgisStore(SearchSQL):
         self.columns: list[str] = found[0]
         #: Providers' reports, from the database every replica shares (asked at most once a second).
         self.live = DatabaseAvailabilityLog(dsn)
-        self._live: tuple[object, dict[str, frozenset[str]]] = (None, {})
         self._listed: tuple[int, ...] = ()
         self._listed_at = -math.inf
 
@@ -254,15 +252,6 @@ class PostgisStore(SearchSQL):
         """The newest provider report of each of these sites that has one (current or not)."""
         latest = self.live.latest()
         return {i: latest[i] for i in facility_ids if i in latest}
-
-    def _live_sets(self) -> dict[str, frozenset[str]]:
-        """The sites each ``available_now`` value selects (made again when the reports change or a
-        minute passes)."""
-        latest = self.live.latest()
-        key = (self.live.version, int(time.time() // 60))
-        if self._live[0] != key:
-            self._live = (key, available_now(latest))
-        return self._live[1]
 
     def resolve(self, near: str | tuple[float, float]) -> Place:
         """As the in-memory store: the geocoder, then the directory's own "City, ST" (mean of its facilities)."""
