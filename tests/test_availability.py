@@ -198,3 +198,23 @@ def test_the_detail_says_the_report_first_with_its_age(live):
     assert "](https://evil" not in blocks.contact and "<b>" not in blocks.contact
     row = view.text_list(store, store.search(Query(near="Tampa, FL", services=("detox",))))[0]
     assert row.availability == "Accepting new patients · reported today by the provider"
+
+
+def test_the_hsds_package_carries_reported_beds_and_stays_valid(live, tmp_path):
+    """The package's HSDS 3.1 unit and service_capacity tables, beside the 3.0 ones: frictionless finds
+    it valid (types, keys, the foreign keys to service and unit); without reports, nothing is added."""
+    from frictionless import validate
+
+    from directory.hsds.package import write_package
+
+    store, client, site, secret, folder = live
+    put(client, site.facility_id, {"beds": [{"level": "detox", "available": 2, "maximum": 12}]}, secret)
+    result = store.search(Query(near="Tampa, FL", services=("detox",)))
+    counts = write_package(result.records, tmp_path / "with", store.taxonomy, store.availability(result.ids))
+    assert counts["service_capacity"] == 1 and counts["unit"] == 1
+    report = validate(str(tmp_path / "with" / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    capacity = (tmp_path / "with" / "service_capacity.csv").read_text().splitlines()
+    assert capacity[0] == "id,service_id,unit_id,available,maximum,description,updated" and ",2,12," in capacity[1]
+    plain = write_package(result.records, tmp_path / "without", store.taxonomy, {})
+    assert "service_capacity" not in plain and not (tmp_path / "without" / "service_capacity.csv").exists()

@@ -257,7 +257,7 @@ def export(fmt: str, output: Path, data: str | None) -> None:
 
     store = open_store(data)
     result = store.search(Query(listed_since=None))
-    counts = write_package(result.records, output, store.taxonomy)
+    counts = write_package(result.records, output, store.taxonomy, store.availability(result.ids))
     click.echo(
         f"HSDS 3.0 package of {counts['location']:,} sites -> {output}/datapackage.json ("
         + ", ".join(f"{name} {n:,}" for name, n in counts.items())

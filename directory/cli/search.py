@@ -126,7 +126,7 @@ def search(
             raise UsageFailure(f"--format hsds writes a folder, and {output} is a file")
         from ..hsds.package import write_package
 
-        write_package(result.records, output, store.taxonomy)
+        write_package(result.records, output, store.taxonomy, store.availability(result.ids))
         click.echo(f"{result.describe()} -> {output}/datapackage.json", err=True)
         return
     if fmt == "xlsx":

@@ -84,7 +84,7 @@ def downloads(store: Store, result: SearchResult) -> list[Download]:
             "HSDS (zip)",
             name(result, "hsds.zip"),
             "application/zip",
-            lambda: package_zip(result.records, store.taxonomy),
+            lambda: package_zip(result.records, store.taxonomy, store.availability(result.ids)),
         ),
     ]
 
