@@ -8,7 +8,7 @@ import streamlit as st
 from directory import view
 from directory.core.i18n import _, ngettext, number
 
-from .session import Page, base_url, current_form, shortlisted, show_screen, ss, toggle_shortlist
+from .session import Page, base_url, current_form, download_buttons, shortlisted, show_screen, ss, toggle_shortlist
 
 esc = view.md_escape
 
@@ -27,15 +27,7 @@ def show_handover(comparison) -> None:
     st.caption(_("Link to this shortlist (copy it with the button at its right):"))
     st.code(link, language=None, wrap_lines=True)
     files = view.shortlist_downloads(comparison, link=link, fmt=fmt, large=large)
-    for col, item in zip(st.columns(len(files)), files, strict=True):
-        col.download_button(
-            item.label,
-            data=item.make,
-            file_name=item.file_name,
-            mime=item.mime,
-            on_click="ignore",
-            key=f"shortlist-{item.label}",
-        )
+    download_buttons(files, st.columns(len(files)), key="shortlist")
     if ss.pop("print_sheet", False):
         # Built only when asked: the sheet prints itself as it loads (one click from the screen to paper).
         st.iframe(

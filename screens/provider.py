@@ -40,6 +40,13 @@ def _take_secret() -> None:
             st.query_params["lang"] = lang
 
 
+def _yes_no(label: str, value: object, key: str) -> str:
+    """A yes / no / not saying question, as one row of choices."""
+    return st.radio(
+        label, form.YES_NO, index=form.YES_NO.index(value), format_func=form.yes_no_label, horizontal=True, key=key
+    )
+
+
 def show(store: Store) -> None:
     _take_secret()
     log, links = open_live(store)
@@ -104,24 +111,12 @@ def show(store: Store) -> None:
                 step=1,
                 key=f"p_max_{level}",
             )
-        chosen["same_day_intake"] = st.radio(
-            _("Same-day or walk-in intake?"),
-            form.YES_NO,
-            index=form.YES_NO.index(values["same_day_intake"]),
-            format_func=form.yes_no_label,
-            horizontal=True,
-            key="p_same_day",
-        )
+        chosen["same_day_intake"] = _yes_no(_("Same-day or walk-in intake?"), values["same_day_intake"], "p_same_day")
         chosen["intake_hours"] = st.text_input(
             _("Intake hours (optional)"), value=values["intake_hours"], max_chars=120, key="p_hours"
         )
-        chosen["same_day_buprenorphine"] = st.radio(
-            _("Same-day buprenorphine start?"),
-            form.YES_NO,
-            index=form.YES_NO.index(values["same_day_buprenorphine"]),
-            format_func=form.yes_no_label,
-            horizontal=True,
-            key="p_bup",
+        chosen["same_day_buprenorphine"] = _yes_no(
+            _("Same-day buprenorphine start?"), values["same_day_buprenorphine"], "p_bup"
         )
         chosen["note"] = st.text_area(
             _("A short note (optional)"), value=values["note"], max_chars=MAX_NOTE, key="p_note"

@@ -18,6 +18,7 @@ from .session import (
     Page,
     ask_to_print,
     clear_shortlist,
+    download_buttons,
     on_map_pick,
     on_table_select,
     rows_of,
@@ -247,15 +248,7 @@ def downloads(page: Page) -> None:
     st.caption(_("Download or print this list"))
     files = view.downloads(page.store, result)
     download_cols = st.columns(len(files) + 1)  # the last for printing
-    for col, item in zip(download_cols, files, strict=False):
-        col.download_button(
-            item.label,
-            data=item.make,
-            file_name=item.file_name,
-            mime=item.mime,
-            on_click="ignore",
-            key=f"download-{item.label}",
-        )
+    download_buttons(files, download_cols, key="download")
     with download_cols[-1]:
         if result.total <= view.LIST_LIMIT:
             st.button(_("Print this list"), on_click=ask_to_print)

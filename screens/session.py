@@ -176,3 +176,16 @@ def clear_shortlist() -> None:
 
 def show_screen(name: str) -> None:
     ss[KEYS["view"]] = name
+
+
+def download_buttons(files, columns, *, key: str) -> None:
+    """A download button per file (built only when clicked), one to a column."""
+    for col, item in zip(columns, files, strict=False):
+        col.download_button(
+            item.label,
+            data=item.make,
+            file_name=item.file_name,
+            mime=item.mime,
+            on_click="ignore",
+            key=f"{key}-{item.label}",
+        )

@@ -18,6 +18,16 @@ from .connect import SCHEMA, connect
 READ_EVERY_SECONDS = 1.0
 
 
+def _connect_ready(self):
+    """A connection to ``self.dsn``; the tables are made once, for a database no load has prepared."""
+    conn = connect(self.dsn)
+    if not self._ready:
+        conn.execute(SCHEMA)
+        conn.commit()
+        self._ready = True
+    return conn
+
+
 class DatabaseAvailabilityLog:
     """:class:`~directory.live.availability.AvailabilityLog` over the ``availability_reports`` table."""
 
@@ -29,13 +39,7 @@ class DatabaseAvailabilityLog:
         self._read_at = -1e9
         self._ready = False
 
-    def _connect(self):
-        conn = connect(self.dsn)
-        if not self._ready:
-            conn.execute(SCHEMA)
-            conn.commit()
-            self._ready = True
-        return conn
+    _connect = _connect_ready
 
     def add(self, report: Availability) -> Availability:
         import uuid
@@ -100,13 +104,7 @@ class DatabaseProviderLinks(ProviderLinks):
         self.path = "the database's provider_link_events table"
         self._ready = False
 
-    def _connect(self):
-        conn = connect(self.dsn)
-        if not self._ready:
-            conn.execute(SCHEMA)
-            conn.commit()
-            self._ready = True
-        return conn
+    _connect = _connect_ready
 
     def _events(self, fh=None) -> list[dict]:
         with self._connect() as conn:
