@@ -62,7 +62,8 @@ def test_search_json_matches_the_library(client):
     assert body["facets"] == expected.facets
     assert body["query"]["service"] == ["detox", "mat"] and body["query"]["radius_miles"] == 25
     first = body["results"][0]
-    assert set(first) == set(DIRECTORY.frame.columns) | {"distance_miles"}
+    assert set(first) == set(DIRECTORY.frame.columns) | {"distance_miles", "availability"}
+    assert first["availability"] is None  # no provider has reported (live state: see test_availability.py)
     assert set(exports.EXPORT_COLUMNS) <= set(first)
     assert isinstance(first["latitude"], float) and first["distance_miles"] == expected.frame["distance_miles"][0]
 
@@ -251,6 +252,7 @@ def test_openapi_documents_parameters():
         "/v1/services",
         "/v1/locate",
         "/v1/shortlist",
+        "/v1/facilities/{facility_id}/availability",
         "/healthz",
     }
 

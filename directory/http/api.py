@@ -271,7 +271,7 @@ def create_app(
         body["availability"] = report.public() if report else None
         return JSONResponse(body)
 
-    log, links = open_live(store)
+    reports_log, links = open_live(store)
 
     @app.put(
         "/v1/facilities/{facility_id}/availability",
@@ -300,12 +300,12 @@ def create_app(
             if store.facility(facility_id) is None:
                 return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
             now = datetime.now(UTC)
-            within_limit(log.sent_since(link.id, now - timedelta(hours=1)), now)
+            within_limit(reports_log.sent_since(link.id, now - timedelta(hours=1)), now)
             try:
                 body = json.loads(await request.body() or b"null")
             except ValueError:
                 raise ReportRejected("the body is not JSON", "body") from None
-            report = log.add(parse_report(body, facility_id, link.id, received_at=now))
+            report = reports_log.add(parse_report(body, facility_id, link.id, received_at=now))
         except NotAllowed as exc:
             headers = {**no_store, **({"Retry-After": str(exc.retry_after)} if exc.retry_after else {})}
             if exc.status == 401:

@@ -117,14 +117,15 @@ def _number_branch(parameter: dict[str, Any]) -> dict[str, Any]:
 
 
 def query_names(document: dict[str, Any]) -> dict[str, frozenset[str]]:
-    """The query parameters each path's GET takes, as ``document`` declares them: a parameter's name, or
-    the properties of an exploded object parameter (``lat`` and ``lon``), which are sent as names of
-    their own."""
+    """The query parameters each path takes (its GET's, or its only operation's), as ``document`` declares
+    them: a parameter's name, or the properties of an exploded object parameter (``lat`` and ``lon``),
+    which are sent as names of their own."""
     shared = document.get("components", {}).get("parameters", {})
     names: dict[str, frozenset[str]] = {}
     for path, operations in document["paths"].items():
         found: set[str] = set()
-        for parameter in operations.get("get", {}).get("parameters", []):
+        operation = operations.get("get") or next(iter(operations.values()), {})
+        for parameter in operation.get("parameters", []):
             if "$ref" in parameter:
                 parameter = shared[parameter["$ref"].rsplit("/", 1)[-1]]
             if parameter["in"] != "query":
