@@ -3,13 +3,15 @@ another browser shows it with its age; the page in Spanish; a revoked link; host
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from directory import Query
 from directory.live.links import ProviderLinks
 
 from .browser import IPHONE, idle, needs_chromium, new_page, serve_app, shot
-from .conftest import national_directory
+from .conftest import REPO, national_directory
 from .test_app_payloads import PAYLOADS, assert_inert
 
 pytestmark = needs_chromium
@@ -43,7 +45,7 @@ def test_a_provider_reports_on_a_phone_and_a_search_shows_it(browser, live):
     fill(phone, "Detox: open now", "2")
     phone.get_by_role("button", name="Send update").click()
     idle(phone, "Saved. People searching now see:")
-    shot(phone, "provider-update-phone")
+    shutil.copyfile(shot(phone, "provider-update-phone"), REPO / "docs" / "screenshot-provider.png")  # docs show it
     said = phone.get_by_text("Saved. People searching now see:").inner_text()
     assert "Waitlist — about 10 days" in said and "Detox: 2 beds or slots open" in said
     # Meanwhile a case manager searches near the site, in another browser.
