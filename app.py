@@ -14,6 +14,7 @@ import streamlit as st
 from directory import Store, open_store, view
 from directory.core import i18n, paths
 from directory.core.i18n import _
+from directory.stores.base import live_version
 from directory.view import mapview
 from screens import compare, provider, results, search
 from screens.session import Page, browser_lang, current_form, follow_url, ss, write_url
@@ -58,10 +59,13 @@ class NotKept(Exception):
 
 
 @st.cache_resource(max_entries=64, ttl=SEARCH_TTL, show_spinner=False)
-def searched(data: str, search: str, lang: str, _form: view.SearchForm) -> tuple[view.Outcome, mapview.MapData]:
+def searched(
+    data: str, search: str, lang: str, live: int, _form: view.SearchForm
+) -> tuple[view.Outcome, mapview.MapData]:
     """The search ``_form`` (whose signature is ``search``) of the directory file ``data``, and its map, in
-    the language ``lang`` (their words are), kept for every session and expiring together (the whole
-    directory's search takes 90 ms, its map 70)."""
+    the language ``lang`` (their words are), at the providers' reports of version ``live`` (a new report
+    is a new key: never a kept search older than it), kept for every session and expiring together (the
+    whole directory's search takes 90 ms, its map 70)."""
     outcome = view.run(store, _form)
     if outcome.result is None:
         raise NotKept(outcome)
@@ -70,7 +74,7 @@ def searched(data: str, search: str, lang: str, _form: view.SearchForm) -> tuple
 
 form = current_form()
 try:
-    outcome, map_data = searched(DATA, form.signature(), ss.w_lang, form)
+    outcome, map_data = searched(DATA, form.signature(), ss.w_lang, live_version(store), form)
 except NotKept as not_kept:
     outcome, map_data = not_kept.outcome, None
 page = Page(

@@ -4,15 +4,13 @@ session only, never shown); every save checks it again on the server, with the h
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import streamlit as st
 
 from directory import Store, view
-from directory.core.errors import DirectoryError, NotAllowed, ReportRejected
+from directory.core.errors import DirectoryError, NotAllowed
 from directory.core.i18n import _
-from directory.live.availability import MAX_NOTE, current_days, parse_report
-from directory.live.links import within_limit
+from directory.live.availability import MAX_NOTE, current_days
+from directory.live.submit import submit
 from directory.stores.base import open_live
 from directory.view import provider as form
 from directory.view.availability import dated, facts
@@ -124,13 +122,8 @@ def show(store: Store) -> None:
         sent = st.form_submit_button(_("Send update"), type="primary")
     if sent:
         try:  # checked again on the server, every time: the link may have been revoked meanwhile
-            link = links.check(ss.get("provider_secret"), record.facility_id)
-            now = datetime.now(UTC)
-            within_limit(log.sent_since(link.id, now - timedelta(hours=1)), now)
-            saved = log.add(parse_report(form.body(chosen, levels), record.facility_id, link.id, received_at=now))
-        except (NotAllowed, ReportRejected) as exc:
-            st.error(esc(str(exc)))
-        except DirectoryError as exc:
+            saved = submit(log, links, ss.get("provider_secret"), record.facility_id, form.body(chosen, levels))
+        except DirectoryError as exc:  # refused (NotAllowed, ReportRejected) or not saved: one line
             st.error(esc(str(exc)))
         else:
             st.success(

@@ -34,6 +34,12 @@ def fill(page, label: str, value: str) -> None:
 def test_a_provider_reports_on_a_phone_and_a_search_shows_it(browser, live):
     server, folder, site = live
     _link, secret = ProviderLinks(folder).issue(site.facility_id, "intake@example.org")
+    # A case manager already searching near the site for open beds: none yet (the same search again,
+    # after the report, must not be an answer kept from before it).
+    desk = new_page(browser, server)
+    search = f"{server}/?near=Tampa%2C+FL&service=detox&available_now=beds&facility={site.facility_id}"
+    desk.goto(search)
+    idle(desk, "Detox (with open beds now) within 25 miles of Tampa, FL: 0 facilities")
     phone = new_page(browser, server, viewport={"width": 390, "height": 844}, user_agent=IPHONE)
     phone.goto(f"{server}/?update={secret}")
     idle(phone, "Update your availability")
@@ -48,9 +54,8 @@ def test_a_provider_reports_on_a_phone_and_a_search_shows_it(browser, live):
     shutil.copyfile(shot(phone, "provider-update-phone"), REPO / "docs" / "screenshot-provider.png")  # docs show it
     said = phone.get_by_text("Saved. People searching now see:").inner_text()
     assert "Waitlist — about 10 days" in said and "Detox: 2 beds or slots open" in said
-    # Meanwhile a case manager searches near the site, in another browser.
-    desk = new_page(browser, server)
-    desk.goto(f"{server}/?near=Tampa%2C+FL&service=detox&available_now=beds&facility={site.facility_id}")
+    # The case manager's same search, again: the site, with the provider's word and its age.
+    desk.goto(search)
     idle(desk, "reported today by the provider")
     body = desk.inner_text("body")
     assert "Detox (with open beds now) within 25 miles of Tampa, FL: 1 facility" in body

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,8 +37,7 @@ from ..core.crisis import HELPLINE_NAME, HELPLINE_NUMBER
 from ..core.errors import DatabaseUnavailable, DirectoryError, LocationNotFound, NotAllowed, ReportRejected
 from ..core.filters import FILTERS, MAX_TEXT
 from ..exports import tabular as exports
-from ..live.availability import parse_report
-from ..live.links import within_limit
+from ..live.submit import submit
 from ..search import Query
 from ..search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
 from ..stores.base import Store, open_live, open_store
@@ -296,16 +294,15 @@ def create_app(
         scheme, _, secret = request.headers.get("authorization", "").partition(" ")
         no_store = {"Cache-Control": "no-store"}
         try:
-            link = links.check(secret if scheme.lower() == "bearer" else "", facility_id)
+            key = secret if scheme.lower() == "bearer" else ""
+            links.check(key, facility_id)  # a key comes before the question whether the site exists
             if store.facility(facility_id) is None:
                 return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
-            now = datetime.now(UTC)
-            within_limit(reports_log.sent_since(link.id, now - timedelta(hours=1)), now)
             try:
                 body = json.loads(await request.body() or b"null")
             except ValueError:
                 raise ReportRejected("the body is not JSON", "body") from None
-            report = reports_log.add(parse_report(body, facility_id, link.id, received_at=now))
+            report = submit(reports_log, links, key, facility_id, body)
         except NotAllowed as exc:
             headers = {**no_store, **({"Retry-After": str(exc.retry_after)} if exc.retry_after else {})}
             if exc.status == 401:

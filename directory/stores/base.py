@@ -104,3 +104,13 @@ def open_live(store: Store):
         return store.live, DatabaseProviderLinks(store.dsn)
     log = getattr(store, "live", None)
     return (log if log is not None else AvailabilityLog()), ProviderLinks()
+
+
+def live_version(store: Store) -> int:
+    """A number that changes whenever the store's live state (providers' reports) does: what a cache of
+    searches keys on, so a kept search is never older than the newest report."""
+    log = getattr(store, "live", None)
+    if log is None:
+        return 0
+    log.latest()  # read again if it changed (the database: at most once a second)
+    return log.version
