@@ -103,13 +103,12 @@ def reports(ctx: click.Context, folder: Path | None, fmt: str, status: str, data
             click.echo("    now: " + _current(directory, report.facility_id))
             click.echo(f"    resolved {done.resolved[:10]}: {done.note}" if done else "    open")
         if status != "resolved":  # beside them: providers' reports that contradict the record
-            from ..curation.availability import review as review_availability
+            from ..curation.availability import CONTRADICTING, contradicting
             from ..stores.base import open_live
 
-            log, links = open_live(directory)
-            heading, lines = list(review_availability(directory, log.latest(), links.list(), []).items())[-1]
+            lines = contradicting(directory, open_live(directory)[0].latest())
             if lines:
-                click.echo(f"{heading}: {len(lines)}")
+                click.echo(f"{CONTRADICTING}: {len(lines)}")
                 for line in lines:
                     click.echo("  " + line.replace("\t", "  "))
     for problem in problems:

@@ -36,6 +36,23 @@ def contradictions(record: Facility, report: Availability, taxonomy: Taxonomy) -
     return found
 
 
+def contradicting(store, latest: Mapping[str, Availability]) -> list[str]:
+    """One line per site whose latest report contradicts its record (the review queue's, beside problem
+    reports), newest first."""
+    records = {r.facility_id: r for r in store.facilities(sorted(latest))}
+    lines = []
+    for fid, report in sorted(latest.items(), key=lambda kv: kv[1].received_at, reverse=True):
+        if fid in records:
+            when = f"{report.received_at:%Y-%m-%d %H:%M} UTC"
+            for why in contradictions(records[fid], report, store.taxonomy):
+                lines.append(f"{fid}\t{records[fid].name}\t{why} (report {report.report_id}, {when})")
+    return lines
+
+
+#: The heading of :func:`contradicting`'s lines wherever they are listed.
+CONTRADICTING = "Reports that contradict the record (to review beside problem reports)"
+
+
 def review(
     store,
     latest: Mapping[str, Availability],
@@ -46,14 +63,11 @@ def review(
     """The status maintainers read (``directory providers status``), by heading, each line one site or link."""
     now = now or datetime.now(UTC)
     records = {r.facility_id: r for r in store.facilities(sorted(latest))}
-    current, stale, contradicting = [], [], []
+    current, stale = [], []
     for fid, report in sorted(latest.items(), key=lambda kv: kv[1].received_at, reverse=True):
         name = records[fid].name if fid in records else "(not in this directory)"
         when = f"{report.received_at:%Y-%m-%d %H:%M} UTC"
         (current if report.current(now) else stale).append(f"{fid}\t{name}\treported {when}")
-        if fid in records:
-            for why in contradictions(records[fid], report, store.taxonomy):
-                contradicting.append(f"{fid}\t{name}\t{why} (report {report.report_id}, {when})")
     used = {r.link_id for r in history}
     never = [
         f"link {link.id}\t{link.facility_id}\t{link.contact}\tissued {link.created:%Y-%m-%d}"
@@ -64,5 +78,5 @@ def review(
         f"Sites with a current report (the last {current_days()} days)": current,
         "Sites whose last report is stale": stale,
         "Links never used": never,
-        "Reports that contradict the record (to review beside problem reports)": contradicting,
+        CONTRADICTING: contradicting(store, latest),
     }

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -133,8 +133,7 @@ class ProviderLinks:
             event = {"event": "revoked", "id": link_id, "at": now.isoformat()}
             return links[link_id], json.dumps(event, sort_keys=True)
 
-        link = self._locked(write)
-        return ProviderLink(**{**link.__dict__, "revoked": now})
+        return replace(self._locked(write), revoked=now)
 
     def list(self) -> list[ProviderLink]:
         return sorted(_fold(self._events()).values(), key=lambda link: link.id)
@@ -174,8 +173,7 @@ def _fold(events: list[dict]) -> dict[int, ProviderLink]:
                     str(e["secret_hash"]),
                 )
             elif e.get("event") == "revoked" and int(e["id"]) in links:
-                old = links[int(e["id"])]
-                links[old.id] = ProviderLink(**{**old.__dict__, "revoked": datetime.fromisoformat(e["at"])})
+                links[int(e["id"])] = replace(links[int(e["id"])], revoked=datetime.fromisoformat(e["at"]))
         except (KeyError, ValueError, TypeError):
             continue
     return links

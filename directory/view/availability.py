@@ -34,8 +34,9 @@ def age(when: datetime, now: datetime | None = None) -> str:
     return ngettext("{n} month ago", "{n} months ago", months).format(n=number(months))
 
 
-def facts(report: Availability, taxonomy: Taxonomy) -> list[str]:
-    """What the report says, one fact a line, in words (nothing it leaves unsaid)."""
+def facts(report: Availability, taxonomy: Taxonomy, *, note: bool = True) -> list[str]:
+    """What the report says, one fact a line, in words (nothing it leaves unsaid; its note last, unless
+    ``note`` is false)."""
     out = []
     if report.accepting_new_patients:
         line = _(ACCEPTING_LABELS[report.accepting_new_patients])
@@ -61,7 +62,7 @@ def facts(report: Availability, taxonomy: Taxonomy) -> list[str]:
         out.append(
             _("Same-day buprenorphine start") if report.same_day_buprenorphine else _("No same-day buprenorphine start")
         )
-    if report.note:
+    if note and report.note:
         out.append(_("Note: {note}").format(note=report.note))
     return out
 
@@ -79,5 +80,4 @@ def summary(report: Availability | None, taxonomy: Taxonomy, now: datetime | Non
     beds or slots open · reported 2 days ago by the provider"; '' when there is no report."""
     if report is None:
         return ""
-    said = [f for f in facts(report, taxonomy) if not f.startswith(_("Note: {note}").split("{")[0])]
-    return " · ".join([*said[:2], dated(report, now)])
+    return " · ".join([*facts(report, taxonomy, note=False)[:2], dated(report, now)])

@@ -31,22 +31,26 @@ def _connect_ready(self):
 class DatabaseAvailabilityLog:
     """:class:`~directory.live.availability.AvailabilityLog` over the ``availability_reports`` table."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, connection=None) -> None:
+        """``connection``: a store's pooled connections (a context manager, as ``PostgisStore._conn``);
+        else a connection of its own for each call (the CLI, a test)."""
         self.dsn = dsn
+        self._pooled = connection
         self.path = "the database's availability_reports table"
         self.version = 0
         self._latest: dict[str, Availability] = {}
         self._read_at = -1e9
         self._ready = False
 
-    _connect = _connect_ready
+    def _connect(self):
+        return self._pooled() if self._pooled is not None and self._ready else _connect_ready(self)
 
     def add(self, report: Availability) -> Availability:
         import uuid
         from dataclasses import replace
 
         report = replace(report, report_id=report.report_id or uuid.uuid4().hex[:12])
-        with self._connect() as conn:  # one transaction: the report, and the site's state searches read
+        with self._connect() as conn, conn.transaction():  # the report, and the site's state searches read
             conn.execute(
                 "INSERT INTO availability_reports (facility_id, received_at, link_id, report) VALUES (%s, %s, %s, %s)",
                 (report.facility_id, report.received_at, report.link_id, report.to_json()),

@@ -98,7 +98,7 @@ class PostgisStore(SearchSQL):
             )
         self.columns: list[str] = found[0]
         #: Providers' reports, from the database every replica shares (asked at most once a second).
-        self.live = DatabaseAvailabilityLog(dsn)
+        self.live = DatabaseAvailabilityLog(dsn, connection=self._conn)
         self._listed: tuple[int, ...] = ()
         self._listed_at = -math.inf
 
