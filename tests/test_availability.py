@@ -194,6 +194,8 @@ def test_the_detail_says_the_report_first_with_its_age(live):
     detail = view.FacilityDetail.from_record(site, store.taxonomy, availability=report)
     blocks = view.detail_markdown(detail)
     assert blocks.heading.startswith(f"### {view.md_escape(site.name)}")
+    # The sources' silence on new patients points to the report instead of reading as the last word.
+    assert dict(view.highlights(detail))["Accepting new patients"] == ["see the provider's report above"]
     assert "**Availability \\(reported today by the provider\\):**" in blocks.contact
     assert "](https://evil" not in blocks.contact and "<b>" not in blocks.contact
     row = view.text_list(store, store.search(Query(near="Tampa, FL", services=("detox",))))[0]

@@ -261,7 +261,15 @@ def highlights(detail: FacilityDetail) -> list[tuple[str, list[str]]]:
             (_("Populations"), detail.populations),
             (_("Languages"), detail.languages),
             (_("Hours"), [detail.hours or not_listed()]),
-            (_("Accepting new patients"), [detail.accepting or not_listed()]),
+            # With a provider's report, the sources' silence is not the last word: the report above says.
+            (
+                _("Accepting new patients"),
+                [
+                    _("see the provider's report above")
+                    if detail.availability and detail.accepting in ("", not_listed())
+                    else detail.accepting or not_listed()
+                ],
+            ),
             (_("Accessibility"), [detail.accessibility or not_listed()]),
         )
     ]
