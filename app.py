@@ -60,11 +60,11 @@ class NotKept(Exception):
 
 @st.cache_resource(max_entries=64, ttl=SEARCH_TTL, show_spinner=False)
 def searched(
-    data: str, search: str, lang: str, live: int, _form: view.SearchForm
+    data: str, search: str, lang: str, live: tuple[int, int], _form: view.SearchForm
 ) -> tuple[view.Outcome, mapview.MapData]:
     """The search ``_form`` (whose signature is ``search``) of the directory file ``data``, and its map, in
-    the language ``lang`` (their words are), at the providers' reports of version ``live`` (a new report
-    is a new key: never a kept search older than it), kept for every session and expiring together (the
+    the language ``lang`` (their words are), at the live state of version ``live`` (a new report or
+    correction is a new key: never a kept search older than it), kept for every session and expiring together (the
     whole directory's search takes 90 ms, its map 70)."""
     outcome = view.run(store, _form)
     if outcome.result is None:

@@ -44,7 +44,8 @@ def test_a_provider_reports_on_a_phone_and_a_search_shows_it(browser, live):
     phone.goto(f"{server}/?update={secret}")
     idle(phone, "Update your availability")
     assert secret not in phone.url  # the secret left the URL (and the history) at once
-    assert phone.evaluate("document.querySelector('meta[name=referrer]').content") == "no-referrer"
+    # The page's component sets the referrer policy once it has loaded (after the first paint).
+    phone.wait_for_function("document.querySelector('meta[name=referrer]')?.content === 'no-referrer'")
     assert site.name in phone.inner_text("body") and secret not in phone.content()
     phone.get_by_text("Waitlist", exact=True).click()
     fill(phone, "If waitlisted: expected wait (days)", "10")

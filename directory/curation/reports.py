@@ -89,6 +89,8 @@ class Resolution:
     note: str
     resolved: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     by_correction: str = ""
+    #: Who resolved it (a maintainer's e-mail from the console; empty from the CLI of older versions).
+    by: str = ""
 
 
 class ReportStore:
@@ -103,12 +105,12 @@ class ReportStore:
         _append_line(self.path, json.dumps(asdict(report), ensure_ascii=False, sort_keys=True))
         return report
 
-    def resolve(self, report_id: str, note: str) -> Resolution:
+    def resolve(self, report_id: str, note: str, by: str = "") -> Resolution:
         """Mark a report resolved with a note (appended to ``resolutions.jsonl``: nothing is rewritten)."""
         known = {r.report_id for r in self.list()[0]}
         if report_id not in known:
             raise ValidationError(f"no report {report_id!r} in {self.path}")
-        resolution = Resolution(report_id, note.strip()[:MAX_MESSAGE])
+        resolution = Resolution(report_id, note.strip()[:MAX_MESSAGE], by=by)
         _append_line(self.folder / RESOLUTIONS, json.dumps(asdict(resolution), ensure_ascii=False, sort_keys=True))
         return resolution
 
@@ -171,21 +173,23 @@ class DatabaseReportStore:
             )
         return report
 
-    def resolve(self, report_id: str, note: str) -> Resolution:
-        resolution = Resolution(report_id, note.strip()[:MAX_MESSAGE])
+    def resolve(self, report_id: str, note: str, by: str = "") -> Resolution:
+        resolution = Resolution(report_id, note.strip()[:MAX_MESSAGE], by=by)
         with self._connect() as conn:
             if conn.execute("SELECT 1 FROM problem_reports WHERE report_id = %s", (report_id,)).fetchone() is None:
                 raise ValidationError(f"no report {report_id!r} in {self.path}")
             conn.execute(
-                "INSERT INTO report_resolutions (report_id, resolved, note) VALUES (%s, %s, %s)",
-                (resolution.report_id, resolution.resolved, resolution.note),
+                "INSERT INTO report_resolutions (report_id, resolved, note, by) VALUES (%s, %s, %s, %s)",
+                (resolution.report_id, resolution.resolved, resolution.note, resolution.by),
             )
         return resolution
 
     def resolutions(self) -> dict[str, Resolution]:
         with self._connect() as conn:
-            rows = conn.execute("SELECT report_id, note, resolved FROM report_resolutions ORDER BY resolved").fetchall()
-        return {r[0]: Resolution(r[0], r[1], r[2]) for r in rows}
+            rows = conn.execute(
+                "SELECT report_id, note, resolved, by FROM report_resolutions ORDER BY resolved"
+            ).fetchall()
+        return {r[0]: Resolution(r[0], r[1], r[2], by=r[3]) for r in rows}
 
     def list(self) -> tuple[list[Report], list[str]]:
         with self._connect() as conn:

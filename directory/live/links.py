@@ -42,6 +42,9 @@ class ProviderLink:
     expires: datetime
     secret_hash: str
     revoked: datetime | None = None
+    #: Who issued and revoked it (a maintainer's e-mail from the console; empty from older events).
+    issued_by: str = ""
+    revoked_by: str = ""
 
     def state(self, now: datetime | None = None) -> str:
         """``active``, ``revoked`` or ``expired``."""
@@ -95,7 +98,9 @@ class ProviderLinks:
         except OSError as exc:
             raise InputFileError(f"cannot save to {self.path}: {exc.strerror or exc}") from None
 
-    def issue(self, facility_id: str, contact: str, *, days: int = DEFAULT_DAYS, now: datetime | None = None):
+    def issue(
+        self, facility_id: str, contact: str, *, days: int = DEFAULT_DAYS, now: datetime | None = None, by: str = ""
+    ):
         """A new link for ``facility_id``: ``(link, secret)``. The secret is returned once and never stored."""
         contact = " ".join(contact.split())
         if not facility_id.strip():
@@ -109,7 +114,9 @@ class ProviderLinks:
 
         def write(events):
             number = 1 + max((e.get("id", 0) for e in events if e.get("event") == "issued"), default=0)
-            link = ProviderLink(number, facility_id, contact, now, now + timedelta(days=days), digest(secret))
+            link = ProviderLink(
+                number, facility_id, contact, now, now + timedelta(days=days), digest(secret), issued_by=by
+            )
             event = {
                 "event": "issued",
                 "id": number,
@@ -118,22 +125,23 @@ class ProviderLinks:
                 "created": now.isoformat(),
                 "expires": link.expires.isoformat(),
                 "secret_hash": link.secret_hash,
+                "by": by,
             }
             return link, json.dumps(event, ensure_ascii=False, sort_keys=True)
 
         return self._locked(write), secret
 
-    def revoke(self, link_id: int, now: datetime | None = None) -> ProviderLink:
+    def revoke(self, link_id: int, now: datetime | None = None, by: str = "") -> ProviderLink:
         now = (now or datetime.now(UTC)).replace(microsecond=0)
 
         def write(events):
             links = _fold(events)
             if link_id not in links:
                 raise ValidationError(f"no provider link {link_id}")
-            event = {"event": "revoked", "id": link_id, "at": now.isoformat()}
+            event = {"event": "revoked", "id": link_id, "at": now.isoformat(), "by": by}
             return links[link_id], json.dumps(event, sort_keys=True)
 
-        return replace(self._locked(write), revoked=now)
+        return replace(self._locked(write), revoked=now, revoked_by=by)
 
     def list(self) -> list[ProviderLink]:
         return sorted(_fold(self._events()).values(), key=lambda link: link.id)
@@ -171,9 +179,11 @@ def _fold(events: list[dict]) -> dict[int, ProviderLink]:
                     datetime.fromisoformat(e["created"]),
                     datetime.fromisoformat(e["expires"]),
                     str(e["secret_hash"]),
+                    issued_by=str(e.get("by", "")),
                 )
             elif e.get("event") == "revoked" and int(e["id"]) in links:
-                links[int(e["id"])] = replace(links[int(e["id"])], revoked=datetime.fromisoformat(e["at"]))
+                link = links[int(e["id"])]
+                links[link.id] = replace(link, revoked=datetime.fromisoformat(e["at"]), revoked_by=str(e.get("by", "")))
         except (KeyError, ValueError, TypeError):
             continue
     return links

@@ -15,7 +15,11 @@ place, and undone by another line, never by editing history.
 ``by``                    the maintainer's name or initials
 ``report_id``             the problem report it answers, if any (that report is then resolved)
 ``undoes``                for ``undo``: the id of the line it undoes
+``recorded_at``           when the line was written (UTC, to the second; empty in older files)
 ========================  =====================================================================
+
+An ``attempt`` line records a call that verified nothing (``field``: :data:`ATTEMPTS` — no answer, a
+wrong number, the site declined to confirm): it changes no record, and a verification queue counts it.
 
 :func:`append` validates a correction like the importers validate a row (the site exists, the field
 can be corrected, a phone is a phone, a date is a date) and appends it under an exclusive lock,
@@ -34,7 +38,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..core import paths
@@ -43,7 +47,9 @@ from ..core.facility import ACCESSIBILITY, Facility, parse_hours
 from ..core.normalize import clean_text, clean_website, phones
 
 CORRECTIONS_ENV = "DIRECTORY_CORRECTIONS"
-ACTIONS = ("closed", "reopened", "set", "clear", "verified", "undo")
+ACTIONS = ("closed", "reopened", "set", "clear", "verified", "undo", "attempt")
+#: What an ``attempt`` line says happened.
+ATTEMPTS = ("no_answer", "wrong_number", "declined")
 METHODS = ("phone", "website", "visit", "provider")
 #: Fields a maintainer may set or clear, and how a value is checked and written.
 FIELDS = (
@@ -82,6 +88,7 @@ class Correction:
     by: str = ""
     report_id: str = ""
     undoes: str = ""
+    recorded_at: str = ""
 
     def row(self) -> list[str]:
         return [str(getattr(self, f.name)) for f in fields(self)]
@@ -92,12 +99,15 @@ class Correction:
             "set": f"set {self.field}={self.value}",
             "clear": f"clear {self.field}",
             "undo": f"undo #{self.undoes}",
+            "attempt": f"attempt: {self.field.replace('_', ' ')}",
         }.get(self.action, self.action)
         when = ", ".join(p for p in (self.verified_how, self.verified_on, self.by) if p)
         return f"#{self.id} {self.facility_id} {what} ({when})"
 
 
 COLUMNS = [f.name for f in fields(Correction)]
+#: Columns an older file may lack (read as empty).
+OPTIONAL = ("recorded_at",)
 
 
 def default_path() -> Path:
@@ -167,6 +177,8 @@ def check(correction: Correction, existing: list[Correction], known: Callable[[s
             raise ValidationError(f"field must be one of {', '.join(FIELDS)}, not {c.field!r}")
         if c.action == "clear" and c.field == "name":
             raise ValidationError("a name cannot be cleared")
+    if c.action == "attempt" and c.field not in ATTEMPTS:
+        raise ValidationError(f"an attempt is one of {', '.join(ATTEMPTS)}, not {c.field!r}")
     if c.action != "undo" and c.verified_how not in METHODS:
         raise ValidationError(f"say how it was verified: --verified {'|'.join(METHODS)}")
     try:
@@ -189,7 +201,7 @@ def read(path: str | Path | None = None) -> list[Correction]:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None:
             return []
-        missing = set(COLUMNS) - set(reader.fieldnames)
+        missing = set(COLUMNS) - set(reader.fieldnames) - set(OPTIONAL)
         if missing:
             raise InputFileError(f"{p}: not a corrections file (no {', '.join(sorted(missing))} column)")
         found: list[Correction] = []
@@ -261,7 +273,13 @@ def append(
                 fh.seek(0)
                 text = fh.read()
                 existing = read(p) if text.strip() else []
-                numbered = replace(correction, id=max((c.id for c in existing), default=0) + 1)
+                if text.strip() and text.splitlines()[0].strip() != ",".join(COLUMNS):
+                    text = _upgrade(p, fh, existing)
+                numbered = replace(
+                    correction,
+                    id=max((c.id for c in existing), default=0) + 1,
+                    recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                )
                 if numbered.action == "undo":
                     target = next((c for c in existing if str(c.id) == numbered.undoes), None)
                     if target is not None:
@@ -282,6 +300,27 @@ def append(
     except OSError as exc:
         raise InputFileError(f"cannot write {p}: {exc.strerror or exc}") from None
     return numbered
+
+
+def _upgrade(path: Path, fh, existing: list[Correction]) -> str:
+    """Rewrite an older file (under the caller's lock) with today's columns, its lines unchanged, after
+    keeping a copy of it beside it; returns the new text."""
+    fh.seek(0)
+    old = fh.read()
+    backup = path.with_name(f"{path.name}.before-{date.today().isoformat()}")
+    if not backup.exists():
+        backup.write_text(old, encoding="utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for c in existing:
+        writer.writerow(c.row())
+    fh.seek(0)
+    fh.truncate()
+    fh.write(out.getvalue())  # the file is opened for appending: this writes from its (new) start
+    fh.flush()
+    os.fsync(fh.fileno())
+    return out.getvalue()
 
 
 @dataclass
@@ -309,7 +348,7 @@ def apply(records: Iterable[Facility], corrections: list[Correction]) -> tuple[l
     undone = {int(c.undoes) for c in corrections if c.action == "undo" and c.undoes.isdigit()}
     result = Applied([], [], sorted(undone), [])
     for c in corrections:
-        if c.action == "undo" or c.id in undone:
+        if c.action in ("undo", "attempt") or c.id in undone:
             continue
         record = by_id.get(c.facility_id)
         if record is None:
@@ -360,3 +399,50 @@ def _apply_one(record: Facility, c: Correction) -> Facility:
     if SOURCE_ID not in record.sources:  # last: a source's listing stays the site's "last listed"
         changes["sources"] = (*record.sources, SOURCE_ID)
     return replace(record, **changes)
+
+
+class CorrectionsFile:
+    """The corrections file as a live store reads it: read again whenever it changes (its size and
+    modification time), with a ``version`` that counts the changes (what a cache of searches keys on)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+        self.version = 0
+        self._stamp: tuple[int, int] | None = None
+        self._lines: list[Correction] = []
+
+    def lines(self) -> list[Correction]:
+        """Every line, oldest first (a file that cannot be read keeps the last good lines)."""
+        try:
+            info = self.path.stat()
+            stamp: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            try:
+                self._lines = read(self.path) if stamp else []
+            except InputFileError:
+                if self._stamp is None:
+                    raise
+                return self._lines
+            self._stamp = stamp
+            self.version += 1
+        return self._lines
+
+    def add(self, correction: Correction, known: Callable[[str], bool] | None = None) -> Correction:
+        """Append a line (:func:`append`); the next read sees it."""
+        return append(correction, known=known, path=self.path)
+
+
+def undoable(line: Correction, lines: list[Correction], by: str, today: date | None = None) -> str:
+    """Why ``by`` may not undo ``line`` from a console (one line), or "" when they may: only one's own
+    line, the day it was made, not itself an undo, not already undone."""
+    if line.action == "undo":
+        return f"#{line.id} is itself an undo"
+    if any(c.action == "undo" and c.undoes == str(line.id) for c in lines):
+        return f"#{line.id} is already undone"
+    if line.by.casefold() != by.casefold():
+        return f"#{line.id} was recorded by {line.by}: only they can undo it here"
+    if line.verified_on != (today or date.today()).isoformat():
+        return f"#{line.id} is from {line.verified_on}: only today's lines are undone here (directory correct --undo)"
+    return ""

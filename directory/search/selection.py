@@ -28,3 +28,8 @@ class Selection:
     #: Within ``metres`` of this (latitude, longitude), nearest first.
     near: tuple[float, float] | None = None
     metres: float | None = None
+    #: The site's state (USPS code, upper case), county and city (as :func:`~directory.core.normalize.norm_county`
+    #: and :func:`~directory.core.normalize.norm_city` write them): a maintainer's area of work.
+    state: str | None = None
+    county: str | None = None
+    city: str | None = None

@@ -70,6 +70,11 @@ class Store(Protocol):
         """Every service code some site lists."""
         ...
 
+    def fields(self, facility_ids: list[str], names: tuple[str, ...]) -> list[dict[str, str]]:
+        """The named columns of these sites as stored text, in that order (unknown ids left out): what a
+        list of thousands reads without making a record of each."""
+        ...
+
     def availability(self, facility_ids: list[str]) -> dict:
         """The newest provider report (:class:`~directory.live.availability.Availability`) of each of
         these sites that has one, current or not: live state, seen without a rebuild."""
@@ -81,6 +86,7 @@ def open_store(data: str | Path | None = None, *, geocoder: object | None = None
     file (default: ``$DIRECTORY_FACILITIES`` or the shipped one)."""
     from ..core import paths
     from ..live.availability import AvailabilityLog
+    from ..pipeline.corrections import CorrectionsFile
     from .memory import Directory
     from .postgis.connect import is_dsn
     from .postgis.store import PostgisStore
@@ -88,7 +94,7 @@ def open_store(data: str | Path | None = None, *, geocoder: object | None = None
     data = data or paths.facilities_file()
     if is_dsn(str(data)):
         return PostgisStore(str(data), geocoder=geocoder)
-    return Directory.load(data, geocoder=geocoder, live=AvailabilityLog())
+    return Directory.load(data, geocoder=geocoder, live=AvailabilityLog(), corrections=CorrectionsFile())
 
 
 def open_live(store: Store):
@@ -106,11 +112,25 @@ def open_live(store: Store):
     return (log if log is not None else AvailabilityLog()), ProviderLinks()
 
 
-def live_version(store: Store) -> int:
-    """A number that changes whenever the store's live state (providers' reports) does: what a cache of
-    searches keys on, so a kept search is never older than the newest report."""
+def live_version(store: Store) -> tuple[int, int]:
+    """Numbers that change whenever the store's live state does — providers' reports, maintainers'
+    corrections: what a cache of searches keys on, so a kept search is never older than the newest
+    report or correction."""
     log = getattr(store, "live", None)
-    if log is None:
-        return 0
-    log.latest()  # read again if it changed (the database: at most once a second)
-    return log.version
+    if log is not None:
+        log.latest()  # read again if it changed (the database: at most once a second)
+    corrections = open_corrections(store)
+    corrections.lines()
+    return (log.version if log is not None else 0, corrections.version)
+
+
+def open_corrections(store: Store):
+    """Where ``store``'s corrections are written and read, live: the database's table for the PostGIS
+    store, else the corrections file the in-memory store applies as it changes."""
+    from ..pipeline.corrections import CorrectionsFile
+    from .postgis.store import PostgisStore
+
+    if isinstance(store, PostgisStore):
+        return store.corrections
+    overlay = getattr(store, "overlay", None)
+    return overlay.file if overlay is not None else CorrectionsFile()

@@ -28,11 +28,13 @@ from ..core.normalize import norm_city, norm_county, norm_name
 from ..core.schema import read_facilities
 from ..core.taxonomy import Taxonomy
 from ..live.availability import Availability, AvailabilityLog, available_now
+from ..pipeline.corrections import CorrectionsFile
 from ..search.geometry import PointIndex, load_polygon
 from ..search.query import FALLBACK_NEAREST, Query
 from ..search.result import SearchResult
 from ..search.rules import name_matches, order_rows, resolve_place, state_key
 from ..search.selection import Selection
+from .corrected import CorrectionOverlay
 
 
 class Directory:
@@ -45,6 +47,7 @@ class Directory:
         taxonomy: Taxonomy | None = None,
         geocoder: object | None = None,
         live: AvailabilityLog | None = None,
+        corrections: CorrectionsFile | None = None,
     ) -> None:
         started = time.perf_counter()
         self.taxonomy = taxonomy or Taxonomy.load()
@@ -114,15 +117,29 @@ class Directory:
         self._ids = {fid: i for i, fid in enumerate(frame["facility_id"])}
         self._own_cities = _city_points(frame, cities, self.lat, self.lon)
         self.n = n
+        #: Maintainers' corrections written since the file was built, applied as they are written.
+        self.overlay = CorrectionOverlay(corrections) if corrections is not None else None
+        self._fresh()
         self.load_ms = (time.perf_counter() - started) * 1000
+
+    def _fresh(self) -> None:
+        """Apply corrections written since the last look (a stat of the file when none were)."""
+        if self.overlay is not None:
+            self.overlay.refresh(self)
 
     @classmethod
     def load(
-        cls, path: str | Path | None = None, *, geocoder: object | None = None, live: AvailabilityLog | None = None
+        cls,
+        path: str | Path | None = None,
+        *,
+        geocoder: object | None = None,
+        live: AvailabilityLog | None = None,
+        corrections: CorrectionsFile | None = None,
     ) -> Directory:
         """Load ``data/facilities.csv`` (or ``path``) and build the index once; ``live``: the providers'
-        reports to overlay (none by default)."""
-        return cls(read_facilities(path), geocoder=geocoder, live=live)
+        reports to overlay, ``corrections``: the corrections file to apply as it changes (neither by
+        default)."""
+        return cls(read_facilities(path), geocoder=geocoder, live=live, corrections=corrections)
 
     # -- live state ----------------------------------------------------------------------------------
     def availability(self, facility_ids: list[str]) -> dict[str, Availability]:
@@ -163,6 +180,7 @@ class Directory:
 
     def facility(self, facility_id: str) -> Facility | None:
         """One facility by id, or None."""
+        self._fresh()
         i = self._ids.get(facility_id)
         return None if i is None else Facility.from_row(self.frame.iloc[i].to_dict())
 
@@ -180,17 +198,24 @@ class Directory:
 
     def facilities(self, facility_ids: list[str]) -> list[Facility]:
         """The facilities with these ids, in that order (unknown ids left out)."""
+        self._fresh()
         rows = [self._ids[f] for f in facility_ids if f in self._ids]
         return [Facility.from_row(r) for r in self.frame.iloc[rows].to_dict("records")]
+
+    def fields(self, facility_ids: list[str], names: tuple[str, ...]) -> list[dict[str, str]]:
+        """The named columns of these sites as stored text, in that order (unknown ids left out)."""
+        self._fresh()
+        rows = [self._ids[f] for f in facility_ids if f in self._ids]
+        values = self.frame.iloc[rows, [self.frame.columns.get_loc(n) for n in names]].to_numpy(dtype=object)
+        return [dict(zip(names, (str(v) for v in row), strict=True)) for row in values]
 
     def codes_in_use(self) -> frozenset[str]:
         """Every service code some site lists."""
         return frozenset(self._code_rows)
 
     @cached_property
-    def _listing(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-        """For :meth:`select`: each row's search text and newest date (built on first use), and the rows
-        in id order."""
+    def _listing(self) -> tuple[pa.Array, np.ndarray]:
+        """For :meth:`select`: each row's search text and newest date (built on first use)."""
         from ..core.keys import modified_key, search_text
 
         f = self.frame
@@ -208,7 +233,12 @@ class Directory:
             ],
             dtype="U10",
         )
-        return text, newest, np.argsort(f["facility_id"].to_numpy(dtype=str), kind="stable")
+        return text, newest
+
+    @cached_property
+    def _by_id(self) -> np.ndarray:
+        """The rows in id order (ids never change: kept when a correction makes the listing again)."""
+        return np.argsort(self.frame["facility_id"].to_numpy(dtype=str), kind="stable")
 
     def select_page(self, selection: Selection, start: int, size: int) -> tuple[list[str], int]:
         """A window of :meth:`select`'s ids, and how many it holds."""
@@ -217,7 +247,8 @@ class Directory:
 
     def select(self, selection: Selection) -> tuple[list[str], list[float] | None]:
         """The ids of every site ``selection`` matches, by id (or nearest first, with metres)."""
-        text, newest, by_id = self._listing
+        self._fresh()
+        by_id = self._by_id
         keep = np.ones(self.n, dtype=bool)
         s = selection
         if s.codes is not None:
@@ -227,11 +258,16 @@ class Directory:
             wanted[[self._ids[i] for i in s.ids if i in self._ids]] = True
             keep &= wanted
         if s.modified_since is not None:
-            keep &= newest >= s.modified_since.isoformat()
+            keep &= self._listing[1] >= s.modified_since.isoformat()
         if s.zip_code is not None:
             keep &= self.frame["zip"].to_numpy(dtype=object) == s.zip_code
+        for index, value in ((self._by_state, s.state), (self._by_county, s.county), (self._by_city, s.city)):
+            if value is not None:
+                inside = np.zeros(self.n, dtype=bool)
+                inside[index.get(value, [])] = True
+                keep &= inside
         for word in s.words:  # a substring of the text, as the PostGIS store's strpos
-            keep &= pc.match_substring(text, word).to_numpy(zero_copy_only=False)
+            keep &= pc.match_substring(self._listing[0], word).to_numpy(zero_copy_only=False)
         rows = by_id[keep[by_id]]
         ids = self.frame["facility_id"].to_numpy(dtype=object)
         if s.near is None:
@@ -252,6 +288,7 @@ class Directory:
     def search(self, query: Query) -> SearchResult:
         """Run ``query``; see :class:`Query` for the semantics."""
         started = time.perf_counter()
+        self._fresh()
         groups = query.groups(self.taxonomy)
         every = self._filter_mask(query, groups)  # every filter but listed_since
         recent = self._since_mask(query.listed_since)

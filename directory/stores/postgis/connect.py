@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS corrections (
     id integer PRIMARY KEY, facility_id text NOT NULL, action text NOT NULL, field text NOT NULL, value text NOT NULL,
     reason text NOT NULL, verified_how text NOT NULL, verified_on text NOT NULL, by text NOT NULL,
     report_id text NOT NULL, undoes text NOT NULL, written_at timestamptz NOT NULL DEFAULT now());
+ALTER TABLE corrections ADD COLUMN IF NOT EXISTS recorded_at text NOT NULL DEFAULT '';
+ALTER TABLE problem_reports ADD COLUMN IF NOT EXISTS client text NOT NULL DEFAULT '';
+ALTER TABLE report_resolutions ADD COLUMN IF NOT EXISTS by text NOT NULL DEFAULT '';
 CREATE TABLE IF NOT EXISTS availability_reports (
     id bigserial PRIMARY KEY, facility_id text NOT NULL, received_at timestamptz NOT NULL, link_id integer NOT NULL,
     report jsonb NOT NULL);

@@ -92,3 +92,46 @@ def add(dsn: str, correction: Correction) -> Correction:
             # An undo line carries the site of the line it undoes: the site's lines are all it needs.
             _recompute(conn, "facilities", numbered.facility_id, _rows(conn, numbered.facility_id))
     return numbered
+
+
+class DatabaseCorrections:
+    """The corrections table as a live store reads it (the interface of
+    :class:`~directory.pipeline.corrections.CorrectionsFile`): its lines, read again when a new one is
+    written (asked at most once a second), and a ``version`` that counts the changes."""
+
+    #: How long the lines are kept before the table is asked again (seconds).
+    READ_EVERY_SECONDS = 1.0
+
+    def __init__(self, dsn: str, connection=None) -> None:
+        """``connection``: a store's pooled connections (as ``PostgisStore._conn``), else one of its own."""
+        self.dsn = dsn
+        self._pooled = connection
+        self.path = "the database's corrections table"
+        self.version = 0
+        self._lines: list[Correction] = []
+        self._newest: int | None = -1
+        self._read_at = -1e9
+
+    def lines(self) -> list[Correction]:
+        import time
+
+        from .connect import SCHEMA, connect
+
+        now = time.monotonic()
+        if now - self._read_at > self.READ_EVERY_SECONDS:
+            first = self._newest == -1
+            with self._pooled() if self._pooled is not None and not first else connect(self.dsn) as conn:
+                if first:
+                    conn.execute(SCHEMA)
+                newest = conn.execute("SELECT max(id) FROM corrections").fetchone()[0]
+                if newest != self._newest:
+                    self._lines, self._newest = _rows(conn), newest
+                    self.version += 1
+            self._read_at = now
+        return self._lines
+
+    def add(self, correction: Correction, known=None) -> Correction:  # noqa: ARG002 - the table knows its sites
+        """Check and store a line, correcting the site's row (:func:`add`); this replica sees it at once."""
+        numbered = add(self.dsn, correction)
+        self._read_at = -1e9
+        return numbered

@@ -29,6 +29,7 @@ from ...core.taxonomy import Taxonomy
 from ...search.rules import resolve_place
 from ...search.selection import Selection
 from .connect import connect_error, where_of
+from .corrections import DatabaseCorrections
 from .live import DatabaseAvailabilityLog
 from .schema import KEY_COLUMNS, SLACK
 from .search import SearchSQL
@@ -99,6 +100,7 @@ class PostgisStore(SearchSQL):
         self.columns: list[str] = found[0]
         #: Providers' reports, from the database every replica shares (asked at most once a second).
         self.live = DatabaseAvailabilityLog(dsn, connection=self._conn)
+        self.corrections = DatabaseCorrections(dsn, connection=self._conn)
         self._listed: tuple[int, ...] = ()
         self._listed_at = -math.inf
 
@@ -170,6 +172,21 @@ class PostgisStore(SearchSQL):
             )
         return [Facility.from_row(found[i]) for i in facility_ids if i in found]
 
+    def fields(self, facility_ids: list[str], names: tuple[str, ...]) -> list[dict[str, str]]:
+        """The named columns of these sites as stored text, in that order (unknown ids left out): one query."""
+        if not facility_ids:
+            return []
+        picks = ", ".join("coalesce(record->>%s, '')" for _ in names)
+        with self._conn() as conn:
+            found = {
+                r[0]: dict(zip(names, r[1:], strict=True))
+                for r in conn.execute(
+                    f"SELECT facility_id, {picks} FROM facilities WHERE facility_id = ANY(%s)",
+                    (*names, list(facility_ids)),
+                ).fetchall()
+            }
+        return [found[i] for i in facility_ids if i in found]
+
     def codes_in_use(self) -> frozenset[str]:
         """Every service code some site lists (kept as long as the years of its listings)."""
         now = time.monotonic()
@@ -198,6 +215,10 @@ class PostgisStore(SearchSQL):
         if s.zip_code is not None:
             where.append("zip_key = %s")
             params.append(s.zip_code)
+        for column, value in (("state_key", s.state), ("county_key", s.county), ("city_key", s.city)):
+            if value is not None:
+                where.append(f"{column} = %s")
+                params.append(value)
         if s.near is not None:
             where.append("geog IS NOT NULL")
             if s.metres is not None:
