@@ -16,7 +16,7 @@ from directory.core import i18n, paths
 from directory.core.i18n import _
 from directory.stores.base import live_version
 from directory.view import mapview
-from screens import compare, provider, results, search
+from screens import compare, maintain, provider, results, search
 from screens.session import Page, browser_lang, current_form, follow_url, ss, write_url
 
 if "w_lang" not in ss:
@@ -39,10 +39,6 @@ def load_store(data: str) -> Store:
 
 DATA = str(paths.facilities_file())
 store = load_store(DATA)
-if provider.wanted():  # a provider's private link: its update page, nothing else
-    provider.show(store)
-    st.stop()
-follow_url(store)
 
 # -- search (before the filters, so every filter can show its counts) -------------------------------
 
@@ -72,37 +68,56 @@ def searched(
     return outcome, mapview.build_map(store, outcome.result)
 
 
-form = current_form()
-try:
-    outcome, map_data = searched(DATA, form.signature(), ss.w_lang, live_version(store), form)
-except NotKept as not_kept:
-    outcome, map_data = not_kept.outcome, None
-page = Page(
-    store=store,
-    form=form,
-    outcome=outcome,
-    map_data=map_data,
-    mobile=view.is_phone(st.context.headers.get("User-Agent")),
-    facility_map=facility_map,
-)
+def public() -> None:
+    """The public directory: search, results, comparison (and a provider's update page from its link)."""
+    maintain.signed_in_bar(STAFF)
+    if provider.wanted():  # a provider's private link: its update page, nothing else
+        provider.show(store)
+        return
+    follow_url(store)
+    form = current_form()
+    try:
+        outcome, map_data = searched(DATA, form.signature(), ss.w_lang, live_version(store), form)
+    except NotKept as not_kept:
+        outcome, map_data = not_kept.outcome, None
+    page = Page(
+        store=store,
+        form=form,
+        outcome=outcome,
+        map_data=map_data,
+        mobile=view.is_phone(st.context.headers.get("User-Agent")),
+        facility_map=facility_map,
+    )
 
-search.header()
-# The form comes first, in the page and in what is sent: a person needs the place box before the map.
-# (Sent after the results, it showed up only once the map's and the list's code had loaded: 300 ms
-# later on this machine, 1 s later with the CPU slowed 6x, for no measurable gain in the map's time.)
-search.search_form(page)
+    search.header()
+    # The form comes first, in the page and in what is sent: a person needs the place box before the map.
+    # (Sent after the results, it showed up only once the map's and the list's code had loaded: 300 ms
+    # later on this machine, 1 s later with the CPU slowed 6x, for no measurable gain in the map's time.)
+    search.search_form(page)
 
-if form.view == "compare":
-    compare.show_comparison(page)
-    write_url(current_form(), store.taxonomy)
-    st.stop()
+    if form.view == "compare":
+        compare.show_comparison(page)
+        write_url(current_form(), store.taxonomy)
+        return
 
-if page.result is None:
-    search.no_place(page)
-    write_url(form, store.taxonomy)
-    st.stop()
+    if page.result is None:
+        search.no_place(page)
+        write_url(form, store.taxonomy)
+        return
 
-search.result_heading(page)
-results.results_area(page)
-results.downloads(page)
-st.caption(view.md_escape(view.attribution()))
+    search.result_heading(page)
+    results.results_area(page)
+    results.downloads(page)
+    st.caption(view.md_escape(view.attribution()))
+
+
+def staff() -> None:
+    maintain.show(store)
+
+
+# The staff console is at /maintain, in no navigation menu: the public app shows no sign of it (but to
+# someone signed in).
+STAFF = st.Page(staff, title=_("Staff console"), url_path="maintain", visibility="hidden")
+st.navigation(
+    [st.Page(public, title=_("Find substance-use treatment"), url_path="", default=True), STAFF], position="hidden"
+).run()

@@ -4,6 +4,7 @@ downloads. A selection (a row, a point, a Details button) reruns only :func:`res
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -11,7 +12,18 @@ from directory import view
 from directory.core import i18n
 from directory.core.errors import DirectoryError
 from directory.core.i18n import _, ngettext, number
-from directory.curation.reports import MAX_CONTACT, PROBLEMS, Report, may_report, open_reports, problem_label, trim
+from directory.curation.reports import (
+    MAX_CONTACT,
+    PROBLEMS,
+    Report,
+    client_address,
+    client_key,
+    may_accept,
+    may_report,
+    open_reports,
+    problem_label,
+    trim,
+)
 from directory.view import mapview
 
 from .session import (
@@ -59,7 +71,16 @@ def report_problem(facility_id: str, name: str) -> None:
             message, message_note = trim(message)
             contact, contact_note = trim(contact, MAX_CONTACT)
             try:
-                saved = open_reports().add(Report(facility_id, name, problem, message, contact))
+                reports = open_reports()
+                # Localhost connections have no address in st.context: they are the host's own (a proxy's).
+                peer = st.context.ip_address or "127.0.0.1"
+                address = client_address(peer, st.context.headers.get("X-Forwarded-For"))
+                client = client_key(address, datetime.now(UTC).date().isoformat())
+                accepted, why = may_accept(reports, client)
+                if not accepted:
+                    st.warning(esc(why))
+                    return
+                saved = reports.add(Report(facility_id, name, problem, message, contact, client=client))
             except DirectoryError as exc:
                 st.error(esc(str(exc)))
             else:

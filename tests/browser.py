@@ -51,10 +51,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(env: dict[str, str] | None = None, *, app: Path | None = None, cwd: Path | None = None):
-    """``streamlit run app.py`` on a free port of 127.0.0.1; yields its URL. ``app``/``cwd`` run another
-    checkout (the benchmarks compare revisions); its own ``directory`` package is imported first."""
-    port = free_port()
+def serve_app(
+    env: dict[str, str] | None = None,
+    *,
+    app: Path | None = None,
+    cwd: Path | None = None,
+    port: int | None = None,
+    secrets: Path | None = None,
+):
+    """``streamlit run app.py`` on a free port of 127.0.0.1 (or ``port``); yields its URL. ``app``/``cwd``
+    run another checkout (the benchmarks compare revisions); its own ``directory`` package is imported
+    first. ``secrets``: the secrets file to read (sign-in's ``[auth]``) instead of none."""
+    port = port or free_port()
     full_env = {k: v for k, v in os.environ.items() if k != "DIRECTORY_MAP_TILES"}  # only a test's own
     full_env.update(env or {})
     if cwd is not None:
@@ -72,6 +80,8 @@ def serve_app(env: dict[str, str] | None = None, *, app: Path | None = None, cwd
             "127.0.0.1",
             "--server.headless",
             "true",
+            "--secrets.files",
+            str(secrets or REPO / "tests" / "no-secrets.toml"),  # never a developer's own secrets
         ],
         cwd=cwd or REPO,
         env=full_env,

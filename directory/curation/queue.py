@@ -130,8 +130,12 @@ class Queue:
         return f"{self.area.label()}: {due}, {reports}"
 
     def next_after(self, facility_id: str | None) -> Due | None:
-        """The first due site that is not ``facility_id`` (the record just worked)."""
-        return next((d for d in self.items if d.facility.facility_id != facility_id), None)
+        """The due site after ``facility_id`` (the record just worked) in the queue's order — the first when
+        it is not in the queue, None when nothing else is due."""
+        ids = [d.facility_id for d in self.items]
+        start = ids.index(facility_id) + 1 if facility_id in ids else 0
+        rest = [d for d in self.items[start:] + self.items[:start] if d.facility_id != facility_id]
+        return rest[0] if rest else None
 
     def rows(self) -> list[list[object]]:
         """The queue as a calling sheet's rows (:data:`CSV_COLUMNS`), in order."""

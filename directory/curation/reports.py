@@ -67,6 +67,8 @@ class Report:
     contact: str = ""
     report_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    #: Who sent it, as :func:`client_key` (never the address itself): what the daily limits count.
+    client: str = ""
 
     def __post_init__(self) -> None:
         if not self.facility_id.strip():
@@ -167,8 +169,8 @@ class DatabaseReportStore:
         with self._connect() as conn:
             conn.execute(
                 "INSERT INTO problem_reports (report_id, created, facility_id, facility_name, problem, message, "
-                "contact) VALUES (%(report_id)s, %(created)s, %(facility_id)s, %(facility_name)s, %(problem)s, "
-                "%(message)s, %(contact)s)",
+                "contact, client) VALUES (%(report_id)s, %(created)s, %(facility_id)s, %(facility_name)s, "
+                "%(problem)s, %(message)s, %(contact)s, %(client)s)",
                 asdict(report),
             )
         return report
@@ -194,7 +196,7 @@ class DatabaseReportStore:
     def list(self) -> tuple[list[Report], list[str]]:
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT facility_id, facility_name, problem, message, contact, report_id, created "
+                "SELECT facility_id, facility_name, problem, message, contact, report_id, created, client "
                 "FROM problem_reports ORDER BY id"
             ).fetchall()
         reports, problems = [], []
@@ -257,3 +259,72 @@ def may_report(sent: list[float], now: float) -> tuple[bool, str]:
         wait,
     ).format(n=wait)
     return False, f"{sent_text} {wait_text}"
+
+
+#: Reports accepted from one client address in a day, and from everyone in a day (settings
+#: ``DIRECTORY_REPORTS_PER_CLIENT`` and ``DIRECTORY_REPORTS_PER_DAY``): a script opening session after
+#: session cannot bury real reports, and the store stays bounded.
+PER_CLIENT_ENV, PER_DAY_ENV = "DIRECTORY_REPORTS_PER_CLIENT", "DIRECTORY_REPORTS_PER_DAY"
+REPORTS_PER_CLIENT = 20
+REPORTS_PER_DAY = 500
+#: The proxies whose ``X-Forwarded-For`` the app believes (addresses, comma-separated); none by default.
+TRUSTED_PROXIES_ENV = "DIRECTORY_TRUSTED_PROXIES"
+#: Mixed into :func:`client_key` (set it to a secret of the deployment's own).
+SALT_ENV = "DIRECTORY_CLIENT_SALT"
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: str | None = None) -> str:
+    """The address a request came from: the connection's own, unless it is a proxy named in ``trusted``
+    (default ``$DIRECTORY_TRUSTED_PROXIES``) — then the last address of ``X-Forwarded-For`` that is not
+    one of those proxies (what a client writes there itself comes first, and is not believed).
+
+    >>> client_address("10.0.0.5", "1.2.3.4, 203.0.113.9", "10.0.0.5")
+    '203.0.113.9'
+    >>> client_address("198.51.100.7", "1.2.3.4", "10.0.0.5")
+    '198.51.100.7'
+    """
+    import os
+
+    proxies = {a.strip() for a in (os.environ.get(TRUSTED_PROXIES_ENV, "") if trusted is None else trusted).split(",")}
+    peer = (peer or "").strip()
+    if peer and peer in proxies and forwarded_for:
+        for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+            if hop not in proxies:
+                return hop
+    return peer or "unknown"
+
+
+def client_key(address: str, day: str) -> str:
+    """A client address as reports keep it: a salted hash of the address and the day (a report file
+    never holds an address, and a key says nothing about another day)."""
+    import hashlib
+    import os
+
+    salt = os.environ.get(SALT_ENV, "directory")
+    return hashlib.sha256(f"{salt}|{day}|{address}".encode()).hexdigest()[:16]
+
+
+def _limit(env: str, default: int) -> int:
+    import os
+
+    try:
+        return max(0, int(os.environ.get(env, default)))
+    except ValueError:
+        return default
+
+
+def may_accept(store, client: str, now: datetime | None = None) -> tuple[bool, str]:
+    """Whether the reports store takes one more report from ``client`` (a :func:`client_key`) today, and
+    what to tell the person when not (one line)."""
+    now = now or datetime.now(UTC)
+    day = now.date().isoformat()
+    reports, _problems = store.list()
+    today = [r for r in reports if r.created[:10] == day]
+    if len(today) >= _limit(PER_DAY_ENV, REPORTS_PER_DAY):
+        return False, _("The directory has received as many reports as it can take today. Please try again tomorrow.")
+    mine = sum(1 for r in today if r.client == client)
+    if mine >= _limit(PER_CLIENT_ENV, REPORTS_PER_CLIENT):
+        return False, _("Thank you — you have sent {n} reports today, as many as one connection can send.").format(
+            n=number(mine)
+        )
+    return True, ""

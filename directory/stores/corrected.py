@@ -30,6 +30,8 @@ class CorrectionOverlay:
     def __init__(self, corrections: CorrectionsFile) -> None:
         self.file = corrections
         self._applied_version = -1
+        #: The newest line applied (lines are only ever appended).
+        self._newest = 0
         #: Row position → the row as loaded, for every site a line has touched.
         self._loaded: dict[int, dict[str, str]] = {}
         self._lock = threading.Lock()
@@ -39,29 +41,42 @@ class CorrectionOverlay:
         return self.file.version
 
     def refresh(self, store) -> None:
-        """Apply the file to ``store`` if it changed since the last time."""
+        """Apply the file to ``store`` if it changed since the last time: the sites of the new lines (an
+        undo line carries its target's site) are made again from their loaded rows with all their lines;
+        a file that lost lines (replaced, not appended to) makes every corrected site again."""
         lines = self.file.lines()
         if self.file.version == self._applied_version:
             return
         with self._lock:
             if self.file.version == self._applied_version:
                 return
-            undone = {c.undoes for c in lines if c.action == "undo"}
-            active = [c for c in lines if c.action not in ("undo", "attempt") and str(c.id) not in undone]
-            by_site: dict[str, list] = {}
-            for c in active:
-                by_site.setdefault(c.facility_id, []).append(c)
-            rows = {store._ids[fid]: fixes for fid, fixes in by_site.items() if fid in store._ids}
-            for i in set(self._loaded) | set(rows):
-                loaded = self._loaded.setdefault(i, _row(store, i))
-                if i in rows:
-                    (record,), _ = apply([Facility.from_row(loaded)], rows[i])
-                    _set_row(store, i, {**loaded, **record.to_row()})
-                else:
-                    _set_row(store, i, loaded)
-            store._since.clear()
-            store._any_closed = bool(store._closed.any())
-            store.__dict__.pop("_listing", None)  # the HSDA listing's words and dates: made again on use
+            newest = max((c.id for c in lines), default=0)
+            if newest < self._newest:
+                sites = {store._ids[fid] for fid in {c.facility_id for c in lines} if fid in store._ids}
+                sites |= set(self._loaded)
+            else:
+                changed = {c.facility_id for c in lines if c.id > self._newest}
+                sites = {store._ids[fid] for fid in changed if fid in store._ids}
+            if sites:
+                undone = {c.undoes for c in lines if c.action == "undo"}
+                by_site: dict[str, list] = {}
+                for c in lines:
+                    if c.action not in ("undo", "attempt") and str(c.id) not in undone:
+                        by_site.setdefault(c.facility_id, []).append(c)
+                for i in sites:
+                    if i not in self._loaded:
+                        self._loaded[i] = _row(store, i)
+                    loaded = self._loaded[i]
+                    fixes = by_site.get(loaded["facility_id"])
+                    if fixes:
+                        (record,), _ = apply([Facility.from_row(loaded)], fixes)
+                        _set_row(store, i, {**loaded, **record.to_row()})
+                    else:
+                        _set_row(store, i, loaded)
+                store._since.clear()
+                store._any_closed = bool(store._closed.any())
+                store.__dict__.pop("_listing", None)  # the HSDA listing's words and dates: made again on use
+            self._newest = newest
             self._applied_version = self.file.version
 
 
