@@ -24,7 +24,6 @@ from directory.curation.reports import open_reports, review
 from directory.exports.tabular import sheet_csv
 from directory.pipeline.corrections import new, undoable
 from directory.stores.base import live_version, open_corrections, open_live
-from directory.view.availability import dated, facts
 
 from .session import ss
 
@@ -203,9 +202,12 @@ def show(store: Store) -> None:
     with left:
         _queue_list(queue, current)
     with right:
-        if said:
-            (st.success if said[0] == "success" else st.error)(esc(said[1]))
-            _undo_button(store, me)
+        # Always one container, said or not: what follows keeps its place in the page (a form the maintainer
+        # opened stays open when the line above it goes).
+        with st.container():
+            if said:
+                (st.success if said[0] == "success" else st.error)(esc(said[1]))
+                _undo_button(store, me)
         if current is None:
             st.markdown(esc(_("Nothing is due here. Choose another area.")))
         else:
@@ -284,10 +286,6 @@ def _record_panel(store: Store, queue: work.Queue, facility_id: str) -> None:
         else:
             st.caption(esc(_("Not due: verified within the last year.")))
         st.markdown(esc(_("Confirm: {things}.").format(things=", ".join(_(t) for t in work.TO_CONFIRM))))
-        if report is not None:
-            st.markdown(esc(_("The provider's last report, {when}:").format(when=dated(report))))
-            for line in facts(report):
-                st.markdown("- " + esc(line))
         for why in item.contradictions if item else ():
             st.warning(esc(_("Contradicts the record: {why}").format(why=why)))
         st.text_input(_("Note for this call (optional)"), key="console-reason", max_chars=300)
@@ -315,7 +313,7 @@ def _record_panel(store: Store, queue: work.Queue, facility_id: str) -> None:
                 key = f"edit-{facility_id}-{field}"
                 if key not in ss:
                     ss[key] = row.get(field, "")
-                st.text_input(field.replace("_", " "), key=key)
+                st.text_input(_("Record's {field}").format(field=field.replace("_", " ")), key=key)
             st.button(
                 _("Save the changes"),
                 key="outcome-changed",
