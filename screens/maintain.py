@@ -167,7 +167,7 @@ def _lines(store: Store):
 def show(store: Store) -> None:
     st.markdown("## " + esc(_("Staff console")))
     if not sign_in_configured():
-        st.info(esc(_("Sign-in is not configured on this server (see docs/maintain.md).")))
+        st.info(esc(_("Sign-in is not configured on this server (see docs/curate.md).")))
         return
     if not claims().get("is_logged_in"):
         st.markdown(esc(_("Sign in with your organisation's account to work on the directory.")))
