@@ -281,6 +281,7 @@ def _record_panel(store: Store, queue: work.Queue, facility_id: str) -> None:
         st.markdown(blocks.heading)
         st.markdown(blocks.address)
         st.markdown(blocks.contact)  # every phone a tel: link
+        st.caption(esc(_("Facility id: {id}").format(id=facility_id)))
         if item is not None:
             st.caption(esc("; ".join(work.why(item))))
         else:

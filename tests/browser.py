@@ -94,6 +94,43 @@ def serve_app(
 
 
 @contextlib.contextmanager
+def serve_console(folder: Path, env: dict[str, str]):
+    """The app with sign-in configured against a real OpenID Connect provider on 127.0.0.1
+    (``oidc-provider-mock``: any client id and secret, a form where one types who signs in); yields
+    ``{"url": the app, "oidc": the provider}``. The secrets file is written into ``folder``."""
+    import secrets
+
+    from oidc_provider_mock import run_server_in_thread
+
+    with run_server_in_thread(0) as oidc:
+        port = free_port()
+        secrets_file = folder / "secrets.toml"
+        secrets_file.write_text(
+            "[auth]\n"
+            f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+            f'cookie_secret = "{secrets.token_hex(32)}"\n'
+            'client_id = "directory"\n'
+            f'client_secret = "{secrets.token_hex(16)}"\n'
+            f'server_metadata_url = "http://127.0.0.1:{oidc.server_port}/.well-known/openid-configuration"\n'
+        )
+        with serve_app(env, port=port, secrets=secrets_file) as url:
+            yield {"url": url, "oidc": f"http://127.0.0.1:{oidc.server_port}"}
+
+
+def sign_in(page, console: dict, who: str) -> None:
+    """Sign in to the staff console through the provider's own form, as a person does."""
+    url = console["url"]
+    page.goto(f"{url}/maintain")
+    idle(page, "Sign in with your organisation's account")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{console['oidc']}/**")
+    page.fill("input[name=sub]", who)
+    page.get_by_role("button", name="Authorize").first.click()
+    page.wait_for_url(f"{url}/**")
+    idle(page)
+
+
+@contextlib.contextmanager
 def running(proc: subprocess.Popen, health_url: str, timeout: float = 60):
     """Wait until ``health_url`` answers 200 (else raise with the process's output), then stop ``proc`` on exit."""
     deadline = time.time() + timeout

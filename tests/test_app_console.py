@@ -7,7 +7,6 @@ by the per-address limit."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from datetime import UTC, datetime
 
@@ -19,7 +18,7 @@ from directory.curation.reports import Report, ReportStore
 from directory.live.availability import Availability, AvailabilityLog
 from directory.pipeline.corrections import read
 
-from .browser import free_port, idle, needs_chromium, new_page, serve_app, shot
+from .browser import idle, needs_chromium, new_page, serve_console, shot, sign_in
 from .conftest import national_directory
 from .test_app_payloads import PAYLOADS, assert_inert
 
@@ -35,8 +34,6 @@ TAMPA = build(NATIONAL, Area("FL", city="Tampa"))
 def console(tmp_path_factory):
     """The app with sign-in configured against a provider on 127.0.0.1, its own corrections and reports,
     and a hostile problem report and provider note on Tampa's first due site."""
-    from oidc_provider_mock import run_server_in_thread
-
     folder = tmp_path_factory.mktemp("console")
     corrections, reports = folder / "corrections.csv", folder / "reports"
     first = TAMPA.items[0].facility_id
@@ -45,43 +42,14 @@ def console(tmp_path_factory):
     AvailabilityLog(reports).add(
         Availability(first, datetime.now(UTC), 1, accepting_new_patients="waitlist", note=PAYLOADS[0][:200])
     )
-    with run_server_in_thread(0) as oidc:
-        port = free_port()
-        secrets_file = folder / "secrets.toml"
-        secrets_file.write_text(
-            "[auth]\n"
-            f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-            f'cookie_secret = "{secrets.token_hex(32)}"\n'
-            'client_id = "directory"\n'
-            f'client_secret = "{secrets.token_hex(16)}"\n'
-            f'server_metadata_url = "http://127.0.0.1:{oidc.server_port}/.well-known/openid-configuration"\n'
-        )
-        env = {
-            "DIRECTORY_MAINTAINERS": ANA,
-            "DIRECTORY_CORRECTIONS": str(corrections),
-            "DIRECTORY_REPORTS_DIR": str(reports),
-            "DIRECTORY_REPORTS_PER_CLIENT": "3",
-        }
-        with serve_app(env, port=port, secrets=secrets_file) as url:
-            yield {
-                "url": url,
-                "oidc": f"http://127.0.0.1:{oidc.server_port}",
-                "corrections": corrections,
-                "reports": reports,
-            }
-
-
-def sign_in(page, console, who: str) -> None:
-    """Through the provider's own form, as a person does."""
-    url = console["url"]
-    page.goto(f"{url}/maintain")
-    idle(page, "Sign in with your organisation's account")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{console['oidc']}/**")
-    page.fill("input[name=sub]", who)
-    page.get_by_role("button", name="Authorize").first.click()
-    page.wait_for_url(f"{url}/**")
-    idle(page)
+    env = {
+        "DIRECTORY_MAINTAINERS": ANA,
+        "DIRECTORY_CORRECTIONS": str(corrections),
+        "DIRECTORY_REPORTS_DIR": str(reports),
+        "DIRECTORY_REPORTS_PER_CLIENT": "3",
+    }
+    with serve_console(folder, env) as served:
+        yield {**served, "corrections": corrections, "reports": reports}
 
 
 def lines(console) -> list:
@@ -295,7 +263,7 @@ def test_a_script_opening_session_after_session_is_refused(browser, console):
     store = ReportStore(console["reports"])
     before = len(store.list()[0])
     said = []
-    for n in range(5):
+    for n in range(4):
         page = new_page(browser, url)  # a new browser context: a new session, no state carried over
         page.goto(f"{url}/?near=Orlando%2C+FL&facility={site}")
         idle(page, "Report a problem with this listing")

@@ -227,3 +227,36 @@ def test_a_queue_of_the_whole_directory_counts_every_open_site():
     closed = sum(1 for r in NATIONAL.frame["status"] if r == "closed")
     assert queue.open_sites == NATIONAL.n - closed
     assert replace(Area("fl"), city="Tampa").label() == "Tampa, Florida"
+
+
+def test_reports_are_limited_per_address_and_per_day_whatever_the_session(tmp_path, monkeypatch):
+    """A script opening a new session for every report still meets the address's daily limit; the whole
+    day's limit holds for everyone; the store keeps no address."""
+    from directory.curation.reports import client_address, client_key, may_accept
+
+    monkeypatch.setenv("DIRECTORY_REPORTS_PER_CLIENT", "4")
+    monkeypatch.setenv("DIRECTORY_REPORTS_PER_DAY", "6")
+    store = ReportStore(tmp_path)
+    site = NATIONAL.search(Query(near="Tampa, FL")).ids[0]
+    day = TODAY.isoformat()
+    # Behind a trusted proxy the forwarded address counts, not the proxy's (nor what a client wrote first).
+    script = client_address("10.0.0.2", "6.6.6.6, 203.0.113.5", trusted="10.0.0.2")
+    assert script == "203.0.113.5" and client_address("203.0.113.5", "1.1.1.1", trusted="10.0.0.2") == "203.0.113.5"
+    sent = 0
+    for _session in range(10):  # each a new session: the per-session limit would start again
+        ok, why = may_accept(store, client_key(script, day))
+        if not ok:
+            assert why.startswith("Thank you — you have sent 4 reports today")
+            break
+        store.add(Report(site, "x", "Phone number is wrong", f"try {sent}", client=client_key(script, day)))
+        sent += 1
+    assert sent == 4
+    other = client_key("198.51.100.9", day)
+    for _ in range(2):
+        assert may_accept(store, other) == (True, "")
+        store.add(Report(site, "x", "Phone number is wrong", client=other))
+    ok, why = may_accept(store, client_key("192.0.2.77", day))
+    assert not ok and why.startswith("The directory has received as many reports as it can take today")
+    text = (tmp_path / "reports.jsonl").read_text()
+    assert "203.0.113.5" not in text and client_key(script, day) in text
+    assert client_key(script, day) != client_key(script, "2026-01-01")  # a key says nothing about another day

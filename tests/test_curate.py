@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import time
 from dataclasses import replace
 from datetime import date
 
@@ -283,6 +284,26 @@ def test_the_database_store_sees_a_correction_at_once_and_answers_as_the_rebuilt
                 from directory.stores.postgis.corrections import add
 
                 add(pg.dsn, new("fffffffffffff", "verified", by="CD", verified_how="phone"))
+            # The console over the database: the same queue as the file's, an outcome through one replica's
+            # corrections out of the other's queue within a second or two, and its kept searches' key moved.
+            from directory.curation.console import outcome_lines, record_outcome
+            from directory.curation.queue import Area
+            from directory.curation.queue import build as queue
+            from directory.stores.base import live_version
+
+            tampa = Area("FL", city="Tampa")
+            assert [d.facility_id for d in queue(one, tampa).items] == [
+                d.facility_id for d in queue(curated["store"], tampa).items
+            ]
+            first = queue(one, tampa).items[0].facility_id
+            seen = live_version(two)
+            (line,) = record_outcome(outcome_lines("verified", first, by="ana@example.org"), one.corrections, None)
+            assert line.by == "ana@example.org" and line.recorded_at
+            deadline = time.time() + 5
+            while first in [d.facility_id for d in queue(two, tampa, lines=two.corrections.lines()).items]:
+                assert time.time() < deadline, "the other replica's queue still holds the verified site"
+                time.sleep(0.2)
+            assert live_version(two) != seen
         finally:
             one.close()
             two.close()

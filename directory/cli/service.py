@@ -136,14 +136,15 @@ def _current(directory, facility_id: str) -> str:
 @reports.command("resolve")
 @click.argument("report_id")
 @click.option("--note", required=True, help='What was done ("called: the number works").')
+@click.option("--by", default=None, help="Who: a name or e-mail (default $DIRECTORY_MAINTAINER).")
 @click.pass_obj
 @friendly
-def resolve_report(obj: dict, report_id: str, note: str) -> None:
+def resolve_report(obj: dict, report_id: str, note: str, by: str | None) -> None:
     """Mark a report resolved, with a note (a correction that names the report resolves it too)."""
     from ..curation.reports import open_reports
 
     store = open_reports(obj["folder"], obj["data"])
-    done = store.resolve(report_id, note)
+    done = store.resolve(report_id, note, by=by if by is not None else os.environ.get("DIRECTORY_MAINTAINER", ""))
     click.echo(f"report {done.report_id} resolved {done.resolved}")
 
 

@@ -144,9 +144,11 @@ def outcome_lines(
     return lines
 
 
-def record_outcome(lines: list[Correction], corrections, known: Callable[[str], bool]) -> list[Correction]:
+def record_outcome(lines: list[Correction], corrections, known: Callable[[str], bool] | None) -> list[Correction]:
     """Write an outcome's ``lines`` to ``corrections`` (a corrections file or the database's table),
-    after checking every one of them; returns them numbered."""
+    after checking every one of them; returns them numbered. ``known(facility_id)`` says whether the
+    directory has the site (None: the store checks it as it writes, as the database does)."""
+    known = known or (lambda _fid: True)
     existing = corrections.lines()
     for line in lines:
         check(line, existing, known)

@@ -273,8 +273,6 @@ def append(
                 fh.seek(0)
                 text = fh.read()
                 existing = read(p) if text.strip() else []
-                if text.strip() and text.splitlines()[0].strip() != ",".join(COLUMNS):
-                    text = _upgrade(p, fh, existing)
                 numbered = replace(
                     correction,
                     id=max((c.id for c in existing), default=0) + 1,
@@ -285,6 +283,8 @@ def append(
                     if target is not None:
                         numbered = replace(numbered, facility_id=target.facility_id)
                 check(numbered, existing, known or (lambda _: True))
+                if text.strip() and text.splitlines()[0].strip() != ",".join(COLUMNS):
+                    text = _upgrade(p, fh, existing)  # only for a line that will be written
                 out = io.StringIO()
                 writer = csv.writer(out, lineterminator="\n")
                 if not text.strip():
