@@ -25,7 +25,7 @@ from directory.exports.tabular import sheet_csv
 from directory.pipeline.corrections import new, undoable
 from directory.stores.base import live_version, open_corrections, open_live
 
-from .session import ss
+from .session import base_url, ss
 
 esc = view.md_escape
 #: How many due records the list beside the open one shows (the calling sheet holds all).
@@ -359,7 +359,7 @@ def _links(store: Store) -> None:
                     )
                 )
             )
-            st.code(f"/?update={shown[1]}", language=None)
+            st.code(f"{base_url().removesuffix('/maintain')}/?update={shown[1]}", language=None)
         site = ss.get("console_record") or ""
         st.text_input(_("Who it is for (name or e-mail at the site)"), key="link-contact", max_chars=200)
         st.button(

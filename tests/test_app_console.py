@@ -16,13 +16,15 @@ from directory import Query
 from directory.curation.queue import Area, build
 from directory.curation.reports import Report, ReportStore
 from directory.live.availability import Availability, AvailabilityLog
+from directory.live.links import ProviderLinks
 from directory.pipeline.corrections import read
 
 from .browser import idle, needs_chromium, new_page, serve_console, shot, sign_in
 from .conftest import national_directory
 from .test_app_payloads import PAYLOADS, assert_inert
 
-pytestmark = needs_chromium
+#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
+pytestmark = [needs_chromium, pytest.mark.xdist_group("app-console")]
 
 ANA, BEN = "ana@example.org", "ben@example.org"  # a maintainer, and a signed-in person who is not one
 NATIONAL = national_directory()
@@ -49,7 +51,7 @@ def console(tmp_path_factory):
         "DIRECTORY_REPORTS_PER_CLIENT": "3",
     }
     with serve_console(folder, env) as served:
-        yield {**served, "corrections": corrections, "reports": reports}
+        yield {**served, "corrections": corrections, "reports": reports, "folder": folder}
 
 
 def lines(console) -> list:
@@ -101,6 +103,11 @@ def test_each_role_sees_only_what_it_may(browser, console):
     idle(ana, "Signed in as")
     assert f"Signed in as {ANA}" in ana.inner_text("body").replace("\u2060", "")
     assert "the whole directory:" in ana.inner_text("body")
+    # The app's own secrets are in no page, whoever looks.
+    for line in (console["folder"] / "secrets.toml").read_text().splitlines():
+        if line.startswith(("cookie_secret", "client_secret")):
+            secret = line.split('"')[1]
+            assert all(secret not in p.content() for p in (anon, ben, ana))
     assert lines(console) == []
 
 
@@ -179,6 +186,22 @@ def test_a_calling_session_and_the_public_search_sees_it(browser, console):
     public.goto(f"{url}/?near=Tampa%2C+FL&listed_since=any&facility={changed}")
     idle(public, "813-555-0142")
     assert all(c.by == ANA for c in lines(console))
+    # A provider link for the open record: its secret shown once, on that page only; listed; revoked.
+    page.get_by_text("Provider links").click()
+    page.get_by_label("Who it is for (name or e-mail at the site)").fill("intake desk")
+    page.get_by_label("Who it is for (name or e-mail at the site)").press("Tab")
+    idle(page)
+    page.get_by_role("button", name="Issue a link for the open record").click()
+    idle(page, "shown this once")
+    shown = page.locator('[data-testid="stCode"]').inner_text()
+    assert shown.startswith(f"{url}/?update=tdp_")
+    (link,) = ProviderLinks(console["reports"]).list()
+    assert link.issued_by == ANA and link.contact == "intake desk" and link.state() == "active"
+    page.get_by_role("button", name="Revoke").click()
+    idle(page, f"Provider link {link.id} revoked.")
+    assert shown.split("update=")[1] not in page.content()  # gone from the page after its one showing
+    (link,) = ProviderLinks(console["reports"]).list()
+    assert link.state() == "revoked" and link.revoked_by == ANA
 
 
 def test_console_messages_without_a_session_write_nothing(browser, console):

@@ -15,6 +15,9 @@ from directory.pipeline.build import build, read_manifest
 
 from .conftest import REPO
 
+#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
+pytestmark = pytest.mark.xdist_group("build")
+
 
 def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

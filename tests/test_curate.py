@@ -25,6 +25,9 @@ from directory.pipeline.corrections import append, apply, new, read
 from .conftest import national_directory
 from .pg import cluster, needs_postgis
 
+#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
+pytestmark = pytest.mark.xdist_group("curate")
+
 NATIONAL = national_directory()
 TAMPA = NATIONAL.search(Query(near="Tampa, FL", services=("detox",)))
 CLOSING, PHONED, VERIFIED = TAMPA.ids[0], TAMPA.ids[1], TAMPA.ids[2]

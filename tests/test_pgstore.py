@@ -23,7 +23,8 @@ from .browser import needs_chromium
 from .conftest import REPO, national_directory
 from .pg import cluster, needs_postgis
 
-pytestmark = needs_postgis
+#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
+pytestmark = [needs_postgis, pytest.mark.xdist_group("pgstore")]
 
 SERVICES = ["detox", "mat", "outpatient", "residential", "telehealth", "inpatient"]
 

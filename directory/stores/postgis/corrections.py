@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from ...core.facility import Facility
 from ...pipeline.corrections import COLUMNS, Correction, apply, check
@@ -72,7 +73,11 @@ def add(dsn: str, correction: Correction) -> Correction:
         with conn.transaction():
             conn.execute("LOCK TABLE corrections IN EXCLUSIVE MODE")
             existing = _rows(conn)
-            numbered = replace(correction, id=max((c.id for c in existing), default=0) + 1)
+            numbered = replace(
+                correction,
+                id=max((c.id for c in existing), default=0) + 1,
+                recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
             if numbered.action == "undo":
                 target = next((c for c in existing if str(c.id) == numbered.undoes), None)
                 if target is not None:
