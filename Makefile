@@ -20,7 +20,7 @@ run: $(STAMP)
 
 # Lint and format check first: a lint error fails `make test` (and CI) before any test runs.
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

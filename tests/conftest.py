@@ -39,6 +39,25 @@ def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_line(f"{len(skipped)} tests skipped: {line}. .ci/run installs every system part.")
 
 
+def built_once(tmp_path_factory, name: str, make) -> Path:
+    """A folder that ``make(folder)`` fills once per test run, however many test processes ask for it (the
+    first makes it under a lock; the others wait and read it): for what takes a whole national build.
+    What is made there is read, never written, by the tests that ask for it."""
+    import fcntl
+    import os
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's own, shared by workers
+    folder = root / f"built-{name}"
+    with open(root / f"built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".done").exists():
+            folder.mkdir(exist_ok=True)
+            make(folder)
+            (folder / ".done").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def taxonomy() -> Taxonomy:
     return Taxonomy.load()

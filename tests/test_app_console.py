@@ -23,8 +23,7 @@ from .browser import idle, needs_chromium, new_page, serve_console, shot, sign_i
 from .conftest import national_directory
 from .test_app_payloads import PAYLOADS, assert_inert
 
-#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
-pytestmark = [needs_chromium, pytest.mark.xdist_group("app-console")]
+pytestmark = needs_chromium
 
 ANA, BEN = "ana@example.org", "ben@example.org"  # a maintainer, and a signed-in person who is not one
 NATIONAL = national_directory()

@@ -13,10 +13,7 @@ from directory.core.errors import ManifestError
 from directory.core.schema import COLUMNS, read_facilities, read_records, validate, write_facilities
 from directory.pipeline.build import build, read_manifest
 
-from .conftest import REPO
-
-#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
-pytestmark = pytest.mark.xdist_group("build")
+from .conftest import REPO, built_once
 
 
 def _digest(path) -> str:
@@ -25,9 +22,11 @@ def _digest(path) -> str:
 
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build")
-    report = build(output=out / "facilities.csv", report_path=out / "report.json", progress=False)
-    return out, report
+    def make(out):
+        build(output=out / "facilities.csv", report_path=out / "report.json", progress=False)
+
+    out = built_once(tmp_path_factory, "national", make)
+    return out, json.loads((out / "report.json").read_text(encoding="utf-8"))
 
 
 def test_build_reproduces_the_shipped_directory_byte_for_byte(rebuilt):

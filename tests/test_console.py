@@ -22,9 +22,6 @@ from directory.search.selection import Selection
 
 from .conftest import national_directory
 
-#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
-pytestmark = pytest.mark.xdist_group("console")
-
 NATIONAL = national_directory()
 TODAY = date.today()
 ME, YOU = "ana@example.org", "ben@example.org"

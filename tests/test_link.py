@@ -35,9 +35,6 @@ from directory.pipeline.link import (
 
 from .conftest import DATA
 
-#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
-pytestmark = pytest.mark.xdist_group("link")
-
 PAIRS = DATA / "link_pairs.csv"
 
 

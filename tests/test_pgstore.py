@@ -23,8 +23,7 @@ from .browser import needs_chromium
 from .conftest import REPO, national_directory
 from .pg import cluster, needs_postgis
 
-#: One worker runs this module (make test: --dist loadgroup): its module fixture is built once.
-pytestmark = [needs_postgis, pytest.mark.xdist_group("pgstore")]
+pytestmark = needs_postgis
 
 SERVICES = ["detox", "mat", "outpatient", "residential", "telehealth", "inpatient"]
 
