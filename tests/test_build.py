@@ -10,7 +10,7 @@ import pytest
 
 from directory import Facility
 from directory.core.errors import ManifestError
-from directory.core.schema import COLUMNS, read_facilities, read_records, validate, write_facilities
+from directory.core.schema import COLUMNS, read_facilities, read_records, validate, write_facilities, write_records
 from directory.pipeline.build import build, read_manifest
 
 from .conftest import REPO, built_once
@@ -20,19 +20,50 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: The one correction the test build applies (a verification of the shipped file's first site), so that
+#: the build's last step — corrections as the newest evidence — is part of the byte-for-byte comparison.
+CORRECTIONS = (
+    "id,facility_id,action,field,value,reason,verified_how,verified_on,by,report_id,undoes,recorded_at\n"
+    "1,{site},verified,,,,phone,2026-11-30,AB,,,2026-11-30T15:00:00+00:00\n"
+)
+
+
+def _first_site() -> str:
+    with open(REPO / "data/facilities.csv", encoding="utf-8") as fh:
+        fh.readline()
+        return fh.readline().split(",", 1)[0]
+
+
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
     def make(out):
-        build(output=out / "facilities.csv", report_path=out / "report.json", progress=False)
+        (out / "corrections.csv").write_text(CORRECTIONS.format(site=_first_site()), encoding="utf-8")
+        build(
+            output=out / "facilities.csv",
+            report_path=out / "report.json",
+            progress=False,
+            corrections=out / "corrections.csv",
+        )
 
     out = built_once(tmp_path_factory, "national", make)
     return out, json.loads((out / "report.json").read_text(encoding="utf-8"))
 
 
-def test_build_reproduces_the_shipped_directory_byte_for_byte(rebuilt):
-    out, _ = rebuilt
-    assert _digest(out / "facilities.csv") == _digest(REPO / "data/facilities.csv")
-    assert _digest(out / "report.json") == _digest(REPO / "data/build-report.json")
+def test_build_reproduces_the_shipped_directory_byte_for_byte(rebuilt, tmp_path):
+    """The build gives the shipped file with the corrections applied last, byte for byte: the shipped file
+    with the same line applied (the in-memory store's and test_curate's way) is the same bytes."""
+    out, report = rebuilt
+    from directory.pipeline.corrections import apply, read
+
+    shipped = read_records(REPO / "data/facilities.csv")
+    corrected, applied = apply(shipped, read(out / "corrections.csv"))
+    extra = list(read_facilities(REPO / "data/facilities.csv").columns[len(COLUMNS) :])
+    write_records(corrected, tmp_path / "expected.csv", extra=extra)
+    assert _digest(out / "facilities.csv") == _digest(tmp_path / "expected.csv")
+    assert _digest(out / "facilities.csv") != _digest(REPO / "data/facilities.csv")  # the line did apply
+    assert report["corrections"] == applied.report() and [a["id"] for a in applied.applied] == [1]
+    shipped_report = json.loads((REPO / "data/build-report.json").read_text(encoding="utf-8"))
+    assert {**report, "corrections": None} == {**shipped_report, "corrections": None}
 
 
 def test_build_report_accounts_for_every_row(rebuilt):
@@ -78,7 +109,8 @@ def test_linked_sites_keep_the_newest_source_and_say_where_every_fact_came_from(
     kinds = {s["source"]: s["kind"] for s in report["sources"]}
     naming = {s["source"] for s in report["sources"] if s["names_sites"]}
     for record in frame.to_dict("records"):
-        sources = record["sources"].split(";")
+        # (A maintainer's verification is listed last, as "corrections": evidence, not a listing.)
+        sources = [s for s in record["sources"].split(";") if s != "corrections"]
         dates = [vintages[s] for s in sources]
         assert dates == sorted(dates, reverse=True)  # newest first
         assert record["last_listed"] == dates[0]  # by any source

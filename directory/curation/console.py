@@ -28,8 +28,9 @@ MAINTAINERS_ENV = "DIRECTORY_MAINTAINERS"
 def maintainers_setting(value: str | None = None) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
     """``(e-mail addresses, (claim, value) pairs)`` of the setting (default: the environment's).
 
-    >>> maintainers_setting("a@example.org, groups=staff  B@Example.org")
-    (frozenset({'a@example.org', 'b@example.org'}), (('groups', 'staff'),))
+    >>> emails, claims = maintainers_setting("a@example.org, groups=staff  B@Example.org")
+    >>> sorted(emails), claims
+    (['a@example.org', 'b@example.org'], (('groups', 'staff'),))
     """
     text = os.environ.get(MAINTAINERS_ENV, "") if value is None else value
     emails, claims = set(), []
