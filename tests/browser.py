@@ -295,8 +295,20 @@ def pick(page, heading: str, option: str, lang: str = "en") -> None:
     if heading != FILTER_WORDS[lang]["first"]:
         open_more_filters(page, lang)
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=heading)
-    box.locator("input").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):  # a rerun that ends just after the click draws the box anew, closed: open it again
+        if heading != FILTER_WORDS[lang]["first"]:
+            open_more_filters(page, lang)
+        box.locator("input").click()
+        try:
+            choice.wait_for(timeout=8_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's timeout: try again (the last try fails loudly below)
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            idle(page)
+    choice.click()
     page.keyboard.press("Escape")
     idle(page)
 
