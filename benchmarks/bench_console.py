@@ -75,7 +75,7 @@ def main() -> None:
                 item = page.locator('[class*="st-key-open-"]').nth(3 + n)
                 key = next(c for c in item.get_attribute("class").split() if c.startswith("st-key-open-"))
                 opened = f"Facility id: {key.removeprefix('st-key-open-')}"
-                times["open a record from the list"].append(act(page, item.locator("button").click, opened))
+                times["open a record from the list"].append(act(page, item.locator("button").first.click, opened))
                 button = page.get_by_role("button", name="No answer")
                 said = f"No answer (line #{2 * n + 1})"
                 times["No answer → next record"].append(act(page, button.click, said))
