@@ -148,24 +148,9 @@ class Queue:
         return rows
 
 
-CSV_COLUMNS = (
-    "rank",
-    "facility_id",
-    "name",
-    "phone",
-    "intake_phone",
-    "street1",
-    "city",
-    "state",
-    "zip",
-    "county",
-    "verified_on",
-    "services_as_of",
-    "last_listed",
-    "open_reports",
-    "unanswered_calls",
-    "why",
-)
+#: The calling sheet's columns: its rank, what the queue read of each site (but its status: a due site is
+#: open), and why it is due.
+CSV_COLUMNS = ("rank", *(f for f in QUEUE_FIELDS if f != "status"), "open_reports", "unanswered_calls", "why")
 
 #: What a call confirms, in the order it is asked.
 TO_CONFIRM = (
