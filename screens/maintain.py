@@ -207,7 +207,7 @@ def show(store: Store) -> None:
         with st.container():
             if said:
                 (st.success if said[0] == "success" else st.error)(esc(said[1]))
-                _undo_button(store, me)
+                _undo_button(store)
         if current is None:
             st.markdown(esc(_("Nothing is due here. Choose another area.")))
         else:
@@ -341,7 +341,7 @@ def _record_panel(store: Store, queue: work.Queue, facility_id: str) -> None:
     ss.console_record = facility_id
 
 
-def _undo_button(store: Store, me: str) -> None:
+def _undo_button(store: Store) -> None:
     last = ss.get("console_last") or []
     if len(last) == 1:
         st.button(_("Undo"), key="undo", on_click=_act, args=(_undo, store, last[0]))

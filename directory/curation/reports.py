@@ -8,8 +8,10 @@ or ``./reports``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -283,8 +285,6 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: str | N
     >>> client_address("198.51.100.7", "1.2.3.4", "10.0.0.5")
     '198.51.100.7'
     """
-    import os
-
     proxies = {a.strip() for a in (os.environ.get(TRUSTED_PROXIES_ENV, "") if trusted is None else trusted).split(",")}
     peer = (peer or "").strip()
     if peer and peer in proxies and forwarded_for:
@@ -297,16 +297,11 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: str | N
 def client_key(address: str, day: str) -> str:
     """A client address as reports keep it: a salted hash of the address and the day (a report file
     never holds an address, and a key says nothing about another day)."""
-    import hashlib
-    import os
-
     salt = os.environ.get(SALT_ENV, "directory")
     return hashlib.sha256(f"{salt}|{day}|{address}".encode()).hexdigest()[:16]
 
 
 def _limit(env: str, default: int) -> int:
-    import os
-
     try:
         return max(0, int(os.environ.get(env, default)))
     except ValueError:
