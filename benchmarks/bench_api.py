@@ -8,14 +8,18 @@ Mix (2,000 pre-drawn requests, replayed in random order by wrk's Lua script):
   20 % detail lookups of a random facility id;
   10 % locate of a random facility's "City, ST".
 Each configuration runs 15 s after a 3 s warm-up; side by side: 1 and 2 uvicorn workers, 4, 16
-and 64 open connections (wrk is closed-loop: at saturation latency is queueing), and the same mix
-with searches of the first 500 results (page_size=500, the upper bound).
+and 64 open connections (wrk is closed-loop: at saturation latency is queueing), the same mix
+with searches of the first 500 results (page_size=500, the upper bound), and ``/healthz`` alone (what
+the server and the framework cost with no work). This tree and an earlier revision (``--rev``, served
+from a temporary git worktree with its own data file) alternate row by row in one run.
 
-    python benchmarks/bench_api.py        # needs /usr/bin/wrk (apt-get install wrk)
+    python benchmarks/bench_api.py                  # needs /usr/bin/wrk (apt-get install wrk)
+    python benchmarks/bench_api.py --rev HEAD~3 --duration 5
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import re
@@ -36,6 +40,19 @@ from directory.core.schema import read_facilities
 DURATION_S = 15
 CONNECTIONS = 16
 SEED = 2026
+REPO = Path(__file__).resolve().parent.parent
+#: The start of the issue that made the API twice as fast (its baseline).
+DEFAULT_REV = "d394dbd"
+#: (uvicorn workers, page size or "healthz", connections), the rows of the table.
+CONFIGS = (
+    (1, 50, 4),
+    (1, 50, 16),
+    (2, 50, 16),
+    (2, 500, 16),
+    (2, 50, 64),
+    (1, "healthz", 16),
+    (2, "healthz", 16),
+)
 
 LUA = r"""
 local paths = {}
@@ -96,7 +113,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(workers: int) -> tuple[subprocess.Popen, str]:
+def serve(workers: int, tree: Path = REPO) -> tuple[subprocess.Popen, str]:
+    """uvicorn serving ``tree``'s API (its own code and its own data file)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -117,6 +135,8 @@ def serve(workers: int) -> tuple[subprocess.Popen, str]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree), "DIRECTORY_FACILITIES": str(tree / "data" / "facilities.csv")},
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -165,6 +185,10 @@ def wrk(url: str, paths_file: str, script: str, duration: int, connections: int 
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rev", default=DEFAULT_REV, help="the other tree (a git revision), served from a worktree")
+    parser.add_argument("--duration", type=int, default=DURATION_S, help="seconds per row")
+    args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk); nothing measured")
         return
@@ -176,32 +200,59 @@ def main() -> None:
         for size in (50, 500):
             files[size] = os.path.join(tmp, f"paths-{size}.txt")
             Path(files[size]).write_text("\n".join(mix(page_size=size)) + "\n")
-        # every request of the mix answers 200 (errors would be counted otherwise); check a sample first
-        for workers, size, connections in ((1, 50, 4), (1, 50, 16), (2, 50, 16), (2, 500, 16), (2, 50, 64)):
-            proc, url = serve(workers)
-            try:
-                for path in Path(files[size]).read_text().splitlines()[:50]:
-                    urllib.request.urlopen(url + path, timeout=10).read()
-                wrk(url, files[size], script, 3, connections)  # warm-up
-                result = wrk(url, files[size], script, DURATION_S, connections)
-            finally:
-                proc.terminate()
-                proc.wait(timeout=10)
-            rows.append(
-                {
-                    "uvicorn workers": workers,
-                    "connections": connections,
-                    "page size": size,
-                    "requests": f"{result['requests']:,}",
-                    "req/s": f"{result['rps']:.0f}",
-                    "p50 ms": f"{result['p50']:.1f}",
-                    "p99 ms": f"{result['p99']:.1f}",
-                    "errors": result["errors"],
-                    "target": ">= 200 req/s, p99 <= 100 ms, 0 errors",
-                }
+        files["healthz"] = os.path.join(tmp, "paths-healthz.txt")
+        Path(files["healthz"]).write_text("/healthz\n")
+        old_tree = Path(tmp) / "old"
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(old_tree), args.rev],
+            check=True,
+            capture_output=True,
+        )
+        trees = {args.rev: old_tree, "this tree": REPO}
+        try:
+            for i, (workers, size, connections) in enumerate(CONFIGS):
+                order = list(trees.items())
+                for name, tree in order if i % 2 == 0 else order[::-1]:  # neither tree always runs first
+                    result = measure(tree, workers, files[size], script, connections, args.duration)
+                    rows.append(
+                        {
+                            "tree": name,
+                            "uvicorn workers": workers,
+                            "connections": connections,
+                            "requests": "/healthz only" if size == "healthz" else f"mix, page of {size}",
+                            "req/s": f"{result['rps']:.0f}",
+                            "p50 ms": f"{result['p50']:.1f}",
+                            "p99 ms": f"{result['p99']:.1f}",
+                            "errors": result["errors"],
+                        }
+                    )
+        finally:
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(old_tree)], capture_output=True
             )
-    print(f"API load on 127.0.0.1: wrk, 1 thread, {DURATION_S} s per row (70 % search / 20 % detail / 10 % locate)")
+    old_rows = [r for r in rows if r["tree"] == args.rev]
+    new_rows = [r for r in rows if r["tree"] == "this tree"]
+    for old, new in zip(old_rows, new_rows, strict=True):
+        new["× " + args.rev] = f"{float(new['req/s']) / float(old['req/s']):.2f}"
+        old["× " + args.rev] = "1.00"
+    print(
+        f"API load on 127.0.0.1: wrk, 1 thread, {args.duration} s per row after a 3 s warm-up "
+        "(70 % search / 20 % detail / 10 % locate); rows of the two trees alternate"
+    )
     print_table(rows)
+
+
+def measure(tree: Path, workers: int, paths_file: str, script: str, connections: int, duration: int) -> dict:
+    """One row: serve ``tree`` with ``workers``, check a sample answers 200, warm up, then measure."""
+    proc, url = serve(workers, tree)
+    try:
+        for path in Path(paths_file).read_text().splitlines()[:50]:
+            urllib.request.urlopen(url + path, timeout=10).read()  # every request of the mix answers 200
+        wrk(url, paths_file, script, 3, connections)  # warm-up
+        return wrk(url, paths_file, script, duration, connections)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -211,14 +211,17 @@ def test_an_unexpected_failure_is_one_line(monkeypatch, client):
     assert "secret" not in r.text
 
 
-def test_cors_is_off_by_default_and_configurable():
+def test_cors_lets_any_origin_read_by_default_and_only_named_origins_when_configured():
     plain = TestClient(APP).get("/healthz", headers={"Origin": "https://211.example.org"})
-    assert "access-control-allow-origin" not in plain.headers
+    assert plain.headers["access-control-allow-origin"] == "*"
     allowed = TestClient(create_app(DIRECTORY, cors_origins=["https://211.example.org"]))
     r = allowed.get("/healthz", headers={"Origin": "https://211.example.org"})
     assert r.headers["access-control-allow-origin"] == "https://211.example.org"
+    assert "Origin" in r.headers["vary"]
     other = allowed.get("/healthz", headers={"Origin": "https://elsewhere.example.com"})
     assert "access-control-allow-origin" not in other.headers
+    off = TestClient(create_app(DIRECTORY, cors_origins=[])).get("/healthz", headers={"Origin": "https://a.example"})
+    assert "access-control-allow-origin" not in off.headers
 
 
 def test_openapi_documents_parameters():

@@ -336,16 +336,21 @@ def facility_json(facility: Facility) -> dict[str, object]:
     return records(pd.DataFrame([facility.to_row()]))[0]
 
 
-def json_body(result, *, page: int = 1, page_size: int | None = None, query: dict | None = None) -> dict:
+def json_body(
+    result, *, page: int = 1, page_size: int | None = None, query: dict | None = None, rows: list | None = None
+) -> dict:
     """The locator-style JSON body shared by the CLI and the API:
     ``{"query", "description", "center", "total", "page", "page_size", "note", "older", "results", "facets"}``;
     ``older`` says how many matches ``listed_since`` left out (``count``, ``last_listed_years``, ``note``).
 
-    ``result.frame`` must already hold the rows of the page (or every row when ``page_size`` is None).
+    ``result.frame`` must already hold the rows of the page (or every row when ``page_size`` is None);
+    ``rows``: the page's rows already made (:mod:`directory.exports.public`), the frame then unread.
     """
-    frame = result.frame
-    if page_size is not None:
-        frame = frame.iloc[(page - 1) * page_size : page * page_size]
+    if rows is None:
+        frame = result.frame
+        if page_size is not None:
+            frame = frame.iloc[(page - 1) * page_size : page * page_size]
+        rows = records(frame)
     return {
         "query": query if query is not None else {},
         "description": result.describe(),
@@ -359,6 +364,6 @@ def json_body(result, *, page: int = 1, page_size: int | None = None, query: dic
             "last_listed_years": list(result.older_years) if result.older_years else None,
             "note": result.older_note(),
         },
-        "results": records(frame),
+        "results": rows,
         "facets": result.facets,
     }

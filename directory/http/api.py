@@ -27,7 +27,6 @@ from fastapi import Path as PathParam
 from fastapi import Query as Q
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,15 +36,19 @@ from ..core.crisis import HELPLINE_NAME, HELPLINE_NUMBER
 from ..core.errors import DatabaseUnavailable, DirectoryError, LocationNotFound, NotAllowed, ReportRejected
 from ..core.filters import FILTERS, MAX_TEXT
 from ..exports import tabular as exports
+from ..exports.public import PublicRecords
 from ..live.submit import submit
 from ..search import Query
 from ..search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
-from ..stores.base import Store, open_live, open_store
+from ..stores.base import Store, live_version, open_live, open_store
+from ..stores.memory import Directory
+from ..stores.tag import StateTag
 from ..view.compare import MAX_SHORTLIST, UnknownFacilities, compare
 from ..view.downloads import attribution
 from ..view.handover import sheet_html
 from ..view.shortlist import shortlist_frame
 from .apidocs import SecurityHeaders, add_offline_docs
+from .caching import HttpCache
 from .errors import ParameterError, _error, _translate
 from .language import Language, language, only_declared
 from .models import (
@@ -75,12 +78,19 @@ CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
 
 
 def create_app(
-    store: Store | None = None, *, data: str | Path | None = None, cors_origins: list[str] | None = None
+    store: Store | None = None,
+    *,
+    data: str | Path | None = None,
+    cors_origins: list[str] | None = None,
+    warm: bool = False,
 ) -> FastAPI:
-    """The API over ``directory`` (default: load ``data`` or the shipped facilities file once)."""
+    """The API over ``directory`` (default: load ``data`` or the shipped facilities file once).
+    ``cors_origins``: who may read from another origin's page (default :func:`cors_from_environment`:
+    anyone, ``*``); an origin named here may also send the provider's write. ``warm``: serialise every
+    facility's JSON now rather than on first use (what a server does; a test need not)."""
     store = store or open_store(data or paths.facilities_file())
     if cors_origins is None:
-        cors_origins = [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+        cors_origins = cors_from_environment()
     app = FastAPI(
         title="Treatment facility directory API",
         version="1",
@@ -108,11 +118,15 @@ def create_app(
 
     # Open Referral HSDA 3.0 over the same store, with its own document (/hsda/openapi.json).
     app.mount("/hsda", create_hsda_app(store))
-    app.add_middleware(SecurityHeaders)
     app.state.store = store
-    if cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"], allow_headers=["*"])
-    app.add_middleware(Language)  # outermost: the language is set before anything runs
+    kept = PublicRecords()  # each facility's JSON, serialised once per load and corrections version
+    if warm and isinstance(store, Directory):
+        kept.warm(store.frame, live_version(store)[1])
+    # ETag/304, Cache-Control, gzip/brotli and CORS (directory.http.caching); then the security headers
+    # on every answer, a 304 too; outermost the language, which the ETag depends on.
+    app.add_middleware(HttpCache, state=StateTag(store), origins=cors_origins)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Language)
 
     @app.exception_handler(ParameterError)
     async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
@@ -201,6 +215,7 @@ def create_app(
         where: str | tuple[float, float] | None = (
             (lat, lon) if lat is not None else (near.strip() or None if near else None)
         )
+        kept.refresh(live_version(store)[1])  # before the search applies a new correction: never older
         try:
             query = Query(
                 near=where,
@@ -234,12 +249,11 @@ def create_app(
         echo = {k: v for k, v in {**echo, "sort": sort.value}.items() if v not in (None, [], "")}
         headers = {"X-Total-Count": str(result.total)}
         if format is Format.json:
-            body = exports.json_body(result, page=page, page_size=page_size, query=echo)
-            reports = store.availability([r["facility_id"] for r in body["results"]])
-            for row in body["results"]:  # the provider's word, with its time (live: no rebuild)
-                found = reports.get(row["facility_id"])
-                row["availability"] = found.public() if found else None
-            return JSONResponse(body, headers=headers)
+            # the provider's word, with its time (live: no rebuild)
+            reports = store.availability(result.ids[(page - 1) * page_size : page * page_size])
+            public = {fid: report.public() for fid, report in reports.items()}
+            body = kept.search_body(result, public, page=page, page_size=page_size, query=echo)
+            return Response(body, media_type="application/json", headers=headers)
         rows = result.frame.iloc[(page - 1) * page_size : page * page_size]
         if format is Format.geojson:
             return Response(
@@ -261,13 +275,13 @@ def create_app(
     )
     async def facility(facility_id: Annotated[str, PathParam(max_length=40, examples=["f3a1d13806edf"])]) -> Any:
         """A facility by its stable id (as returned by a search)."""
-        found = store.facility(facility_id)
-        if found is None:
+        kept.refresh(live_version(store)[1])
+        found = None if facility_id in kept else store.facility(facility_id)
+        if found is None and facility_id not in kept:
             return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
-        body = exports.facility_json(found)
         report = store.availability([facility_id]).get(facility_id)
-        body["availability"] = report.public() if report else None
-        return JSONResponse(body)
+        body = kept.facility_body(facility_id, found, report.public() if report else None)
+        return Response(body, media_type="application/json")
 
     reports_log, links = open_live(store)
 
@@ -445,7 +459,17 @@ def create_app(
     return app
 
 
+def cors_from_environment() -> list[str]:
+    """``$DIRECTORY_API_CORS_ORIGINS``: comma-separated origins that may also write; unset, any origin may
+    read (``*``); ``none``: no cross-origin answers at all."""
+    value = os.environ.get(CORS_ENV)
+    if value is None:
+        return ["*"]
+    origins = [o.strip() for o in value.split(",") if o.strip()]
+    return [] if origins == ["none"] else origins
+
+
 def app_from_environment() -> FastAPI:
     """The app for ``uvicorn --factory``: data from ``$DIRECTORY_FACILITIES``, CORS from
     ``$DIRECTORY_API_CORS_ORIGINS``."""
-    return create_app()
+    return create_app(warm=True)

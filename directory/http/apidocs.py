@@ -16,8 +16,7 @@ from importlib.resources import files
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
+from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse, Response
 
 STATIC_URL = "/docs-assets"
@@ -79,11 +78,23 @@ def docs_csp(page: str) -> str:
     )
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Adds :data:`SECURITY_HEADERS` to every response."""
+class SecurityHeaders:
+    """ASGI middleware: adds :data:`SECURITY_HEADERS` to every response (pure ASGI: no task per request)."""
 
-    async def dispatch(self, request: Request, call_next) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secure(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_secure)

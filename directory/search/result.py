@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -21,15 +22,20 @@ from .query import Query
 class SearchResult:
     """The answer to a :class:`Query`.
 
-    ``frame`` holds the result's records in storage form (one row per facility, in result
+    :attr:`frame` holds the result's records in storage form (one row per facility, in result
     order, with ``distance_miles`` when the search had a place): screens and exports read
     columns from it in bulk. :attr:`records` gives the same rows as typed
     :class:`~directory.core.facility.Facility` records, :attr:`ids` and :attr:`distances` the
     ids and miles. ``total`` counts every match, even beyond ``query.limit``.
+
+    A store may hand the records over as a function (``table``) with the ids and miles at hand
+    (``found``): the frame is then made only when something reads it — an API answer made from
+    records serialised once per load never needs it.
     """
 
     query: Query
-    frame: pd.DataFrame
+    #: The records (see :attr:`frame`), or a function that makes them.
+    table: pd.DataFrame | Callable[[], pd.DataFrame]
     center: Place | None
     facets: dict[str, dict[str, int]]
     #: How many nearest facilities are shown because the radius held none (None: no such fallback);
@@ -51,6 +57,14 @@ class SearchResult:
     older_years: tuple[int, int] | None = None
     #: Matches left out because a maintainer verified them closed (in the same area).
     closed: int = 0
+    #: The ids and miles (rounded to hundredths, as in the frame; None without a place) of the rows, when
+    #: the store has them without the frame.
+    found: tuple[list[str], np.ndarray | None] | None = None
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The records in storage form, in result order (made on first use when ``table`` is a function)."""
+        return self.table() if callable(self.table) else self.table
 
     @property
     def note(self) -> str:
@@ -78,11 +92,15 @@ class SearchResult:
 
     @property
     def ids(self) -> list[str]:
+        if self.found is not None:
+            return self.found[0]
         return self.frame["facility_id"].tolist()
 
     @property
     def distances(self) -> np.ndarray | None:
         """Miles from the searched place, in result order (None without a place)."""
+        if self.found is not None:
+            return self.found[1]
         if "distance_miles" not in self.frame:
             return None
         return self.frame["distance_miles"].to_numpy(dtype=float)
@@ -92,7 +110,7 @@ class SearchResult:
         return [Facility.from_row(row) for row in self.frame.to_dict("records")]
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.found[0]) if self.found is not None else len(self.frame)
 
     @property
     def area(self):

@@ -75,6 +75,11 @@ class Store(Protocol):
         list of thousands reads without making a record of each."""
         ...
 
+    def build_id(self) -> str:
+        """A short text naming the data loaded (the same in every process serving the same load; a new
+        load changes it): what an HTTP answer's ``ETag`` starts with."""
+        ...
+
     def availability(self, facility_ids: list[str]) -> dict:
         """The newest provider report (:class:`~directory.live.availability.Availability`) of each of
         these sites that has one, current or not: live state, seen without a rebuild."""

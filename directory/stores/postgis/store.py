@@ -60,6 +60,7 @@ class PostgisStore(SearchSQL):
         # A connection idle for a while is checked before use, so a restarted database is used again at
         # once; one in use a moment ago is not asked again (a round trip per search otherwise).
         self._returned: dict[int, float] = {}
+        self._build: tuple[float, str] = (-1e9, "")
         self.pool = ConnectionPool(
             dsn,
             min_size=1,
@@ -134,6 +135,18 @@ class PostgisStore(SearchSQL):
             return conn.execute("SELECT 1").fetchone()[0] == 1
 
     # -- the interface ---------------------------------------------------------------------------
+    def build_id(self) -> str:
+        """The newest load's number, time and size (``directory_loads``), asked again at most once a second:
+        a new ``directory db load`` changes it for every replica."""
+        now = time.monotonic()
+        if now - self._build[0] > 1.0:
+            with self._conn() as conn:
+                row = conn.execute(
+                    "SELECT id, loaded_at, row_count FROM directory_loads ORDER BY id DESC LIMIT 1"
+                ).fetchone()
+            self._build = (now, f"db-{row[0]}-{int(row[1].timestamp())}-{row[2]}" if row else "db-none")
+        return self._build[1]
+
     def count(self) -> int:
         with self._conn() as conn:
             return conn.execute("SELECT count(*) FROM facilities").fetchone()[0]
