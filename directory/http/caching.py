@@ -55,17 +55,14 @@ except ImportError:  # pragma: no cover - the project installs it
     brotli = None
 
 
-def entity_tags(header: str) -> set[str]:
-    """The opaque tags of an ``If-None-Match`` header, without ``W/``, quotes or an encoding suffix."""
-    tags = set()
+def matching(header: str, tag: str) -> str | None:
+    """The entity tag of an ``If-None-Match`` header that names ``tag`` (in any of its encodings; ``W/``
+    ignored, as the weak comparison If-None-Match uses), quoted as the client holds it; else None."""
     for part in header.split(","):
-        part = part.strip()
-        if part.startswith("W/"):
-            part = part[2:]
-        part = part.strip('"')
-        if part:
-            tags.add(part.split(".", 1)[0])
-    return tags
+        part = part.strip().removeprefix("W/").strip('"')
+        if part and part.split(".", 1)[0] == tag:
+            return f'"{part}"'
+    return None
 
 
 def encoding_for(accept: str) -> str | None:
@@ -160,9 +157,10 @@ class HttpCache:
         else:  # a write, the health check; the documents' static assets keep what they say
             cache_control = NO_STORE if method not in ("GET", "HEAD") or path == "/healthz" else None
         encoding = encoding_for(request.get("accept-encoding", "")) if method != "HEAD" else None
-        if tag and tag in entity_tags(request.get("if-none-match", "")):
+        held = matching(request.get("if-none-match", ""), tag) if tag else None
+        if held:  # the client's copy is current: the representation it holds, not modified
             headers = MutableHeaders()
-            headers["ETag"] = f'"{tag}.{encoding}"' if encoding else f'"{tag}"'
+            headers["ETag"] = held
             headers["Cache-Control"] = cache_control or SHORT
             headers["Vary"] = "Accept-Language, Accept-Encoding"
             _add_cors(headers, cors)
@@ -170,44 +168,54 @@ class HttpCache:
             await send({"type": "http.response.body", "body": b""})
             return
 
-        start: dict | None = None
+        start: dict | None = None  # the response's start, held until its first body is seen
+        sent = False
         compressor: _Compressor | None = None
 
         async def send_cached(message) -> None:
-            nonlocal start, compressor
+            nonlocal start, sent, compressor
             if message["type"] == "http.response.start":
-                start = message  # held until the first body says whether it is streamed and how big
+                start = message
                 return
             if message["type"] != "http.response.body" or start is None:
                 await send(message)
                 return
-            headers = MutableHeaders(scope=start)
             body, more = message.get("body", b""), message.get("more_body", False)
-            if compressor is None and "content-encoding" not in headers:
-                kind = headers.get("content-type", "")
-                if encoding and kind.startswith(_COMPRESSIBLE) and (more or len(body) >= MIN_SIZE):
-                    compressor = _Compressor(encoding)
-                    headers["Content-Encoding"] = encoding
-                    if more:
-                        del headers["content-length"]
-                    else:
-                        body = compressor.whole(body)
-                        headers["Content-Length"] = str(len(body))
-                if tag or compressor:
-                    headers.append("Vary", "Accept-Encoding")
-                if tag and start["status"] == 200:
-                    headers["ETag"] = f'"{tag}.{compressor.encoding}"' if compressor else f'"{tag}"'
-                if cache_control and "cache-control" not in headers:
-                    headers["Cache-Control"] = cache_control if start["status"] == 200 else NO_STORE
-                _add_cors(headers, cors)
-                await send(start)
-                if not more:
-                    await send({"type": "http.response.body", "body": body})
-                    return
-            elif compressor is None:  # a later chunk of a stream sent as it is
+            if sent:  # a later chunk of a stream: compressed as it comes, or sent as it is
+                if compressor is not None:
+                    message = {
+                        "type": "http.response.body",
+                        "body": compressor.chunk(body, not more),
+                        "more_body": more,
+                    }
                 await send(message)
                 return
-            await send({"type": "http.response.body", "body": compressor.chunk(body, not more), "more_body": more})
+            headers = MutableHeaders(scope=start)
+            kind = headers.get("content-type", "")
+            if (
+                encoding
+                and "content-encoding" not in headers
+                and kind.startswith(_COMPRESSIBLE)
+                and (more or len(body) >= MIN_SIZE)
+            ):
+                compressor = _Compressor(encoding)
+                headers["Content-Encoding"] = encoding
+                if more:  # a stream: its length is not known
+                    del headers["content-length"]
+                    body = compressor.chunk(body, False)
+                else:
+                    body = compressor.whole(body)
+                    headers["Content-Length"] = str(len(body))
+            if tag or compressor:
+                headers.append("Vary", "Accept-Encoding")
+            if tag and start["status"] == 200:
+                headers["ETag"] = f'"{tag}.{compressor.encoding}"' if compressor else f'"{tag}"'
+            if cache_control and "cache-control" not in headers:
+                headers["Cache-Control"] = cache_control if start["status"] == 200 else NO_STORE
+            _add_cors(headers, cors)
+            await send(start)
+            sent = True
+            await send({"type": "http.response.body", "body": body, "more_body": more})
 
         await self.app(scope, receive, send_cached)
 
