@@ -214,8 +214,8 @@ def test_lists_filter_as_and_and_say_what_they_refused(client, store):
     assert metres == sorted(metres) and max(metres) <= 8000
     # Refused, and named.
     for params, name in (
-        ({"page": "0"}, "page"),
-        ({"per_page": "501"}, "per_page"),
+        ({"page": "first"}, "page"),
+        ({"per_page": "2.5"}, "per_page"),
         ({"full": "yes"}, "full"),
         ({"modified_after": "2026-02-30T00:00:00Z"}, "modified_after"),
         ({"format": "xml"}, "format"),
@@ -225,6 +225,10 @@ def test_lists_filter_as_and_and_say_what_they_refused(client, store):
     ):
         answer = client.get("/hsda/services", params=params)
         assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", name], params
+    # Any integer is a page the spec's document allows: below 1 is the first, per_page is held to 1-500.
+    first = client.get("/hsda/services", params={"page": "0", "per_page": "0"}).json()
+    assert first["page_number"] == 1 and first["size"] == 1
+    assert client.get("/hsda/services", params={"per_page": "501", "page": "-3"}).json()["size"] == 285
     answer = client.get("/hsda/service_at_locations", params={"postcode": "00000", "proximity": 10})
     assert answer.status_code == 404 and answer.json()["detail"][0]["loc"] == ["query", "postcode"]
     assert client.get("/hsda/service_at_locations", params={"lat": 27.9}).status_code == 422
@@ -275,6 +279,7 @@ def test_the_served_document_changes_the_spec_only_as_it_says():
     assert document["paths"]["/taxonomy_terms"]["get"]["operationId"] == "getPaginatedListOfTaxonomyTerms"
     assert "https://raw.githubusercontent" not in json.dumps(document)  # every reference is local
     assert len(hsda.DELTAS) == 9
+    assert all(p.get("allowEmptyValue") for p in document["components"]["parameters"].values())
 
 
 # -- schemathesis against the served document --------------------------------------------------------
@@ -292,6 +297,49 @@ def test_hsda_conforms_to_its_document(case):
     response = case.call()
     assert response.status_code < 500, response.text
     case.validate_response(response)
+
+
+def _published_app():
+    """The API with the spec's own document, as published (references made local), served beside it: what an
+    integrator's tools read."""
+    from fastapi import FastAPI
+
+    document = hsda.published_document("/hsda")
+    params = document["components"]["parameters"]
+    # Three strings whose values the spec's own words give where its schema does not: format "json" or
+    # "ndjson" (its description), proximity a number of metres, modified_after a date-time (it writes the
+    # unknown format "datetime"). Their empty value, and everything else, is left as the spec has it.
+    params["format"]["schema"] = {"type": "string", "enum": ["json", "ndjson", ""]}
+    params["proximity"]["schema"] = {"anyOf": [{"type": "number", "minimum": 0}, {"const": ""}]}
+    params["modified_after"]["schema"] = {"anyOf": [{"type": "string", "format": "date-time"}, {"const": ""}]}
+    outer = FastAPI()
+    outer.get("/published.json")(lambda: document)
+    outer.mount("/", APP)
+    return outer
+
+
+published = schemathesis.openapi.from_asgi("/published.json", _published_app())
+published.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE])
+
+
+@published.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_every_request_the_specs_own_document_calls_valid_is_taken(case):
+    """Requests the spec's own document says are valid — an empty ``format=`` or ``modified_after=``, a
+    page of 0, a per_page of 10,000, among them — are not refused: no "schema-valid request rejected", no
+    server error. (The three strings whose values only the spec's words give are read as its words say,
+    see above; the response bodies are checked against our own, stricter document above.)"""
+    response = case.call()
+    assert response.status_code < 500, response.text
+    case.validate_response(response, checks=[schemathesis.checks.positive_data_acceptance])
+
+
+def test_an_empty_value_means_the_parameter_was_not_given():
+    client = TestClient(APP)
+    plain = client.get("/hsda/services", params={"per_page": 3})
+    for name in ("format", "modified_after", "search", "taxonomy_term_id", "page", "minimal"):
+        empty = client.get("/hsda/services", params={"per_page": 3, name: ""})
+        assert empty.status_code == 200 and empty.json() == plain.json(), name
 
 
 national = schemathesis.openapi.from_asgi("/hsda/openapi.json", create_app(national_directory()))

@@ -156,7 +156,8 @@ def resolve_report(obj: dict, report_id: str, note: str, by: str | None) -> None
     "--cors-origin",
     "cors_origins",
     multiple=True,
-    help="Allow browser requests from this origin (repeatable; default: none, or $DIRECTORY_API_CORS_ORIGINS).",
+    help="Answer browser requests from this origin by name, and let it send providers' writes (repeatable; "
+    "default: any origin may read, or $DIRECTORY_API_CORS_ORIGINS; 'none': no cross-origin answers).",
 )
 @click.option(
     "--workers",

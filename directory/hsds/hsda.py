@@ -233,8 +233,10 @@ DELTAS = (
     "the operationIds of GET /taxonomy_terms and GET /taxonomy_terms/{id} are swapped back",
     "GET /service_at_locations/{id} answers compiled/service_at_location.json (the spec names service.json; "
     "its own example is a service_at_location)",
-    "parameters say what the API accepts: page >= 1, per_page 1-500, format json or ndjson, modified_after a "
-    "date-time (RFC 3339; the spec writes 'datetime'), proximity a number of metres",
+    "parameters say what the API accepts: page and per_page any integer (page below 1 is the first; per_page is "
+    "held to 1-500), format json or ndjson, modified_after a "
+    "date-time (RFC 3339; the spec writes 'datetime'), proximity a number of metres; an empty value "
+    "(format=) means the parameter is not given (allowEmptyValue), as the spec's own document allows",
     "list endpoints document their application/x-ndjson stream",
     "every operation documents 404 (an id or a postcode that names nothing) and 422 (a parameter it cannot "
     "use, or one its operation does not declare: a misspelt filter is refused, never ignored), with the error body",
@@ -306,9 +308,26 @@ def openapi_document(base_url: str, version: str = "1") -> dict:
     return {**_document(version), "servers": [{"url": base_url.rstrip("/")}]}
 
 
+def published_document(base_url: str) -> dict:
+    """The spec's own document as published, with nothing changed but what reading it offline needs: its
+    references to its GitHub files point at the same schemas under components, and its server is
+    ``base_url``. What an integrator's tools generate requests from; every request it calls valid, this
+    server must take."""
+    return {**copy.deepcopy(_published()), "servers": [{"url": base_url.rstrip("/")}]}
+
+
+@lru_cache(maxsize=1)
+def _published() -> dict:
+    doc = _local_refs(copy.deepcopy(_spec()))
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for file, name in _SCHEMA_FILES.items():
+        schemas[name] = _local_refs(_absolute(schema_file(file), file))
+    return doc
+
+
 @lru_cache(maxsize=4)
 def _document(version: str) -> dict:
-    doc = _local_refs(copy.deepcopy(_spec()))
+    doc = copy.deepcopy(_published())
     doc["info"] = {
         "title": "Treatment facility directory — Open Referral HSDA 3.0",
         "version": version,
@@ -325,23 +344,24 @@ def _document(version: str) -> dict:
             "url": "https://openreferral.org/",
         },
     }
-    components = doc.setdefault("components", {})
-    schemas = components.setdefault("schemas", {})
-    for file, name in _SCHEMA_FILES.items():
-        schemas[name] = _local_refs(_absolute(schema_file(file), file))
-    schemas["Error"] = _ERROR
+    components = doc["components"]
+    components["schemas"]["Error"] = _ERROR
     paths_ = doc["paths"]
     terms, term = paths_["/taxonomy_terms"]["get"], paths_["/taxonomy_terms/{id}"]["get"]
     terms["operationId"], term["operationId"] = "getPaginatedListOfTaxonomyTerms", "getTaxonomyTermById"
     at = paths_["/service_at_locations/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
     at["schema"] = {"$ref": "#/components/schemas/service_at_location"}
     params = components["parameters"]
-    params["page"]["schema"] = {"type": "integer", "minimum": 1}
-    params["per_page"]["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}
+    params["page"]["description"] += " Below 1: the first page."
+    params["per_page"]["description"] += f" Held to 1-{MAX_PER_PAGE}: fewer is 1, more is {MAX_PER_PAGE}."
     params["format"]["schema"] = {"type": "string", "enum": ["json", "ndjson"]}
     params["modified_after"]["schema"] = {"type": "string", "format": "date-time"}
     params["proximity"]["schema"] = {"type": "number", "minimum": 0}
     params["proximity"]["description"] += " (a number of metres; from `postcode`'s point, or from lat and lon)"
+    for param in params.values():  # the spec's document admits "" for its strings: it means "not given"
+        if param.get("in") == "query":
+            param["allowEmptyValue"] = True
+            param["description"] = param.get("description", "") + " An empty value means the parameter is not given."
     point = {
         "name": "point",
         "in": "query",

@@ -29,7 +29,7 @@ from ..stores.base import Store
 from .openapi import query_names, undeclared
 
 NDJSON = "application/x-ndjson"
-_INTEGER = re.compile(r"^[+-]?\d+$")
+_INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")  # 25.0 is an integer (JSON Schema)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _ZIP = re.compile(r"^\d{5}$")
@@ -58,22 +58,24 @@ class Params:
         self.query = request.query_params
 
     def text(self, name: str) -> str | None:
-        values = self.query.getlist(name)
+        """The parameter's value; None when it is not given, or given empty (``format=``): the spec's own
+        document allows an empty value for its strings, and an empty value asks for nothing."""
+        values = [v for v in self.query.getlist(name) if v != ""]
         if len(values) > 1:  # no parameter of the spec is a list: two values are a mistake, not a choice
             raise bad(name, f"give {name} once, not {len(values)} times")
         return values[0] if values else None
 
     def integer(self, name: str, default: int, low: int, high: int | None = None) -> int:
+        """An integer held to ``low``–``high``: the spec's document allows any integer for a page or its
+        size, so a page below 1 is the first and a size beyond the largest is the largest (the answer's
+        ``page_number`` and ``size`` say what was given)."""
         raw = self.text(name)
         if raw is None:
             return default
         if not _INTEGER.match(raw.strip()):
             raise bad(name, f"{name} must be an integer, not {raw[:40]!r}")
-        value = int(raw)
-        if value < low or (high is not None and value > high):
-            limits = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise bad(name, f"{name} must be {limits}, not {value}")
-        return value
+        value = int(float(raw)) if "." in raw else int(raw)
+        return max(low, value if high is None else min(high, value))
 
     def number(self, name: str, low: float | None = None, high: float | None = None) -> float | None:
         raw = self.text(name)
