@@ -29,6 +29,7 @@ from collections.abc import Callable
 from starlette.datastructures import Headers, MutableHeaders
 
 from ..core import i18n
+from ..core.errors import DirectoryError
 
 MIN_SIZE = 1024
 SHORT = "public, max-age=60"
@@ -150,8 +151,13 @@ class HttpCache:
         cors = self._allow(origin, write or method not in ("GET", "HEAD"), credentials)
         tag = None
         if method in ("GET", "HEAD") and _TAGGED.match(path):
-            key = f"{self.state()}\n{path}\n{scope.get('query_string', b'').decode('latin-1')}\n{i18n.lang()}"
-            tag = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+            try:
+                state = self.state()
+            except DirectoryError:  # the database is down: no tag; the app answers why (503)
+                state = None
+            if state is not None:
+                key = f"{state}\n{path}\n{scope.get('query_string', b'').decode('latin-1')}\n{i18n.lang()}"
+                tag = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
         if tag:
             cache_control: str | None = LONG if _LONG_PATHS.match(path) else SHORT
         else:  # a write, the health check; the documents' static assets keep what they say
