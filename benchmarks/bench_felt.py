@@ -29,6 +29,7 @@ software renderer, the two servers and Playwright share the cores): use 7 or mor
     python benchmarks/bench_felt.py                    # against the commit before this round's work
     python benchmarks/bench_felt.py --rev HEAD~5 --tries 7
     python benchmarks/bench_felt.py --lang es --tries 9   # Spanish against English
+    python benchmarks/bench_felt.py --explain             # what the first load waits for, file by file
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from _table import print_table
@@ -155,6 +157,32 @@ def first_load(page, text: str, box_label: str = "Where are you?") -> tuple[floa
     )
 
 
+#: What a bare Streamlit page holds: the reference the app's first load is held to.
+BARE_APP = """import streamlit as st
+
+st.title("Find substance-use treatment")
+st.text_input("Where are you?")
+"""
+
+
+def bare_load(browser, url: str) -> float:
+    """Navigation start to the bare page settled with its text box, in a new browser context (ms)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    took = page.wait_for_function(
+        """() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        const box = document.querySelector('input[aria-label="Where are you?"]');
+        return app && box && app.getAttribute('data-test-script-state') === 'notRunning' && performance.now();
+    }""",
+        polling="raf",
+        timeout=60_000,
+    ).json_value()
+    context.close()
+    return took
+
+
 def act(page, action, text: str) -> float:
     """Milliseconds from the person's input event (the first pointer or key event of ``action``) to settled."""
     page.evaluate(ARM)
@@ -239,14 +267,66 @@ def one_try(
     return out
 
 
+def watch(ws, frames: list[tuple[float, int]], began: float) -> None:
+    """Note each message the server sends on ``ws``: when (ms since ``began``) and how big."""
+    ws.on("framereceived", lambda payload: frames.append(((time.perf_counter() - began) * 1000, len(payload or b""))))
+
+
+def explain_first_load(tries: int) -> None:
+    """What the first load of this tree waits for: every file the page fetched and every message the
+    server sent on its websocket, with when (ms from navigation) and how big — the median of ``tries``
+    loads after a warm-up — beside the moments the place box showed and the page settled."""
+    from playwright.sync_api import sync_playwright
+
+    loads_seen = []
+    with serve_app() as url, sync_playwright() as p:
+        browser = launch(p)
+        for i in range(tries + 1):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            frames: list[tuple[float, int]] = []
+            began = time.perf_counter()  # about navigation start (the page's clock zero)
+            page.on("websocket", lambda ws, frames=frames, began=began: watch(ws, frames, began))
+            page.goto(url)
+            box, settled = first_load(page, WORDS["en"]["home"])
+            resources = page.evaluate(
+                """() => performance.getEntriesByType('resource').map(r => [r.name.split('/').slice(3).join('/'),
+                    r.startTime, r.responseEnd, r.encodedBodySize])"""
+            )
+            context.close()
+            if i:
+                loads_seen.append((box, settled, resources, frames))
+        browser.close()
+    box = statistics.median(x[0] for x in loads_seen)
+    settled = statistics.median(x[1] for x in loads_seen)
+    _, _, resources, frames = loads_seen[len(loads_seen) // 2]
+    rows = [
+        {"what": name[:70], "starts ms": f"{start:,.0f}", "ends ms": f"{end:,.0f}", "bytes": f"{size:,}"}
+        for name, start, end, size in sorted(resources, key=lambda r: r[2])
+    ]
+    rows += [
+        {"what": f"websocket message {i + 1}", "starts ms": "", "ends ms": f"{at:,.0f}", "bytes": f"{size:,}"}
+        for i, (at, size) in enumerate(frames)
+    ]
+    print(
+        f"First load of this tree, one load of {tries} (after a warm-up): place box at {box:,.0f} ms, settled at "
+        f"{settled:,.0f} ms (medians)"
+    )
+    print_table(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default=DEFAULT_REV)
+    parser.add_argument("--explain", action="store_true", help="what this tree's first load waits for")
     parser.add_argument("--tries", type=int, default=5)
     parser.add_argument(
         "--lang", choices=[code for code in WORDS if code != "en"], help="compare this language to English"
     )
     args = parser.parse_args()
+    if args.explain:
+        explain_first_load(args.tries)
+        return
     from playwright.sync_api import sync_playwright
 
     from directory import Directory, Query
@@ -271,21 +351,27 @@ def main() -> None:
             capture_output=True,
         )
         try:
+            bare_app = Path(tmp) / "bare.py"
+            bare_app.write_text(BARE_APP)
             with (
                 serve_app(app=old_tree / "app.py", cwd=old_tree) as old_url,
                 serve_app() as new_url,
+                serve_app(app=bare_app) as bare_url,
                 sync_playwright() as p,
             ):
                 browser = launch(p)
                 runs: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+                bare: list[float] = []
                 for name, url in (("old", old_url), ("new", new_url)):  # warm both (caches, first compile)
                     one_try(browser, url, facility, on_map, view, five if name == "new" else None)
+                bare_load(browser, bare_url)
                 for i in range(args.tries):  # ABBA: neither side always runs right after the other
                     order = (("old", old_url), ("new", new_url))
                     for name, url in order if i % 2 == 0 else order[::-1]:
                         runs[name].append(
                             one_try(browser, url, facility, on_map, view, five if name == "new" else None)
                         )
+                    bare.append(bare_load(browser, bare_url))
                 browser.close()
         finally:
             subprocess.run(
@@ -306,8 +392,21 @@ def main() -> None:
                 "met": ("yes" if new <= target else "no") if target else "",
             }
         )
+    first = statistics.median(bare)
+    rows.append(
+        {
+            "click → settled (ms)": "first load of a bare Streamlit page (a title, one text box; same server settings)",
+            args.rev: "",
+            "this tree": f"{first:,.0f}",
+            "new / old": "",
+            "target": "",
+            "met": "",
+        }
+    )
+    app_first = statistics.median(r["first load"] for r in runs["new"])
     print(f"Felt speed in headless Chromium, national file, median of {args.tries} tries (after one warm-up each)")
     print_table(rows)
+    print(f"The app's first load is {app_first / first:.2f}× a bare Streamlit page's (target ≤ 1.30).")
 
 
 def compare_languages(lang: str, tries: int, facility: str, on_map, view: dict, five: list[str]) -> None:

@@ -160,15 +160,17 @@ class HttpCache:
                 tag = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
         if tag:
             cache_control: str | None = LONG if _LONG_PATHS.match(path) else SHORT
-        else:  # a write, the health check; the documents' static assets keep what they say
-            cache_control = NO_STORE if method not in ("GET", "HEAD") or path == "/healthz" else None
+        else:  # a write, the health check, an answer with no tag (a database down); static assets keep theirs
+            cache_control = (
+                NO_STORE if method not in ("GET", "HEAD") or path == "/healthz" or _TAGGED.match(path) else None
+            )
         encoding = encoding_for(request.get("accept-encoding", "")) if method != "HEAD" else None
         held = matching(request.get("if-none-match", ""), tag) if tag else None
         if held:  # the client's copy is current: the representation it holds, not modified
             headers = MutableHeaders()
             headers["ETag"] = held
             headers["Cache-Control"] = cache_control or SHORT
-            headers["Vary"] = "Accept-Language, Accept-Encoding"
+            headers["Vary"] = "Accept-Encoding"  # and Accept-Language, which the language's own layer adds
             _add_cors(headers, cors)
             await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
             await send({"type": "http.response.body", "body": b""})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -37,6 +36,8 @@ from ..search.result import SearchResult
 from ..search.rules import name_matches, order_rows, resolve_place, state_key
 from ..search.selection import Selection
 from .corrected import CorrectionOverlay
+from .indexes import city_points, each
+from .indexes import index as index_of
 
 
 class Directory:
@@ -87,16 +88,16 @@ class Directory:
         self._any_closed = bool(self._closed.any())
         self._since: dict[object, np.ndarray] = {}
         self._listed_years = tuple(sorted({int(d[:4]) for d in np.unique(self._last_listed) if d[:4].isdigit()}))
-        self._by_state = _index(frame["state"].map(str.upper))
+        self._by_state = index_of(frame["state"].map(str.upper))
         cities = [norm_city(c) for c in frame["city"]]
-        self._by_city = _index(pd.Series(cities, dtype=object))
-        self._by_county = _index(frame["county"].map(norm_county))
+        self._by_city = index_of(pd.Series(cities, dtype=object))
+        self._by_county = index_of(frame["county"].map(norm_county))
         self._names = [norm_name(f"{a} {b}") for a, b in zip(frame["name"], frame["name2"], strict=True)]
         self._sort_names = np.array([n.lower() for n in frame["name"]], dtype=object)
         self._states = frame["state"].to_numpy(dtype=object)
         #: Each choice filter's value for every row ("facility" / "practitioner"), and a mask per value.
         self._choices = {
-            f.field: _each(frame[CHOICE_OF[f.field][0]], CHOICE_OF[f.field][1])
+            f.field: each(frame[CHOICE_OF[f.field][0]], CHOICE_OF[f.field][1])
             for f in FILTERS
             if f.kind == "choice" and not f.live
         }
@@ -121,7 +122,7 @@ class Directory:
         self._counts = np.column_stack([column(*key) for key in self._count_keys]).astype(np.uint8)
         self._ids = {fid: i for i, fid in enumerate(frame["facility_id"])}
         self._id_array = frame["facility_id"].to_numpy(dtype=object)
-        self._own_cities = _city_points(frame, cities, self.lat, self.lon)
+        self._own_cities = city_points(frame, cities, self.lat, self.lon)
         self.n = n
         #: Maintainers' corrections written since the file was built, applied as they are written.
         self.overlay = CorrectionOverlay(corrections) if corrections is not None else None
@@ -475,39 +476,3 @@ class Directory:
             str(v): int(c) for v, c in sorted(zip(values, counts, strict=True), key=lambda x: (-x[1], x[0]))
         }
         return facets, listed
-
-
-def _each(values: pd.Series, function: Callable[[str], str]) -> np.ndarray:
-    """``function`` of every value, called once per distinct value."""
-    distinct = {v: function(v) for v in pd.unique(values)}
-    return np.array([distinct[v] for v in values], dtype=object)
-
-
-def _index(values: pd.Series) -> dict[str, np.ndarray]:
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, value in enumerate(values):
-        if value:
-            groups[value].append(i)
-    return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
-
-
-def _city_points(
-    frame: pd.DataFrame, cities: list[str], lat: np.ndarray, lon: np.ndarray
-) -> dict[tuple[str, str], tuple[str, float, float]]:
-    """(normalised city, state) → (label, mean latitude, mean longitude) of the directory's facilities."""
-    ids: dict[tuple[str, str], int] = {}
-    labels: list[str] = []
-    group = np.full(len(cities), -1, dtype=np.int64)
-    for i, (city, key_city, state) in enumerate(zip(frame["city"], cities, frame["state"], strict=True)):
-        if not key_city or not np.isfinite(lat[i]):
-            continue
-        key = (key_city, str(state).upper())
-        if key not in ids:
-            ids[key] = len(ids)
-            labels.append(f"{city}, {state}")
-        group[i] = ids[key]
-    ok = group >= 0
-    counts = np.bincount(group[ok], minlength=len(ids))
-    mean_lat = np.bincount(group[ok], weights=lat[ok], minlength=len(ids)) / np.maximum(counts, 1)
-    mean_lon = np.bincount(group[ok], weights=lon[ok], minlength=len(ids)) / np.maximum(counts, 1)
-    return {k: (labels[g], float(mean_lat[g]), float(mean_lon[g])) for k, g in ids.items()}
