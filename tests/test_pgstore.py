@@ -227,6 +227,27 @@ def test_a_database_that_is_down_then_back(pg):
     )
 
 
+def test_the_api_over_the_database_answers_the_same_records_and_revalidates(pg):
+    from fastapi.testclient import TestClient
+
+    from directory.http.api import create_app
+
+    database, memory = TestClient(create_app(pg.store)), TestClient(create_app(national_directory()))
+    for params in ({"near": "Tampa, FL", "service": "detox"}, {"state": "WY", "page_size": 20, "page": 2}):
+        a, b = database.get("/v1/facilities", params=params).json(), memory.get("/v1/facilities", params=params).json()
+        for row in a["results"] + b["results"]:
+            row.pop("distance_miles", None)  # the same within metres (see above), not always to the hundredth
+        assert a["results"] == b["results"] and a["total"] == b["total"]
+    first = database.get("/v1/facilities", params={"near": "Tampa, FL"})
+    tag = first.headers["etag"]
+    assert tag.strip('"').split(".")[0] != memory.get("/v1/facilities", params={"near": "Tampa, FL"}).headers[
+        "etag"
+    ].strip('"')  # another load (the database's), another tag
+    assert (
+        database.get("/v1/facilities", params={"near": "Tampa, FL"}, headers={"If-None-Match": tag}).status_code == 304
+    )
+
+
 def test_the_app_says_the_database_is_down_then_searches_again_once_it_is_back(pg, monkeypatch):
     """A search made while the database is down shows one line saying so (no error box); the same
     search once it is back lists its facilities: a failed search is not kept as the answer."""
