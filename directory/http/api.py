@@ -47,7 +47,7 @@ from ..view.compare import MAX_SHORTLIST, UnknownFacilities, compare
 from ..view.downloads import attribution
 from ..view.handover import sheet_html
 from ..view.shortlist import shortlist_frame
-from .apidocs import SecurityHeaders, add_offline_docs
+from .apidocs import add_offline_docs
 from .caching import HttpCache
 from .errors import ParameterError, _error, _translate
 from .language import Language, language, only_declared
@@ -122,10 +122,9 @@ def create_app(
     kept = PublicRecords()  # each facility's JSON, serialised once per load and corrections version
     if warm and isinstance(store, Directory):
         kept.warm(store.frame, live_version(store)[1])
-    # ETag/304, Cache-Control, gzip/brotli and CORS (directory.http.caching); then the security headers
-    # on every answer, a 304 too; outermost the language, which the ETag depends on.
+    # ETag/304, Cache-Control, gzip/brotli, CORS and the security headers (directory.http.caching); outermost
+    # the language, which the ETag depends on.
     app.add_middleware(HttpCache, state=StateTag(store), origins=cors_origins)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(Language)
 
     @app.exception_handler(ParameterError)

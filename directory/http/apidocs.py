@@ -3,7 +3,7 @@
 Swagger UI and ReDoc come from the ``fastapi-offline`` wheel (its ``static/`` folder: Swagger UI,
 Apache-2.0; ReDoc, MIT; the package MIT). The pages carry a Content-Security-Policy that allows
 only this origin, plus the exact inline scripts they contain (by SHA-256); every response says
-``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``.
+:data:`SECURITY_HEADERS` (added by :class:`~directory.http.caching.HttpCache`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from importlib.resources import files
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse, Response
 
 STATIC_URL = "/docs-assets"
@@ -76,25 +75,3 @@ def docs_csp(page: str) -> str:
         "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
         "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
-
-
-class SecurityHeaders:
-    """ASGI middleware: adds :data:`SECURITY_HEADERS` to every response (pure ASGI: no task per request)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_secure(message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-            await send(message)
-
-        await self.app(scope, receive, send_secure)

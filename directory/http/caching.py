@@ -13,6 +13,8 @@
 - **Compression.** A body of 1 KB or more of text is sent brotli-compressed when the client accepts
   ``br`` (and the ``brotli`` package is installed), else gzip when it accepts ``gzip``. A streamed body
   (HSDA's ndjson) is compressed chunk by chunk, so it stays streamed in bounded memory.
+- **Security headers.** Every answer says ``X-Content-Type-Options: nosniff`` and
+  ``Referrer-Policy: no-referrer`` (:data:`~directory.http.apidocs.SECURITY_HEADERS`).
 - **Cross-origin reading (CORS).** Read-only GETs answer ``Access-Control-Allow-Origin`` — ``*`` by
   default, or the origin itself when it is on a configured allow-list — and preflights for them are
   answered. The provider's write route, and any request carrying credentials, are never answered
@@ -30,6 +32,7 @@ from starlette.datastructures import Headers, MutableHeaders
 
 from ..core import i18n
 from ..core.errors import DirectoryError
+from .apidocs import SECURITY_HEADERS
 
 MIN_SIZE = 1024
 SHORT = "public, max-age=60"
@@ -87,6 +90,9 @@ def encoding_for(accept: str) -> str | None:
 
 
 def _add_cors(headers: MutableHeaders, cors: dict[str, str]) -> None:
+    """The CORS headers (and the security headers every answer carries)."""
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
     for name, value in cors.items():
         if name == "Vary":
             headers.append(name, value)
@@ -238,6 +244,7 @@ class HttpCache:
             methods, headers_ = "GET, HEAD", READ_HEADERS
         headers = MutableHeaders()
         headers["Cache-Control"] = NO_STORE
+        _add_cors(headers, {})
         if allowed:
             headers["Access-Control-Allow-Origin"] = origin if origin in self.origins else "*"
             headers["Access-Control-Allow-Methods"] = methods
