@@ -233,3 +233,10 @@ def test_a_named_origin_may_send_the_providers_write():
         headers={"Origin": "https://elsewhere.example.com", "Access-Control-Request-Method": "PUT"},
     )
     assert other.status_code == 403
+
+
+def test_records_are_the_same_in_every_language_and_the_words_around_them_are_not():
+    english = CLIENT.get("/v1/facilities", params=TAMPA).json()
+    spanish = CLIENT.get("/v1/facilities", params={**TAMPA, "lang": "es"}).json()
+    assert spanish["results"] == english["results"]  # why one serialised record serves every language
+    assert spanish["description"] != english["description"] and spanish["description"].startswith("Desintox")
