@@ -268,7 +268,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case):
     """Every check, "schema-valid data must be accepted" and "schema-violating data must be rejected"
     included: the document says that near excludes lat/lon, which values the filters take, and that a

@@ -359,7 +359,7 @@ national = schemathesis.openapi.from_asgi("/hsda/openapi.json", create_app(natio
 
 @pytest.mark.slow
 @national.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_hsda_conforms_on_the_national_directory(case):
     """The same on the shipped national directory (an ndjson stream of every site in full takes seconds)."""
     response = case.call(timeout=120)
