@@ -5,7 +5,7 @@
   newest reports, the corrections, the day) and of the request (path, query, language). A request
   whose ``If-None-Match`` names it is answered ``304`` before anything is searched. A report, a
   correction or a new load changes the state, so every tag. A compressed body's tag ends in
-  ``.gz`` or ``.br`` (another representation, another strong tag); ``If-None-Match`` matches any of
+  ``.gzip`` or ``.br`` (another representation, another strong tag); ``If-None-Match`` matches any of
   the three, as a cache revalidating either may ask.
 - **Cache-Control.** ``public, max-age=60`` for searches and records (a provider's report reaches a
   shared cache within a minute), an hour for the vocabulary and the documents; ``/healthz`` and every
