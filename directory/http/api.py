@@ -275,8 +275,8 @@ def create_app(
     async def facility(facility_id: Annotated[str, PathParam(max_length=40, examples=["f3a1d13806edf"])]) -> Any:
         """A facility by its stable id (as returned by a search)."""
         kept.refresh(live_version(store)[1])
-        found = None if facility_id in kept else store.facility(facility_id)
-        if found is None and facility_id not in kept:
+        found = None  # read only when its JSON is not kept yet
+        if facility_id not in kept and (found := store.facility(facility_id)) is None:
             return _error(404, "facility_id", f"no facility with id {facility_id!r}", kind="not_found")
         report = store.availability([facility_id]).get(facility_id)
         body = kept.facility_body(facility_id, found, report.public() if report else None)
