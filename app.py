@@ -47,11 +47,12 @@ SEARCH_TTL = 600
 
 
 class NotKept(Exception):
-    """A search that found no place or failed (a database down): not kept, so the next try searches
-    again. (An exception is how a cached function keeps nothing.)"""
+    """A search that found no place or failed (a database down), or whose drive times were unavailable:
+    not kept, so the next try searches again. (An exception is how a cached function keeps nothing.)"""
 
-    def __init__(self, outcome: view.Outcome) -> None:
+    def __init__(self, outcome: view.Outcome, map_data: mapview.MapData | None = None) -> None:
         self.outcome = outcome
+        self.map_data = map_data
 
 
 @st.cache_resource(max_entries=64, ttl=SEARCH_TTL, show_spinner=False)
@@ -65,6 +66,8 @@ def searched(
     outcome = view.run(store, _form)
     if outcome.result is None:
         raise NotKept(outcome)
+    if outcome.result.routing_note:  # drive times failed this time: shown, not kept (the next try asks again)
+        raise NotKept(outcome, mapview.build_map(store, outcome.result))
     return outcome, mapview.build_map(store, outcome.result)
 
 
@@ -79,7 +82,7 @@ def public() -> None:
     try:
         outcome, map_data = searched(DATA, form.signature(), ss.w_lang, live_version(store), form)
     except NotKept as not_kept:
-        outcome, map_data = not_kept.outcome, None
+        outcome, map_data = not_kept.outcome, not_kept.map_data
     page = Page(
         store=store,
         form=form,

@@ -196,6 +196,7 @@ def show_grid(page: Page, selected: str | None) -> None:
         placeholder="",
         column_order=[
             "name",
+            *(["drive"] if "drive" in table else []),
             "distance_miles",
             "phone",
             "availability",
@@ -209,6 +210,7 @@ def show_grid(page: Page, selected: str | None) -> None:
             "name": st.column_config.TextColumn(
                 _("Name"), width="large", pinned=True
             ),  # the program line tells sites apart
+            "drive": st.column_config.TextColumn(_("Drive time"), width="medium"),
             "distance_miles": st.column_config.NumberColumn(_("Miles"), format="%.1f", width=60),
             "phone": st.column_config.TextColumn(_("Phone"), width=125),
             "availability": st.column_config.TextColumn(

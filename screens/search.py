@@ -100,7 +100,15 @@ def search_form(page: Page) -> None:
             placeholder=_("ZIP, City, ST, address or lat, lon"),
             help=_("For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46"),
         )
-        radius_col.select_slider(_("Radius (miles)"), options=view.RADII, key=KEYS["radius"])
+        if getattr(page.store, "router", None) is not None:  # drive times: the radius becomes minutes
+            radius_col.select_slider(
+                _("Drive time (minutes)"),
+                options=view.MINUTES,
+                key=KEYS["minutes"],
+                help=_("By car with no traffic, from the routing engine (OSRM)"),
+            )
+        else:
+            radius_col.select_slider(_("Radius (miles)"), options=view.RADII, key=KEYS["radius"])
         with type_col:
             for f in APP_FILTERS:
                 if f.field in TOP:
@@ -139,6 +147,10 @@ def result_heading(page: Page) -> None:
         for i, (col, label) in enumerate(zip(alt_cols, outcome.alternatives, strict=False)):
             col.button(esc(label), key=f"alt-{i}", on_click=use_place, args=(label,))
     st.markdown(f"**{esc(result.describe())}**")
+    if result.routing_note:  # drive times were asked for and are missing: one visible line
+        st.warning(esc(result.basis))
+    elif result.basis:
+        st.caption(esc(result.basis))
     for note in outcome.notes:
         st.info(esc(note))
     if result.older or result.closed:

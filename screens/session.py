@@ -158,7 +158,8 @@ def include_older() -> None:
 
 def clear_filters() -> None:
     near, radius, shortlist = ss[KEYS["near"]], ss[KEYS["radius"]], tuple(ss[KEYS["shortlist"]])
-    set_form(view.SearchForm(near=near, radius=radius, shortlist=shortlist, facility=ss.get("facility") or ""))
+    kept = view.SearchForm(near=near, radius=radius, minutes=ss[KEYS["minutes"]], shortlist=shortlist)
+    set_form(kept.with_(facility=ss.get("facility") or ""))
 
 
 def shortlisted() -> tuple[str, ...]:

@@ -9,6 +9,9 @@ import pytest
 from directory import Directory
 from directory.core.taxonomy import Taxonomy
 
+# The drive-time tests' fixtures: a real OSRM server over a synthetic grid, and the facilities near it.
+from .osrm import cut, grid, server  # noqa: F401
+
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 

@@ -47,6 +47,18 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @filter_options
 @click.option("--within", type=click.Path(dir_okay=False, path_type=Path), help="GeoJSON polygon to search inside.")
 @click.option("--sort", type=click.Choice(["distance", "name"]), default="distance", show_default=True)
+@click.option(
+    "--max-minutes",
+    "max_minutes",
+    type=float,
+    help="Only places within this many minutes by road (needs a routing engine: DIRECTORY_ROUTING).",
+)
+@click.option(
+    "--order",
+    type=click.Choice(["drive_time", "distance"]),
+    help="What nearest means: drive_time (default with a routing engine) or straight-line distance.",
+)
+@click.option("--travel", default="car", show_default=True, help="The routing profile: car, or foot if set up.")
 @click.option("--limit", type=int)
 @click.option(
     "--format",
@@ -73,6 +85,9 @@ def search(
     match: str,
     within: Path | None,
     sort: str,
+    max_minutes: float | None,
+    order: str | None,
+    travel: str,
     limit: int | None,
     fmt: str,
     output: Path | None,
@@ -102,6 +117,9 @@ def search(
         match=match,
         within=str(within) if within else None,
         sort=sort,
+        max_minutes=max_minutes,
+        order=order,
+        travel=travel,
         limit=limit,
         **chosen(filters),
     )
@@ -113,12 +131,16 @@ def search(
             click.echo(
                 "  " + _("(also: {places})").format(places="; ".join(a.label for a in result.center.alternatives))
             )
-        _print_table(result.frame)
+        _print_table(result)
+        if result.basis:
+            click.echo(result.basis)
         if result.older:
             click.echo(result.older_note() + " " + _("Add --listed-since any to include them."))
         return
     if result.older:
         click.echo(result.older_note(), err=True)
+    if result.routing_note:
+        click.echo(result.basis, err=True)
     if fmt == "hsds":
         if output is None or str(output) == "-":
             raise UsageFailure("--format hsds needs --output FOLDER")
@@ -158,7 +180,8 @@ def search(
     click.echo(f"{result.describe()} -> {output}", err=True)
 
 
-def _print_table(frame) -> None:
+def _print_table(result) -> None:
+    frame = result.frame
     if frame.empty:
         return
     columns = [
@@ -169,13 +192,30 @@ def _print_table(frame) -> None:
         ("phone", _("phone"), 18),
     ]
     columns = [c for c in columns if c[0] in frame.columns]
+    drive = result.drive
+    if drive is not None:  # minutes first: what the rows are ordered by
+        columns.insert(0, ("drive_minutes", _("minutes"), 8))
     click.echo("  ".join(title.ljust(width) for _key, title, width in columns))
-    for row in frame.to_dict("records"):
+    for i, row in enumerate(frame.to_dict("records")):
         cells = []
         for key, _title, width in columns:
-            value = f"{row[key]:.1f}" if key == "distance_miles" else str(row[key])
+            if key == "drive_minutes":
+                value = minutes_cell(drive, i)
+            else:
+                value = f"{row[key]:.1f}" if key == "distance_miles" else str(row[key])
             cells.append(value[:width].ljust(width))
         click.echo("  ".join(cells).rstrip())
+
+
+def minutes_cell(drive, i: int) -> str:
+    """A row's minutes for a table: ``"23"``, or ``"no route"`` / ``"-"`` (not worked out)."""
+    from ..search.drive import NOT_ROUTED, UNREACHABLE, minutes_text
+
+    if drive.missing[i] == UNREACHABLE:
+        return _("no route")
+    if drive.missing[i] == NOT_ROUTED:
+        return "-"
+    return minutes_text(drive.minutes[i])
 
 
 @cli.command()

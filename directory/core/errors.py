@@ -89,6 +89,15 @@ class GeocoderConfigError(GeocodingError, ValueError):
     """An online geocoder is misconfigured (unknown provider, missing user agent …)."""
 
 
+class RoutingUnavailable(DirectoryError, ConnectionError):
+    """The routing engine did not answer in time, could not be reached, or answered with an error. A
+    search then falls back to straight-line distance and says so in one line."""
+
+
+class RoutingConfigError(DirectoryError, ValueError):
+    """``DIRECTORY_ROUTING`` (or a routing option) cannot be understood."""
+
+
 class QueryError(DirectoryError, ValueError):
     """A search query is invalid (radius out of range, unknown filter value …)."""
 

@@ -19,6 +19,7 @@ from collections.abc import Hashable, Mapping
 import orjson
 
 from ..core.facility import Facility
+from ..search.drive import COLUMNS as DRIVE_COLUMNS
 from .tabular import facility_json, json_body, records
 
 #: Every facility of a national file, twice over, before the kept pieces are dropped and made again.
@@ -54,16 +55,22 @@ class PublicRecords:
     def _keep(self, rows: list[dict[str, object]]) -> None:
         for row in rows:
             rest = dict(row)
-            rest.pop("distance_miles", None)
+            for measured in ("distance_miles", *DRIVE_COLUMNS):  # the search's, not the facility's
+                rest.pop(measured, None)
             fid = str(rest.pop("facility_id"))
             tail = orjson.dumps(rest)[1:-1]
             self._pieces[fid] = (orjson.dumps({"facility_id": fid})[:-1], b"," + tail if tail else b"")
 
-    def row(self, fid: str, miles: float | None, report: Mapping | None) -> orjson.Fragment:
+    def row(
+        self, fid: str, miles: float | None, report: Mapping | None, drive: Mapping | None = None
+    ) -> orjson.Fragment:
         """One result row as JSON: the record, ``distance_miles`` second when there is a place (as
-        :func:`~directory.exports.tabular.records` orders it), ``availability`` last."""
+        :func:`~directory.exports.tabular.records` orders it) and the ``drive`` fields after it,
+        ``availability`` last."""
         head, tail = self._pieces[fid]
         between = b',"distance_miles":' + orjson.dumps(miles) if miles is not None else b""
+        if drive is not None:
+            between += b"," + orjson.dumps(drive)[1:-1]
         return orjson.Fragment(head + between + tail + b',"availability":' + orjson.dumps(report) + b"}")
 
     def search_body(self, result, reports: Mapping[str, Mapping], *, page: int, page_size: int, query: dict) -> bytes:
@@ -76,7 +83,9 @@ class PublicRecords:
         missing = [i for i, fid in enumerate(ids) if fid not in self._pieces]
         if missing:  # only these rows' records are read (the frame is made if the store has not made it)
             self._keep(records(result.frame.iloc[[start + i for i in missing]]))
-        rows = [self.row(fid, m, reports.get(fid)) for fid, m in zip(ids, miles, strict=True)]
+        drive = result.drive
+        trips = [None] * len(ids) if drive is None else [drive.fields(i) for i in range(start, start + len(ids))]
+        rows = [self.row(fid, m, reports.get(fid), trip) for fid, m, trip in zip(ids, miles, trips, strict=True)]
         return dumps(json_body(result, page=page, page_size=page_size, query=query, rows=rows))
 
     def facility_body(self, fid: str, facility: Facility | None, report: Mapping | None) -> bytes:

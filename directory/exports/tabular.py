@@ -15,8 +15,10 @@ import pandas as pd
 
 from ..core.facility import COLUMNS, Facility
 from ..core.i18n import _, pgettext
+from ..search.drive import COLUMNS as DRIVE_COLUMNS
 
-#: Columns of every export, in order; ``distance_miles`` follows ``facility_id`` when present.
+#: Columns of every export, in order; ``distance_miles`` (and, measured by road, ``drive_minutes``,
+#: ``road_miles`` and ``route_status``) follow ``facility_id`` when present.
 EXPORT_COLUMNS = list(COLUMNS)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -59,8 +61,8 @@ def sheet_csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> bytes:
 
 def export_columns(frame: pd.DataFrame) -> list[str]:
     columns = [c for c in EXPORT_COLUMNS if c in frame.columns]
-    if "distance_miles" in frame.columns:
-        columns.insert(1, "distance_miles")
+    measured = [c for c in ("distance_miles", *DRIVE_COLUMNS) if c in frame.columns]
+    columns[1:1] = measured
     columns += [c for c in frame.columns if c not in columns]
     return columns
 
@@ -92,7 +94,7 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Facilities") -> bytes:
     ws.append(columns)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    numeric = {"distance_miles", "latitude", "longitude"}
+    numeric = set(_NUMERIC)
     for r, row in enumerate(frame[columns].itertuples(index=False, name=None), start=2):
         for c, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
             cell = ws.cell(row=r, column=c)
@@ -126,7 +128,7 @@ def to_geojson(frame: pd.DataFrame, *, area: object | None = None) -> dict:
             geometry = {"type": "Point", "coordinates": [lon, lat]}
         except (TypeError, ValueError):
             geometry = None
-        properties = {k: (v if k == "distance_miles" else _fmt(v)) for k, v in row.items()}
+        properties = {k: (_number(v) if k in _NUMERIC[2:] else _fmt(v)) for k, v in row.items()}
         features.append(
             {"type": "Feature", "id": row.get("facility_id"), "geometry": geometry, "properties": properties}
         )
@@ -311,7 +313,13 @@ def to_html(
     )
 
 
-_NUMERIC = ("latitude", "longitude", "distance_miles")
+_NUMERIC = ("latitude", "longitude", "distance_miles", "drive_minutes", "road_miles")
+
+
+def _number(value: object) -> float | None:
+    """A measured value as a JSON number (None for a missing one)."""
+    text = _fmt(value)
+    return float(text) if text else None
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -323,8 +331,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
         item: dict[str, object] = {}
         for column, value in zip(columns, row, strict=True):
             if column in _NUMERIC:
-                text = _fmt(value)
-                item[column] = float(text) if text else None
+                item[column] = _number(value)
             else:
                 item[column] = _fmt(value)
         out.append(item)
@@ -334,6 +341,26 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
 def facility_json(facility: Facility) -> dict[str, object]:
     """One facility as the API's JSON object (the same shape as a search result's rows, without distance)."""
     return records(pd.DataFrame([facility.to_row()]))[0]
+
+
+def distance_basis(result) -> dict | None:
+    """What a result's distances are, for a machine and in words (None without a place): ``basis``
+    ``drive_time`` (a routing engine measured the rows) or ``straight_line``; ``ordered_by``;
+    ``unavailable``: why drive times are missing from a search that asked for them."""
+    if result.center is None:
+        return None
+    drive = result.drive
+    ordered = (
+        "name" if result.query.sort == "name" else "drive_time" if drive is not None and drive.ranked else "distance"
+    )
+    return {
+        "basis": "drive_time" if drive is not None else "straight_line",
+        "travel": drive.profile if drive is not None else None,
+        "source": "OSRM (road data © OpenStreetMap contributors)" if drive is not None else None,
+        "ordered_by": ordered,
+        "unavailable": result.routing_note or None,
+        "sentence": result.basis,
+    }
 
 
 def json_body(
@@ -359,6 +386,7 @@ def json_body(
         "page": page,
         "page_size": page_size if page_size is not None else result.total,
         "note": result.note,
+        "distance_basis": distance_basis(result),
         "older": {
             "count": result.older,
             "last_listed_years": list(result.older_years) if result.older_years else None,

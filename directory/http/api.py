@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,6 +28,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..core import paths
@@ -39,7 +39,7 @@ from ..exports import tabular as exports
 from ..exports.public import PublicRecords
 from ..live.submit import submit
 from ..search import Query
-from ..search.query import MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
+from ..search.query import MAX_MINUTES, MAX_NEAREST_WITHIN_MILES, MAX_RADIUS_MILES, NEAREST_WITHIN_MILES
 from ..stores.base import Store, live_version, open_live, open_store
 from ..stores.memory import Directory
 from ..stores.tag import StateTag
@@ -48,8 +48,8 @@ from ..view.downloads import attribution
 from ..view.handover import sheet_html
 from ..view.shortlist import shortlist_frame
 from .apidocs import add_offline_docs
-from .caching import HttpCache
-from .errors import ParameterError, _error, _translate
+from .caching import HttpCache, cors_from_environment
+from .errors import ParameterError, _error, _translate, validation_response
 from .language import Language, language, only_declared
 from .models import (
     ErrorOut,
@@ -57,6 +57,7 @@ from .models import (
     Format,
     Health,
     Match,
+    Order,
     PlaceOut,
     SearchOut,
     ServicesOut,
@@ -71,7 +72,6 @@ log = logging.getLogger("directory.http.api")
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
-CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
 
 
 # -- the app ------------------------------------------------------------------------------------
@@ -135,16 +135,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        items = [
-            {
-                "loc": [str(p) for p in e.get("loc", ())],
-                "msg": str(e.get("msg", "invalid value")),
-                "type": str(e.get("type", "value_error")),
-                "suggestions": [],
-            }
-            for e in exc.errors()
-        ]
-        return JSONResponse({"detail": items}, status_code=422)
+        return validation_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -200,6 +191,30 @@ def create_app(
         match: Annotated[Match, Q(description="services: any or all of them")] = Match.any,
         filters: Annotated[dict, Depends(_filter_params())] = None,  # type: ignore[assignment]
         sort: Annotated[Sort, Q(description="distance (when there is a place) or name")] = Sort.distance,
+        max_minutes: Annotated[
+            float | None,
+            Q(
+                gt=0,
+                le=MAX_MINUTES,
+                description="only facilities within this many minutes by road (needs a routing engine: "
+                "DIRECTORY_ROUTING); instead of radius_miles",
+            ),
+        ] = None,
+        order: Annotated[
+            Order | None,
+            Q(
+                description="what nearest means: drive_time (minutes by road; the default when a routing engine is "
+                "set up) or distance (straight-line miles)"
+            ),
+        ] = None,
+        travel: Annotated[
+            str,
+            Q(
+                max_length=20,
+                pattern=r"^[a-z_]+$",
+                description="the routing profile: car (default), or foot when the server has one",
+            ),
+        ] = "car",
         page: Annotated[int, Q(ge=1, le=100_000, description="page number, from 1")] = 1,
         page_size: Annotated[int, Q(ge=1, le=MAX_PAGE_SIZE, description="results per page")] = DEFAULT_PAGE_SIZE,
         format: Annotated[Format, Q(description="json, geojson or csv (Excel-safe)")] = Format.json,
@@ -223,6 +238,9 @@ def create_app(
                 nearest_within_miles=nearest_within_miles,
                 match=match.value,
                 sort=sort.value,
+                max_minutes=max_minutes,
+                order=order.value if order is not None else None,
+                travel=travel,
                 limit=page * page_size,
                 **filters,
             )
@@ -238,6 +256,9 @@ def create_app(
             "radius_miles": radius_miles,
             "nearest": nearest,
             "nearest_within_miles": nearest_within_miles,
+            "max_minutes": max_minutes,
+            "order": order.value if order is not None else None,
+            "travel": travel if travel != "car" else None,
         }
         for f in FILTERS:
             value = filters.get(f.field)
@@ -247,6 +268,8 @@ def create_app(
         echo["listed_since"] = query.listed_since.isoformat() if query.listed_since else "any"
         echo = {k: v for k, v in {**echo, "sort": sort.value}.items() if v not in (None, [], "")}
         headers = {"X-Total-Count": str(result.total)}
+        if result.routing_note:  # the routing engine failed: a straight-line answer no cache may keep
+            headers["Cache-Control"] = "no-store"
         if format is Format.json:
             # the provider's word, with its time (live: no rebuild)
             reports = store.availability(result.ids[(page - 1) * page_size : page * page_size])
@@ -448,24 +471,19 @@ def create_app(
         responses={503: {"model": Health, "description": "the database is unreachable"}},
     )
     async def healthz() -> Any:
+        router = getattr(store, "router", None)
+        routing = None
+        if router is not None:  # a line per profile; a routing engine down leaves searches in straight-line miles
+            checked = await run_in_threadpool(router.check)
+            routing = [{"profile": p, "ok": ok, "detail": line} for p, ok, line in checked]
         try:
-            return {"status": "ok", "facilities": store.count()}
+            return {"status": "ok", "facilities": store.count(), "routing": routing}
         except DatabaseUnavailable as exc:
             return JSONResponse(
                 {"status": "database unavailable", "facilities": 0, "detail": str(exc)}, status_code=503
             )
 
     return app
-
-
-def cors_from_environment() -> list[str]:
-    """``$DIRECTORY_API_CORS_ORIGINS``: comma-separated origins that may also write; unset, any origin may
-    read (``*``); ``none``: no cross-origin answers at all."""
-    value = os.environ.get(CORS_ENV)
-    if value is None:
-        return ["*"]
-    origins = [o.strip() for o in value.split(",") if o.strip()]
-    return [] if origins == ["none"] else origins
 
 
 def app_from_environment() -> FastAPI:

@@ -9,7 +9,8 @@
   the three, as a cache revalidating either may ask.
 - **Cache-Control.** ``public, max-age=60`` for searches and records (a provider's report reaches a
   shared cache within a minute), an hour for the vocabulary and the documents; ``/healthz`` and every
-  write ``no-store``. An answer that says its own ``Cache-Control`` keeps it.
+  write ``no-store``. An answer that says its own ``Cache-Control`` keeps it (a search whose drive times
+  were unavailable says ``no-store``, and gets no tag: it is not the answer the state names).
 - **Compression.** A body of 1 KB or more of text is sent brotli-compressed when the client accepts
   ``br`` (and the ``brotli`` package is installed), else gzip when it accepts ``gzip``. A streamed body
   (HSDA's ndjson) is compressed chunk by chunk, so it stays streamed in bounded memory.
@@ -24,6 +25,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zlib
 from collections.abc import Callable
@@ -34,6 +36,8 @@ from ..core import i18n
 from ..core.errors import DirectoryError
 from .apidocs import SECURITY_HEADERS
 
+#: Comma-separated origins that may also write (see :func:`cors_from_environment`).
+CORS_ENV = "DIRECTORY_API_CORS_ORIGINS"
 MIN_SIZE = 1024
 SHORT = "public, max-age=60"
 LONG = "public, max-age=3600"
@@ -222,7 +226,7 @@ class HttpCache:
                     headers["Content-Length"] = str(len(body))
             if tag or compressor:
                 headers.append("Vary", "Accept-Encoding")
-            if tag and start["status"] == 200:
+            if tag and start["status"] == 200 and headers.get("cache-control") != NO_STORE:
                 headers["ETag"] = f'"{tag}.{compressor.encoding}"' if compressor else f'"{tag}"'
             if cache_control and "cache-control" not in headers:
                 headers["Cache-Control"] = cache_control if start["status"] == 200 else NO_STORE
@@ -260,3 +264,13 @@ class HttpCache:
         headers["Content-Length"] = str(len(body))
         await send({"type": "http.response.start", "status": 403, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})
+
+
+def cors_from_environment() -> list[str]:
+    """``$DIRECTORY_API_CORS_ORIGINS``: comma-separated origins that may also write; unset, any origin may
+    read (``*``); ``none``: no cross-origin answers at all."""
+    value = os.environ.get(CORS_ENV)
+    if value is None:
+        return ["*"]
+    origins = [o.strip() for o in value.split(",") if o.strip()]
+    return [] if origins == ["none"] else origins

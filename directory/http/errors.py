@@ -38,3 +38,17 @@ def _error(
         "suggestions": suggestions or [],
     }
     return JSONResponse({"detail": [item]}, status_code=status)
+
+
+def validation_response(exc) -> JSONResponse:
+    """FastAPI's validation errors (a ``RequestValidationError``) as the API's 422 body."""
+    items = [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "invalid value")),
+            "type": str(e.get("type", "value_error")),
+            "suggestions": [],
+        }
+        for e in exc.errors()
+    ]
+    return JSONResponse({"detail": items}, status_code=422)

@@ -37,8 +37,35 @@ SearchHit = create_model(  # type: ignore[call-overload]
     "SearchHit",
     __base__=Facility,
     distance_miles=(float | None, Field(None, description="great-circle miles from the searched place")),
+    drive_minutes=(
+        float | None,
+        Field(None, description="minutes by road from the searched place (routing engine; no traffic), when measured"),
+    ),
+    road_miles=(float | None, Field(None, description="miles by road from the searched place, when measured")),
+    route_status=(
+        str | None,
+        Field(
+            None,
+            description="routed; unreachable (no road route in the routing data); not_routed (farther than the "
+            "nearest candidates by straight line). Present when the search measured drive times",
+        ),
+    ),
 )
-SearchHit.__doc__ = "A facility in a search result, with its distance when the search had a place."
+SearchHit.__doc__ = (
+    "A facility in a search result, with its distance when the search had a place (and its drive time when a "
+    "routing engine measured it)."
+)
+
+
+class BasisOut(BaseModel):
+    """What the distances of a result are."""
+
+    basis: str = Field(description="drive_time (a routing engine measured them) or straight_line")
+    travel: str | None = Field(description="the routing profile (car, foot …) when drive_time")
+    source: str | None = Field(description="who measured them, when drive_time")
+    ordered_by: str = Field(description="drive_time, distance or name")
+    unavailable: str | None = Field(description="why drive times are missing from a search that asked for them")
+    sentence: str = Field(description="the same in words, as a page shows it")
 
 
 class Alternative(BaseModel):
@@ -76,6 +103,7 @@ class SearchOut(BaseModel):
     page: int
     page_size: int
     note: str = Field(description="set when nothing was within the radius and the nearest are shown")
+    distance_basis: BasisOut | None = Field(description="what the distances are, when the search had a place")
     older: OlderOut
     results: list[SearchHit]  # type: ignore[valid-type]
     facets: dict[str, dict[str, int]] = Field(
@@ -129,10 +157,19 @@ class ShortlistOut(BaseModel):
     rows: list[RowOut]
 
 
+class RoutingHealth(BaseModel):
+    profile: str = Field(description="car, foot …")
+    ok: bool
+    detail: str = Field(description="how fast it answered, or why it did not")
+
+
 class Health(BaseModel):
     status: str = Field(description="ok, or 'database unavailable' (with HTTP 503)")
     facilities: int
     detail: str | None = Field(None, description="why the database is unavailable")
+    routing: list[RoutingHealth] | None = Field(
+        None, description="the routing engine, when one is set up (drive times): a line per profile"
+    )
 
 
 class ErrorItem(BaseModel):
@@ -154,6 +191,13 @@ class Match(StrEnum):
 class Sort(StrEnum):
     distance = "distance"
     name = "name"
+
+
+class Order(StrEnum):
+    """What "nearest" means: minutes by road (a routing engine) or straight-line miles."""
+
+    drive_time = "drive_time"
+    distance = "distance"
 
 
 class ShortlistFormat(StrEnum):

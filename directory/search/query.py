@@ -20,6 +20,8 @@ FALLBACK_NEAREST = 10
 #: away by default: a clinic 1,000 miles off is no answer to "near Tampa".
 NEAREST_WITHIN_MILES = 100.0
 MAX_NEAREST_WITHIN_MILES = 12_500.0
+#: The longest trip a "within N minutes" limit may name (a day's drive).
+MAX_MINUTES = 600.0
 
 #: Query field → taxonomy family of its values (services also accept raw codes).
 FAMILY_OF = {f.field: f.family for f in GROUP_FILTERS}
@@ -69,6 +71,24 @@ class _QueryMethods:
             raise QueryError(f"limit must be at least 1, not {self.limit}", "limit")
         if self.match not in ("any", "all"):
             raise QueryError(f"match must be 'any' or 'all', not {self.match!r}", "match")
+        if self.max_minutes is not None:
+            try:
+                object.__setattr__(self, "max_minutes", float(self.max_minutes))
+            except (TypeError, ValueError):
+                raise QueryError(
+                    f"max_minutes must be a number of minutes, not {self.max_minutes!r}", "max_minutes"
+                ) from None
+            if not 0 < self.max_minutes <= MAX_MINUTES:
+                raise QueryError(
+                    f"max_minutes must be more than 0 and at most {MAX_MINUTES:g}, not {self.max_minutes:g}",
+                    "max_minutes",
+                )
+        if self.order not in (None, "drive_time", "distance"):
+            raise QueryError(f"order must be 'drive_time' or 'distance', not {str(self.order)[:40]!r}", "order")
+        if not isinstance(self.travel, str) or not self.travel.isidentifier() or len(self.travel) > 20:
+            raise QueryError(f"travel must be a routing profile such as 'car', not {str(self.travel)[:40]!r}", "travel")
+        if self.ids is not None:
+            object.__setattr__(self, "ids", tuple(str(i) for i in self.ids))
         if self.sort not in ("distance", "name"):
             raise QueryError(f"sort must be 'distance' or 'name', not {self.sort!r}", "sort")
         for f in TEXT_FILTERS:
@@ -142,6 +162,13 @@ def _fields() -> list[tuple]:
         ("within", "object | None", field(default=None, compare=False)),
         ("sort", "str", field(default="distance")),
         ("limit", "int | None", field(default=None)),
+        # Drive time (directory.search.drive): a limit in minutes, what "nearest" means (None: drive
+        # time when a routing engine is set up, else straight-line distance), the routing profile.
+        ("max_minutes", "float | None", field(default=None)),
+        ("order", "str | None", field(default=None)),
+        ("travel", "str", field(default="car")),
+        # Only these facility ids (None: any): how a drive-time search asks for the sites it found in time.
+        ("ids", "tuple[str, ...] | None", field(default=None)),
     ]
     return specs
 

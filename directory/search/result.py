@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -14,6 +14,7 @@ from ..core.filters import FILTERS
 from ..core.geo import Place
 from ..core.i18n import _, compact, ngettext, number
 from ..core.states import state_code
+from .drive import Drive, basis_line, limit_words, minutes_fallback_note
 from .geometry import circle
 from .query import Query
 
@@ -60,6 +61,47 @@ class SearchResult:
     #: The ids and miles (rounded to hundredths, as in the frame; None without a place) of the rows, when
     #: the store has them without the frame.
     found: tuple[list[str], np.ndarray | None] | None = None
+    #: Minutes and road miles of each row, when a routing engine measured them
+    #: (:func:`~directory.search.drive.by_road`); None: straight-line distance only.
+    drive: Drive | None = None
+    #: Why drive times are missing from a search that asked for them (the engine down, slow …), in one
+    #: line; '' when they are not missing.
+    routing_note: str = ""
+
+    def reordered(self, query: Query, order: np.ndarray, drive: Drive | None) -> SearchResult:
+        """The same result with its rows in ``order`` (a subset, e.g. limited), measured by ``drive``:
+        the frame (made when read) gains ``drive_minutes``, ``road_miles`` and ``route_status`` after
+        ``distance_miles``."""
+        distances = self.distances
+        lat, lon = self.coordinates()
+        miles = distances[order] if distances is not None else None
+
+        def table() -> pd.DataFrame:
+            frame = self.frame.iloc[order].reset_index(drop=True)
+            if drive is None:
+                return frame
+            at = list(frame.columns).index("distance_miles") + 1 if "distance_miles" in frame else 1
+            for k, (name, values) in enumerate(drive.columns().items()):
+                frame.insert(at + k, name, values)
+            return frame
+
+        ids = self.ids
+        return replace(
+            self,
+            query=query,
+            table=table,
+            points=(lat[order], lon[order]),
+            found=([ids[i] for i in order], miles),
+            drive=drive,
+        )
+
+    @property
+    def basis(self) -> str:
+        """What the page says its distances are (drive time with its source, or straight-line miles; why
+        drive times are missing when they are), in the current language ('' without a place)."""
+        if self.center is None:
+            return ""
+        return basis_line(self.drive, self.routing_note)
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -72,9 +114,16 @@ class SearchResult:
         the current language (a result made in one language reads in another)."""
         if self.fallback is None:
             return ""
+        if self.by_minutes:
+            return minutes_fallback_note(self.query, self.fallback)
         from .rules import fallback_note
 
         return fallback_note(self.query, self.fallback)
+
+    @property
+    def by_minutes(self) -> bool:
+        """Whether the result is limited by drive time (``max_minutes``, measured)."""
+        return self.drive is not None and self.query.max_minutes is not None
 
     @property
     def labels(self) -> dict[str, list[str]]:
@@ -115,7 +164,7 @@ class SearchResult:
     @property
     def area(self):
         """The search circle as a shapely polygon (lon/lat), or None without a centre."""
-        if self.center is None or self.query.nearest or (self.note and self.total):
+        if self.center is None or self.query.nearest or (self.note and self.total) or self.by_minutes:
             return None
         return circle(self.center.latitude, self.center.longitude, self.query.radius_miles)
 
@@ -180,7 +229,9 @@ def describe(result: SearchResult) -> str:
             place.append(f.reads(state_code(value) or value if f.kind == "state" else value))
     where = ""
     if result.center is not None:
-        if q.nearest or (result.note and result.total):
+        if result.by_minutes and not (result.note and result.total):
+            where = _("within {limit} of {place}").format(limit=limit_words(q), place=result.center.label)
+        elif q.nearest or (result.note and result.total):
             # the nearest (asked for, or shown because the radius held none): never "within 25 miles"
             where = _("nearest to {place}, within {miles} miles").format(
                 place=result.center.label, miles=compact(q.nearest_within_miles)

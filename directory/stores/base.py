@@ -86,20 +86,34 @@ class Store(Protocol):
         ...
 
 
-def open_store(data: str | Path | None = None, *, geocoder: object | None = None) -> Store:
+def open_store(
+    data: str | Path | None = None, *, geocoder: object | None = None, router: object = "environment"
+) -> Store:
     """The store for ``data``: a PostgreSQL DSN (``postgresql://…``: the PostGIS store) or a facilities
-    file (default: ``$DIRECTORY_FACILITIES`` or the shipped one)."""
+    file (default: ``$DIRECTORY_FACILITIES`` or the shipped one). Its searches ask ``router`` for drive
+    times (default: the engine ``$DIRECTORY_ROUTING`` names, if any; None: never)."""
     from ..core import paths
     from ..live.availability import AvailabilityLog
     from ..pipeline.corrections import CorrectionsFile
+    from ..routing import from_environment
     from .memory import Directory
     from .postgis.connect import is_dsn
     from .postgis.store import PostgisStore
 
+    if router == "environment":
+        router = from_environment()
     data = data or paths.facilities_file()
     if is_dsn(str(data)):
-        return PostgisStore(str(data), geocoder=geocoder)
-    return Directory.load(data, geocoder=geocoder, live=AvailabilityLog(), corrections=CorrectionsFile())
+        store = PostgisStore(str(data), geocoder=geocoder)
+        store.router = router  # type: ignore[assignment]
+        return store
+    return Directory.load(
+        data,
+        geocoder=geocoder,
+        live=AvailabilityLog(),
+        corrections=CorrectionsFile(),
+        router=router,  # type: ignore[arg-type]
+    )
 
 
 def open_live(store: Store):

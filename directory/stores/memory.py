@@ -30,6 +30,8 @@ from ..core.schema import read_facilities
 from ..core.taxonomy import Taxonomy
 from ..live.availability import Availability, AvailabilityLog, available_now
 from ..pipeline.corrections import CorrectionsFile
+from ..routing import Router
+from ..search.drive import by_road
 from ..search.geometry import PointIndex, load_polygon
 from ..search.query import FALLBACK_NEAREST, Query
 from ..search.result import SearchResult
@@ -43,6 +45,9 @@ from .indexes import index as index_of
 class Directory:
     """The in-memory store: the facilities file loaded once, with its spatial index and filter
     structures (see :class:`directory.stores.Store`)."""
+
+    #: The routing engine a search with a place asks for drive times (None: straight-line miles only).
+    router: Router | None = None
 
     def __init__(
         self,
@@ -142,12 +147,14 @@ class Directory:
         geocoder: object | None = None,
         live: AvailabilityLog | None = None,
         corrections: CorrectionsFile | None = None,
+        router: Router | None = None,
     ) -> Directory:
         """Load ``data/facilities.csv`` (or ``path``) and build the index once; ``live``: the providers'
         reports to overlay, ``corrections``: the corrections file to apply as it changes (neither by
         default)."""
         store = cls(read_facilities(path), geocoder=geocoder, live=live, corrections=corrections)
         store.source = Path(path) if path is not None else Path(facilities_file())
+        store.router = router
         return store
 
     def build_id(self) -> str:
@@ -308,7 +315,11 @@ class Directory:
         return resolve_place(near, self.geocoder, lambda city, state: self._own_cities.get((city, state)))
 
     def search(self, query: Query) -> SearchResult:
-        """Run ``query``; see :class:`Query` for the semantics."""
+        """Run ``query``; see :class:`Query` for the semantics (drive times: :func:`by_road`)."""
+        return by_road(query, self.straight_search, self.router)
+
+    def straight_search(self, query: Query) -> SearchResult:
+        """``query`` in straight-line miles."""
         started = time.perf_counter()
         self._fresh()
         groups = query.groups(self.taxonomy)
@@ -438,6 +449,10 @@ class Directory:
                 selected = np.zeros(self.n, dtype=bool)
                 selected[rows] = True
                 both(selected)
+        if query.ids is not None:  # the sites a drive-time search found in time
+            selected = np.zeros(self.n, dtype=bool)
+            selected[[self._ids[i] for i in query.ids if i in self._ids]] = True
+            both(selected)
         return mask
 
     def _within(self, center: Place, radius: float, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -56,6 +56,7 @@ from .facts import (
 )
 from .form import (
     DEFAULT_RADIUS,
+    MINUTES,
     PARAM_OF,
     RADII,
     Outcome,
@@ -133,6 +134,7 @@ __all__ = [
     "DEFAULT_RADIUS",
     "LIST_LIMIT",
     "PARAM_OF",
+    "MINUTES",
     "RADII",
     "STALE_AFTER_YEARS",
     "DetailMarkdown",

@@ -22,11 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 from ..core.errors import DirectoryError
 from ..core.facility import Facility
 from ..core.geo import Place, great_circle
 from ..core.i18n import _, day, decimal, month, ngettext, number
 from ..search import Query
+from ..search.drive import Drive, measure, row_words
 from ..stores.base import Store
 from .detail import FacilityDetail, sources_text
 from .facts import how_verified, not_listed
@@ -83,6 +86,10 @@ class Comparison:
     distances: list[float | None]
     center: Place | None
     rows: list[Row] = field(default_factory=list)
+    #: Minutes and road miles from :attr:`center`, when a routing engine measured them.
+    drive: Drive | None = None
+    #: Why drive times are missing though a routing engine is set up ('' when they are not).
+    routing_note: str = ""
     #: Ids asked for that the directory no longer has (only when built with ``drop_unknown``).
     dropped: list[str] = field(default_factory=list)
 
@@ -133,7 +140,8 @@ class Comparison:
         return {
             "center": self.center.to_dict() if self.center else None,
             "facilities": [
-                {**facility_json(r), "distance_miles": d} for r, d in zip(self.records, self.distances, strict=True)
+                {**facility_json(r), "distance_miles": d, **(self.drive.fields(i) if self.drive is not None else {})}
+                for i, (r, d) in enumerate(zip(self.records, self.distances, strict=True))
             ],
             "rows": [
                 {
@@ -178,6 +186,14 @@ def compare(
         else None
         for r in records
     ]
+    drive, routing_note = None, ""
+    if center is not None and records:
+        drive, routing_note = measure(
+            getattr(store, "router", None),
+            (center.latitude, center.longitude),
+            np.array([r.latitude if r.located else np.nan for r in records], dtype=float),
+            np.array([r.longitude if r.located else np.nan for r in records], dtype=float),
+        )
     reports = store.availability([r.facility_id for r in records])
     details = [
         FacilityDetail.from_record(
@@ -185,7 +201,9 @@ def compare(
         )
         for r, d in zip(records, distances, strict=True)
     ]
-    comparison = Comparison(records, details, distances, center, dropped=missing)
+    comparison = Comparison(
+        records, details, distances, center, dropped=missing, drive=drive, routing_note=routing_note
+    )
     comparison.rows = _rows(store, comparison)
     return comparison
 
@@ -224,6 +242,15 @@ def _rows(store: Store, comparison: Comparison) -> list[Row]:
                 ],
             )
         )
+        drive = comparison.drive
+        if drive is not None:
+            columns.append(
+                (
+                    "drive",
+                    _("Drive time from {place}").format(place=where),
+                    [Cell(row_words(drive, i), listed=not drive.missing[i]) for i in range(len(details))],
+                )
+            )
     columns += [
         (
             "phone",

@@ -16,6 +16,7 @@ from ..core.i18n import LANGUAGES, _, compact, ngettext, number
 from ..core.states import state_code
 from ..core.taxonomy import Taxonomy
 from ..search import Query, SearchResult
+from ..search.drive import limit_words
 from ..search.result import since_text
 from ..stores.base import Store
 from .compare import MAX_SHORTLIST
@@ -25,11 +26,14 @@ DEFAULT_SINCE = since_text(by_param("listed_since").default)
 #: The radius choices offered, in miles.
 RADII = (5, 10, 25, 50, 100, 250, 500)
 DEFAULT_RADIUS = 25
+#: The drive-time choices offered when a routing engine is set up (the radius control becomes minutes).
+MINUTES = (10, 15, 20, 30, 45, 60, 90, 120)
+DEFAULT_MINUTES = 30
 
 
 #: URL query-string name of each form field.
 def _param_names() -> dict[str, str]:
-    names = {"near": "near", "radius": "radius"}
+    names = {"near": "near", "radius": "radius", "minutes": "minutes"}
     for f in APP_FILTERS:
         names[f.field] = f.param
         if f.field == "services":
@@ -105,6 +109,9 @@ class _FormMethods:
         radius = last("radius")
         if radius:
             values["radius"] = _nearest_radius(radius, warnings)
+        minutes = last("minutes")
+        if minutes:
+            values["minutes"] = _nearest_minutes(minutes, warnings)
         match = last("match").lower()
         if match:
             if match in ("any", "all"):
@@ -210,15 +217,19 @@ class _FormMethods:
         search = self.with_(facility="", shortlist=(), view="", lang="")
         return hashlib.sha1(search.query_string().encode()).hexdigest()[:12]
 
-    def to_query(self) -> Query:
-        """The library :class:`~directory.search.Query` this form asks for."""
+    def to_query(self, routed: bool = False) -> Query:
+        """The library :class:`~directory.search.Query` this form asks for; ``routed`` (a routing engine is
+        set up): limited by :attr:`minutes` of driving rather than the radius (which a search falls back
+        to when the engine fails)."""
         chosen = {
             f.field: (getattr(self, f.field) if f.repeatable else getattr(self, f.field).strip() or None)
             for f in APP_FILTERS
             if f.kind != "since"
         }
         chosen.update({f.field: getattr(self, f.field) or DEFAULT_SINCE for f in APP_FILTERS if f.kind == "since"})
-        return Query(near=self.near.strip() or None, radius_miles=self.radius, match=self.match, **chosen)
+        near = self.near.strip() or None
+        minutes = self.minutes if routed and near else None
+        return Query(near=near, radius_miles=self.radius, max_minutes=minutes, match=self.match, **chosen)
 
     def with_(self, **changes: object) -> SearchForm:
         return replace(self, **changes)  # type: ignore[type-var]
@@ -230,7 +241,11 @@ class _FormMethods:
 
 
 def _fields() -> list[tuple]:
-    specs: list[tuple] = [("near", "str", field(default="")), ("radius", "int", field(default=DEFAULT_RADIUS))]
+    specs: list[tuple] = [
+        ("near", "str", field(default="")),
+        ("radius", "int", field(default=DEFAULT_RADIUS)),
+        ("minutes", "int", field(default=DEFAULT_MINUTES)),
+    ]
     for f in APP_FILTERS:
         if f.repeatable:
             specs.append((f.field, "tuple[str, ...]", field(default=())))
@@ -323,6 +338,24 @@ def _nearest_radius(text: str, warnings: list[str]) -> int:
     return best
 
 
+def _nearest_minutes(text: str, warnings: list[str]) -> int:
+    try:
+        wanted = float(text)
+    except ValueError:
+        wanted = math.nan
+    if not math.isfinite(wanted) or wanted <= 0:
+        warnings.append(
+            _("minutes {value} is not a number of minutes; using {minutes}").format(
+                value=repr(text[:20]), minutes=DEFAULT_MINUTES
+            )
+        )
+        return DEFAULT_MINUTES
+    best = min(MINUTES, key=lambda m: (abs(m - wanted), -m))
+    if best != wanted:
+        warnings.append(_("{value} minutes is not offered; using {minutes}").format(value=text[:20], minutes=best))
+    return best
+
+
 @dataclass
 class Outcome:
     """The answer to a form: a result, or one readable message (with suggestions)."""
@@ -356,7 +389,13 @@ class Outcome:
             return []
         notes = []
         query = self.result.query
-        if self.result.note and self.result.total:
+        if self.result.note and self.result.total and self.result.by_minutes:
+            notes.append(
+                _("No facility matched within {limit}, so the nearest by drive time are shown ({note}).").format(
+                    limit=limit_words(query), note=self.result.note
+                )
+            )
+        elif self.result.note and self.result.total:
             notes.append(
                 _(
                     "No facility matched within {radius} miles, so the nearest matching ones within {miles} miles "
@@ -386,7 +425,7 @@ class Outcome:
 def run(store: Store, form: SearchForm) -> Outcome:
     """Search; a bad place or value becomes a message, never an exception."""
     try:
-        query = form.to_query()
+        query = form.to_query(routed=getattr(store, "router", None) is not None)
         result = store.search(query)
         outcome = Outcome(form, result)
         if result.total == 0:

@@ -32,7 +32,7 @@ FORMATS = {
     "full": N_("Full profile (every fact compared)"),
 }
 #: Rows of the comparison the summary format prints (besides the name).
-SUMMARY_ROWS = ("phone", "intake", "availability", "address", "treatment", "payment")
+SUMMARY_ROWS = ("drive", "phone", "intake", "availability", "address", "treatment", "payment")
 #: A text message's body is kept within this many characters (longer ones arrive split, or not at all).
 SMS_LIMIT = 1000
 #: An e-mail link's body is kept within this many characters (mail programs cut longer links).
@@ -161,6 +161,9 @@ def message_text(comparison: Comparison, *, link: str = "", today: date | None =
     # The provider's word with its age, where there is a report (the place's line says it after the phone).
     said = [plain(c.text) if c.listed else "" for c in comparison.row("availability").cells]
     phones = [f"{p} ({s})" if s else p for p, s in zip(phones, said, strict=True)]
+    if comparison.drive is not None:  # "about 12 min by car" before the phone, where there is a route
+        trips = [c.text if c.listed else "" for c in comparison.row("drive").cells]
+        phones = [f"{t} — {p}" if t else p for t, p in zip(trips, phones, strict=True)]
     head = _("{title}, {date}:").format(title=_(TITLE), date=today_text(today))
     tail = [
         _(CONFIRM),

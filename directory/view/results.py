@@ -18,6 +18,7 @@ from ..core.crisis import HELPLINE_NUMBER, HELPLINE_TEL
 from ..core.i18n import N_, _, decimal, month, number
 from ..core.taxonomy import groups_of
 from ..search import SearchResult
+from ..search.drive import row_words
 from ..stores.base import Store
 from .availability import summary
 from .text import md_escape, md_link, tel_url, website_url
@@ -47,14 +48,14 @@ def badges(store: Store, frame: pd.DataFrame) -> list[list[str]]:
 
 
 def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LIMIT) -> pd.DataFrame:
-    """The list beside the map: distance, name, city, phone, website (as a URL), badges —
+    """The list beside the map: distance (and drive time, when measured), name, city, phone, website, badges —
     the first ``limit`` rows of the result, in its order."""
     frame = result.frame if limit is None else result.frame.iloc[:limit]
     reports = store.availability(frame["facility_id"].tolist())
     distance = (
         frame["distance_miles"].to_numpy(dtype=float) if "distance_miles" in frame else np.full(len(frame), np.nan)
     )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "facility_id": frame["facility_id"].to_numpy(dtype=object),
             "distance_miles": distance,
@@ -82,6 +83,9 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
             ),
         }
     )
+    if result.drive is not None:  # "about 23 min by car", or why there is no time, after the miles
+        table.insert(2, "drive", np.array([row_words(result.drive, i) for i in range(len(frame))], dtype=object))
+    return table
 
 
 def _column(frame: pd.DataFrame, name: str) -> list:
@@ -167,6 +171,8 @@ class ListItem:
     verified: str = ""
     #: The provider's report in one line, with its age ('' when none): "Accepting new patients · reported …".
     availability: str = ""
+    #: "about 23 min by car" (or why there is no time) when a routing engine measured it.
+    drive: str = ""
 
 
 #: The text list shows at most this many rows (the grid, the map and the downloads have them all).
@@ -180,7 +186,7 @@ def item_markdown(item: ListItem, selected: str | None = None) -> str:
     verified = f" · {md_escape(item.verified)}" if item.verified else ""
     line = (
         f"**{md_escape(item.name)}**{md_escape(chosen)}  \n"
-        + " · ".join(md_escape(p) for p in (item.distance, item.place) if p)
+        + " · ".join(md_escape(p) for p in (item.drive, item.distance, item.place) if p)
         + f" · {md_link(item.phone, item.phone_url)}"
         + (f" · {md_escape(item.listed)}" if item.listed else "")
         + verified
@@ -221,7 +227,10 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
     items = []
     none = no_phone_line()
     reports = store.availability(frame["facility_id"].tolist())
-    for row, miles, types in zip(shown.to_dict("records"), distances, badges(store, frame), strict=True):
+    drive = result.drive
+    for i, (row, miles, types) in enumerate(
+        zip(shown.to_dict("records"), distances, badges(store, frame), strict=True)
+    ):
         year = _year(row.get("last_listed"))
         phone = list_phone(row["phone"], row["intake_phone"])
         items.append(
@@ -229,6 +238,7 @@ def text_list(store: Store, result: SearchResult, limit: int = TEXT_LIST_LIMIT) 
                 facility_id=row["facility_id"],
                 name=_title(row["name"], row["name2"]),
                 distance="" if miles is None else _("{miles} mi").format(miles=decimal(float(miles))),
+                drive="" if drive is None else row_words(drive, i),
                 place=f"{row['city']}, {row['state']}",
                 phone=phone,
                 phone_url=tel_url(phone) if phone != none else HELPLINE_TEL,

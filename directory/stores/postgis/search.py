@@ -15,7 +15,9 @@ from ...core.errors import LocationNotFound
 from ...core.filters import AVAILABLE_NOW, FILTERS, GROUP_FILTERS
 from ...core.geo import EARTH_RADIUS_MILES, METRES_PER_MILE, Place, great_circle
 from ...core.normalize import norm_city, norm_county, norm_name
+from ...routing import Router
 from ...search import Query, SearchResult
+from ...search.drive import by_road
 from ...search.geometry import MAX_NEAREST_MILES, load_polygon
 from ...search.rules import FALLBACK_NEAREST, name_matches, order_rows, state_key
 from .schema import CODES_MATCH, CODES_TEST, OPEN, SLACK
@@ -29,7 +31,15 @@ LIVE_COLUMN = {"accepting": "accepting", "beds": "beds"}
 class SearchSQL:
     """The search half of :class:`~.store.PostgisStore` (``self._conn()``, ``self.taxonomy``, ``self.columns``)."""
 
+    #: The routing engine a search with a place asks for drive times (None: straight-line miles only).
+    router: Router | None = None
+
     def search(self, query: Query) -> SearchResult:
+        """Run ``query`` (drive times: :func:`by_road`)."""
+        return by_road(query, self.straight_search, self.router)
+
+    def straight_search(self, query: Query) -> SearchResult:
+        """``query`` in straight-line miles."""
         started = time.perf_counter()
         groups = query.groups(self.taxonomy)
         where, params = self._filters(query, groups)
@@ -274,6 +284,9 @@ class SearchSQL:
             elif f.kind == "county":
                 where.append("county_key = %s")
                 params.append(norm_county(value))
+        if query.ids is not None:  # the sites a drive-time search found in time
+            where.append("facilities.facility_id = ANY(%s)")
+            params.append(list(query.ids))
         return where, params
 
     @staticmethod
