@@ -54,6 +54,16 @@ def test_search_json_matches_the_library(client):
         "older",
         "results",
         "facets",
+        "distance_basis",
+    }
+    # no routing engine here: straight-line miles, and the body says so
+    assert body["distance_basis"] == {
+        "basis": "straight_line",
+        "travel": None,
+        "source": None,
+        "ordered_by": "distance",
+        "unavailable": None,
+        "sentence": "Distances are straight-line miles.",
     }
     assert body["older"]["count"] == expected.older and body["query"]["listed_since"] == "2021-01-01"
     assert body["total"] == expected.total == int(r.headers["x-total-count"])

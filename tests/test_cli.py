@@ -85,7 +85,8 @@ def test_search_table_starts_with_the_sentence():
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].startswith("Detox within 25 miles of Tampa, FL: ")
-    assert lines[1].split()[:2] == ["miles", "name"] and len(lines) == 6
+    assert lines[1].split()[:2] == ["miles", "name"] and len(lines) == 7
+    assert lines[-2] == "Distances are straight-line miles."  # what the miles are, under the rows
     # Last, what the default listed_since leaves out, and how to include it.
     older = national_directory().search(Query(near="Tampa, FL", services=("detox",))).older
     assert lines[-1].startswith(f"Not shown: {older} older facilities") and "--listed-since any" in lines[-1]

@@ -109,7 +109,8 @@ def create_app(
     def openapi() -> dict[str, Any]:
         """FastAPI's document, made to say what the API accepts (:mod:`directory.http.openapi`)."""
         if app.openapi_schema is None:
-            app.openapi_schema = truthful(plain_openapi(), store.taxonomy)
+            router = getattr(store, "router", None)
+            app.openapi_schema = truthful(plain_openapi(), store.taxonomy, router.profiles if router else None)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

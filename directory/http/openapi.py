@@ -56,11 +56,23 @@ def filter_values(taxonomy: Taxonomy, family: str) -> list[str]:
     return groups + sorted(taxonomy.services)
 
 
-def truthful(document: dict[str, Any], taxonomy: Taxonomy) -> dict[str, Any]:
-    """Rewrite FastAPI's ``document`` in place as the module docstring says; returns it."""
+#: The search's drive-time parameters: declared only where a routing engine is set up.
+ROUTING_PARAMS = ("max_minutes", "order", "travel")
+NO_ROUTING = "drive times need a routing engine, and none is set up here (DIRECTORY_ROUTING)"
+
+
+def truthful(document: dict[str, Any], taxonomy: Taxonomy, profiles: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Rewrite FastAPI's ``document`` in place as the module docstring says; returns it. ``profiles``: the
+    routing engine's profiles (``travel``'s values); None, no engine: the drive-time parameters are not
+    declared (a request naming one is refused, saying why)."""
     search = document["paths"]["/v1/facilities"]["get"]
     _join_place(search)
+    if profiles is None:
+        search["parameters"] = [p for p in search["parameters"] if p["name"] not in ROUTING_PARAMS]
     by_name = {p["name"]: p for p in search["parameters"]}
+    if profiles is not None:
+        by_name["travel"]["schema"] = {**by_name["travel"]["schema"], "enum": list(profiles)}
+        by_name["travel"]["schema"].pop("pattern", None)
     for f in FILTERS:
         parameter = by_name[f.param]
         if f.kind == "group":
@@ -148,6 +160,8 @@ def undeclared(declared: dict[str, frozenset[str]], path: str, given: Iterable[s
         return None
     for name in given:
         if name not in known:
+            if name in ROUTING_PARAMS and path == "/v1/facilities":
+                return name, NO_ROUTING
             takes = ", ".join(sorted(known)) or "no parameters"
             return name[:40], f"unknown parameter {name[:40]!r}; {path} takes {takes}"
     return None
