@@ -295,3 +295,25 @@ def test_the_app_over_the_database_shows_what_it_shows_over_the_file(pg, browser
         assert sentence_total(page) == expected.total
         shot(page, "app-over-postgis")
         page.context.close()
+
+
+def test_drive_times_over_the_database_are_the_in_memory_stores(pg, server):
+    """The same router over both stores: the same minutes, order, limit and counts (the ``ids`` a
+    drive-time search narrows to are a SQL condition here)."""
+    import copy
+
+    from directory.routing import parse_setting
+
+    router = parse_setting(f"osrm:{server.url}")
+    memory = copy.copy(national_directory())
+    memory.router = router
+    database = copy.copy(pg.store)
+    database.router = router
+    for query in (
+        Query(near="Tampa, FL", radius_miles=5, services=("mat",)),
+        Query(near="Tampa, FL", max_minutes=12),
+        Query(near="Tampa, FL", max_minutes=1),  # none that near: the nearest by drive time
+    ):
+        on_file, in_db = memory.search(query), database.search(query)
+        same(on_file, in_db)
+        assert in_db.drive is not None and np.allclose(in_db.drive.minutes, on_file.drive.minutes, equal_nan=True)
