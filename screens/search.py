@@ -100,13 +100,22 @@ def search_form(page: Page) -> None:
             placeholder=_("ZIP, City, ST, address or lat, lon"),
             help=_("For example 33602, Tampa, FL, 123 Main St, Springfield, IL or 27.95, -82.46"),
         )
-        if getattr(page.store, "router", None) is not None:  # drive times: the radius becomes minutes
+        router = getattr(page.store, "router", None)
+        if router is not None:  # drive times: the radius becomes minutes
             radius_col.select_slider(
-                _("Drive time (minutes)"),
+                _("Drive time (minutes)") if ss[KEYS["travel"]] == "car" else _("Travel time (minutes)"),
                 options=view.MINUTES,
                 key=KEYS["minutes"],
-                help=_("By car with no traffic, from the routing engine (OSRM)"),
+                help=_("With no traffic, from the routing engine (OSRM)"),
             )
+            if len(router.profiles) > 1:  # a second profile (on foot) named by the deployer
+                radius_col.radio(
+                    _("Travel"),
+                    list(router.profiles),
+                    key=KEYS["travel"],
+                    horizontal=True,
+                    format_func=view.travel_words,
+                )
         else:
             radius_col.select_slider(_("Radius (miles)"), options=view.RADII, key=KEYS["radius"])
         with type_col:

@@ -158,7 +158,9 @@ def include_older() -> None:
 
 def clear_filters() -> None:
     near, radius, shortlist = ss[KEYS["near"]], ss[KEYS["radius"]], tuple(ss[KEYS["shortlist"]])
-    kept = view.SearchForm(near=near, radius=radius, minutes=ss[KEYS["minutes"]], shortlist=shortlist)
+    kept = view.SearchForm(
+        near=near, radius=radius, minutes=ss[KEYS["minutes"]], travel=ss[KEYS["travel"]], shortlist=shortlist
+    )
     set_form(kept.with_(facility=ss.get("facility") or ""))
 
 

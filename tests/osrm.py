@@ -51,6 +51,8 @@ class Grid:
     #: The row (counted from the south) that bridges the river; the primary road is ``primary_row``.
     bridge_row: int = -1
     primary_row: int | None = None
+    #: Node ids start after this (several grids in one file must not share ids).
+    base: int = 0
     lats: list[float] = field(default_factory=list)
     lons: list[float] = field(default_factory=list)
 
@@ -69,7 +71,11 @@ class Grid:
             self.primary_row = min(range(n), key=lambda i: abs(self.lats[i] - lat0))
 
     def node(self, i: int, j: int) -> int:
-        return 1 + i * len(self.lons) + j
+        return self.base + 1 + i * len(self.lons) + j
+
+    @property
+    def size(self) -> int:
+        return len(self.lats) * len(self.lons)
 
     def crosses(self, j: int) -> bool:
         """Whether the street segment from column j to j + 1 crosses the river."""
@@ -119,25 +125,33 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
-def write_grid(grid: Grid, path: Path) -> Path:
-    """The grid as OpenStreetMap XML (one way per street segment, so each keeps its own class)."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests/osrm.py (synthetic)">']
-    for i, lat in enumerate(grid.lats):
-        for j, lon in enumerate(grid.lons):
-            lines.append(f'<node id="{grid.node(i, j)}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
-    for k, (a, b, _m, kind) in enumerate(grid.edges(), start=1):
-        lines.append(f'<way id="{k}" version="1"><nd ref="{a}"/><nd ref="{b}"/><tag k="highway" v="{kind}"/></way>')
-    lines.append("</osm>")
-    path.write_text("\n".join(lines))
+def write_grid(grid: Grid | list[Grid], path: Path) -> Path:
+    """The grid (or grids: give each its own ``base``) as OpenStreetMap XML, one way per street segment
+    so each keeps its own class."""
+    grids = grid if isinstance(grid, list) else [grid]
+    with path.open("w") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="tests/osrm.py (synthetic)">\n')
+        for g in grids:
+            for i, lat in enumerate(g.lats):
+                for j, lon in enumerate(g.lons):
+                    out.write(f'<node id="{g.node(i, j)}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
+        k = 0
+        for g in grids:
+            for a, b, _m, kind in g.edges():
+                k += 1
+                out.write(
+                    f'<way id="{k}" version="1"><nd ref="{a}"/><nd ref="{b}"/><tag k="highway" v="{kind}"/></way>\n'
+                )
+        out.write("</osm>\n")
     return path
 
 
-def build(osm: Path, profile: str = "car") -> Path:
+def build(osm: Path, profile: str = "car", timeout: float = 120) -> Path:
     """The MLD pipeline over ``osm``: the ``.osrm`` base path osrm-routed serves."""
     folder = bin_dir()
     assert folder is not None
     base = osm.with_suffix("").with_suffix(".osrm") if osm.name.endswith(".osm") else osm.with_suffix(".osrm")
-    quiet = {"capture_output": True, "check": True, "timeout": 120}
+    quiet = {"capture_output": True, "check": True, "timeout": timeout}
     subprocess.run([folder / "osrm-extract", "-p", profiles_dir() / f"{profile}.lua", osm], **quiet)
     subprocess.run([folder / "osrm-partition", base], **quiet)
     subprocess.run([folder / "osrm-customize", base], **quiet)

@@ -272,3 +272,20 @@ def test_the_comparison_sheet_and_message_say_minutes(store):
     assert "Drive time from Tampa, FL" in sheet_html(comparison)
     assert "min by car — " in message_text(comparison)
     assert comparison.to_json()["facilities"][0]["drive_minutes"] > 0
+
+
+def test_a_second_profile_on_foot_is_its_own_server(cut, grid, server, tmp_path):
+    foot = osrm.OsrmServer(osrm.build(osrm.write_grid(grid, tmp_path / "grid-foot.osm"), profile="foot"))
+    try:
+        store = Directory.load(cut, router=parse_setting(f"osrm:{server.url} foot=osrm:{foot.url}"))
+        query = Query(near="Tampa, FL", radius_miles=3)
+        by_car, on_foot = store.search(query), store.search(query.with_(travel="foot"))
+        assert sorted(by_car.ids) == sorted(on_foot.ids)
+        car = dict(zip(by_car.ids, by_car.drive.minutes, strict=True))
+        walked = [(m, car[i]) for i, m in zip(on_foot.ids, on_foot.drive.minutes, strict=True) if m == m]
+        assert walked and all(w > 2 * c for w, c in walked)  # walking is slower than driving
+        assert "on foot" in on_foot.basis
+        with pytest.raises(QueryError, match="travel must be one of car, foot"):
+            store.search(query.with_(travel="bicycle"))
+    finally:
+        foot.stop()

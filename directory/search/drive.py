@@ -130,6 +130,8 @@ def measure(
 def by_road(query: Query, straight: Callable[[Query], object], router: Router | None):
     """``query`` answered with drive times when ``router`` is set and the query has a place (else
     ``straight(query)``, the store's straight-line search, unchanged)."""
+    if not query.measure:  # a count that needs no minutes: the straight-line search, limit in miles
+        return straight(query.with_(max_minutes=None, order=None))
     wants_road = query.order == "drive_time" or query.max_minutes is not None
     if router is None:
         if wants_road:

@@ -167,6 +167,8 @@ def _fields() -> list[tuple]:
         ("max_minutes", "float | None", field(default=None)),
         ("order", "str | None", field(default=None)),
         ("travel", "str", field(default="car")),
+        # False: never ask the routing engine (a count that needs no minutes, e.g. why a search is empty).
+        ("measure", "bool", field(default=True)),
         # Only these facility ids (None: any): how a drive-time search asks for the sites it found in time.
         ("ids", "tuple[str, ...] | None", field(default=None)),
     ]

@@ -20,6 +20,7 @@ package: they read widgets into a :class:`SearchForm`, call :func:`run` with a
 ========================  ============================================================
 """
 
+from ..search.drive import travel_words
 from .compare import MAX_SHORTLIST, Cell, Comparison, Row, TooMany, UnknownFacilities, compare
 from .detail import (
     DetailMarkdown,
@@ -135,6 +136,7 @@ __all__ = [
     "LIST_LIMIT",
     "PARAM_OF",
     "MINUTES",
+    "travel_words",
     "RADII",
     "STALE_AFTER_YEARS",
     "DetailMarkdown",

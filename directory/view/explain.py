@@ -92,7 +92,8 @@ def why_empty(store: Store, query: Query) -> list[str]:
 
 
 def _count(store: Store, query: Query) -> int:
-    return store.search(query.with_(limit=1)).total
+    # Counts within the radius in miles: a count needs no drive times (one search per filter removed)
+    return store.search(query.with_(limit=1, measure=False)).total
 
 
 def _what(store: Store, query: Query) -> str:

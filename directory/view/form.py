@@ -33,7 +33,7 @@ DEFAULT_MINUTES = 30
 
 #: URL query-string name of each form field.
 def _param_names() -> dict[str, str]:
-    names = {"near": "near", "radius": "radius", "minutes": "minutes"}
+    names = {"near": "near", "radius": "radius", "minutes": "minutes", "travel": "travel"}
     for f in APP_FILTERS:
         names[f.field] = f.param
         if f.field == "services":
@@ -112,6 +112,11 @@ class _FormMethods:
         minutes = last("minutes")
         if minutes:
             values["minutes"] = _nearest_minutes(minutes, warnings)
+        travel = last("travel").lower()
+        if travel and travel.isidentifier() and len(travel) <= 20:
+            values["travel"] = travel  # a profile this server lacks is said by the search, in one line
+        elif travel:
+            warnings.append(_("travel {value} is not a way to travel; going by car").format(value=repr(travel[:20])))
         match = last("match").lower()
         if match:
             if match in ("any", "all"):
@@ -229,7 +234,14 @@ class _FormMethods:
         chosen.update({f.field: getattr(self, f.field) or DEFAULT_SINCE for f in APP_FILTERS if f.kind == "since"})
         near = self.near.strip() or None
         minutes = self.minutes if routed and near else None
-        return Query(near=near, radius_miles=self.radius, max_minutes=minutes, match=self.match, **chosen)
+        return Query(
+            near=near,
+            radius_miles=self.radius,
+            max_minutes=minutes,
+            travel=self.travel if routed else "car",
+            match=self.match,
+            **chosen,
+        )
 
     def with_(self, **changes: object) -> SearchForm:
         return replace(self, **changes)  # type: ignore[type-var]
@@ -245,6 +257,7 @@ def _fields() -> list[tuple]:
         ("near", "str", field(default="")),
         ("radius", "int", field(default=DEFAULT_RADIUS)),
         ("minutes", "int", field(default=DEFAULT_MINUTES)),
+        ("travel", "str", field(default="car")),
     ]
     for f in APP_FILTERS:
         if f.repeatable:
