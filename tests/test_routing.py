@@ -118,6 +118,7 @@ def test_no_route_comes_last_and_says_so(store, grid):
     frame = result.frame
     row = records(frame.iloc[[first_missing]])[0]
     assert row["route_status"] == "unreachable" and row["drive_minutes"] is None
+    assert not set(result.records[0].extra) & {"drive_minutes", "road_miles", "route_status"}  # the search's
     header = to_csv(frame.iloc[:3]).splitlines()[0].split(",")
     assert header[:5] == ["facility_id", "distance_miles", "drive_minutes", "road_miles", "route_status"]
 

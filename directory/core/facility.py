@@ -80,6 +80,10 @@ ACCESSIBILITY_LABELS = {
 }
 
 
+#: Columns a search adds to a result's rows: how far each is from the searched place (straight line;
+#: by road when a routing engine measured it). They are the search's, not the site's.
+MEASURED = ("distance_miles", "drive_minutes", "road_miles", "route_status")
+
 @dataclass(frozen=True)
 class Facility:
     """One site of the directory."""
@@ -129,7 +133,7 @@ class Facility:
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> Facility:
         """A record from a storage row (strings; missing or NaN values count as empty). Columns that
-        are not storage columns go to :attr:`extra`, except ``distance_miles`` (a search's, not the site's)."""
+        are not storage columns go to :attr:`extra`, except :data:`MEASURED` (a search's, not the site's)."""
         text = {k: _text(v) for k, v in row.items()}
         values: dict[str, object] = {}
         for name in COLUMNS:
@@ -154,7 +158,7 @@ class Facility:
                 values[name] = parse_corrected(value)
             else:
                 values[name] = value
-        values["extra"] = {k: v for k, v in text.items() if k not in COLUMNS and k != "distance_miles"}
+        values["extra"] = {k: v for k, v in text.items() if k not in COLUMNS and k not in MEASURED}
         return cls(**values)  # type: ignore[arg-type]
 
     def to_row(self) -> dict[str, str]:

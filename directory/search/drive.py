@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import QueryError, RoutingUnavailable
+from ..core.facility import MEASURED
 from ..core.i18n import _, compact, ngettext, number
 from ..routing import Router
 from .query import FALLBACK_NEAREST, MAX_RADIUS_MILES, Query
@@ -31,7 +32,7 @@ UNREACHABLE, NOT_ROUTED, ROUTED = "unreachable", "not_routed", "routed"
 #: The columns a result measured by road gains, after ``distance_miles``; ``route_status`` is
 #: :data:`ROUTED`, :data:`UNREACHABLE` (no road route in the routing data) or :data:`NOT_ROUTED`
 #: (farther than the nearest candidates by straight line, never asked).
-COLUMNS = ("drive_minutes", "road_miles", "route_status")
+COLUMNS = MEASURED[1:]
 SOURCE = "OSRM"
 
 
