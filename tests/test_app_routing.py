@@ -30,8 +30,8 @@ def test_a_phone_searches_by_drive_time_and_is_told_when_the_engine_is_down(brow
         page.goto(url + "/?near=Tampa%2C+FL")
         idle(page, "within 30 minutes by car of Tampa, FL")
         # The radius control is a drive-time control; the page says what its times are.
-        assert page.get_by_text("Drive time (minutes)").first.is_visible()
-        assert page.get_by_text(re.compile(r"Drive times by car, with no traffic, from OSRM")).first.is_visible()
+        page.get_by_text("Drive time (minutes)").first.wait_for(state="visible", timeout=15_000)
+        page.get_by_text(re.compile(r"Drive times by car, with no traffic, from OSRM")).first.wait_for(state="visible")
         first = minutes_shown(page)
         assert first and first == sorted(first) and max(first) <= 30
         shot(page, "routing-phone-30-minutes")

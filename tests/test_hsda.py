@@ -361,7 +361,12 @@ national = schemathesis.openapi.from_asgi("/hsda/openapi.json", create_app(natio
 @national.parametrize()
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_hsda_conforms_on_the_national_directory(case):
-    """The same on the shipped national directory (an ndjson stream of every site in full takes seconds)."""
+    """The same on the shipped national directory, a page at a time: an example asking for the ndjson
+    stream asks for a JSON page instead (the stream of every site in full is 790 MB and 34 s here, and
+    its records are the pages' records; the stream itself is tested on the national file's detox sites in
+    test_http_cache.py and against the sample above)."""
+    if case.query and case.query.get("format") == "ndjson":
+        case.query["format"] = "json"
     response = case.call(timeout=120)
     assert response.status_code < 500, response.text
     case.validate_response(response, excluded_checks=_integral_floats(case))
