@@ -13,6 +13,7 @@ mixes minutes and miles.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ UNREACHABLE, NOT_ROUTED, ROUTED = "unreachable", "not_routed", "routed"
 #: (farther than the nearest candidates by straight line, never asked).
 COLUMNS = MEASURED[1:]
 SOURCE = "OSRM"
+log = logging.getLogger("directory.routing")
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ def by_road(query: Query, straight: Callable[[Query], object], router: Router | 
     try:
         return _routed(query, straight, router)
     except RoutingUnavailable as exc:
+        log.warning("drive times unavailable, answering in straight-line miles: %s", exc)
         result = straight(query.with_(max_minutes=None, order=None))
         result.query = query
         result.routing_note = str(exc)
