@@ -307,13 +307,19 @@ def test_drive_times_over_the_database_are_the_in_memory_stores(pg, server):
     router = parse_setting(f"osrm:{server.url}")
     memory = copy.copy(national_directory())
     memory.router = router
-    database = copy.copy(pg.store)
+    from directory.stores.postgis import PostgisStore
+
+    database = PostgisStore(pg.dsn)
     database.router = router
-    for query in (
-        Query(near="Tampa, FL", radius_miles=5, services=("mat",)),
-        Query(near="Tampa, FL", max_minutes=12),
-        Query(near="Tampa, FL", max_minutes=1),  # none that near: the nearest by drive time
-    ):
-        on_file, in_db = memory.search(query), database.search(query)
-        same(on_file, in_db)
-        assert in_db.drive is not None and np.allclose(in_db.drive.minutes, on_file.drive.minutes, equal_nan=True)
+    try:
+        for query in (
+            Query(near="Tampa, FL", radius_miles=5, services=("mat",)),
+            Query(near="Tampa, FL", max_minutes=12),
+            Query(near="Tampa, FL", max_minutes=1),  # none that near: the nearest by drive time
+        ):
+            on_file, in_db = memory.search(query), database.search(query)
+            same(on_file, in_db)
+            assert in_db.drive is not None
+            assert np.allclose(in_db.drive.minutes, on_file.drive.minutes, equal_nan=True)
+    finally:
+        database.close()
