@@ -7,10 +7,11 @@ PORT ?= 8501
 
 .PHONY: run test lint format install clean-venv bench messages osrm
 
+# uv installs the same packages as pip in a quarter of the time (12 s against 44 s for a fresh venv here).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,8 +35,11 @@ run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 # Lint and format check first: a lint error fails `make test` (and CI) before any test runs.
+# Three workers on two cores (the browser tests mostly wait on Chromium and Streamlit), each module on one
+# worker (--dist loadscope: a module's app server, database or national build is made once, not once a
+# worker): 10m55s with 2 workers spread test by test, 10m13s so (the whole suite, this machine).
 test: lint osrm
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 3 --dist loadscope -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

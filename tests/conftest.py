@@ -23,6 +23,7 @@ SYSTEM_PARTS = {
         "Debian's PostgreSQL 15 with PostGIS 3",
         "sudo apt-get install -y postgresql-15 postgresql-15-postgis-3",
     ),
+    "osrm": ("OSRM's binaries (from the osrm-bindings wheel on PyPI)", "make osrm"),
 }
 
 

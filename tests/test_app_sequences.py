@@ -60,7 +60,7 @@ def check(page, chosen: dict[str, str]) -> None:
     assert sentence_total(page) == expected_total(page), page.url
 
 
-@pytest.mark.parametrize("city", ["Tampa, FL", "Jacksonville, FL", "West Palm Beach, FL"])
+@pytest.mark.parametrize("city", ["Tampa, FL", "West Palm Beach, FL"])
 def test_five_filter_changes_in_a_row(browser, server, city):
     page = new_page(browser, server)
     page.goto(server)
