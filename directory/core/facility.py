@@ -84,6 +84,7 @@ ACCESSIBILITY_LABELS = {
 #: by road when a routing engine measured it). They are the search's, not the site's.
 MEASURED = ("distance_miles", "drive_minutes", "road_miles", "route_status")
 
+
 @dataclass(frozen=True)
 class Facility:
     """One site of the directory."""
