@@ -24,7 +24,7 @@ from directory.curation.reports import (
     problem_label,
     trim,
 )
-from directory.view import mapview
+from directory.view import mapview, mapwords
 
 from .session import (
     Page,
@@ -53,6 +53,8 @@ def show_map(page: Page, selected: str | None) -> None:
         st.caption(esc(map_data.note))
     else:
         st.html(mapview.legend_html(map_data.legend, page.taxonomy))
+    # The map in words, for everyone and for screen readers: the area, the counts, the towns, the list.
+    st.caption(esc(mapwords.map_caption(page.result, map_data, page.taxonomy)))
 
 
 @st.dialog(_("Report a problem with this listing"))

@@ -82,6 +82,11 @@ def test_search_filter_download_select(page, server, directory):
     shown = int(re.search(r": ([\d,]+) facilit", sentence).group(1).replace(",", ""))
     assert shown == expected.total > 0
     assert "service=detox" in page.url and "near=Tampa" in page.url
+    # The map in words, under it: the same count, the towns of the area, the list's order.
+    caption = page.get_by_text(re.compile(r"^The map shows [\d,]+ facilities around Tampa, FL")).inner_text()
+    assert f"The map shows {expected.total} facilities around Tampa, FL (Detox {expected.total};" in caption
+    assert "Towns in the area (GeoNames): Tampa, St. Petersburg, Clearwater" in caption
+    assert caption.endswith("The list below holds the same facilities, in the same order.")
     shot(page, "1-tampa-detox")
 
     # Download the CSV: its rows are the listed facilities, in order.

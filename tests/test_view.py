@@ -497,3 +497,30 @@ def test_detail_markdown_holds_every_line_and_escapes_the_data(directory):
     assert all(view.md_escape(label) in blocks.services for labels in detail.services.values() for label in labels)
     links = re.findall(r"\]\(([^)]*)\)", blocks.contact)
     assert links == [link for _, _, link in view.contacts(detail) if link]
+
+
+def test_the_map_in_words_names_the_largest_towns_and_the_legends_counts():
+    from directory.geocode.gazetteer import Gazetteer
+    from directory.view.mapview import build_map, type_label
+    from directory.view.mapwords import map_caption, towns_in
+
+    store = national_directory()
+    result = store.search(Query(near="Tampa, FL"))
+    data = build_map(store, result)
+    caption = map_caption(result, data, store.taxonomy)
+    assert caption.startswith(f"The map shows {len(result)} facilities around Tampa, FL (")
+    for label, count in ((type_label(store.taxonomy, t), n) for t, n in data.legend):
+        assert f"{label} {count}" in caption
+    # The towns are the largest places inside the fitted bounds, by brute force over the gazetteer.
+    south, north, west, east = data.view["bounds"]
+    inside = [
+        p for g in Gazetteer.load().places.values() for p in g if south <= p.lat <= north and west <= p.lon <= east
+    ]
+    pop = {p.name: p.population for p in inside}
+    named = towns_in(tuple(data.view["bounds"]))
+    assert {"Tampa", "St. Petersburg", "Clearwater"} <= set(named)
+    assert [pop[n] for n in named] == sorted(pop.values(), reverse=True)[: len(named)]
+    # The whole directory: grouped by area, the biggest cities named.
+    everything = store.search(Query())
+    national = map_caption(everything, build_map(store, everything), store.taxonomy)
+    assert "groups the" in national and "New York" in national and "Los Angeles" in national
