@@ -132,6 +132,9 @@ def test_map_click_selects_and_url_restores(page, server, directory):
     assert page.locator("h3").filter(has_text=target["name"]).count() == 1
     assert f"facility={target['facility_id']}" in page.url
     assert canvas.get_attribute("data-selected") == str(len(result.frame) - 1)  # the map marks it
+    # and says it, for a screen reader (a live region in the map)
+    said = page.locator(f"{MAP} .live").text_content()
+    assert said.startswith(f"Selected: {target['name']} — {target['city']}, IN")
     shot(page, "3-map-click")
 
     # The URL alone restores the search and the selection in a fresh page.

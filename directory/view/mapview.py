@@ -59,6 +59,8 @@ MAP_WORDS = {
     "zoom_out": N_("Zoom out"),
     "fit": N_("Show all the results"),
     "wheel": N_("To zoom the map: hold Ctrl (⌘ on a Mac) and scroll, or use + and −"),
+    # said to screen readers when a facility is selected ({name}: its name and place)
+    "selected": N_("Selected: {name}"),
 }
 #: Above this many results the map draws areas with counts instead of single points: 22,000 dots
 #: nationally overlap into a blot and took a software-rendered browser about 1.5 s per redraw.

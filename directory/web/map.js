@@ -58,6 +58,7 @@ class FacilityMap {
     this.tip = root.querySelector(".tip");
     this.note = root.querySelector(".wheel-note");
     this.credit = root.querySelector(".credit");
+    this.live = root.querySelector(".live");
     this.ctx = this.canvas.getContext("2d");
     this.pointers = new Map();
     this.tiles = new Map();
@@ -102,6 +103,13 @@ class FacilityMap {
     if (words.wheel) this.note.textContent = words.wheel;
     // A new search (another view) fits its results; a new selection keeps where the person panned to.
     if (!old || JSON.stringify(old.view) !== JSON.stringify(data.view)) this.moved_by_hand = false;
+    // The selected facility said in words when it changes (a live region; text only, never markup).
+    const chosen = data.clusters || !data.points ? -1 : data.selected;
+    const said = chosen >= 0 ? data.points.n[chosen] + " — " + data.points.c[chosen] : "";
+    if (said !== this.said) {
+      this.said = said;
+      this.live.textContent = said ? (words.selected || "Selected: {name}").replace("{name}", () => said) : "";
+    }
     this.credit.textContent = data.tiles ? data.tiles.attribution : "";
     this.credit.hidden = !data.tiles;
     this.prepare();
