@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 import shutil
@@ -326,3 +327,30 @@ def test_copy_link_button_copies_the_search(browser, server):
     assert fresh.get_by_text("Detox within 25 miles of Tampa, FL").count() >= 1
     assert page.outside_requests == []
     page.context.close()
+
+
+def test_the_map_names_towns_that_never_overlap(page, server):
+    """Offline orientation: the searched place and the largest towns that fit, named on the map (GeoNames,
+    from the gazetteer); zoomed out over a state, only cities of 100,000 or more."""
+    from directory.geocode.gazetteer import Gazetteer
+
+    population = {}
+    for group in Gazetteer.load().places.values():
+        for p in group:
+            population[p.name] = max(population.get(p.name, 0), p.population)
+    for query, must in (("near=Tampa%2C+FL", {"Tampa, FL", "St. Petersburg", "Clearwater"}), ("state=FL", set())):
+        page.goto(f"{server['url']}/?{query}")
+        idle(page)
+        canvas = map_canvas(page)
+        page.wait_for_timeout(300)
+        labels = json.loads(canvas.get_attribute("data-labels"))
+        names = [label["n"] for label in labels]
+        assert must <= set(names), names
+        boxes = [label["box"] for label in labels]
+        for i, a in enumerate(boxes):  # no two labels overlap
+            for b in boxes[i + 1 :]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+        if query == "state=FL":
+            assert {"Jacksonville", "Miami", "Tampa", "Orlando"} <= set(names)
+            assert all(population[n] >= 100_000 for n in names), names
+        shot(page, f"towns-{query.split('=')[0]}")

@@ -32,6 +32,7 @@ from ..core.taxonomy import Taxonomy
 from ..search import SearchResult
 from ..stores.base import Store
 from .availability import summary
+from .places import map_towns
 from .results import groups_of
 from .text import plain
 
@@ -366,6 +367,9 @@ class MapData:
     place: dict[str, object] | None
     tiles: dict[str, str] | None
     ids: tuple[str, ...]
+    #: The towns in and around the view, largest first (:func:`~directory.view.places.map_towns`): the map
+    #: names those that fit.
+    towns: dict[str, list] | None = None
     #: Said under the map (:func:`map_note`), and its legend (:func:`legend`): not sent to the component.
     note: str = ""
     legend: tuple[tuple[PointType, int], ...] = ()
@@ -380,6 +384,7 @@ class MapData:
             "clusters": self.clusters,
             "circle": self.circle,
             "place": self.place,
+            "towns": self.towns,
             "tiles": self.tiles,
             "selected": index,
             "label": label if label is not None else _(MAP_LABEL),
@@ -440,8 +445,10 @@ def build_map(store: Store, result: SearchResult) -> MapData:
     elif center is not None:
         lats = np.concatenate([lats, [center.latitude]])
         lons = np.concatenate([lons, [center.longitude]])
+    view = fit_view(lats, lons)
     return MapData(
-        view=fit_view(lats, lons),
+        view=view,
+        towns=map_towns(view["bounds"]),
         points=dots,
         clusters=clusters,
         circle=circle,

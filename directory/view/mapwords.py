@@ -14,52 +14,11 @@ True
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import numpy as np
-
 from ..core.i18n import _, ngettext, number
 from ..core.taxonomy import Taxonomy
-from ..geocode.gazetteer import Gazetteer
 from ..search import SearchResult
 from .mapview import MapData, type_label
-
-#: How many towns the caption names.
-TOWNS = 6
-
-
-@lru_cache(maxsize=1)
-def _places() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every GeoNames place of the gazetteer, largest first: names ("Tampa"), latitudes, longitudes, states."""
-    seen, rows = set(), []
-    for group in Gazetteer.load().places.values():
-        for p in group:
-            key = (p.name, p.state, p.lat, p.lon)
-            if key not in seen:
-                seen.add(key)
-                rows.append((p.population, p.name, p.lat, p.lon, p.state))
-    rows.sort(key=lambda r: (-r[0], r[1]))
-    return (
-        np.array([r[1] for r in rows], dtype=object),
-        np.array([r[2] for r in rows], dtype=float),
-        np.array([r[3] for r in rows], dtype=float),
-        np.array([r[4] for r in rows], dtype=object),
-    )
-
-
-def towns_in(bounds: tuple[float, float, float, float] | None, limit: int = TOWNS) -> list[str]:
-    """The ``limit`` largest places inside ``bounds`` (south, north, west, east), largest first; none
-    without bounds.
-
-    >>> towns_in((27.6, 28.2, -82.9, -82.2), 3)
-    ['Tampa', 'St. Petersburg', 'Clearwater']
-    """
-    if not bounds:
-        return []
-    south, north, west, east = bounds
-    names, lat, lon, _states = _places()
-    inside = np.flatnonzero((lat >= south) & (lat <= north) & (lon >= west) & (lon <= east))
-    return [str(n) for n in names[inside[:limit]]]
+from .places import towns_in
 
 
 def _join(items: list[str]) -> str:

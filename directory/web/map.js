@@ -12,7 +12,8 @@
 // data: {view: {latitude, longitude, zoom}, height, label, outlines: url, tiles: {url, attribution}|null,
 //        types: [[r, g, b], ...], points: {x: [], y: [], t: [], n: [], c: []},
 //        clusters: {x: [], y: [], r: [], n: [], c: "the same line for every area"} | null, circle: {x, y, r} | null,
-//        place: {x, y, n, c} | null, selected: index | -1, water, land, border}
+//        place: {x, y, n, c} | null, towns: {x: [], y: [], n: [], p: []} | null (largest first),
+//        selected: index | -1, water, land, border}
 // It sends one trigger, "pick": the index of the point clicked.
 
 const TILE = 512;
@@ -184,6 +185,57 @@ class FacilityMap {
     return Math.max(4, Math.min(12, 250 / this.metresPerPixel(d.points.y[i])));
   }
 
+  // The searched place and the towns named where they fit: the place first, then towns largest first
+  // (only the big ones zoomed out), never two labels overlapping; drawn before the points, so no label
+  // ever hides a facility. What was named, with its box, is written to data-labels (tests read it).
+  paintNames() {
+    const d = this.data, g = this.ctx, placed = [], named = [];
+    const dots = [];  // the points on screen: a label goes where fewest of them would cover it
+    for (const i of this.order) {
+      const x = this.sx(this.wx[i]), y = this.sy(this.wy[i]), r = this.radius(i);
+      if (x > -r && y > -r && x < this.width + r && y < this.height + r) dots.push([x - r, y - r, x + r, y + r]);
+    }
+    const hit = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+    const label = (name, lon, lat, bold) => {
+      const x = this.sx(worldX(lon)), y = this.sy(worldY(lat));
+      g.font = (bold ? "bold " : "") + "12px sans-serif";
+      const w = g.measureText(name).width;
+      const gap = bold ? 10 : 5;  // clear of the searched place's larger dot
+      const spots = [[x + gap, y - 7], [x - gap - w, y - 7], [x - w / 2, y - 14 - gap], [x - w / 2, y + gap]]
+        .map(([bx, by]) => [bx, by, [bx - 2, by - 1, bx + w + 2, by + 15]])
+        .map(([bx, by, box]) => [bx, by, box, dots.reduce((n, b) => n + hit(b, box), 0)])
+        .sort((a, b) => a[3] - b[3]);
+      for (const [bx, by, box] of spots) {
+        if (box[0] < 2 || box[1] < 2 || box[2] > this.width - 40 || box[3] > this.height - 16) continue;
+        if (placed.some(b => hit(b, box))) continue;
+        placed.push(box);
+        named.push({n: name, box: box.map(Math.round)});
+        g.lineWidth = 3;
+        g.strokeStyle = "rgba(255, 255, 255, 0.9)";
+        g.fillStyle = bold ? "#141414" : "#3a3a3a";
+        g.textBaseline = "top";
+        g.strokeText(name, bx, by);
+        g.fillText(name, bx, by);
+        if (!bold) { g.beginPath(); g.arc(x, y, 2, 0, 2 * Math.PI); g.fill(); }
+        return true;
+      }
+      return false;
+    };
+    if (d.place) label(d.place.n, d.place.x, d.place.y, true);
+    const t = d.towns;
+    if (t) {
+      // Cities of 100,000 or more when zoomed out over a state or more; closer in, the largest that fit.
+      const z = this.zoom;
+      const least = z < 6.5 ? 100000 : 0, most = z < 6.5 ? 10 : 12;
+      for (let i = 0; i < t.n.length && named.length < most; i++) {
+        if (t.p[i] < least) break;
+        if (d.place && d.place.n.startsWith(t.n[i] + ",")) continue;  // named already, as the searched place
+        label(t.n[i], t.x[i], t.y[i], false);
+      }
+    }
+    this.canvas.dataset.labels = JSON.stringify(named);
+  }
+
   draw() {
     if (this.frame || !this.width || !this.data) return;
     this.frame = requestAnimationFrame(() => { this.frame = 0; this.paint(); });
@@ -221,6 +273,7 @@ class FacilityMap {
       g.lineWidth = 2;
       g.stroke();
     }
+    this.paintNames();
     const selected = d.clusters ? -1 : d.selected;
     for (const i of this.order) {
       if (i === selected) continue;
