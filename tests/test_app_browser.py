@@ -16,6 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from directory import view
 from directory.search import Query
@@ -329,9 +330,10 @@ def test_copy_link_button_copies_the_search(browser, server):
     page.context.close()
 
 
-def test_the_map_names_towns_that_never_overlap(page, server):
+def test_the_map_names_towns_and_counties_that_never_overlap(page, server):
     """Offline orientation: the searched place and the largest towns that fit, named on the map (GeoNames,
-    from the gazetteer); zoomed out over a state, only cities of 100,000 or more."""
+    from the gazetteer), and at county zoom the county lines and names (Census outlines, fetched for the
+    states in view); zoomed out over a state, only cities of 100,000 or more and no counties."""
     from directory.geocode.gazetteer import Gazetteer
 
     population = {}
@@ -343,10 +345,17 @@ def test_the_map_names_towns_that_never_overlap(page, server):
         idle(page)
         canvas = map_canvas(page)
         page.wait_for_timeout(300)
+        if query != "state=FL":  # the state's counties arrive after the first paint
+            expect(canvas).to_have_attribute("data-counties", re.compile("Hillsborough"))
         labels = json.loads(canvas.get_attribute("data-labels"))
+        counties = json.loads(canvas.get_attribute("data-counties"))
         names = [label["n"] for label in labels]
         assert must <= set(names), names
-        boxes = [label["box"] for label in labels]
+        if query == "state=FL":
+            assert counties == []
+        else:
+            assert {"Hillsborough", "Pinellas"} <= {c["n"] for c in counties}, counties
+        boxes = [label["box"] for label in labels + counties]
         for i, a in enumerate(boxes):  # no two labels overlap
             for b in boxes[i + 1 :]:
                 assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)

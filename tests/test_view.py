@@ -273,6 +273,37 @@ def test_the_served_outlines_are_the_state_outlines():
     assert mapview.OUTLINES_URL == "/app/static/state-outlines.json"
 
 
+def test_the_served_county_files_are_every_county_with_a_name_point_inside_it():
+    """static/counties/ holds exactly what counties.county_files() makes (one file a state, every county of
+    the Census outlines in one of them), and each county's name is written at a point inside it."""
+    import shapely
+    from shapely.geometry import shape
+
+    from directory.view import counties
+
+    from .conftest import REPO
+
+    files = counties.county_files()
+    folder = REPO / "static" / "counties"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(files)
+    for name, text in files.items():
+        assert (folder / name).read_text(encoding="utf-8") == text, name
+    source = json.loads((REPO / "data/boundaries/us_counties_2017_10m.geojson").read_text(encoding="utf-8"))
+    outlines = counties.county_outlines()
+    assert sum(len(c["features"]) for c in outlines.values()) == len(source["features"]) == 3231
+    assert len(outlines["FL"]["features"]) == 67 and len(outlines["IN"]["features"]) == 92
+    for state, collection in outlines.items():  # in the source's order, state by state
+        mine = [f for f in source["features"] if f["properties"]["state"] == state]
+        for feature, original in zip(collection["features"], mine, strict=True):
+            props = feature["properties"]
+            assert props["n"] == original["properties"]["name"]
+            raw = shape(original["geometry"])
+            polygon = raw.buffer(0)  # a few cities (Falls Church, VA) are slivers at 1:10m: within their box
+            area = polygon.buffer(0.002) if polygon.area > 1e-6 else raw.envelope.buffer(0.002)
+            assert area.contains(shapely.Point(props["x"], props["y"])), (state, props)
+    assert counties.COUNTIES_URL.format(s="FL") == "/app/static/counties/FL.json"
+
+
 def test_a_national_map_shows_areas_not_22000_points(directory):
     result = directory.search(Query())
     points = mapview.map_points(directory, result.frame, result.coordinates())

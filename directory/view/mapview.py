@@ -32,6 +32,7 @@ from ..core.taxonomy import Taxonomy
 from ..search import SearchResult
 from ..stores.base import Store
 from .availability import summary
+from .counties import COUNTIES_URL, COUNTY_ZOOM
 from .places import map_towns
 from .results import groups_of
 from .text import plain
@@ -266,7 +267,7 @@ def state_outlines(tolerance: float = OUTLINE_TOLERANCE_DEG, folder: Path | None
         features.append(
             {
                 "type": "Feature",
-                "properties": {"n": feature["properties"]["name"]},
+                "properties": {"n": feature["properties"]["name"], "s": feature["properties"]["state"]},
                 "geometry": _rounded(mapping(geom), 3),
             }
         )
@@ -391,6 +392,8 @@ class MapData:
             "words": {key: _(text) for key, text in MAP_WORDS.items()},
             "height": height,
             "outlines": OUTLINES_URL,
+            # County lines and names when zoomed in, offline only (tiles draw their own).
+            "counties": None if self.tiles else {"url": COUNTIES_URL, "zoom": COUNTY_ZOOM},
             "types": [list(t.rgb) for t in TYPES],
             "water": WATER,
             "land": LAND,

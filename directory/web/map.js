@@ -6,13 +6,14 @@
 // about 15 KB; finding the point under the pointer is arithmetic.
 //
 // Everything drawn from the data is drawn on the canvas or set as textContent: facility text is never
-// parsed as HTML. The only requests are the state outlines (same origin, cached by the browser) and,
-// if the app is configured with web tiles, those tiles.
+// parsed as HTML. The only requests are the state outlines and, zoomed in, the counties of the states in
+// view (same origin, cached by the browser) or, if the app is configured with tiles, those tiles.
 //
 // data: {view: {latitude, longitude, zoom}, height, label, outlines: url, tiles: {url, attribution}|null,
 //        types: [[r, g, b], ...], points: {x: [], y: [], t: [], n: [], c: []},
 //        clusters: {x: [], y: [], r: [], n: [], c: "the same line for every area"} | null, circle: {x, y, r} | null,
 //        place: {x, y, n, c} | null, towns: {x: [], y: [], n: [], p: []} | null (largest first),
+//        counties: {url: ".../{s}.json", zoom} | null (county lines and names from that zoom in, offline only),
 //        selected: index | -1, water, land, border}
 // It sends one trigger, "pick": the index of the point clicked.
 
@@ -30,26 +31,53 @@ function worldY(lat) { return (1 - mercY(lat) / Math.PI) / 2 * TILE; }
 function lonOf(wx) { return wx / TILE * 360 - 180; }
 function latOf(wy) { return Math.atan(Math.sinh(Math.PI * (1 - 2 * wy / TILE))) * 180 / Math.PI; }
 
-function loadOutlines(url) {
+// Each ring of a GeoJSON's (multi)polygons as world-pixel pairs, projected once; calls each(feature, box)
+// with the feature's box in world pixels [left, top, right, bottom].
+function project(geo, each) {
+  const rings = [];
+  for (const f of geo.features || []) {
+    const g = f.geometry || {};
+    const polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const poly of polys) for (const ring of poly) {
+      const flat = new Float64Array(ring.length * 2);
+      ring.forEach(([lon, lat], i) => {
+        const x = worldX(lon), y = worldY(lat);
+        flat[2 * i] = x; flat[2 * i + 1] = y;
+        if (x < box[0]) box[0] = x; if (y < box[1]) box[1] = y;
+        if (x > box[2]) box[2] = x; if (y > box[3]) box[3] = y;
+      });
+      rings.push(flat);
+    }
+    if (each) each(f, box);
+  }
+  return rings;
+}
+
+function cached(url, parse) {
   if (!url) return Promise.resolve(null);
   if (!outlinesCache.has(url)) {
-    outlinesCache.set(url, fetch(url).then(r => r.ok ? r.json() : null).then(geo => {
-      if (!geo) return null;
-      // Each ring as world-pixel pairs, projected once.
-      const rings = [];
-      for (const f of geo.features || []) {
-        const g = f.geometry || {};
-        const polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
-        for (const poly of polys) for (const ring of poly) {
-          const flat = new Float64Array(ring.length * 2);
-          ring.forEach(([lon, lat], i) => { flat[2 * i] = worldX(lon); flat[2 * i + 1] = worldY(lat); });
-          rings.push(flat);
-        }
-      }
-      return rings;
-    }).catch(() => null));
+    outlinesCache.set(url, fetch(url).then(r => r.ok ? r.json() : null).then(geo => geo && parse(geo)).catch(() => null));
   }
   return outlinesCache.get(url);
+}
+
+// The state outlines: their rings, and each state's code and box (to know whose counties are in view).
+function loadOutlines(url) {
+  return cached(url, geo => {
+    const states = [];
+    const rings = project(geo, (f, box) => { if (f.properties && f.properties.s) states.push({s: f.properties.s, box}); });
+    return {rings, states};
+  });
+}
+
+// A state's counties: their rings, and each county's name with the point to write it at.
+function loadCounties(url) {
+  return cached(url, geo => {
+    const names = [];
+    const rings = project(geo, f => { const p = f.properties; names.push({n: p.n, wx: worldX(p.x), wy: worldY(p.y)}); });
+    return {rings, names};
+  });
 }
 
 class FacilityMap {
@@ -64,6 +92,8 @@ class FacilityMap {
     this.pointers = new Map();
     this.tiles = new Map();
     this.rings = null;
+    this.states = [];
+    this.counties = new Map();  // a state's code: its counties once loaded (null while loading)
     this.frame = 0;
     this.width = 0;
     root.querySelector(".zoom-in").addEventListener("click", () => this.zoomAt(1, this.width / 2, this.height / 2));
@@ -114,7 +144,11 @@ class FacilityMap {
     this.credit.textContent = data.tiles ? data.tiles.attribution : "";
     this.credit.hidden = !data.tiles;
     this.prepare();
-    loadOutlines(data.outlines).then(rings => { this.rings = rings; this.draw(); });
+    loadOutlines(data.outlines).then(outlines => {
+      this.rings = outlines && outlines.rings;
+      this.states = outlines ? outlines.states : [];
+      this.draw();
+    });
     this.resize(true);  // drawn now, not at the next frame: the first view of a page is not kept waiting
   }
 
@@ -222,18 +256,45 @@ class FacilityMap {
       return false;
     };
     if (d.place) label(d.place.n, d.place.x, d.place.y, true);
-    const t = d.towns;
-    if (t) {
-      // Cities of 100,000 or more when zoomed out over a state or more; closer in, the largest that fit.
-      const z = this.zoom;
-      const least = z < 6.5 ? 100000 : 0, most = z < 6.5 ? 10 : 12;
-      for (let i = 0; i < t.n.length && named.length < most; i++) {
+    // Towns: cities of 100,000 or more when zoomed out over a state or more; closer in, the largest that
+    // fit. The six largest first, then the counties' names (so the counties are named too), then more towns.
+    const t = d.towns, z = this.zoom, tried = new Set();
+    const least = z < 6.5 ? 100000 : 0, most = z < 6.5 ? 10 : 12;
+    const towns = upTo => {
+      for (let i = 0; t && i < t.n.length && named.length < upTo; i++) {
         if (t.p[i] < least) break;
-        if (d.place && d.place.n.startsWith(t.n[i] + ",")) continue;  // named already, as the searched place
+        if (tried.has(i) || (d.place && d.place.n.startsWith(t.n[i] + ","))) continue;  // the searched place
+        tried.add(i);
         label(t.n[i], t.x[i], t.y[i], false);
       }
+    };
+    towns(Math.min(most, 7));
+    // County names in capitals and grey, on a point inside the county (or just above or below it), where
+    // they fit.
+    const counties = [];
+    g.font = "10px sans-serif";
+    for (const c of this.shown) {
+      const x = this.sx(c.wx), y = this.sy(c.wy), name = c.n.toUpperCase(), w = g.measureText(name).width;
+      for (const dy of [0, -16, 16]) {
+        const box = [x - w / 2 - 2, y + dy - 7, x + w / 2 + 2, y + dy + 7];
+        if (box[0] < 2 || box[1] < 2 || box[2] > this.width - 40 || box[3] > this.height - 16) continue;
+        if (placed.some(b => hit(b, box))) continue;
+        placed.push(box);
+        counties.push({n: c.n, box: box.map(Math.round)});
+        g.lineWidth = 3;
+        g.strokeStyle = "rgba(255, 255, 255, 0.85)";
+        g.fillStyle = "#6b7079";
+        g.textBaseline = "middle";
+        g.textAlign = "center";
+        g.strokeText(name, x, y + dy);
+        g.fillText(name, x, y + dy);
+        g.textAlign = "start";
+        break;
+      }
     }
+    towns(most);
     this.canvas.dataset.labels = JSON.stringify(named);
+    this.canvas.dataset.counties = JSON.stringify(counties);
   }
 
   draw() {
@@ -242,23 +303,21 @@ class FacilityMap {
   }
 
   paint() {
-    const d = this.data, g = this.ctx, k = this.scale();
+    const d = this.data, g = this.ctx;
     g.setTransform(this.ratio, 0, 0, this.ratio, 0, 0);
+    this.shown = [];  // the counties named, if any (paintCounties)
     g.fillStyle = d.water;
     g.fillRect(0, 0, this.width, this.height);
     let background = true;
     if (d.tiles) background = this.paintTiles();
     else if (this.rings) {
       g.beginPath();
-      for (const ring of this.rings) {
-        for (let i = 0; i < ring.length; i += 2) {
-          const x = (ring[i] - this.cx) * k + this.width / 2, y = (ring[i + 1] - this.cy) * k + this.height / 2;
-          if (i) g.lineTo(x, y); else g.moveTo(x, y);
-        }
-        g.closePath();
-      }
+      this.trace(this.rings);
       g.fillStyle = d.land;
       g.fill("evenodd");
+      this.paintCounties();
+      g.beginPath();
+      this.trace(this.rings);
       g.strokeStyle = d.border;
       g.lineWidth = 1;
       g.stroke();
@@ -307,6 +366,48 @@ class FacilityMap {
     this.canvas.dataset.drawn = background && (d.tiles || this.rings) ? "all" : "points";
     this.canvas.dataset.view = JSON.stringify({latitude: latOf(this.cy), longitude: lonOf(this.cx), zoom: this.zoom});
     this.canvas.dataset.selected = String(selected);
+  }
+
+  // Adds rings (world pixels) to the current path.
+  trace(rings) {
+    const g = this.ctx, k = this.scale(), w2 = this.width / 2, h2 = this.height / 2;
+    for (const ring of rings) {
+      for (let i = 0; i < ring.length; i += 2) {
+        const x = (ring[i] - this.cx) * k + w2, y = (ring[i + 1] - this.cy) * k + h2;
+        if (i) g.lineTo(x, y); else g.moveTo(x, y);
+      }
+      g.closePath();
+    }
+  }
+
+  // County lines, zoomed in to county level over the states in view (each state's file fetched once, the
+  // first time it is needed); the counties whose name point is in view are kept for paintNames.
+  paintCounties() {
+    const d = this.data;
+    if (!d.counties || this.zoom < d.counties.zoom) return;
+    const k = this.scale();
+    const view = [this.cx - this.width / 2 / k, this.cy - this.height / 2 / k,
+                  this.cx + this.width / 2 / k, this.cy + this.height / 2 / k];
+    const g = this.ctx;
+    g.beginPath();
+    for (const {s, box} of this.states) {
+      if (box[2] < view[0] || box[0] > view[2] || box[3] < view[1] || box[1] > view[3]) continue;
+      if (!this.counties.has(s)) {
+        this.counties.set(s, null);
+        loadCounties(d.counties.url.replace("{s}", s)).then(c => { this.counties.set(s, c); this.draw(); });
+      }
+      const c = this.counties.get(s);
+      if (!c) continue;
+      this.trace(c.rings);
+      for (const name of c.names) {
+        if (name.wx > view[0] && name.wx < view[2] && name.wy > view[1] && name.wy < view[3]) this.shown.push(name);
+      }
+    }
+    g.strokeStyle = "#b4b9c0";
+    g.lineWidth = 0.8;
+    g.setLineDash([4, 3]);
+    g.stroke();
+    g.setLineDash([]);
   }
 
   dot(wx, wy, r, fill, width, stroke = "#fff") {
