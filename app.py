@@ -15,7 +15,7 @@ from directory import Store, open_store, view
 from directory.core import i18n, paths
 from directory.core.i18n import _
 from directory.stores.base import live_version
-from directory.view import mapview
+from directory.view import mapview, tiles
 from screens import compare, maintain, provider, results, search
 from screens.session import Page, browser_lang, current_form, follow_url, ss, write_url
 
@@ -25,6 +25,8 @@ i18n.activate(ss.w_lang)
 
 st.set_page_config(page_title=_("Find substance-use treatment"), page_icon="🧭", layout="wide")
 st.html(view.page_css())
+if tiles_refused := tiles.tiles_problem():  # a deployer's tile setting the map cannot use: said, not used
+    st.error(view.md_escape(_("Map tiles are off: {why}").format(why=tiles_refused)))
 #: Sets the page's ``<html lang>`` to the interface language (screen readers pronounce by it).
 page_lang = st.components.v2.component("page_lang", html="", js=view.PAGE_LANG_JS)
 page_lang(key="page-lang", data={"lang": ss.w_lang})

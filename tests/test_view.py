@@ -318,19 +318,57 @@ def test_a_national_map_shows_areas_not_22000_points(directory):
 
 
 def test_map_tiles_setting(monkeypatch, directory):
+    """Three modes: none (offline), web tiles, a PMTiles archive; every tiled mode credited (the setting
+    refuses a source without its attribution, in one line), and counties drawn only offline."""
     from directory.core.errors import DirectoryError
+    from directory.view import tiles
 
-    monkeypatch.setenv(mapview.TILES_ENV, "carto")
-    assert mapview.map_tiles() == {"url": mapview.CARTO_TILES, "attribution": mapview.CARTO_ATTRIBUTION}
-    assert mapview.build_map(directory, directory.search(Query(near="Tampa, FL"))).tiles["url"].startswith("https://")
-    monkeypatch.setenv(mapview.TILES_ENV, "https://tiles.example.org/{z}/{x}/{y}.png")
-    assert mapview.map_tiles()["attribution"] == "Map tiles: tiles.example.org"
-    for bad in ("https://example.org/style.json", "javascript:alert(1)//{z}/{x}/{y}", "tiles/{z}/{x}/{y}.png"):
-        monkeypatch.setenv(mapview.TILES_ENV, bad)
-        with pytest.raises(DirectoryError, match=mapview.TILES_ENV):
-            mapview.map_tiles()
-    monkeypatch.delenv(mapview.TILES_ENV)
-    assert mapview.map_tiles() is None
+    tampa = directory.search(Query(near="Tampa, FL"))
+    monkeypatch.delenv(tiles.ATTRIBUTION_ENV, raising=False)
+    monkeypatch.setenv(tiles.TILES_ENV, "carto")
+    assert tiles.map_tiles() == {"url": tiles.CARTO_TILES, "attribution": tiles.CARTO_ATTRIBUTION}
+    data = mapview.build_map(directory, tampa)
+    assert data.tiles["url"].startswith("https://") and data.payload()["counties"] is None
+    for source in ("https://tiles.example.org/{z}/{x}/{y}.png", "pmtiles:/app/static/region.pmtiles"):
+        monkeypatch.setenv(tiles.TILES_ENV, source)
+        monkeypatch.delenv(tiles.ATTRIBUTION_ENV, raising=False)
+        with pytest.raises(DirectoryError, match=tiles.ATTRIBUTION_ENV) as refused:
+            tiles.map_tiles()
+        assert "\n" not in str(refused.value)
+        monkeypatch.setenv(tiles.ATTRIBUTION_ENV, "  \u00a9 OpenStreetMap\ncontributors ")
+        assert tiles.map_tiles()["attribution"] == "\u00a9 OpenStreetMap contributors"
+    assert tiles.map_tiles() == {
+        "pmtiles": "/app/static/region.pmtiles",
+        "script": tiles.PMTILES_SCRIPT,
+        "attribution": "\u00a9 OpenStreetMap contributors",
+    }
+    monkeypatch.setenv(tiles.TILES_ENV, "pmtiles:https://maps.example.org/us.pmtiles")
+    assert tiles.map_tiles()["pmtiles"] == "https://maps.example.org/us.pmtiles"
+    for bad in (
+        "https://example.org/style.json",
+        "javascript:alert(1)//{z}/{x}/{y}",
+        "tiles/{z}/{x}/{y}.png",
+        "pmtiles:region.pmtiles",
+        "pmtiles:https://maps.example.org/us.mbtiles",
+        "pmtiles:javascript:x.pmtiles",
+    ):
+        monkeypatch.setenv(tiles.TILES_ENV, bad)
+        with pytest.raises(DirectoryError, match=tiles.TILES_ENV):
+            tiles.map_tiles()
+    monkeypatch.setenv(tiles.TILES_ENV, "pmtiles:/app/static/region.pmtiles")
+    monkeypatch.setenv(tiles.ATTRIBUTION_ENV, "x" * 201)
+    with pytest.raises(DirectoryError, match="at most 200"):
+        tiles.map_tiles()
+    monkeypatch.delenv(tiles.TILES_ENV)
+    assert tiles.map_tiles() is None
+    assert mapview.build_map(directory, tampa).payload()["counties"]["url"] == "/app/static/counties/{s}.json"
+    # The vendored reader is the one named, with its licences beside it.
+    from .conftest import REPO
+
+    script = REPO / tiles.PMTILES_SCRIPT.removeprefix("/app/")
+    assert script.read_text(encoding="utf-8").startswith('"use strict";var pmtiles=')
+    licences = (script.parent / "LICENSES.txt").read_text(encoding="utf-8")
+    assert "Copyright 2021 Protomaps LLC" in licences and "Arjun Barrett" in licences
 
 
 def test_state_outlines_cover_every_state():

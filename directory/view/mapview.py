@@ -3,8 +3,9 @@ points by treatment type (or areas with counts above :data:`MAP_POINTS_LIMIT`), 
 the searched place, over the state outlines.
 
 Works with no internet: the land is the state outlines, served by the app from
-``static/state-outlines.json``; set ``DIRECTORY_MAP_TILES`` to ``carto`` (or an XYZ tile URL with
-``{z}``, ``{x}`` and ``{y}``) to draw web tiles instead. Only what the map needs is sent to the
+``static/state-outlines.json``, with county lines (:mod:`.counties`) and town names (:mod:`.places`)
+zoomed in; ``DIRECTORY_MAP_TILES`` draws tiles instead (web tiles or a self-hosted PMTiles archive, always
+credited: :mod:`.tiles`). Only what the map needs is sent to the
 browser: name, place, type and rounded coordinates; a click sends back the point's index, and
 :func:`selected_id` finds its facility.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +25,6 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from ..core import paths
-from ..core.errors import DirectoryError
 from ..core.geo import METRES_PER_MILE
 from ..core.i18n import N_, _, ngettext, number
 from ..core.taxonomy import Taxonomy
@@ -36,16 +35,15 @@ from .counties import COUNTIES_URL, COUNTY_ZOOM
 from .places import map_towns
 from .results import groups_of
 from .text import plain
+from .tiles import usable_tiles
 
 #: Served by Streamlit static serving from ``static/`` next to ``app.py`` (the browser caches it).
 OUTLINES_URL = "/app/static/state-outlines.json"
-#: Environment variable: ``carto`` for Carto's light tiles, or an XYZ tile URL template.
-TILES_ENV = "DIRECTORY_MAP_TILES"
-CARTO_TILES = "https://basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
-CARTO_ATTRIBUTION = "\u00a9 OpenStreetMap contributors \u00a9 CARTO"
-#: The map component's code, markup and style (``web/map.js``, ``map.html``, ``map.css``).
+#: The map component's code, markup and style (``web/tiles.js`` + ``map.js``, ``map.html``, ``map.css``).
 WEB = Path(__file__).parent.parent / "web"
-MAP_JS, MAP_HTML, MAP_CSS = ((WEB / name).read_text(encoding="utf-8") for name in ("map.js", "map.html", "map.css"))
+MAP_HTML, MAP_CSS = ((WEB / name).read_text(encoding="utf-8") for name in ("map.html", "map.css"))
+#: ``tiles.js`` (the tile sources) and ``names.js`` (outlines, counties, names) before ``map.js``: one module.
+MAP_JS = "\n".join((WEB / name).read_text(encoding="utf-8") for name in ("tiles.js", "names.js", "map.js"))
 #: 4 decimals is about 11 m: plenty for a map, and a smaller payload.
 COORD_DECIMALS = 4
 OUTLINE_TOLERANCE_DEG = 0.02
@@ -340,22 +338,6 @@ def fit_view(
     }
 
 
-def map_tiles() -> dict[str, str] | None:
-    """The web tiles to draw under the points, from ``DIRECTORY_MAP_TILES`` (none by default: the map
-    then needs no network). ``carto`` is Carto's light tiles; anything else must be an ``https://`` (or
-    ``http://``) URL with ``{z}``, ``{x}`` and ``{y}``."""
-    setting = os.environ.get(TILES_ENV, "").strip()
-    if not setting:
-        return None
-    if setting.lower() == "carto":
-        return {"url": CARTO_TILES, "attribution": CARTO_ATTRIBUTION}
-    if not setting.startswith(("https://", "http://")) or not all(k in setting for k in ("{z}", "{x}", "{y}")):
-        raise DirectoryError(
-            f"{TILES_ENV} must be 'carto' or a tile URL with {{z}}, {{x}} and {{y}}, not {setting[:80]!r}"
-        )
-    return {"url": setting, "attribution": "Map tiles: " + setting.split("/")[2]}
-
-
 @dataclass(frozen=True)
 class MapData:
     """What the map component draws for one result; the same whatever is selected (the selection is
@@ -456,7 +438,7 @@ def build_map(store: Store, result: SearchResult) -> MapData:
         clusters=clusters,
         circle=circle,
         place=place,
-        tiles=map_tiles(),
+        tiles=usable_tiles(),
         ids=tuple(points["id"].tolist()) if dots is not None else (),
         note=map_note(points),
         legend=tuple(legend(points, result.facets.get("service", {}), result.query.services)),

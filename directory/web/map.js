@@ -9,7 +9,8 @@
 // parsed as HTML. The only requests are the state outlines and, zoomed in, the counties of the states in
 // view (same origin, cached by the browser) or, if the app is configured with tiles, those tiles.
 //
-// data: {view: {latitude, longitude, zoom}, height, label, outlines: url, tiles: {url, attribution}|null,
+// data: {view: {latitude, longitude, zoom}, height, label, outlines: url,
+//        tiles: {url, attribution} | {pmtiles, script, attribution} | null (tiles.js),
 //        types: [[r, g, b], ...], points: {x: [], y: [], t: [], n: [], c: []},
 //        clusters: {x: [], y: [], r: [], n: [], c: "the same line for every area"} | null, circle: {x, y, r} | null,
 //        place: {x, y, n, c} | null, towns: {x: [], y: [], n: [], p: []} | null (largest first),
@@ -19,7 +20,6 @@
 
 const TILE = 512;
 const MIN_ZOOM = 1, MAX_ZOOM = 18;
-const outlinesCache = new Map();
 
 function mercY(lat) {
   const clamped = Math.max(Math.min(lat, 85), -85) * Math.PI / 180;
@@ -31,55 +31,6 @@ function worldY(lat) { return (1 - mercY(lat) / Math.PI) / 2 * TILE; }
 function lonOf(wx) { return wx / TILE * 360 - 180; }
 function latOf(wy) { return Math.atan(Math.sinh(Math.PI * (1 - 2 * wy / TILE))) * 180 / Math.PI; }
 
-// Each ring of a GeoJSON's (multi)polygons as world-pixel pairs, projected once; calls each(feature, box)
-// with the feature's box in world pixels [left, top, right, bottom].
-function project(geo, each) {
-  const rings = [];
-  for (const f of geo.features || []) {
-    const g = f.geometry || {};
-    const polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
-    const box = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const poly of polys) for (const ring of poly) {
-      const flat = new Float64Array(ring.length * 2);
-      ring.forEach(([lon, lat], i) => {
-        const x = worldX(lon), y = worldY(lat);
-        flat[2 * i] = x; flat[2 * i + 1] = y;
-        if (x < box[0]) box[0] = x; if (y < box[1]) box[1] = y;
-        if (x > box[2]) box[2] = x; if (y > box[3]) box[3] = y;
-      });
-      rings.push(flat);
-    }
-    if (each) each(f, box);
-  }
-  return rings;
-}
-
-function cached(url, parse) {
-  if (!url) return Promise.resolve(null);
-  if (!outlinesCache.has(url)) {
-    outlinesCache.set(url, fetch(url).then(r => r.ok ? r.json() : null).then(geo => geo && parse(geo)).catch(() => null));
-  }
-  return outlinesCache.get(url);
-}
-
-// The state outlines: their rings, and each state's code and box (to know whose counties are in view).
-function loadOutlines(url) {
-  return cached(url, geo => {
-    const states = [];
-    const rings = project(geo, (f, box) => { if (f.properties && f.properties.s) states.push({s: f.properties.s, box}); });
-    return {rings, states};
-  });
-}
-
-// A state's counties: their rings, and each county's name with the point to write it at.
-function loadCounties(url) {
-  return cached(url, geo => {
-    const names = [];
-    const rings = project(geo, f => { const p = f.properties; names.push({n: p.n, wx: worldX(p.x), wy: worldY(p.y)}); });
-    return {rings, names};
-  });
-}
-
 class FacilityMap {
   constructor(root) {
     this.wrap = root.querySelector(".map");
@@ -90,7 +41,6 @@ class FacilityMap {
     this.live = root.querySelector(".live");
     this.ctx = this.canvas.getContext("2d");
     this.pointers = new Map();
-    this.tiles = new Map();
     this.rings = null;
     this.states = [];
     this.counties = new Map();  // a state's code: its counties once loaded (null while loading)
@@ -143,6 +93,9 @@ class FacilityMap {
     }
     this.credit.textContent = data.tiles ? data.tiles.attribution : "";
     this.credit.hidden = !data.tiles;
+    if (data.tiles && (!this.tileSource || this.tileSource.key !== JSON.stringify(data.tiles))) {
+      this.tileSource = new TileSource(data.tiles, () => this.draw());
+    }
     this.prepare();
     loadOutlines(data.outlines).then(outlines => {
       this.rings = outlines && outlines.rings;
@@ -219,83 +172,8 @@ class FacilityMap {
     return Math.max(4, Math.min(12, 250 / this.metresPerPixel(d.points.y[i])));
   }
 
-  // The searched place and the towns named where they fit: the place first, then towns largest first
-  // (only the big ones zoomed out), never two labels overlapping; drawn before the points, so no label
-  // ever hides a facility. What was named, with its box, is written to data-labels (tests read it).
-  paintNames() {
-    const d = this.data, g = this.ctx, placed = [], named = [];
-    const dots = [];  // the points on screen: a label goes where fewest of them would cover it
-    for (const i of this.order) {
-      const x = this.sx(this.wx[i]), y = this.sy(this.wy[i]), r = this.radius(i);
-      if (x > -r && y > -r && x < this.width + r && y < this.height + r) dots.push([x - r, y - r, x + r, y + r]);
-    }
-    const hit = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
-    const label = (name, lon, lat, bold) => {
-      const x = this.sx(worldX(lon)), y = this.sy(worldY(lat));
-      g.font = (bold ? "bold " : "") + "12px sans-serif";
-      const w = g.measureText(name).width;
-      const gap = bold ? 10 : 5;  // clear of the searched place's larger dot
-      const spots = [[x + gap, y - 7], [x - gap - w, y - 7], [x - w / 2, y - 14 - gap], [x - w / 2, y + gap]]
-        .map(([bx, by]) => [bx, by, [bx - 2, by - 1, bx + w + 2, by + 15]])
-        .map(([bx, by, box]) => [bx, by, box, dots.reduce((n, b) => n + hit(b, box), 0)])
-        .sort((a, b) => a[3] - b[3]);
-      for (const [bx, by, box] of spots) {
-        if (box[0] < 2 || box[1] < 2 || box[2] > this.width - 40 || box[3] > this.height - 16) continue;
-        if (placed.some(b => hit(b, box))) continue;
-        placed.push(box);
-        named.push({n: name, box: box.map(Math.round)});
-        g.lineWidth = 3;
-        g.strokeStyle = "rgba(255, 255, 255, 0.9)";
-        g.fillStyle = bold ? "#141414" : "#3a3a3a";
-        g.textBaseline = "top";
-        g.strokeText(name, bx, by);
-        g.fillText(name, bx, by);
-        if (!bold) { g.beginPath(); g.arc(x, y, 2, 0, 2 * Math.PI); g.fill(); }
-        return true;
-      }
-      return false;
-    };
-    if (d.place) label(d.place.n, d.place.x, d.place.y, true);
-    // Towns: cities of 100,000 or more when zoomed out over a state or more; closer in, the largest that
-    // fit. The six largest first, then the counties' names (so the counties are named too), then more towns.
-    const t = d.towns, z = this.zoom, tried = new Set();
-    const least = z < 6.5 ? 100000 : 0, most = z < 6.5 ? 10 : 12;
-    const towns = upTo => {
-      for (let i = 0; t && i < t.n.length && named.length < upTo; i++) {
-        if (t.p[i] < least) break;
-        if (tried.has(i) || (d.place && d.place.n.startsWith(t.n[i] + ","))) continue;  // the searched place
-        tried.add(i);
-        label(t.n[i], t.x[i], t.y[i], false);
-      }
-    };
-    towns(Math.min(most, 7));
-    // County names in capitals and grey, on a point inside the county (or just above or below it), where
-    // they fit.
-    const counties = [];
-    g.font = "10px sans-serif";
-    for (const c of this.shown) {
-      const x = this.sx(c.wx), y = this.sy(c.wy), name = c.n.toUpperCase(), w = g.measureText(name).width;
-      for (const dy of [0, -16, 16]) {
-        const box = [x - w / 2 - 2, y + dy - 7, x + w / 2 + 2, y + dy + 7];
-        if (box[0] < 2 || box[1] < 2 || box[2] > this.width - 40 || box[3] > this.height - 16) continue;
-        if (placed.some(b => hit(b, box))) continue;
-        placed.push(box);
-        counties.push({n: c.n, box: box.map(Math.round)});
-        g.lineWidth = 3;
-        g.strokeStyle = "rgba(255, 255, 255, 0.85)";
-        g.fillStyle = "#6b7079";
-        g.textBaseline = "middle";
-        g.textAlign = "center";
-        g.strokeText(name, x, y + dy);
-        g.fillText(name, x, y + dy);
-        g.textAlign = "start";
-        break;
-      }
-    }
-    towns(most);
-    this.canvas.dataset.labels = JSON.stringify(named);
-    this.canvas.dataset.counties = JSON.stringify(counties);
-  }
+  // The searched place, towns and counties named where they fit (names.js).
+  paintNames() { drawNames(this); }
 
   draw() {
     if (this.frame || !this.width || !this.data) return;
@@ -309,7 +187,8 @@ class FacilityMap {
     g.fillStyle = d.water;
     g.fillRect(0, 0, this.width, this.height);
     let background = true;
-    if (d.tiles) background = this.paintTiles();
+    // Tiles when configured (the outlines instead if the tiles cannot be read at all).
+    if (d.tiles && !this.tileSource.failed) background = this.paintTiles();
     else if (this.rings) {
       g.beginPath();
       this.trace(this.rings);
@@ -380,35 +259,8 @@ class FacilityMap {
     }
   }
 
-  // County lines, zoomed in to county level over the states in view (each state's file fetched once, the
-  // first time it is needed); the counties whose name point is in view are kept for paintNames.
-  paintCounties() {
-    const d = this.data;
-    if (!d.counties || this.zoom < d.counties.zoom) return;
-    const k = this.scale();
-    const view = [this.cx - this.width / 2 / k, this.cy - this.height / 2 / k,
-                  this.cx + this.width / 2 / k, this.cy + this.height / 2 / k];
-    const g = this.ctx;
-    g.beginPath();
-    for (const {s, box} of this.states) {
-      if (box[2] < view[0] || box[0] > view[2] || box[3] < view[1] || box[1] > view[3]) continue;
-      if (!this.counties.has(s)) {
-        this.counties.set(s, null);
-        loadCounties(d.counties.url.replace("{s}", s)).then(c => { this.counties.set(s, c); this.draw(); });
-      }
-      const c = this.counties.get(s);
-      if (!c) continue;
-      this.trace(c.rings);
-      for (const name of c.names) {
-        if (name.wx > view[0] && name.wx < view[2] && name.wy > view[1] && name.wy < view[3]) this.shown.push(name);
-      }
-    }
-    g.strokeStyle = "#b4b9c0";
-    g.lineWidth = 0.8;
-    g.setLineDash([4, 3]);
-    g.stroke();
-    g.setLineDash([]);
-  }
+  // County lines, zoomed in (names.js).
+  paintCounties() { drawCounties(this); }
 
   dot(wx, wy, r, fill, width, stroke = "#fff") {
     const g = this.ctx;
@@ -421,27 +273,20 @@ class FacilityMap {
     g.stroke();
   }
 
-  // Draws the tiles in view that have come back; whether all of them have (a failed one counts).
+  // Draws the tiles in view that have come back (tiles.js); whether all of them have (a failed one counts).
   paintTiles() {
-    // Web tiles are 256 pixels: one zoom level more than this map's 512-pixel zoom.
+    const src = this.tileSource, z = src.zoomFor(this.zoom);
+    if (z === null) return false;
     let done = true;
-    const g = this.ctx, z = Math.max(0, Math.min(MAX_ZOOM + 1, Math.round(this.zoom + 1)));
-    const size = TILE * this.scale() / Math.pow(2, z);  // a tile of zoom z on screen (about 256 pixels)
-    const n = Math.pow(2, z);
+    const g = this.ctx, n = Math.pow(2, z);
+    const size = TILE * this.scale() / n;  // a tile of zoom z on screen (about 256 pixels)
     const left = this.cx * this.scale() - this.width / 2, top = this.cy * this.scale() - this.height / 2;
     for (let ty = Math.floor(top / size); ty * size < top + this.height; ty++) {
       if (ty < 0 || ty >= n) continue;
       for (let tx = Math.floor(left / size); tx * size < left + this.width; tx++) {
-        const url = this.data.tiles.url.replace("{z}", z).replace("{x}", ((tx % n) + n) % n).replace("{y}", ty);
-        let img = this.tiles.get(url);
-        if (!img) {
-          img = new Image();  // no CORS asked: the canvas is never read back, so any tile server will do
-          img.onload = img.onerror = () => this.draw();
-          img.src = url;
-          this.tiles.set(url, img);
-        }
-        if (!img.complete) done = false;
-        else if (img.naturalWidth) g.drawImage(img, tx * size - left, ty * size - top, size + 0.5, size + 0.5);
+        const t = src.tile(z, ((tx % n) + n) % n, ty);
+        if (!t.done) done = false;
+        else if (t.image) g.drawImage(t.image, tx * size - left, ty * size - top, size + 0.5, size + 0.5);
       }
     }
     return done;
