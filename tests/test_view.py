@@ -589,6 +589,17 @@ def test_the_map_in_words_names_the_largest_towns_and_the_legends_counts():
     named = towns_in(tuple(data.view["bounds"]))
     assert {"Tampa", "St. Petersburg", "Clearwater"} <= set(named)
     assert [pop[n] for n in named] == sorted(pop.values(), reverse=True)[: len(named)]
+    # By county: the map's facilities counted one by one from their records, most first.
+    from collections import Counter
+
+    by_county = Counter(store.facility(i).county for i in data.ids if store.facility(i).county)
+    ranked = sorted(by_county.items(), key=lambda item: (-item[1], item[0]))
+    assert ranked[0][0] == "Hillsborough"
+    expected = ", ".join(f"{c} {n}" for c, n in ranked[:-1]) + f" and {ranked[-1][0]} {ranked[-1][1]}"
+    assert f"By county: {expected}." in caption
+    rural = store.search(Query(near="Washington, IN", radius_miles=50))  # Indiana and Illinois: states said
+    words = map_caption(rural, build_map(store, rural), store.taxonomy)
+    assert "By county: Monroe (IN) " in words and "more counties." in words
     # The whole directory: grouped by area, the biggest cities named.
     everything = store.search(Query())
     national = map_caption(everything, build_map(store, everything), store.taxonomy)

@@ -20,12 +20,36 @@ from ..search import SearchResult
 from .mapview import MapData, type_label
 from .places import towns_in
 
+#: How many counties the caption names (most facilities first).
+COUNTIES = 5
+
 
 def _join(items: list[str]) -> str:
     """``"a, b and c"`` in the current language."""
     if len(items) <= 1:
         return "".join(items)
     return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
+
+
+def _by_county(result: SearchResult, data: MapData, most: int = COUNTIES) -> str:
+    """How many of the map's facilities are in each county, most first ("Hillsborough 45, Pinellas 43 and 2
+    more counties"); empty when no county is known."""
+    frame = result.frame
+    if "county" not in frame.columns or not data.ids:
+        return ""
+    rows = frame[frame["facility_id"].isin(data.ids)]
+    counts = rows.loc[rows["county"].fillna("").astype(str).str.strip() != ""].groupby(["county", "state"]).size()
+    if counts.empty:
+        return ""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    several_states = len({state for (_county, state), _n in ranked}) > 1
+    items = [
+        f"{county}{f' ({state})' if several_states else ''} {number(n)}" for (county, state), n in ranked[:most]
+    ]
+    if len(ranked) > most:
+        rest = len(ranked) - most
+        items.append(ngettext("{n} more county", "{n} more counties", rest).format(n=number(rest)))
+    return _join(items)
 
 
 def map_caption(result: SearchResult, data: MapData, taxonomy: Taxonomy) -> str:
@@ -55,5 +79,7 @@ def map_caption(result: SearchResult, data: MapData, taxonomy: Taxonomy) -> str:
     parts = [shown]
     if towns:
         parts.append(_("Towns in the area (GeoNames): {towns}.").format(towns=_join(towns)))
+    if data.points is not None and (by_county := _by_county(result, data)):
+        parts.append(_("By county: {counties}.").format(counties=by_county))
     parts.append(_("The list below holds the same facilities, in the same order."))
     return " ".join(parts)
