@@ -95,6 +95,10 @@ def test_the_map_names_where_it_is_on_a_desktop_and_a_phone(browser, server, pla
             "height": bottom["y"] + bottom["height"] - top["y"] + 16,
         },
     )
-    assert page.locator(f"{MAP} .credit").is_hidden()  # offline: nothing to credit but what the caption says
+    # Offline, the map credits its place names and outlines in its corner (Spanish in a Spanish page).
+    assert (
+        page.locator(f"{MAP} .credit").inner_text()
+        == "Place names: GeoNames (CC BY 4.0) \u00b7 Outlines: US Census Bureau"
+    )
     assert page.outside_requests == []
     page.context.close()

@@ -69,7 +69,7 @@ def test_configured_tiles_are_asked_for_drawn_and_credited(browser, tiles):
         idle(page, "Showing results near Tampa, FL")
         canvas = map_canvas(page)
         credit = page.locator(f"{MAP} .credit")
-        assert credit.inner_text() == credit_line
+        assert credit.inner_text() == credit_line + " \u00b7 Place names: GeoNames (CC BY 4.0)"
         # Drawn with every tile in view: each was asked for and came back.
         canvas.and_(page.locator('canvas[data-drawn="all"]')).wait_for()
         view = map_view(canvas)
@@ -86,6 +86,8 @@ def test_configured_tiles_are_asked_for_drawn_and_credited(browser, tiles):
         page.context.close()
 
 
+#: What the offline map credits in its corner.
+OFFLINE_CREDIT = "Place names: GeoNames (CC BY 4.0) \u00b7 Outlines: US Census Bureau"
 #: The colour of the SYNTHETIC archive's tiles: found in the screenshot only if they were drawn.
 TILE_RGB = (96, 110, 40)
 
@@ -195,7 +197,7 @@ def test_a_self_hosted_pmtiles_archive_is_drawn_under_the_points_and_credited(br
         page.goto(url + "/?near=Tampa%2C+FL&service=detox")
         idle(page, "Showing results near Tampa, FL")
         canvas = map_canvas(page)
-        assert page.locator(f"{MAP} .credit").inner_text() == credit_line
+        assert page.locator(f"{MAP} .credit").inner_text() == credit_line + " \u00b7 Place names: GeoNames (CC BY 4.0)"
         canvas.and_(page.locator('canvas[data-drawn="all"]')).wait_for()
         image = canvas.screenshot()
         shot(page, "map-pmtiles")
@@ -228,7 +230,7 @@ def test_a_tile_source_without_attribution_is_refused_in_one_line(browser, tiles
         assert "DIRECTORY_MAP_TILES_ATTRIBUTION" in line and "\n" not in line.strip()
         canvas = map_canvas(page)
         canvas.and_(page.locator('canvas[data-drawn="all"]')).wait_for()
-        assert page.locator(f"{MAP} .credit").is_hidden()
+        assert page.locator(f"{MAP} .credit").inner_text() == OFFLINE_CREDIT  # no tiles to credit
         assert page.outside_requests == [] and len(asked) == before
         page.context.close()
         request = urllib.request.Request(url + "/app/static/counties/FL.json", headers={"Range": "bytes=10-109"})

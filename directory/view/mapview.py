@@ -338,6 +338,16 @@ def fit_view(
     }
 
 
+def map_credit(tiles: dict[str, str] | None) -> str:
+    """The credit the map shows in its corner: the tiles' attribution when it draws tiles, then the place
+    names' (GeoNames, CC BY 4.0) and, offline, the outlines' (Census)."""
+    names = _("Place names: GeoNames (CC BY 4.0)")
+    if tiles:
+        return f"{tiles['attribution']} \u00b7 {names}"
+    outlines = _("Outlines: US Census Bureau")
+    return f"{names} \u00b7 {outlines}"
+
+
 @dataclass(frozen=True)
 class MapData:
     """What the map component draws for one result; the same whatever is selected (the selection is
@@ -369,6 +379,7 @@ class MapData:
             "place": self.place,
             "towns": self.towns,
             "tiles": self.tiles,
+            "credit": map_credit(self.tiles),
             "selected": index,
             "label": label if label is not None else _(MAP_LABEL),
             "words": {key: _(text) for key, text in MAP_WORDS.items()},

@@ -43,9 +43,7 @@ def _by_county(result: SearchResult, data: MapData, most: int = COUNTIES) -> str
         return ""
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     several_states = len({state for (_county, state), _n in ranked}) > 1
-    items = [
-        f"{county}{f' ({state})' if several_states else ''} {number(n)}" for (county, state), n in ranked[:most]
-    ]
+    items = [f"{county}{f' ({state})' if several_states else ''} {number(n)}" for (county, state), n in ranked[:most]]
     if len(ranked) > most:
         rest = len(ranked) - most
         items.append(ngettext("{n} more county", "{n} more counties", rest).format(n=number(rest)))

@@ -91,8 +91,8 @@ class FacilityMap {
       this.said = said;
       this.live.textContent = said ? (words.selected || "Selected: {name}").replace("{name}", () => said) : "";
     }
-    this.credit.textContent = data.tiles ? data.tiles.attribution : "";
-    this.credit.hidden = !data.tiles;
+    this.credit.textContent = data.credit || "";  // the tiles' attribution, the names' and the outlines'
+    this.credit.hidden = !data.credit;
     if (data.tiles && (!this.tileSource || this.tileSource.key !== JSON.stringify(data.tiles))) {
       this.tileSource = new TileSource(data.tiles, () => this.draw());
     }
