@@ -110,6 +110,7 @@ function drawNames(m) {
       placed.push(box);
       named.push({n: name, box: box.map(Math.round)});
       g.lineWidth = 3;
+      g.lineJoin = "round";  // a smooth halo (a mitred one spikes at sharp letters)
       g.strokeStyle = "rgba(255, 255, 255, 0.9)";
       g.fillStyle = bold ? "#141414" : "#3a3a3a";
       g.textBaseline = "top";
@@ -147,6 +148,7 @@ function drawNames(m) {
       placed.push(box);
       counties.push({n: c.n, box: box.map(Math.round)});
       g.lineWidth = 3;
+      g.lineJoin = "round";  // a smooth halo (a mitred one spikes at sharp letters)
       g.strokeStyle = "rgba(255, 255, 255, 0.85)";
       g.fillStyle = "#6b7079";
       g.textBaseline = "middle";
