@@ -3,8 +3,8 @@
 // and counties named where they fit. Prepended to map.js (mapview.MAP_JS), with tiles.js; functions of
 // the map (m: a FacilityMap).
 
-// Each ring of a GeoJSON's (multi)polygons as world-pixel pairs, projected once; calls each(feature, box)
-// with the feature's box in world pixels [left, top, right, bottom].
+// Each ring of a GeoJSON's (multi)polygons as world-pixel pairs, projected once; calls each(feature, box,
+// end) with the feature's box in world pixels [left, top, right, bottom] and the end of its rings.
 function project(geo, each) {
   const rings = [];
   for (const f of geo.features || []) {
@@ -21,7 +21,7 @@ function project(geo, each) {
       });
       rings.push(flat);
     }
-    if (each) each(f, box);
+    if (each) each(f, box, rings.length);
   }
   return rings;
 }
@@ -45,13 +45,32 @@ function loadOutlines(url) {
   });
 }
 
-// A state's counties: their rings, and each county's name with the point to write it at.
+// A state's counties: their rings, and each county's name with the point to write it at, its box and
+// which of the rings are its own (from, to).
 function loadCounties(url) {
   return cached(url, geo => {
     const names = [];
-    const rings = project(geo, f => { const p = f.properties; names.push({n: p.n, wx: worldX(p.x), wy: worldY(p.y)}); });
+    let from = 0;
+    const rings = project(geo, (f, box, to) => {
+      const p = f.properties;
+      names.push({n: p.n, wx: worldX(p.x), wy: worldY(p.y), box, from, to});
+      from = to;
+    });
     return {rings, names};
   });
+}
+
+// Whether (x, y) is inside rings[from..to) (even-odd: holes and islands count right).
+function within(rings, from, to, x, y) {
+  let inside = false;
+  for (let r = from; r < to; r++) {
+    const ring = rings[r];
+    for (let i = 0, j = ring.length - 2; i < ring.length; j = i, i += 2) {
+      const xi = ring[i], yi = ring[i + 1], xj = ring[j], yj = ring[j + 1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
 }
 
 // County lines, zoomed in to county level over the states in view (each state's file fetched once, the
@@ -75,6 +94,15 @@ function drawCounties(m) {
     m.trace(c.rings);
     for (const name of c.names) {
       if (name.wx > view[0] && name.wx < view[2] && name.wy > view[1] && name.wy < view[3]) m.shown.push(name);
+      else {
+        // Its name point is out of view but the county may not be (a close view inside a large county):
+        // named at the middle of what the view shows of its box, if that point is in the county.
+        const b = name.box, left = Math.max(b[0], view[0]), right = Math.min(b[2], view[2]);
+        const top = Math.max(b[1], view[1]), bottom = Math.min(b[3], view[3]);
+        if (left >= right || top >= bottom) continue;
+        const x = (left + right) / 2, y = (top + bottom) / 2;
+        if (within(c.rings, name.from, name.to, x, y)) m.shown.push({n: name.n, wx: x, wy: y});
+      }
     }
   }
   g.strokeStyle = "#b4b9c0";
