@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from ..core.errors import DatabaseUnavailable
 from ..core.facility import Facility
 from ..core.geo import Place
 from ..core.taxonomy import Taxonomy
@@ -136,10 +137,13 @@ def live_version(store: Store) -> tuple[int, int]:
     corrections: what a cache of searches keys on, so a kept search is never older than the newest
     report or correction."""
     log = getattr(store, "live", None)
-    if log is not None:
-        log.latest()  # read again if it changed (the database: at most once a second)
     corrections = open_corrections(store)
-    corrections.lines()
+    try:
+        if log is not None:
+            log.latest()  # read again if it changed (the database: at most once a second)
+        corrections.lines()
+    except DatabaseUnavailable:  # the versions last read; the search that follows says why, in one line
+        pass
     return (log.version if log is not None else 0, corrections.version)
 
 
