@@ -346,7 +346,7 @@ def test_the_map_names_towns_and_counties_that_never_overlap(page, server):
         canvas = map_canvas(page)
         page.wait_for_timeout(300)
         if query != "state=FL":  # the state's counties arrive after the first paint
-            expect(canvas).to_have_attribute("data-counties", re.compile("Hillsborough"))
+            expect(canvas).to_have_attribute("data-counties", re.compile("Hillsborough"), timeout=30_000)
         labels = json.loads(canvas.get_attribute("data-labels"))
         counties = json.loads(canvas.get_attribute("data-counties"))
         names = [label["n"] for label in labels]

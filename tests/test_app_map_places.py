@@ -63,7 +63,7 @@ def test_the_map_names_where_it_is_on_a_desktop_and_a_phone(browser, server, pla
     # County lines and names from county zoom in (a phone's narrower map may show the same place zoomed out).
     county_zoom = json.loads(canvas.get_attribute("data-view"))["zoom"] >= COUNTY_ZOOM
     if counties and county_zoom:
-        expect(canvas).to_have_attribute("data-counties", re.compile(sorted(counties)[0]))
+        expect(canvas).to_have_attribute("data-counties", re.compile(sorted(counties)[0]), timeout=30_000)
     page.wait_for_timeout(300)
     labels = json.loads(canvas.get_attribute("data-labels"))
     named_counties = json.loads(canvas.get_attribute("data-counties"))

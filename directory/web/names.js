@@ -31,7 +31,9 @@ const outlinesCache = new Map();
 function cached(url, parse) {
   if (!url) return Promise.resolve(null);
   if (!outlinesCache.has(url)) {
-    outlinesCache.set(url, fetch(url).then(r => r.ok ? r.json() : null).then(geo => geo && parse(geo)).catch(() => null));
+    const load = fetch(url).then(r => r.ok ? r.json() : null).then(geo => geo && parse(geo)).catch(() => null);
+    // A failed load is forgotten, so a later draw asks again (none asks at once: no loop on a lasting failure).
+    outlinesCache.set(url, load.then(got => { if (!got) outlinesCache.delete(url); return got; }));
   }
   return outlinesCache.get(url);
 }
@@ -87,7 +89,11 @@ function drawCounties(m) {
     if (box[2] < view[0] || box[0] > view[2] || box[3] < view[1] || box[1] > view[3]) continue;
     if (!m.counties.has(s)) {
       m.counties.set(s, null);
-      loadCounties(d.counties.url.replace("{s}", s)).then(c => { m.counties.set(s, c); m.draw(); });
+      loadCounties(d.counties.url.replace("{s}", s)).then(c => {
+        if (!c) return m.counties.delete(s);  // asked again at the next draw (a pan, a zoom, a new search)
+        m.counties.set(s, c);
+        m.draw();
+      });
     }
     const c = m.counties.get(s);
     if (!c) continue;
