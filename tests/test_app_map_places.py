@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 
 import pytest
 from playwright.sync_api import expect
@@ -21,11 +22,11 @@ from .conftest import REPO, national_directory
 pytestmark = needs_chromium
 
 PLACES = {
-    # name: (query, towns the map must name, counties it must name)
-    "tampa": ("near=Tampa%2C+FL", {"Tampa, FL", "St. Petersburg", "Clearwater"}, {"Hillsborough", "Pinellas"}),
-    "indiana": ("near=Washington%2C+IN&radius=50", {"Washington, IN", "Bloomington", "Evansville"}, {"Daviess"}),
+    # name: (the place searched, its radius in miles, towns the map must name, counties it must name)
+    "tampa": ("Tampa, FL", 25, {"Tampa, FL", "St. Petersburg", "Clearwater"}, {"Hillsborough", "Pinellas"}),
+    "indiana": ("Washington, IN", 50, {"Washington, IN", "Bloomington", "Evansville"}, {"Daviess"}),
     # Miami-Dade's name point is outside so close a view: named where the view shows the county.
-    "miami": ("near=Miami%2C+FL&radius=10", {"Miami, FL", "Hialeah", "Miami Beach"}, {"Miami-Dade"}),
+    "miami": ("Miami, FL", 10, {"Miami, FL", "Hialeah", "Miami Beach"}, {"Miami-Dade"}),
 }
 DEVICES = {
     "desktop": {"viewport": {"width": 1400, "height": 1900}},
@@ -51,9 +52,9 @@ def overlapping(boxes: list[list[int]]) -> list[tuple[list[int], list[int]]]:
 @pytest.mark.parametrize("device", sorted(DEVICES))
 @pytest.mark.parametrize("place", sorted(PLACES))
 def test_the_map_names_where_it_is_on_a_desktop_and_a_phone(browser, server, place, device):
-    query, towns, counties = PLACES[place]
+    center, radius, towns, counties = PLACES[place]
     page = new_page(browser, server, **DEVICES[device])
-    page.goto(f"{server}/?{query}")
+    page.goto(f"{server}/?" + urllib.parse.urlencode({"near": center, "radius": radius}))
     idle(page, "Showing results near")
     if device == "phone":  # the phone's map is one tap away, under the list's heading
         page.locator('[data-testid="stExpander"] summary').filter(has_text="Map").click()
@@ -75,8 +76,6 @@ def test_the_map_names_where_it_is_on_a_desktop_and_a_phone(browser, server, pla
     assert counties <= {c["n"] for c in named_counties} if county_zoom else named_counties == [], named_counties
     assert overlapping([label["box"] for label in labels + named_counties]) == []
     # The same map in words, under it: the facilities, the towns, the counties.
-    center = {"tampa": "Tampa, FL", "indiana": "Washington, IN", "miami": "Miami, FL"}[place]
-    radius = {"tampa": 25, "indiana": 50, "miami": 10}[place]
     result = national_directory().search(Query(near=center, radius_miles=radius))
     caption = page.get_by_text(f"The map shows {len(result)} facilities around {center}")
     assert caption.count() == 1

@@ -39,7 +39,7 @@ from .tiles import usable_tiles
 
 #: Served by Streamlit static serving from ``static/`` next to ``app.py`` (the browser caches it).
 OUTLINES_URL = "/app/static/state-outlines.json"
-#: The map component's code, markup and style (``web/tiles.js`` + ``map.js``, ``map.html``, ``map.css``).
+#: The map component's markup and style (``web/map.html``, ``map.css``) and code (below).
 WEB = Path(__file__).parent.parent / "web"
 MAP_HTML, MAP_CSS = ((WEB / name).read_text(encoding="utf-8") for name in ("map.html", "map.css"))
 #: ``tiles.js`` (the tile sources) and ``names.js`` (outlines, counties, names) before ``map.js``: one module.

@@ -51,8 +51,7 @@ class TileSource {
   // The zoom of the tiles to draw for the map's zoom (256-pixel tiles: one more than its 512-pixel zoom),
   // within the archive's zooms; null until an archive's header is in.
   zoomFor(mapZoom) {
-    if (this.failed) return null;
-    if (!this.ready) return null;
+    if (this.failed || !this.ready) return null;
     return Math.max(this.minZoom, Math.min(this.maxZoom, Math.round(mapZoom + 1)));
   }
 
