@@ -126,12 +126,20 @@ def search_form(page: Page) -> None:
         active = page.form.changed(f.field for f in others)
         names = ", ".join(f.title().lower() for f in others)
         title = _("More filters: {names} ({n} set)") if active else _("More filters: {names}")
-        with st.expander(title.format(names=names, n=active), expanded=bool(active)):
-            grid = st.columns(3)
-            for i, f in enumerate(others):
-                with grid[i % 3]:
-                    filter_widget(page, f)
-            st.button(_("Clear filters"), on_click=clear_filters)
+        # Its widgets are drawn only while it is open (opening it reruns the page): closed, they were a
+        # third of the first screen's elements and 500 ms of its first load. Closed, their values are kept
+        # as they are (a widget not drawn in a run would lose its value).
+        more = st.expander(title.format(names=names, n=active), expanded=bool(active), key="w_more", on_change="rerun")
+        if more.open:
+            with more:
+                grid = st.columns(3)
+                for i, f in enumerate(others):
+                    with grid[i % 3]:
+                        filter_widget(page, f)
+                st.button(_("Clear filters"), on_click=clear_filters)
+        else:
+            for f in others:
+                ss[KEYS[f.field]] = ss[KEYS[f.field]]
     for warning in ss.get("url_warnings", []):
         st.warning(esc(_("From the link: {warning}").format(warning=warning)))
 

@@ -286,8 +286,9 @@ def open_more_filters(page, lang: str = "en") -> None:
     summary = page.locator('[data-testid="stExpander"] summary').filter(has_text=words["more"])
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=words["inside"])
     if not box.locator("input").is_visible():
-        summary.click()
-        page.wait_for_timeout(300)
+        summary.click()  # the filters under it are drawn by the rerun that opening it starts
+        box.locator("input").wait_for(state="visible", timeout=30_000)
+        idle(page)
 
 
 def pick(page, heading: str, option: str, lang: str = "en") -> None:

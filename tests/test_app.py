@@ -44,6 +44,12 @@ def as_list(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def open_more_filters(at: AppTest) -> None:
+    """Open "More filters" (its filters are drawn only while it is open), as a click on it does."""
+    at.session_state["w_more"] = True
+    at.run()
+
+
 def listed_ids(at: AppTest) -> list[str]:
     return list(at.dataframe[0].value["facility_id"])
 
@@ -77,7 +83,10 @@ def test_filters_narrow_and_counts_follow(directory):
     after = listed_ids(at)
     assert after == list(narrow.frame["facility_id"]) and set(after) < set(before)
     assert f": {narrow.total:,} facilities" in sentence(at)
-    # the counts now describe the narrowed list
+    # the counts now describe the narrowed list; the other filters are drawn once "More filters" is open
+    with pytest.raises(KeyError):
+        at.multiselect(key="w_payments")
+    open_more_filters(at)
     payment = at.multiselect(key="w_payments")
     assert "Medicaid" in payment.options
     assert any(f"Medicaid {narrow.facets['payment']['medicaid']:,}" in plain(c.value) for c in at.caption)
@@ -85,6 +94,13 @@ def test_filters_narrow_and_counts_follow(directory):
     both = directory.search(Query(near="Tampa, FL", services=("detox",), payments=("medicaid",)))
     assert listed_ids(at) == list(both.frame["facility_id"])
     assert as_list(at.query_params["service"]) == ["detox"] and as_list(at.query_params["payment"]) == ["medicaid"]
+    # closed again, "More filters" keeps what was set under it
+    at.session_state["w_more"] = False
+    at.run()
+    with pytest.raises(KeyError):
+        at.multiselect(key="w_payments")
+    assert listed_ids(at) == list(both.frame["facility_id"]) and at.query_params["payment"] == "medicaid"
+    assert any("(1 set)" in e.label for e in at.expander)
     # "all" needs every selected type
     at.multiselect(key="w_services").set_value(["detox", "residential"])
     at.radio(key="w_match").set_value("all").run()
@@ -92,6 +108,7 @@ def test_filters_narrow_and_counts_follow(directory):
         Query(near="Tampa, FL", services=("detox", "residential"), match="all", payments=("medicaid",))
     )
     assert listed_ids(at) == list(all_of.frame["facility_id"])
+    open_more_filters(at)
     next(b for b in at.button if b.label == "Clear filters").click().run()  # keeps the place
     assert listed_ids(at) == before
 
@@ -225,6 +242,7 @@ def test_the_listed_since_choices_are_the_years_the_sources_listed(tmp_path, mon
     cut.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
     monkeypatch.setenv("DIRECTORY_FACILITIES", str(path))
     at = start({"near": "Tampa, FL"})
+    open_more_filters(at)
     box = at.selectbox(key="w_listed_since")
     assert box.options == ["2021 or later (default)", "Any date, older listings too", "2022 or later", "2026 or later"]
     box.set_value("2022").run()
