@@ -15,7 +15,7 @@ from directory import Store, open_store, view
 from directory.core import i18n, paths
 from directory.core.i18n import _
 from directory.stores.base import live_version
-from directory.view import mapview, tiles
+from directory.view import listview, mapview, tiles
 from screens import compare, maintain, provider, results, search
 from screens.session import Page, browser_lang, current_form, follow_url, ss, write_url
 
@@ -32,6 +32,10 @@ page_lang = st.components.v2.component("page_lang", html="", js=view.PAGE_LANG_J
 page_lang(key="page-lang", data={"lang": ss.w_lang})
 #: The results map: a canvas drawn by directory/web/map.js (see directory.view.mapview).
 facility_map = st.components.v2.component("facility_map", html=mapview.MAP_HTML, css=mapview.MAP_CSS, js=mapview.MAP_JS)
+#: The results list: an HTML table drawn by directory/web/list.js (see directory.view.listview).
+facility_list = st.components.v2.component(
+    "facility_list", html=listview.LIST_HTML, css=listview.LIST_CSS, js=listview.LIST_JS
+)
 
 
 @st.cache_resource(show_spinner=_("Loading the directory…"))
@@ -52,25 +56,26 @@ class NotKept(Exception):
     """A search that found no place or failed (a database down), or whose drive times were unavailable:
     not kept, so the next try searches again. (An exception is how a cached function keeps nothing.)"""
 
-    def __init__(self, outcome: view.Outcome, map_data: mapview.MapData | None = None) -> None:
+    def __init__(self, outcome: view.Outcome, shown: tuple[mapview.MapData, listview.ListData] | None = None) -> None:
         self.outcome = outcome
-        self.map_data = map_data
+        self.map_data, self.list_data = shown or (None, None)
 
 
 @st.cache_resource(max_entries=64, ttl=SEARCH_TTL, show_spinner=False)
 def searched(
     data: str, search: str, lang: str, live: tuple[int, int], _form: view.SearchForm
-) -> tuple[view.Outcome, mapview.MapData]:
-    """The search ``_form`` (whose signature is ``search``) of the directory file ``data``, and its map, in
+) -> tuple[view.Outcome, mapview.MapData, listview.ListData]:
+    """The search ``_form`` (whose signature is ``search``) of the directory file ``data``, its map and its list, in
     the language ``lang`` (their words are), at the live state of version ``live`` (a new report or
     correction is a new key: never a kept search older than it), kept for every session and expiring together (the
-    whole directory's search takes 90 ms, its map 70)."""
+    whole directory's search takes 90 ms, its map 70, its list 20)."""
     outcome = view.run(store, _form)
     if outcome.result is None:
         raise NotKept(outcome)
+    shown = mapview.build_map(store, outcome.result), listview.list_data(store, outcome.result)
     if outcome.result.routing_note:  # drive times failed this time: shown, not kept (the next try asks again)
-        raise NotKept(outcome, mapview.build_map(store, outcome.result))
-    return outcome, mapview.build_map(store, outcome.result)
+        raise NotKept(outcome, shown)
+    return outcome, *shown
 
 
 def public() -> None:
@@ -82,16 +87,18 @@ def public() -> None:
     follow_url(store)
     form = current_form()
     try:
-        outcome, map_data = searched(DATA, form.signature(), ss.w_lang, live_version(store), form)
+        outcome, map_data, list_data = searched(DATA, form.signature(), ss.w_lang, live_version(store), form)
     except NotKept as not_kept:
-        outcome, map_data = not_kept.outcome, not_kept.map_data
+        outcome, map_data, list_data = not_kept.outcome, not_kept.map_data, not_kept.list_data
     page = Page(
         store=store,
         form=form,
         outcome=outcome,
         map_data=map_data,
+        list_data=list_data,
         mobile=view.is_phone(st.context.headers.get("User-Agent")),
         facility_map=facility_map,
+        facility_list=facility_list,
     )
 
     search.header()

@@ -111,26 +111,31 @@ ARM = """() => {
   }
 }"""
 #: A page is loaded when its map and its list are on it ("map": the map component's canvas once it has
-#: drawn, in its shadow root; or, in revisions before it, deck.gl's canvas).
-PAGE = ("map", '[data-testid="stDataFrame"]')
+#: drawn, in its shadow root; or, in revisions before it, deck.gl's canvas. "list": the list component's
+#: table once its rows are in, in its shadow root; or, in revisions before it, st.dataframe's grid).
+PAGE = ("map", "list")
 MAP_DRAWN = """() => !!document.querySelector('[data-testid="stDeckGlJsonChart"] canvas') ||
   [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')].some(
     host => host.shadowRoot && host.shadowRoot.querySelector('canvas[data-drawn]'))"""
+LIST_DRAWN = """() => !!document.querySelector('[data-testid="stDataFrame"]') ||
+  [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')].some(
+    host => host.shadowRoot && host.shadowRoot.querySelector('table[data-rows]'))"""
 #: Settled: the script is not running, nothing is drawn faded as stale, the text is on the page and so
 #: is every element named (Streamlit loads the map's and the list's code on first use, and draws them
 #: after the text around them). Checked in the page on every animation frame; gives the page's clock
 #: (ms since navigation).
 # (JavaScript's braces would all need doubling in an f-string: the one placeholder is replaced instead.)
 SETTLED = """([text, selectors]) => {
-  const MAP_DRAWN = {MAP_DRAWN};
+  const MAP_DRAWN = {MAP_DRAWN}, LIST_DRAWN = {LIST_DRAWN};
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   if (text && !document.body.textContent.includes(text)) return false;
-  const found = selector => selector === "map" ? MAP_DRAWN() : document.querySelector(selector);
+  const found = selector =>
+    selector === "map" ? MAP_DRAWN() : selector === "list" ? LIST_DRAWN() : document.querySelector(selector);
   if (selectors.some(selector => !found(selector))) return false;
   return performance.now();
-}""".replace("{MAP_DRAWN}", MAP_DRAWN)
+}""".replace("{MAP_DRAWN}", MAP_DRAWN).replace("{LIST_DRAWN}", LIST_DRAWN)
 
 
 def settled_at(page, text: str, selectors: tuple[str, ...] = (), timeout: float = 60_000) -> float:
@@ -191,6 +196,19 @@ def act(page, action, text: str) -> float:
     return end - page.evaluate("window.__felt.start")
 
 
+def first_row(page):
+    """The click that opens the list's first facility: its name in the list component (Playwright's CSS
+    reaches into its open shadow root), or in revisions before it, the grid's first row's selection cell."""
+    name = page.locator(".pick").first
+    if name.count():
+        name.scroll_into_view_if_needed()
+        return name.click
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    return lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+
+
 def loads(page, url: str, facility: str, w: dict[str, str]) -> dict[str, float]:
     """The first load of the bare URL, then a shared URL selecting ``facility`` (loads are timed from
     navigation start, the page's clock zero)."""
@@ -247,11 +265,7 @@ def one_try(
     near.fill("Tampa, FL")
     out["place + Enter"] = act(page, lambda: near.press("Enter"), w["results"])
     out["filter change"] = pick_detox(page, w)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    # The first data row's selection cell.
-    out["detail from list"] = act(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17), w["detail"])
+    out["detail from list"] = act(page, first_row(page), w["detail"])
     target, lat, lon = on_map
     canvas = page.locator(f'[data-testid="stDeckGlJsonChart"] canvas, {MAP_CANVAS}').first
     canvas.scroll_into_view_if_needed()

@@ -1,4 +1,4 @@
-"""The results: map, detail, text list, grid, the shortlist bar, the problem-report form and the
+"""The results: map, detail, text list, table, the shortlist bar, the problem-report form and the
 downloads. A selection (a row, a point, a Details button) reruns only :func:`results_area`."""
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ from .session import (
     ask_to_print,
     clear_shortlist,
     download_buttons,
+    on_list_pick,
     on_map_pick,
-    on_table_select,
-    rows_of,
     select,
     shortlisted,
     show_screen,
@@ -168,7 +167,6 @@ def show_text_list(page: Page, selected: str | None) -> None:
             key=f"details-{item.facility_id}",
             on_click=select,
             args=(item.facility_id,),
-            kwargs={"source": "list"},
         )
         with list_col:
             shortlist_button(item.facility_id, key=f"shortlist-row-{item.facility_id}")
@@ -180,53 +178,18 @@ def show_text_list(page: Page, selected: str | None) -> None:
         )
 
 
-def show_grid(page: Page, selected: str | None) -> None:
-    table = view.result_table(page.store, page.result)
+def show_list(page: Page, selected: str | None) -> None:
+    """The results as a table beside the map (web/list.js): a name shows the facility's detail; a
+    header sorts by its column."""
     list_note = view.list_note(page.result)
     if list_note:
         st.caption(esc(list_note))
-    ss.table_ids = table["facility_id"].tolist()
-    table_key = ss.table_key = f"table-{page.form.signature()}"
-    st.dataframe(
-        table,
-        key=table_key,
-        on_select=lambda: on_table_select(table_key),
-        selection_mode="single-row",
-        selection_default={"selection": {"rows": rows_of(selected), "columns": []}},
-        hide_index=True,
-        height=min(420, 38 + 35 * max(len(table), 1)),
-        placeholder="",
-        column_order=[
-            "name",
-            *(["drive"] if "drive" in table else []),
-            "distance_miles",
-            "phone",
-            "availability",
-            "city",
-            "services",
-            "listed",
-            "verified",
-            "website",
-        ],
-        column_config={
-            "name": st.column_config.TextColumn(
-                _("Name"), width="large", pinned=True
-            ),  # the program line tells sites apart
-            "drive": st.column_config.TextColumn(_("Drive time"), width="medium"),
-            "distance_miles": st.column_config.NumberColumn(_("Miles"), format="%.1f", width=60),
-            "phone": st.column_config.TextColumn(_("Phone"), width=125),
-            "availability": st.column_config.TextColumn(
-                _("Availability"), width="medium", help=_("As the provider reports it, with its age")
-            ),
-            "city": st.column_config.TextColumn(_("City")),
-            "services": st.column_config.ListColumn(_("Treatment"), width="large"),
-            "listed": st.column_config.TextColumn(_("Listed"), width=60, help=_("The year a source last listed it")),
-            "verified": st.column_config.TextColumn(
-                _("Verified"), width=80, help=_("When a maintainer verified it (in the last 12 months)")
-            ),
-            "website": st.column_config.LinkColumn(_("Website"), display_text=r"https?://(?:www\.)?([^/]+).*"),
-        },
-    )
+    ss.list_data = page.list_data  # what a click's index refers to
+    import os
+
+    if os.environ.get("EXP_NOLIST"):
+        return
+    page.facility_list(key="list", data=page.list_data.payload(selected), on_pick_change=on_list_pick)
 
 
 @st.fragment
@@ -253,7 +216,7 @@ def results_area(page: Page) -> None:
             show_map(page, selected)
         with detail_col:
             show_detail(page, record)
-        show_grid(page, selected)
+        show_list(page, selected)
         if st.toggle(_("Show the results as a text list (for screen readers and keyboards)"), key="w_text_list"):
             show_text_list(page, selected)
     # The URL (and the link to copy) follow the selection and the shortlist, which change here without a

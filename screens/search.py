@@ -63,13 +63,16 @@ def filter_widget(page: Page, f) -> None:
     if line:
         st.caption(esc(line))
     if f.field == "services":
-        st.radio(
-            _("Offering"),
-            ["any", "all"],
-            key=KEYS["match"],
-            horizontal=True,
-            format_func={"any": _("any selected type"), "all": _("all selected types")}.get,
-        )
+        if len(ss[KEYS["services"]]) > 1:  # any or all of them: a choice only once there are two
+            st.radio(
+                _("Offering"),
+                ["any", "all"],
+                key=KEYS["match"],
+                horizontal=True,
+                format_func={"any": _("any selected type"), "all": _("all selected types")}.get,
+            )
+        else:  # not drawn: its value kept
+            ss[KEYS["match"]] = ss[KEYS["match"]]
 
 
 def header() -> None:
@@ -84,10 +87,7 @@ def header() -> None:
         horizontal=True,
         label_visibility="collapsed",
     )
-    with st.container(border=True):
-        lines = crisis_lines()
-        for col, (who, what, link) in zip(st.columns(len(lines)), lines, strict=True):
-            col.markdown(f"**{esc(who)}**  \n{view.md_link(what, link)}")
+    st.html(view.crisis_html(crisis_lines()))
 
 
 def search_form(page: Page) -> None:
@@ -102,7 +102,7 @@ def search_form(page: Page) -> None:
         )
         router = getattr(page.store, "router", None)
         if router is not None:  # drive times: the radius becomes minutes
-            radius_col.select_slider(
+            radius_col.selectbox(
                 _("Drive time (minutes)") if ss[KEYS["travel"]] == "car" else _("Travel time (minutes)"),
                 options=view.MINUTES,
                 key=KEYS["minutes"],
@@ -117,7 +117,8 @@ def search_form(page: Page) -> None:
                     format_func=view.travel_words,
                 )
         else:
-            radius_col.select_slider(_("Radius (miles)"), options=view.RADII, key=KEYS["radius"])
+            # A box, not a slider: the same stops, and the slider's code was 80 ms of a first load here.
+            radius_col.selectbox(_("Radius (miles)"), options=view.RADII, key=KEYS["radius"])
         with type_col:
             for f in APP_FILTERS:
                 if f.field in TOP:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from directory import Store, view
 from directory.core import i18n
-from directory.view import mapview
+from directory.view import listview, mapview
 
 ss = st.session_state
 #: Form field → widget key (one per field of the form, which the filter registry defines).
@@ -27,10 +27,13 @@ class Page:
     form: view.SearchForm
     outcome: view.Outcome
     map_data: mapview.MapData | None
+    list_data: listview.ListData | None
     #: Phones get the detail first, then a text list (no sideways scrolling), then the map.
     mobile: bool
     #: The results map's component (a canvas drawn by directory/web/map.js).
     facility_map: Callable
+    #: The results list's component (a table drawn by directory/web/list.js).
+    facility_list: Callable
 
     @property
     def result(self):
@@ -116,30 +119,20 @@ def base_url() -> str:
 # -- callbacks: selection from the list or the map, place suggestions, clearing --------------------
 
 
-def rows_of(facility_id: str | None) -> list[int]:
-    """The list's row showing ``facility_id`` (none when it is not among the rows listed)."""
-    ids = ss.get("table_ids", [])
-    return [ids.index(facility_id)] if facility_id in ids else []
-
-
-def select(facility_id: str | None, *, source: str) -> None:
+def select(facility_id: str | None) -> None:
+    """Show ``facility_id``'s detail (chosen on the map, in the list or by a Details button): the map and
+    the list mark it at the rerun this starts."""
     if not facility_id or facility_id == ss.get("facility"):
         return
     ss.facility = facility_id
-    if source == "map" and ss.get("table_key"):
-        # Select its row in the list: set through the list's state, so the list is not drawn anew.
-        ss[ss.table_key] = {"selection": {"rows": rows_of(facility_id), "columns": []}}
 
 
-def on_table_select(key: str) -> None:
-    rows = ss[key].selection.rows
-    ids = ss.get("table_ids", [])
-    if rows and rows[0] < len(ids):
-        select(ids[rows[0]], source="table")
+def on_list_pick() -> None:
+    select(listview.picked_id(ss.list.pick, ss.list_data))
 
 
 def on_map_pick() -> None:
-    select(mapview.selected_id(ss.map.pick, ss.map_data), source="map")
+    select(mapview.selected_id(ss.map.pick, ss.map_data))
 
 
 def use_place(label: str) -> None:

@@ -33,6 +33,8 @@ ARGS = [
     "--disable-sync",
 ]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+#: The results list's rows (the list component's table, in its open shadow root: Playwright's CSS reaches in).
+LIST_ROWS = "table tbody tr[data-i]"
 #: A phone's browser (its user agent says "Mobi": the app lays itself out for a phone).
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "

@@ -103,3 +103,18 @@ def write_rows(
     with path.open("w", encoding=encoding, newline="") as fh:
         csv.writer(fh, lineterminator=newline).writerows([header, *rows])
     return path
+
+
+def shown_list(at) -> dict | None:
+    """The results list an AppTest run drew (the list component's data, with ``ids``: the facility of
+    each row, which a click's index names), or None when it drew none."""
+    import json
+
+    drawn = [e for e in at.get("bidi_component") if e.proto.component_name == "facility_list"]
+    if not drawn:
+        return None
+    (element,) = drawn
+    data = json.loads(element.proto.json)
+    kept = at.session_state["list_data"]  # what the list's indices refer to: the rows drawn
+    assert kept.key == data["key"] and len(kept.ids) == len(data["rows"]["name"])
+    return data | {"ids": list(kept.ids)}

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from directory.search import Query
 from directory.stores.memory import Directory
 
-from .conftest import REPO, national_directory
+from .conftest import REPO, national_directory, shown_list
 
 APP = str(REPO / "app.py")
 
@@ -51,7 +51,8 @@ def open_more_filters(at: AppTest) -> None:
 
 
 def listed_ids(at: AppTest) -> list[str]:
-    return list(at.dataframe[0].value["facility_id"])
+    shown = shown_list(at)
+    return shown["ids"] if shown else []
 
 
 def test_search_changes_the_list(directory):
@@ -65,8 +66,9 @@ def test_search_changes_the_list(directory):
     expected = directory.search(Query(near="Tampa, FL"))
     assert listed_ids(at) == list(expected.frame["facility_id"])
     assert at.subheader[0].value == "Showing results near Tampa, FL"
-    distances = list(at.dataframe[0].value["distance_miles"])
+    distances = shown_list(at)["sort"]["distance_miles"]
     assert distances == sorted(distances) and distances[-1] <= 25
+    assert shown_list(at)["rows"]["distance_miles"][-1] == f"{distances[-1]:.1f}"
     assert at.query_params["near"] == "Tampa, FL"
 
 
@@ -102,7 +104,8 @@ def test_filters_narrow_and_counts_follow(directory):
     assert listed_ids(at) == list(both.frame["facility_id"]) and at.query_params["payment"] == "medicaid"
     assert any("(1 set)" in e.label for e in at.expander)
     # "all" needs every selected type
-    at.multiselect(key="w_services").set_value(["detox", "residential"])
+    assert "w_match" not in [r.key for r in at.radio]  # one type: "any or all" is not asked
+    at.multiselect(key="w_services").set_value(["detox", "residential"]).run()
     at.radio(key="w_match").set_value("all").run()
     all_of = directory.search(
         Query(near="Tampa, FL", services=("detox", "residential"), match="all", payments=("medicaid",))
@@ -119,7 +122,7 @@ def test_query_parameters_restore_a_search(directory):
         {"near": "Washington, IN", "radius": "50", "service": ["mat"], "state": "IN", "facility": target["facility_id"]}
     )
     assert at.text_input(key="w_near").value == "Washington, IN"
-    assert at.select_slider(key="w_radius").value == 50
+    assert at.selectbox(key="w_radius").value == 50
     assert at.multiselect(key="w_services").value == ["mat"]
     expected = directory.search(Query(near="Washington, IN", radius_miles=50, services=("mat",), state="IN"))
     assert listed_ids(at) == list(expected.frame["facility_id"])
@@ -142,7 +145,7 @@ def test_unresolvable_place_shows_a_message_and_suggestions():
     at = start({"near": "Tampa, FX"})
     assert not at.exception
     assert any("could not find 'Tampa, FX'" in plain(w.value) for w in at.warning)
-    assert len(at.dataframe) == 0
+    assert shown_list(at) is None
     assert "Tampa, FL" in [plain(b.label) for b in at.button if b.key and b.key.startswith("suggest-")]
     at = start({"near": "Tampe, FL"})
     suggestions = [plain(b.label) for b in at.button if b.key and b.key.startswith("suggest-")]

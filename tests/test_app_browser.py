@@ -24,6 +24,7 @@ from directory.stores.memory import Directory
 from directory.view import plain
 
 from .browser import (
+    LIST_ROWS,
     MAP,
     click_point,
     idle,
@@ -101,10 +102,12 @@ def test_search_filter_download_select(page, server, directory):
 
     # Select the first facility in the list: its detail opens and the URL carries its id.
     first = expected.frame.iloc[0]
-    grid = page.locator('[data-testid="stDataFrame"]')
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the first data row's selection cell
+    # The list holds the same facilities, in the same order, by name (the component's table).
+    names = page.locator(f"{LIST_ROWS} .pick")
+    assert names.all_inner_texts() == [
+        f"{r.name} — {r.name2}" if r.name2 else r.name for r in expected.frame.itertuples()
+    ]
+    names.first.click()
     idle(page, "Report a problem with this listing")
     assert page.locator("h3").filter(has_text=first["name"]).count() == 1
     assert f"facility={first['facility_id']}" in page.url

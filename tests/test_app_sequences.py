@@ -18,6 +18,7 @@ from directory import Query, view
 
 from .browser import (
     IPHONE,
+    LIST_ROWS,
     alerts,
     idle,
     lone_points,
@@ -99,11 +100,10 @@ def test_radius_clear_back_forward_and_a_shared_link(browser, server):
     page.goto(f"{server}/?near=Tampa%2C+FL&service=detox")
     idle(page, "Showing results near Tampa, FL")
     check(page, {"service": "detox"})
-    # radius: the slider moves one stop at a time with the keyboard
-    slider = page.get_by_role("slider", name="Radius (miles)")
-    slider.focus()
+    # radius: the next stops, chosen in the box
     for radius in ("50", "100"):
-        page.keyboard.press("ArrowRight")
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Radius (miles)").locator("input").click()
+        page.get_by_role("option", name=radius, exact=True).click()
         idle(page)
         check(page, {"service": "detox", "radius": radius})
     pick(page, "Payment", "Medicaid")
@@ -223,19 +223,15 @@ def test_list_map_list_selections(browser, server):
     page = new_page(browser, server, viewport={"width": 1400, "height": 1900})
     page.goto(server + "/?near=Tampa%2C+FL&service=detox")
     idle(page, "Showing results near Tampa, FL")
-    grid = page.locator('[data-testid="stDataFrame"]').first
     canvas = map_canvas(page)
     view, box = settled(page, canvas)
     spots = map_pixels(view, frame, box)
-    # Points whose rows the list draws without scrolling (it draws only the rows in view).
+    # Points whose rows are in the list's first screenful.
     alone = [i for i in lone_points(spots) if i < 9]
     assert len(alone) >= 2
 
     def selected_rows() -> list[int]:
-        rows = grid.locator('[aria-selected="true"]').evaluate_all(
-            "rows => rows.map(r => r.getAttribute('aria-rowindex'))"
-        )
-        return [int(r) - 2 for r in rows]  # aria-rowindex counts from 1, the header first
+        return page.locator(f"{LIST_ROWS}.selected").evaluate_all("rows => rows.map(r => Number(r.dataset.i))")
 
     def opened(i: int) -> None:
         facility = frame.iloc[i]
@@ -247,9 +243,7 @@ def test_list_map_list_selections(browser, server):
         assert not [a for a in alerts(page) if "error" in a.lower()], alerts(page)
 
     def row(i: int) -> None:
-        grid.scroll_into_view_if_needed()  # a long detail above can push the list down
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 16, box["y"] + 35 + 17 + 35 * i)  # row i's selection cell
+        page.locator(f'{LIST_ROWS}[data-i="{i}"] .pick').click()  # its name, as a person clicks it
         opened(i)
 
     def point(i: int) -> None:

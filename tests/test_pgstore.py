@@ -20,7 +20,7 @@ from directory.search import Query
 from directory.stores.base import open_store
 
 from .browser import needs_chromium
-from .conftest import REPO, national_directory
+from .conftest import REPO, national_directory, shown_list
 from .pg import cluster, needs_postgis
 
 pytestmark = needs_postgis
@@ -268,18 +268,18 @@ def test_the_app_says_the_database_is_down_then_searches_again_once_it_is_back(p
         assert not at.exception
         (warning,) = at.warning
         assert "is unreachable" in warning.value and "Traceback" not in warning.value
-        assert not at.dataframe
+        assert shown_list(at) is None
     finally:
         pg.start()
     deadline = time.monotonic() + 30
     while True:
         at.run()
         assert not at.exception
-        if at.dataframe:
+        if shown_list(at):
             break
         assert time.monotonic() < deadline, [w.value for w in at.warning]
         time.sleep(0.5)
-    assert list(at.dataframe[0].value["facility_id"]) == national_directory().search(query).ids
+    assert shown_list(at)["ids"] == national_directory().search(query).ids
 
 
 @needs_chromium

@@ -90,12 +90,13 @@ from .results import (
 from .shortlist import card_html, short_name, short_names, shortlist_frame, table_html
 from .shortlist import known as known_shortlist
 from .shortlist import toggle as toggle_shortlist
-from .text import PAGE_LANG_JS, directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
+from .text import PAGE_LANG_JS, crisis_html, directions_url, md_escape, md_link, page_css, plain, tel_url, website_url
 
 __all__ = [
     "AVAILABILITY_COLUMNS",
     "with_availability",
     "PAGE_LANG_JS",
+    "crisis_html",
     "attribution",
     "closed_help",
     "not_listed",
