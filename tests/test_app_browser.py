@@ -366,3 +366,50 @@ def test_the_map_names_towns_and_counties_that_never_overlap(page, server):
             assert {"Jacksonville", "Miami", "Tampa", "Orlando"} <= set(names)
             assert all(population[n] >= 100_000 for n in names), names
         shot(page, f"towns-{query.split('=')[0]}")
+
+
+def test_the_list_sorts_by_a_column_and_opens_from_the_keyboard(page, server, directory):
+    """The results list near Washington, IN: its header sorts by a column (as a brute-force sort of the
+    rows says, what a source does not say last), again the other way, with ``aria-sort`` saying which;
+    a name reached with Tab opens with Enter; the page asked the server nothing for a sort."""
+    from directory.view import listview
+
+    page.goto(f"{server['url']}/?near=Washington%2C+IN&radius=50")
+    idle(page, "Showing results near Washington, IN")
+    result = directory.search(Query(near="Washington, IN", radius_miles=50))
+    data = listview.list_data(directory, result)
+    table = page.locator("table[data-rows]")
+    assert table.get_attribute("data-rows") == str(len(data.ids)) > "0"
+    names = page.locator(f"{LIST_ROWS} .pick")
+    assert names.all_inner_texts() == data.rows["name"]  # the search's order
+
+    def shown_order() -> list[int]:
+        return page.locator(LIST_ROWS).evaluate_all("rows => rows.map(r => Number(r.dataset.i))")
+
+    cities = data.rows["city"]
+    by_city = sorted(range(len(cities)), key=lambda i: (cities[i].casefold(), i))
+    header = page.locator("thead th").filter(has_text="City")
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert [cities[i] for i in shown_order()] == [cities[i] for i in by_city]
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    assert [cities[i] for i in shown_order()] == sorted(cities, key=str.casefold, reverse=True)
+    # Verified (by date, not by the month's name): rows with none stay last whichever way it is sorted.
+    verified = data.sort["verified"]
+    page.locator("thead th").filter(has_text="Verified").locator("button").click()
+    shown = [verified[i] for i in shown_order()]
+    assert shown == sorted(v for v in verified if v is not None) + [None] * verified.count(None)
+    assert header.get_attribute("aria-sort") is None
+    assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
+
+    # Tab to the first name shown and Enter: its detail opens, the URL names it.
+    first = shown_order()[0]
+    names.nth(0).focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    idle(page, "Report a problem with this listing")
+    assert f"facility={data.ids[first]}" in page.url
+    assert page.locator(f'{LIST_ROWS}[data-i="{first}"]').get_attribute("class") == "selected"
+    assert page.outside_requests == []
