@@ -24,7 +24,7 @@ from directory.curation.reports import (
     problem_label,
     trim,
 )
-from directory.view import mapview, mapwords
+from directory.view import mapwords
 
 from .session import (
     Page,
@@ -48,12 +48,9 @@ def show_map(page: Page, selected: str | None) -> None:
     map_data = page.map_data
     ss.map_data = map_data  # what a click's index refers to
     page.facility_map(key="map", data=map_data.payload(selected), on_pick_change=on_map_pick)
-    if map_data.note:
-        st.caption(esc(map_data.note))
-    else:
-        st.html(mapview.legend_html(map_data.legend, page.taxonomy))
-    # The map in words, for everyone and for screen readers: the area, the counts, the towns, the list.
-    st.caption(esc(mapwords.map_caption(page.result, map_data, page.taxonomy)))
+    # Under it, in one element: its legend (or why it has none), then the map in words, for everyone and for
+    # screen readers: the area, the counts, the towns, the list.
+    st.html(mapwords.under_map_html(page.result, map_data, page.taxonomy))
 
 
 @st.dialog(_("Report a problem with this listing"))
@@ -181,9 +178,6 @@ def show_text_list(page: Page, selected: str | None) -> None:
 def show_list(page: Page, selected: str | None) -> None:
     """The results as a table beside the map (web/list.js): a name shows the facility's detail; a
     header sorts by its column."""
-    list_note = view.list_note(page.result)
-    if list_note:
-        st.caption(esc(list_note))
     ss.list_data = page.list_data  # what a click's index refers to
     import os
 
@@ -231,17 +225,18 @@ def results_area(page: Page) -> None:
 
 
 def downloads(page: Page) -> None:
-    """The list as files, and printed."""
+    """The list as files, and printed: behind one button, built only when it is opened (six buttons on
+    the first screen were thirteen of its elements)."""
     result = page.result
-    st.caption(_("Download or print this list"))
-    files = view.downloads(page.store, result)
-    download_cols = st.columns(len(files) + 1)  # the last for printing
-    download_buttons(files, download_cols, key="download")
-    with download_cols[-1]:
-        if result.total <= view.LIST_LIMIT:
-            st.button(_("Print this list"), on_click=ask_to_print)
-        else:
-            st.caption(_("Narrow the search to print (at most {n} facilities).").format(n=number(view.LIST_LIMIT)))
+    with st.popover(_("Download or print this list"), key="w_downloads", on_change="rerun") as box:
+        if box.open:
+            st.caption(_("Every facility found, with its sources and dates:"))
+            files = view.downloads(page.store, result)
+            download_buttons(files, [st] * len(files), key="download")  # one under another
+            if result.total <= view.LIST_LIMIT:
+                st.button(_("Print this list"), on_click=ask_to_print)
+            else:
+                st.caption(_("Narrow the search to print (at most {n} facilities).").format(n=number(view.LIST_LIMIT)))
     if ss.pop("print_requested", False):
         # Built only when asked: the page prints itself as it loads (one click from the list to paper).
         st.iframe(view.printable_list(page.store, result, print_on_load=True), height=1)

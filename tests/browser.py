@@ -293,6 +293,15 @@ def open_more_filters(page, lang: str = "en") -> None:
         idle(page)
 
 
+def open_downloads(page, label: str = "Download or print this list", first: str = "CSV") -> None:
+    """Open the downloads (a button whose box is drawn by the rerun that opening it starts)."""
+    button = page.get_by_role("button", name=first, exact=True)
+    if not button.is_visible():
+        page.get_by_role("button", name=label).click()
+        button.wait_for(state="visible", timeout=30_000)
+        idle(page)
+
+
 def pick(page, heading: str, option: str, lang: str = "en") -> None:
     """Choose ``option`` (its label) in the multiselect headed ``heading``, as a person does."""
     if heading != FILTER_WORDS[lang]["first"]:

@@ -35,6 +35,7 @@ from .browser import (
     map_view,
     needs_chromium,
     new_page,
+    open_downloads,
     serve_app,
     settled,
     shot,
@@ -93,6 +94,7 @@ def test_search_filter_download_select(page, server, directory):
     shot(page, "1-tampa-detox")
 
     # Download the CSV: its rows are the listed facilities, in order.
+    open_downloads(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="CSV", exact=True).click()
     body = Path(info.value.path()).read_text(encoding="utf-8")
@@ -293,6 +295,7 @@ def test_print_this_list_prints_the_referral_list_in_one_click(page, server, dir
     page.goto(f"{server['url']}/?near=Tampa%2C+FL&service=detox")
     idle(page, "Showing results near Tampa, FL")
     assert page.locator("iframe").count() == 0  # nothing prepared before the click
+    open_downloads(page)
     page.get_by_role("button", name="Print this list").click()
     idle(page)
     page.wait_for_function("window.__printed && window.__printed.length > 0", timeout=10_000)

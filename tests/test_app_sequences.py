@@ -27,6 +27,7 @@ from .browser import (
     map_pixels,
     needs_chromium,
     new_page,
+    open_downloads,
     open_more_filters,
     pick,
     sentence_total,
@@ -85,6 +86,7 @@ def test_five_filter_changes_in_a_row(browser, server, city):
     # the download holds exactly what the library returns for this URL
     form, _ = view.SearchForm.from_params(url_params(page))
     expected = view.run(national_directory(), form).result
+    open_downloads(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="CSV", exact=True).click()
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))

@@ -19,7 +19,7 @@ from ..core.crisis import HELPLINE_TEL
 from ..core.i18n import N_, _, decimal
 from ..search import SearchResult
 from ..stores.base import Store
-from .results import LIST_LIMIT, no_phone_line, result_table
+from .results import LIST_LIMIT, list_note, no_phone_line, result_table
 from .text import plain, tel_url
 
 #: The list component's markup, style and code.
@@ -74,6 +74,8 @@ class ListData:
     sort: dict[str, list]
     types: tuple[str, ...]
     key: str
+    #: Said above the table when it shows only part of the result (:func:`~directory.view.results.list_note`).
+    note: str = ""
 
     def payload(self, selected: str | None = None, *, height: int = LIST_HEIGHT) -> dict:
         """The component's data: JSON-ready, with the ``selected`` facility's row index (or -1)."""
@@ -88,6 +90,7 @@ class ListData:
             "types": list(self.types),
             "selected": self.ids.index(selected) if selected in self.ids else -1,
             "caption": _(LIST_WORDS["caption"]),
+            "note": self.note,
             "height": min(height, 40 + 36 * max(len(self.ids), 1)),
             "words": {"sorted": _(LIST_WORDS["sorted"])},
         }
@@ -134,8 +137,9 @@ def list_data(store: Store, result: SearchResult, limit: int = LIST_LIMIT) -> Li
     ids = tuple(ids_)
     # A new key draws the rows anew: another result, or the same in another language (its words are in it).
     titles = [_(c.title) for c in columns]
-    key = hashlib.sha256(json.dumps([ids, rows, list(types), titles], ensure_ascii=False).encode()).hexdigest()[:16]
-    return ListData(ids, columns, rows, sort, tuple(types), key)
+    note = list_note(result, limit)
+    key = hashlib.sha256(json.dumps([ids, rows, list(types), titles, note], ensure_ascii=False).encode()).hexdigest()
+    return ListData(ids, columns, rows, sort, tuple(types), key[:16], note)
 
 
 def _link(url: object) -> list[str] | None:

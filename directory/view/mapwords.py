@@ -17,8 +17,9 @@ from __future__ import annotations
 from ..core.i18n import _, ngettext, number
 from ..core.taxonomy import Taxonomy
 from ..search import SearchResult
-from .mapview import MapData, type_label
+from .mapview import MapData, legend_html, type_label
 from .places import towns_in
+from .text import html_escape
 
 #: How many counties the caption names (most facilities first).
 COUNTIES = 5
@@ -81,3 +82,19 @@ def map_caption(result: SearchResult, data: MapData, taxonomy: Taxonomy) -> str:
         parts.append(_("By county: {counties}.").format(counties=by_county))
     parts.append(_("The list below holds the same facilities, in the same order."))
     return " ".join(parts)
+
+
+def under_map_html(result: SearchResult, data: MapData, taxonomy: Taxonomy) -> str:
+    """What goes under the map, as one HTML block: the legend (or the note saying why the map has none),
+    then :func:`map_caption` as a paragraph. Every text in it is escaped.
+
+    >>> from directory import open_store, Query
+    >>> from directory.view.mapview import build_map
+    >>> store = open_store()
+    >>> result = store.search(Query(near="Tampa, FL"))
+    >>> block = under_map_html(result, build_map(store, result), store.taxonomy)
+    >>> block.count('<p class="map-words">The map shows'), "St. Petersburg" in block
+    (1, True)
+    """
+    top = f'<p class="map-words">{html_escape(data.note)}</p>' if data.note else legend_html(data.legend, taxonomy)
+    return f'{top}<p class="map-words">{html_escape(map_caption(result, data, taxonomy))}</p>'

@@ -14,7 +14,7 @@
 //        rows: {column key: [value per row]} (rows.tel: tel: URLs or null, beside rows.phone;
 //               rows.services: indices into types; rows.website: [href, host] or null),
 //        sort: {column key: [number or null per row]} (columns sorted by number, not by text),
-//        types: [label], selected: row index | -1, caption, height,
+//        types: [label], selected: row index | -1, caption, note (said above the table, or ""), height,
 //        words: {sorted: "… {column} …"}} (said to screen readers after a sort; the map says what is selected)
 // It sends one trigger, "pick": the index of the row chosen.
 
@@ -28,6 +28,7 @@ class FacilityList {
   constructor(root) {
     this.scroll = root.querySelector(".scroll");
     this.caption = root.querySelector("caption");
+    this.note = root.querySelector(".note");
     this.head = root.querySelector("thead tr");
     this.body = root.querySelector("tbody");
     this.status = root.querySelector(".status");
@@ -58,6 +59,8 @@ class FacilityList {
   drawHead() {
     const d = this.data;
     this.caption.textContent = d.caption || "";
+    this.note.textContent = d.note || "";  // the list shows only part of the result: said above it
+    this.note.hidden = !d.note;
     const cells = d.columns.map(col => {
       const th = document.createElement("th");
       th.scope = "col";
