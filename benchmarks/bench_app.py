@@ -178,9 +178,7 @@ def first_render() -> None:
                     page.goto(url + path)
                     page.wait_for_selector('[data-testid="stBidiComponentIsolated"] canvas[data-drawn]', timeout=60000)
                     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60000)
-                    page.wait_for_function(
-                        "() => document.querySelectorAll('[data-testid=\"stDataFrame\"]').length > 0"
-                    )
+                    page.wait_for_selector("table[data-drawn]", timeout=60000)  # the list (its shadow root)
                     times.append(time.perf_counter() - started)
                     context.close()
                 rows.append(

@@ -116,7 +116,8 @@ def test_keyboard_only_from_the_place_box_to_a_facilitys_phone(browser, server):
     page.keyboard.type("Tampa, FL")
     page.keyboard.press("Enter")
     idle(page, "Showing results near Tampa, FL")
-    # The map and the grid are passed over; the text list is one switch away.
+    # The map and the list are passed over (the list's names are one stop, with its sort buttons); the text
+    # list is one switch away.
     tab_until(page, lambda e: e["tag"] == "INPUT" and "text list" in e["label"])
     page.keyboard.press("Space")
     idle(page)

@@ -296,7 +296,7 @@ def test_print_this_list_prints_the_referral_list_in_one_click(page, server, dir
     idle(page, "Showing results near Tampa, FL")
     assert page.locator("iframe").count() == 0  # nothing prepared before the click
     open_downloads(page)
-    page.get_by_role("button", name="Print this list").click()
+    page.get_by_role("button", name="Print this list", exact=True).click()
     idle(page)
     page.wait_for_function("window.__printed && window.__printed.length > 0", timeout=10_000)
     expected = directory.search(Query(near="Tampa, FL", services=("detox",)))
@@ -406,13 +406,22 @@ def test_the_list_sorts_by_a_column_and_opens_from_the_keyboard(page, server, di
     assert header.get_attribute("aria-sort") is None
     assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
 
-    # Tab to the first name shown and Enter: its detail opens, the URL names it.
-    first = shown_order()[0]
-    names.nth(0).focus()
-    page.keyboard.press("Shift+Tab")
+    # The names are one stop in the Tab order (the first row's, in the search's order); from the last header,
+    # Tab reaches it, Down moves to the next name shown, End to the last, Enter opens it.
+    stops = page.locator(f"{LIST_ROWS} .pick[tabindex='0']")
+    assert stops.count() == 1 and page.locator(f"{LIST_ROWS} a[tabindex='0']").count() == 0
+    page.locator("thead button").last.focus()
     page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    order = shown_order()
+    host = page.locator(f"{LIST_ROWS}").first.evaluate_handle("r => r.getRootNode().host")
+    assert host.evaluate("h => Number(h.shadowRoot.activeElement.closest('tr').dataset.i)") == order[order.index(0) + 1]
+    page.keyboard.press("End")
+    last = order[-1]
+    assert host.evaluate("h => Number(h.shadowRoot.activeElement.closest('tr').dataset.i)") == last
     page.keyboard.press("Enter")
     idle(page, "Report a problem with this listing")
-    assert f"facility={data.ids[first]}" in page.url
-    assert page.locator(f'{LIST_ROWS}[data-i="{first}"]').get_attribute("class") == "selected"
+    assert f"facility={data.ids[last]}" in page.url
+    assert page.locator(f'{LIST_ROWS}[data-i="{last}"]').get_attribute("class") == "selected"
+    assert page.locator(f"{LIST_ROWS} .pick[tabindex='0']").count() == 1
     assert page.outside_requests == []

@@ -57,7 +57,10 @@ COLUMNS = (
 )
 #: What the list says to screen readers.
 LIST_WORDS = {
-    "caption": N_("The facilities found, in the order of the search; choose a name to see its details"),
+    "caption": N_(
+        "The facilities found, in the order of the search: choose a name to see its details; the up and down "
+        "arrows move between names"
+    ),
     # {column}: the column the list was sorted by
     "sorted": N_("Sorted by {column}"),
 }

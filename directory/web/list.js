@@ -40,6 +40,8 @@ class FacilityList {
     this.sortBy = null;
     this.ascending = true;
     this.body.addEventListener("click", e => this.click(e));
+    this.body.addEventListener("keydown", e => this.key_(e));
+    this.current = 0;  // the row whose name is the list's one stop in the Tab order
   }
 
   update(data) {
@@ -49,6 +51,7 @@ class FacilityList {
       this.key = data.key;
       this.sortBy = null;
       this.selected = -1;
+      this.current = data.selected >= 0 ? data.selected : 0;
       this.drawHead();
       this.drawRows();
       this.table.setAttribute("data-rows", String(this.rows.length));
@@ -127,6 +130,7 @@ class FacilityList {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "pick";
+      button.tabIndex = i === this.current ? 0 : -1;  // one stop in the page's Tab order: the arrows move
       button.textContent = value;
       th.appendChild(button);
       return th;
@@ -145,6 +149,7 @@ class FacilityList {
     } else if (col.kind === "phone" && r.tel[i]) {
       const a = document.createElement("a");
       a.href = r.tel[i];
+      a.tabIndex = -1;  // a pointer's; the keyboard opens the detail, which has the number too
       a.textContent = value;
       td.appendChild(a);
     } else if (col.kind === "link") {
@@ -153,6 +158,7 @@ class FacilityList {
         a.href = value[0];
         a.target = "_blank";
         a.rel = "noopener noreferrer nofollow";
+        a.tabIndex = -1;  // as the phone's
         a.textContent = value[1];
         td.appendChild(a);
       }
@@ -172,6 +178,30 @@ class FacilityList {
     if (this.send) this.send("pick", i);
   }
 
+  // Up and Down (Home, End) move between the names, in the order shown; Tab leaves the list.
+  key_(e) {
+    const here = e.target.closest("tr");
+    if (!here || !e.target.classList.contains("pick")) return;
+    const rows = this.body.children;
+    const to = {ArrowDown: here.nextElementSibling, ArrowUp: here.previousElementSibling,
+                Home: rows[0], End: rows[rows.length - 1]}[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    if (e.key === "End") this.build(this.rows.length);
+    const row = e.key === "End" ? this.body.lastElementChild : to;
+    if (row) this.focusRow(Number(row.dataset.i));
+  }
+
+  focusRow(i) {
+    const old = this.rows[this.current], row = this.rows[i];
+    if (!row) return;
+    if (old) old.querySelector(".pick").tabIndex = -1;
+    this.current = i;
+    const button = row.querySelector(".pick");
+    button.tabIndex = 0;
+    button.focus();
+  }
+
   select(i, scroll) {
     if (i === this.selected) return;
     if (i >= this.built) this.build(i + 1);
@@ -185,6 +215,12 @@ class FacilityList {
     if (!row) return;
     row.classList.add("selected");
     row.querySelector(".pick").setAttribute("aria-current", "true");
+    if (i !== this.current) {  // the list's Tab stop follows the selection
+      const stop = this.rows[this.current];
+      if (stop) stop.querySelector(".pick").tabIndex = -1;
+      this.current = i;
+      row.querySelector(".pick").tabIndex = 0;
+    }
     // Chosen elsewhere (on the map): bring its row into the list's view, without scrolling the page.
     if (scroll) {
       const top = row.offsetTop - this.head.offsetHeight, box = this.scroll;
