@@ -26,9 +26,9 @@ i18n.activate(ss.w_lang)
 st.set_page_config(page_title=_("Find substance-use treatment"), page_icon="🧭", layout="wide")
 if tiles_refused := tiles.tiles_problem():  # a deployer's tile setting the map cannot use: said, not used
     st.error(view.md_escape(_("Map tiles are off: {why}").format(why=tiles_refused)))
-#: Sets the page's ``<html lang>`` to the interface language (screen readers pronounce by it), and its style.
+#: Sets the page's ``<html lang>`` to the interface language (screen readers pronounce by it).
 page_lang = st.components.v2.component("page_lang", html="", js=view.PAGE_LANG_JS)
-page_lang(key="page-lang", data={"lang": ss.w_lang, "css": view.page_css()})
+page_lang(key="page-lang", data={"lang": ss.w_lang})
 #: The results map: a canvas drawn by directory/web/map.js (see directory.view.mapview).
 facility_map = st.components.v2.component("facility_map", html=mapview.MAP_HTML, css=mapview.MAP_CSS, js=mapview.MAP_JS)
 #: The results list: an HTML table drawn by directory/web/list.js (see directory.view.listview).
@@ -81,6 +81,7 @@ def public() -> None:
     """The public directory: search, results, comparison (and a provider's update page from its link)."""
     maintain.signed_in_bar(STAFF)
     if provider.wanted():  # a provider's private link: its update page, nothing else
+        st.html(view.page_css())
         provider.show(store)
         return
     follow_url(store)
@@ -123,6 +124,7 @@ def public() -> None:
 
 
 def staff() -> None:
+    st.html(view.page_css())
     maintain.show(store)
 
 

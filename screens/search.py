@@ -87,7 +87,7 @@ def header() -> None:
         horizontal=True,
         label_visibility="collapsed",
     )
-    st.html(view.crisis_html(crisis_lines()))
+    st.html(view.page_css() + view.crisis_html(crisis_lines()))  # the page's style with them: one element
 
 
 def search_form(page: Page) -> None:

@@ -129,31 +129,23 @@ PAGE_LANG_JS = """export default function ({data}) {
   let meta = document.querySelector('meta[name="referrer"]');
   if (!meta) { meta = document.createElement("meta"); meta.name = "referrer"; document.head.appendChild(meta); }
   meta.content = "no-referrer";
-  // The page's own style (the app's constant, never data), once in the head.
-  let style = document.getElementById("directory-page-style");
-  if (!style) {
-    style = document.createElement("style");
-    style.id = "directory-page-style";
-    document.head.appendChild(style);
-  }
-  if (data && style.textContent !== data.css) style.textContent = data.css || "";
 }
 """
 
 
 def page_css() -> str:
-    """The page's own style, which the page's language component puts in the page's head (an element of
-    its own cost a first load 5-10 ms here): captions darkened to meet WCAG AA contrast (Streamlit's faded
+    """The page's own style (a ``<style>`` element; the search page sends it with the crisis lines, one
+    element where there were two): captions darkened to meet WCAG AA contrast (Streamlit's faded
     grey, #828180 at opacity 0.6 on white, is 3.9:1; this is 7:1), warnings' text darkened from
     Streamlit's #956b0f on #fffae5 (4.57:1, a hair above AA's 4.5) to 9:1; the crisis lines' box
     (:func:`crisis_html`) and the words under the map."""
     return (
-        '[data-testid="stCaptionContainer"] { color: #555555 !important; opacity: 1 !important; } '
+        '<style>[data-testid="stCaptionContainer"] { color: #555555 !important; opacity: 1 !important; } '
         '[data-testid="stAlertContentWarning"] { color: #5c4108 !important; } '
         ".crisis-lines { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 0.5rem 1rem; "
         "border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 1rem; } "
         ".crisis-lines p { margin: 0; } "
-        ".map-words { font-size: 0.875rem; color: #555555; margin: 0.25rem 0 0; }"
+        ".map-words { font-size: 0.875rem; color: #555555; margin: 0.25rem 0 0; }</style>"
     )
 
 
