@@ -112,14 +112,15 @@ ARM = """() => {
 }"""
 #: A page is loaded when its map and its list are on it ("map": the map component's canvas once it has
 #: drawn, in its shadow root; or, in revisions before it, deck.gl's canvas. "list": the list component's
-#: table once its rows are in, in its shadow root; or, in revisions before it, st.dataframe's grid).
+#: table once its first rows are drawn (what a person sees of it), in its shadow root; or, in revisions
+#: before it, st.dataframe's grid).
 PAGE = ("map", "list")
 MAP_DRAWN = """() => !!document.querySelector('[data-testid="stDeckGlJsonChart"] canvas') ||
   [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')].some(
     host => host.shadowRoot && host.shadowRoot.querySelector('canvas[data-drawn]'))"""
 LIST_DRAWN = """() => !!document.querySelector('[data-testid="stDataFrame"]') ||
   [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')].some(
-    host => host.shadowRoot && host.shadowRoot.querySelector('table[data-rows]'))"""
+    host => host.shadowRoot && host.shadowRoot.querySelector('table[data-drawn]'))"""
 #: Settled: the script is not running, nothing is drawn faded as stale, the text is on the page and so
 #: is every element named (Streamlit loads the map's and the list's code on first use, and draws them
 #: after the text around them). Checked in the page on every animation frame; gives the page's clock

@@ -68,6 +68,9 @@ def test_search_filter_download_select(page, server, directory):
     page.goto(server["url"])
     idle(page, "All facilities")
     assert page.get_by_text("Call or text 988").is_visible()
+    # The national list's first 1,000 rows: the first drawn at once, all of them soon after.
+    page.locator('table[data-rows="1000"]').wait_for(state="attached", timeout=30_000)
+    assert page.locator(LIST_ROWS).count() == 1000
 
     # Search "Tampa, FL".
     near = page.get_by_role("textbox", name="Where are you?")
@@ -105,6 +108,7 @@ def test_search_filter_download_select(page, server, directory):
     # Select the first facility in the list: its detail opens and the URL carries its id.
     first = expected.frame.iloc[0]
     # The list holds the same facilities, in the same order, by name (the component's table).
+    page.locator(f'table[data-rows="{expected.total}"]').wait_for(state="attached")
     names = page.locator(f"{LIST_ROWS} .pick")
     assert names.all_inner_texts() == [
         f"{r.name} — {r.name2}" if r.name2 else r.name for r in expected.frame.itertuples()

@@ -16,6 +16,7 @@
 //        sort: {column key: [number or null per row]} (columns sorted by number, not by text),
 //        types: [label], selected: row index | -1, caption, note (said above the table, or ""), height,
 //        words: {sorted: "… {column} …"}} (said to screen readers after a sort; the map says what is selected)
+// The table says data-drawn once its first rows are drawn, data-rows (their number) once all are.
 // It sends one trigger, "pick": the index of the row chosen.
 
 const FIRST_ROWS = 40, CHUNK_ROWS = 200;
@@ -54,7 +55,6 @@ class FacilityList {
       this.current = data.selected >= 0 ? data.selected : 0;
       this.drawHead();
       this.drawRows();
-      this.table.setAttribute("data-rows", String(this.rows.length));
     }
     this.select(data.selected, true);
   }
@@ -100,10 +100,13 @@ class FacilityList {
     this.more();
   }
 
-  // Rows up to ``upto`` (in the data's order) made and put in the table.
+  // Rows up to ``upto`` (in the data's order) made and put in the table; ``data-rows`` once all are.
   build(upto) {
     const d = this.data, n = Math.min(upto, this.rows.length);
-    if (this.built >= n) return;
+    if (this.built >= n) {
+      if (n === this.rows.length) this.table.setAttribute("data-rows", String(n));
+      return;
+    }
     const made = [];
     for (let i = this.built; i < n; i++) {
       const tr = document.createElement("tr");
