@@ -232,10 +232,11 @@ def downloads(page: Page) -> None:
         if box.open:
             st.caption(_("Every facility found, with its sources and dates:"))
             files = view.downloads(page.store, result)
-            download_buttons(files, [st] * len(files), key="download")  # one under another
-            if result.total <= view.LIST_LIMIT:
-                st.button(_("Print this list"), on_click=ask_to_print)
-            else:
+            with st.container(horizontal=True):  # side by side, wrapping on a narrow screen
+                download_buttons(files, [st] * len(files), key="download")
+                if result.total <= view.LIST_LIMIT:
+                    st.button(_("Print this list"), on_click=ask_to_print)
+            if result.total > view.LIST_LIMIT:
                 st.caption(_("Narrow the search to print (at most {n} facilities).").format(n=number(view.LIST_LIMIT)))
     if ss.pop("print_requested", False):
         # Built only when asked: the page prints itself as it loads (one click from the list to paper).
