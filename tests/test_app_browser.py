@@ -67,7 +67,8 @@ def directory() -> Directory:
 def test_search_filter_download_select(page, server, directory):
     page.goto(server["url"])
     idle(page, "All facilities")
-    assert page.get_by_text("Call or text 988").is_visible()
+    # (an HTML element: drawn once its code has loaded, which can be just after the script is idle)
+    expect(page.get_by_text("Call or text 988")).to_be_visible()
     # The national list's first 1,000 rows: the first drawn at once, all of them soon after.
     page.locator('table[data-rows="1000"]').wait_for(state="attached", timeout=30_000)
     assert page.locator(LIST_ROWS).count() == 1000

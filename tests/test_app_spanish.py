@@ -103,6 +103,7 @@ def test_a_spanish_reader_searches_filters_compares_prints_and_switches(browser,
     idle(page, "Busque tratamiento para el consumo de sustancias")
     assert html_lang(page, "es") and page.title().startswith("Busque")
     assert lang_in_url(page) == "es"  # a browser's Spanish goes into the links the page makes
+    page.get_by_text("988 Línea de Prevención del Suicidio y Crisis").wait_for()  # its HTML element's code loaded
     assert english_on(page) == []
     assert page.get_by_text("988 Línea de Prevención del Suicidio y Crisis").count() == 1
     near = page.get_by_role("textbox", name="¿Dónde está?")
