@@ -87,7 +87,10 @@ def header() -> None:
         horizontal=True,
         label_visibility="collapsed",
     )
-    st.html(view.page_css() + view.crisis_html(crisis_lines()))  # the page's style with them: one element
+    # The page's style with them, in one element; Markdown (whose code the page has from the start), not
+    # st.html (whose code is fetched when first used: on a loaded machine they showed seconds after the rest).
+    # Only the app's own constants are in it, escaped.
+    st.markdown(view.page_css() + view.crisis_html(crisis_lines()), unsafe_allow_html=True)
 
 
 def search_form(page: Page) -> None:

@@ -143,7 +143,7 @@ def page_css() -> str:
         '<style>[data-testid="stCaptionContainer"] { color: #555555 !important; opacity: 1 !important; } '
         '[data-testid="stAlertContentWarning"] { color: #5c4108 !important; } '
         ".crisis-lines { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 0.5rem 1rem; "
-        "border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 1rem; } "
+        "border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 1rem; margin-bottom: 1rem; } "
         ".crisis-lines p { margin: 0; } "
         ".map-words { font-size: 0.875rem; color: #555555; margin: 0.25rem 0 0; }</style>"
     )
