@@ -233,7 +233,7 @@ def downloads(page: Page) -> None:
             st.caption(_("Every facility found, with its sources and dates:"))
             files = view.downloads(page.store, result)
             with st.container(horizontal=True):  # side by side, wrapping on a narrow screen
-                download_buttons(files, [st] * len(files), key="download")
+                download_buttons(files, key="download")
                 if result.total <= view.LIST_LIMIT:
                     st.button(_("Print this list"), on_click=ask_to_print)
             if result.total > view.LIST_LIMIT:

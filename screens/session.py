@@ -174,9 +174,10 @@ def show_screen(name: str) -> None:
     ss[KEYS["view"]] = name
 
 
-def download_buttons(files, columns, *, key: str) -> None:
-    """A download button per file (built only when clicked), one to a column."""
-    for col, item in zip(columns, files, strict=False):
+def download_buttons(files, columns=None, *, key: str) -> None:
+    """A download button per file (built only when clicked), one to a column (or, with no columns, one
+    after another where they are called)."""
+    for col, item in zip(columns or [st] * len(files), files, strict=False):
         col.download_button(
             item.label,
             data=item.make,
