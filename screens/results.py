@@ -179,10 +179,6 @@ def show_list(page: Page, selected: str | None) -> None:
     """The results as a table beside the map (web/list.js): a name shows the facility's detail; a
     header sorts by its column."""
     ss.list_data = page.list_data  # what a click's index refers to
-    import os
-
-    if os.environ.get("EXP_NOLIST"):
-        return
     page.facility_list(key="list", data=page.list_data.payload(selected), on_pick_change=on_list_pick)
 
 
