@@ -23,6 +23,7 @@ from directory.core.schema import COLUMNS
 from directory.curation.reports import Report, ReportStore
 from directory.pipeline.build import build
 from directory.pipeline.corrections import append, apply, new, read
+from directory.view import listview
 
 from .conftest import REPO, built_once, national_directory
 from .pg import cluster, needs_postgis
@@ -152,6 +153,16 @@ def test_a_phone_set_and_verified_shows_its_own_date_and_an_undo_restores_the_on
     # The list, the comparison, the exports and HSDS say it too.
     table = view.result_table(curated["store"], recent)
     assert set(table["verified"]) == {date(2026, 11, 30).strftime("%b %Y"), date(2026, 12, 2).strftime("%b %Y")}
+    # Beside each month, its day: what the list sorts the months by.
+    on = dict(zip(recent.frame["facility_id"], recent.frame["verified_on"], strict=True))
+    assert all(day == str(on[i])[:10] for i, day in zip(table["facility_id"], table["verified_on"], strict=True))
+    assert {"2026-11-30", "2026-12-02"} <= set(table["verified_on"])
+    assert all(
+        date.fromisoformat(d).strftime("%b %Y") == m
+        for d, m in zip(table["verified_on"], table["verified"], strict=True)
+    )
+    data = listview.list_data(curated["store"], recent)
+    assert data.sort["verified"] == [int(day.replace("-", "")) for day in table["verified_on"]]
     comparison = view.compare(curated["store"], [PHONED, VERIFIED])
     assert comparison.row("verified").cells[1].text == "Verified by visit, Dec 2026"
     from directory import hsds

@@ -103,7 +103,7 @@ def list_data(store: Store, result: SearchResult, limit: int = LIST_LIMIT) -> Li
     """The first ``limit`` rows of ``result`` as the list shows them (:func:`result_table`'s rows)."""
     table = result_table(store, result, limit)
     columns = tuple(c for c in COLUMNS if c.key != "drive" or "drive" in table)
-    ids_ = table["facility_id"].tolist()
+    ids = tuple(table["facility_id"].tolist())
     miles = [None if math.isnan(m) else round(float(m), 1) for m in table["distance_miles"].tolist()]
     phones = [plain(p) for p in table["phone"].tolist()]
     none = no_phone_line()
@@ -121,13 +121,9 @@ def list_data(store: Store, result: SearchResult, limit: int = LIST_LIMIT) -> Li
         "website": [_link(w) for w in table["website"].tolist()],
     }
     # Months and miles sort by number ("Nov 2026" after "Dec 2025"), not by their words.
-    verified_on = result.frame["verified_on"].tolist()[:limit] if "verified_on" in result.frame else []
     sort: dict[str, list] = {
         "distance_miles": miles,
-        "verified": [
-            int(str(iso)[:10].replace("-", "")) if shown else None
-            for shown, iso in zip(rows["verified"], verified_on or [""] * len(ids_), strict=True)
-        ],
+        "verified": [int(iso.replace("-", "")) if iso else None for iso in table["verified_on"].tolist()],
     }
     if "drive" in table:
         rows["drive"] = table["drive"].tolist()
@@ -137,7 +133,6 @@ def list_data(store: Store, result: SearchResult, limit: int = LIST_LIMIT) -> Li
             None if drive.missing[i] or math.isnan(drive.minutes[i]) else round(float(drive.minutes[i]), 1)
             for i in range(n)
         ]
-    ids = tuple(ids_)
     # A new key draws the rows anew: another result, or the same in another language (its words are in it).
     titles = [_(c.title) for c in columns]
     note = list_note(result, limit)

@@ -52,6 +52,8 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
     the first ``limit`` rows of the result, in its order."""
     frame = result.frame if limit is None else result.frame.iloc[:limit]
     reports = store.availability(frame["facility_id"].tolist())
+    verified_on = _column(frame, "verified_on")
+    months = [verified_month(v) for v in verified_on]
     distance = (
         frame["distance_miles"].to_numpy(dtype=float) if "distance_miles" in frame else np.full(len(frame), np.nan)
     )
@@ -77,7 +79,11 @@ def result_table(store: Store, result: SearchResult, limit: int | None = LIST_LI
             "website": np.array([_website(w) for w in frame["website"].tolist()], dtype=object),
             "services": _object_column(badges(store, frame)),
             "listed": np.array([_year(v) for v in frame["last_listed"].tolist()], dtype=object),
-            "verified": np.array([verified_month(v) for v in _column(frame, "verified_on")], dtype=object),
+            "verified": np.array(months, dtype=object),
+            # The same verification's day (ISO, '' where "verified" is empty): what the month sorts by.
+            "verified_on": np.array(
+                [str(v)[:10] if m else "" for v, m in zip(verified_on, months, strict=True)], dtype=object
+            ),
             "availability": np.array(
                 [summary(reports.get(i), store.taxonomy) for i in frame["facility_id"].tolist()], dtype=object
             ),
