@@ -150,10 +150,24 @@ def show_detail(page: Page, record) -> None:
         report_problem(detail.facility_id, detail.name)
 
 
+def text_rows(page: Page) -> int:
+    """How many rows the text list shows: :data:`~directory.view.TEXT_LIST_STEP` for a new search, more
+    once asked for (:func:`more_rows`)."""
+    search = page.form.signature()
+    if ss.get("text_list_for") != search:
+        ss.text_list_for, ss.text_list_rows = search, view.TEXT_LIST_STEP
+    return ss.text_list_rows
+
+
+def more_rows() -> None:
+    ss.text_list_rows = min(ss.text_list_rows + view.TEXT_LIST_STEP, view.TEXT_LIST_LIMIT)
+
+
 def show_text_list(page: Page, selected: str | None) -> None:
-    """The results as text: readable without the map or the grid, by a screen reader or on a phone."""
+    """The results as text: readable without the map or the list, by a screen reader or on a phone; the
+    first rows, and more on request."""
     result = page.result
-    items = view.text_list(page.store, result)
+    items = view.text_list(page.store, result, limit=text_rows(page))
     if not items:
         return
     for item in items:
@@ -167,6 +181,9 @@ def show_text_list(page: Page, selected: str | None) -> None:
         )
         with list_col:
             shortlist_button(item.facility_id, key=f"shortlist-row-{item.facility_id}")
+    more = min(view.TEXT_LIST_STEP, result.total - len(items), view.TEXT_LIST_LIMIT - len(items))
+    if more > 0:
+        st.button(_("Show {n} more").format(n=number(more)), key="text-more", on_click=more_rows)
     if result.total > len(items):
         st.caption(
             _("The first {n} of {total}; the downloads have every one.").format(

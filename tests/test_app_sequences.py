@@ -143,6 +143,14 @@ def test_radius_clear_back_forward_and_a_shared_link(browser, server):
     page.context.close()
 
 
+def text_rows(page) -> list[str]:
+    """The facility ids of the text list's rows, top to bottom (each row's Details button is keyed by it)."""
+    return page.eval_on_selector_all(
+        '[class*="st-key-details-"]',
+        "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-details-')).slice(15))",
+    )
+
+
 def test_phone_sized_window(browser, server):
     """At 390×844 on a phone: the place box and treatment type are on the first screen; each row of the
     list shows name, distance and a tap-to-call phone inside the screen's width; one tap opens the detail."""
@@ -156,12 +164,28 @@ def test_phone_sized_window(browser, server):
     for element in (near, box):
         found = element.bounding_box()
         assert found and found["y"] + found["height"] <= 844, found
+    # The text list: its first 20 rows, 20 more on request, in the result's order.
+    home = view.run(national_directory(), view.SearchForm()).result
+    assert text_rows(page) == list(home.ids[:20])
+    more = page.get_by_role("button", name="Show 20 more")
+    more.click()
+    idle(page, f"The first 40 of {home.total:,}")
+    assert text_rows(page) == list(home.ids[:40])
     near.fill("Tampa, FL")
     near.press("Enter")
     idle(page, "Showing results near Tampa, FL")
     pick(page, "Treatment type", "Detox")
     check(page, {"service": "detox"})
     expected = national_directory().search(Query(near="Tampa, FL", services=("detox",)))
+    # A new search starts again at 20; the last one is one tap away, and then nothing is left to ask for.
+    assert text_rows(page) == list(expected.ids[:20]) and expected.total == 21
+    page.get_by_role("button", name="Show 1 more").click()
+    idle(page)
+    assert text_rows(page) == list(expected.ids)
+    assert (
+        page.get_by_role("button", name="Show 1 more").count() == 0
+        and page.get_by_text("the downloads have every one").count() == 0
+    )
     first = view.text_list(national_directory(), expected)[0]
     row = page.get_by_text(first.name, exact=True).first
     row.scroll_into_view_if_needed()
