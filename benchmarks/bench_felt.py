@@ -8,6 +8,7 @@ Python and first waited up to 400 ms for the app to show "running": a rerun quic
 polling was never seen running, and that try counted the whole 400 ms.
 
 * first load of the bare URL: when the place box is on the page, and when the map and the list are;
+* the same on a phone (390×844, a phone's browser): settled, with its text list (the map is folded away);
 * a shared URL (place, treatment type and a selected facility);
 * typing a place and Enter;
 * one filter change (picking Detox);
@@ -48,12 +49,13 @@ from _table import print_table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.browser import MAP_CANVAS, launch, map_pixel, serve_app  # noqa: E402
+from tests.browser import IPHONE, MAP_CANVAS, launch, map_pixel, serve_app  # noqa: E402
 
 DEFAULT_REV = "72335a8"  # the last commit before this round's work (hygiene, data, referral)
 TARGETS = {
     "first load: place box": None,
     "first load": 1500,
+    "first load on a phone": None,
     "shared URL": 1500,
     "place + Enter": 500,
     "filter change": 300,
@@ -145,9 +147,11 @@ def settled_at(page, text: str, selectors: tuple[str, ...] = (), timeout: float 
     return page.wait_for_function(SETTLED, arg=[text, list(selectors)], polling="raf", timeout=timeout).json_value()
 
 
-def first_load(page, text: str, box_label: str = "Where are you?") -> tuple[float, float]:
-    """The page's clock when the place box is on it, and when it has settled with ``text`` and its map and
-    list on it: both watched in one loop from navigation, so neither waits for the other."""
+def first_load(
+    page, text: str, box_label: str = "Where are you?", parts: tuple[str, ...] | None = None
+) -> tuple[float, float]:
+    """The page's clock when the place box is on it, and when it has settled with ``text`` and ``parts``
+    (its map and list) on it: both watched in one loop from navigation, so neither waits for the other."""
     return tuple(
         page.wait_for_function(
             f"""([text, selectors]) => {{
@@ -156,7 +160,7 @@ def first_load(page, text: str, box_label: str = "Where are you?") -> tuple[floa
         const settled = ({SETTLED})([text, selectors]);
         return window.__box !== undefined && settled ? [window.__box, settled] : false;
     }}""",
-            arg=[text, list(PAGE)],
+            arg=[text, list(PAGE if parts is None else parts)],
             polling="raf",
             timeout=60_000,
         ).json_value()
@@ -221,6 +225,20 @@ def loads(page, url: str, facility: str, w: dict[str, str]) -> dict[str, float]:
     return out
 
 
+#: A phone's browser: the app gives it the text list first and folds the map away.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "user_agent": IPHONE}
+
+
+def phone_load(browser, url: str, w: dict[str, str], lang: str) -> float:
+    """Navigation start to the bare URL settled on a phone, in a new browser context (ms)."""
+    context = browser.new_context(**PHONE, locale=LOCALES[lang])
+    page = context.new_page()
+    page.goto(url)
+    _, took = first_load(page, w["home"], w["place box"], parts=())
+    context.close()
+    return took
+
+
 def pick_detox(page, w: dict[str, str]) -> float:
     """Picking Detox in the treatment-type box of a search near Tampa (ms, click → settled)."""
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=w["type box"])
@@ -260,6 +278,7 @@ def one_try(
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=LOCALES[lang])
     page = context.new_page()
     out = loads(page, url, facility, w)
+    out["first load on a phone"] = phone_load(browser, url, w, lang)
     page.goto(url)
     settled_at(page, w["home"], PAGE)
     near = page.get_by_role("textbox", name=w["place box"])
