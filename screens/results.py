@@ -171,15 +171,14 @@ def show_text_list(page: Page, selected: str | None) -> None:
     if not items:
         return
     for item in items:
-        text_col, button_col, list_col = st.columns([5, 1, 2], vertical_alignment="center")
-        text_col.markdown(view.item_markdown(item, selected))
-        button_col.button(
-            _("Details"),
-            key=f"details-{item.facility_id}",
-            on_click=select,
-            args=(item.facility_id,),
-        )
-        with list_col:
+        st.markdown(view.item_markdown(item, selected))
+        with st.container(horizontal=True):
+            st.button(
+                _("Details"),
+                key=f"details-{item.facility_id}",
+                on_click=select,
+                args=(item.facility_id,),
+            )
             shortlist_button(item.facility_id, key=f"shortlist-row-{item.facility_id}")
     more = min(view.TEXT_LIST_STEP, result.total - len(items), view.TEXT_LIST_LIMIT - len(items))
     if more > 0:

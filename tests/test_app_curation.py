@@ -93,9 +93,8 @@ def test_a_report_from_the_app_becomes_a_verified_closure(browser, tmp_path):
         idle(page, "; 1 facility a maintainer verified as closed.")
         assert page.locator(f".st-key-shortlist-row-{closing}").count() == 0
         assert page.locator(f".st-key-shortlist-row-{confirmed}").count() == 1
-        row = page.locator('[data-testid="stHorizontalBlock"]').filter(
-            has=page.locator(f".st-key-shortlist-row-{confirmed}")
-        )
+        # Its row in the text list (the name, then distance, place, phone and "verified Mon YYYY").
+        row = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=tampa.records[2].name)
         assert f"verified {time.strftime('%b %Y')}" in row.last.inner_text()
         shot(page, "curation-1-list")
 
