@@ -12,7 +12,7 @@ from directory.core.filters import APP_FILTERS
 from directory.core.i18n import _
 from directory.core.states import STATES
 
-from .session import KEYS, TOP, Page, clear_filters, include_older, ss, use_place
+from .session import KEYS, TOP, Page, clear_filters, include_older, keep, ss, use_place
 
 esc = view.md_escape
 
@@ -72,7 +72,7 @@ def filter_widget(page: Page, f) -> None:
                 format_func={"any": _("any selected type"), "all": _("all selected types")}.get,
             )
         else:  # not drawn: its value kept
-            ss[KEYS["match"]] = ss[KEYS["match"]]
+            keep([KEYS["match"]])
 
 
 def header() -> None:
@@ -142,8 +142,7 @@ def search_form(page: Page) -> None:
                         filter_widget(page, f)
                 st.button(_("Clear filters"), on_click=clear_filters)
         else:
-            for f in others:
-                ss[KEYS[f.field]] = ss[KEYS[f.field]]
+            keep(KEYS[f.field] for f in others)
     for warning in ss.get("url_warnings", []):
         st.warning(esc(_("From the link: {warning}").format(warning=warning)))
 

@@ -3,7 +3,7 @@ opened, the page's context and the callbacks of the list, the map and the shortl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -106,10 +106,16 @@ def follow_url(store: Store) -> None:
         # The language changed: the browser still holds each choice as the words it showed (a selectbox's or
         # a multiselect's options are sent as their labels), which the new labels no longer match. Setting
         # each widget's value anew sends it in the new language's words.
-        for key in [*KEYS.values(), "w_sheet_format"]:
-            if key != "w_lang" and key in ss:
-                ss[key] = ss[key]
+        keep(key for key in [*KEYS.values(), "w_sheet_format"] if key != "w_lang" and key in ss)
     ss.drawn_lang = ss.w_lang
+
+
+def keep(keys: Iterable[str]) -> None:
+    """Set each widget's value anew, as it is: a widget not drawn in a run keeps its value so (Streamlit
+    forgets the value of a widget a run does not draw), and a widget drawn anew sends it in the words it
+    now shows."""
+    for key in keys:
+        ss[key] = ss[key]
 
 
 def base_url() -> str:
