@@ -152,15 +152,15 @@ def show_detail(page: Page, record) -> None:
 
 def text_rows(page: Page) -> int:
     """How many rows the text list shows: :data:`~directory.view.TEXT_LIST_STEP` for a new search, more
-    once asked for (:func:`more_rows`)."""
+    once asked for (:func:`~directory.view.more_rows`)."""
     search = page.form.signature()
     if ss.get("text_list_for") != search:
         ss.text_list_for, ss.text_list_rows = search, view.TEXT_LIST_STEP
     return ss.text_list_rows
 
 
-def more_rows() -> None:
-    ss.text_list_rows = min(ss.text_list_rows + view.TEXT_LIST_STEP, view.TEXT_LIST_LIMIT)
+def show_more_rows(n: int) -> None:
+    ss.text_list_rows += n
 
 
 def show_text_list(page: Page, selected: str | None) -> None:
@@ -180,9 +180,9 @@ def show_text_list(page: Page, selected: str | None) -> None:
                 args=(item.facility_id,),
             )
             shortlist_button(item.facility_id, key=f"shortlist-row-{item.facility_id}")
-    more = min(view.TEXT_LIST_STEP, result.total - len(items), view.TEXT_LIST_LIMIT - len(items))
-    if more > 0:
-        st.button(_("Show {n} more").format(n=number(more)), key="text-more", on_click=more_rows)
+    more = view.more_rows(len(items), result.total)
+    if more:
+        st.button(_("Show {n} more").format(n=number(more)), key="text-more", on_click=show_more_rows, args=(more,))
     if result.total > len(items):
         st.caption(
             _("The first {n} of {total}; the downloads have every one.").format(

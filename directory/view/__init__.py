@@ -85,6 +85,7 @@ from .results import (
     item_markdown,
     list_note,
     list_phone,
+    more_rows,
     result_table,
     text_list,
 )
@@ -148,6 +149,7 @@ __all__ = [
     "ListItem",
     "TEXT_LIST_LIMIT",
     "TEXT_LIST_STEP",
+    "more_rows",
     "text_list",
     "is_phone",
     "item_markdown",

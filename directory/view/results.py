@@ -188,6 +188,16 @@ TEXT_LIST_LIMIT = 100
 TEXT_LIST_STEP = 20
 
 
+def more_rows(shown: int, total: int) -> int:
+    """How many more rows the text list offers after ``shown`` of ``total``: a step, what is left, or none at
+    :data:`TEXT_LIST_LIMIT`.
+
+    >>> more_rows(20, 25_297), more_rows(20, 21), more_rows(21, 21), more_rows(100, 25_297)
+    (20, 1, 0, 0)
+    """
+    return max(0, min(TEXT_LIST_STEP, total - shown, TEXT_LIST_LIMIT - shown))
+
+
 def item_markdown(item: ListItem, selected: str | None = None) -> str:
     """A list item as escaped Markdown: the name (bold), distance · place · the phone as a ``tel:`` link,
     then its treatment types."""
