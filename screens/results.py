@@ -237,10 +237,12 @@ def results_area(page: Page) -> None:
 
 
 def downloads(page: Page) -> None:
-    """The list as files, and printed: behind one button, built only when it is opened (six buttons on
-    the first screen were thirteen of its elements)."""
+    """The list as files, and printed: folded under one line, built only when it is opened (six buttons on
+    the first screen were thirteen of its elements). A box in the page's flow, not a popover: a popover
+    placed itself before its buttons were drawn, and at the foot of a page they could fall below the
+    window, out of reach of scrolling."""
     result = page.result
-    with st.popover(_("Download or print this list"), key="w_downloads", on_change="rerun") as box:
+    with st.expander(_("Download or print this list"), key="w_downloads", on_change="rerun") as box:
         if box.open:
             st.caption(_("Every facility found, with its sources and dates:"))
             files = view.downloads(page.store, result)

@@ -294,10 +294,10 @@ def open_more_filters(page, lang: str = "en") -> None:
 
 
 def open_downloads(page, label: str = "Download or print this list", first: str = "CSV") -> None:
-    """Open the downloads (a button whose box is drawn by the rerun that opening it starts)."""
+    """Open the downloads (a folded box whose buttons are drawn by the rerun that opening it starts)."""
     button = page.get_by_role("button", name=first, exact=True)
     if not button.is_visible():
-        page.get_by_role("button", name=label).click()
+        page.locator('[data-testid="stExpander"] summary').filter(has_text=label).click()
         button.wait_for(state="visible", timeout=30_000)
         idle(page)
 
